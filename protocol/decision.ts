@@ -1,0 +1,83 @@
+// The owner's decision on a PENDING request, signed by the device key and kept by the server as evidence.
+import { z } from 'zod';
+import { Id, RequestStatus, Signature, Timestamp, Uuid } from './primitives.js';
+import { Geolocation } from './session.js';
+
+export const DecisionKind = z.enum(['APPROVE', 'BLOCK']);
+export type DecisionKind = z.infer<typeof DecisionKind>;
+
+export const Decision = z
+  .strictObject({
+    decision: DecisionKind,
+    binding_code: z
+      .string()
+      .regex(/^[0-9]{2}$/, 'binding_code must be two digits')
+      .optional(),
+    trust_ip: z.boolean().optional(),
+    deactivate_credential: z.boolean().optional(),
+    signature: Signature,
+  })
+  .refine((d) => !(d.decision === 'APPROVE' && d.deactivate_credential), {
+    message: 'deactivate_credential goes only with BLOCK',
+  })
+  .refine((d) => !(d.decision === 'BLOCK' && d.trust_ip), {
+    message: 'trust_ip goes only with APPROVE',
+  });
+export type Decision = z.infer<typeof Decision>;
+
+/**
+ * 200 from POST …/decision. A wrong binding_code on APPROVE is the owner being tricked into approving someone
+ * else's request: the request ends REJECTED and binding_mismatch says why.
+ */
+export const DecisionResult = z.object({
+  Response: z.tuple([
+    z.object({
+      SessionServerRequest: z.object({
+        uuid: Uuid,
+        status: RequestStatus,
+        binding_mismatch: z.boolean(),
+      }),
+    }),
+  ]),
+});
+
+/** One row of GET /v1/user/{userID}/session-server-request (history), newest first. */
+export const SessionRequestHistoryEntry = z.object({
+  uuid: Uuid,
+  credential: z.object({ id: Id, name: z.string() }),
+  status: RequestStatus,
+  description: z.string().nullable(),
+  ip: z.string(),
+  user_agent: z.string().nullable(),
+  geolocation: Geolocation.nullable(),
+  created: Timestamp,
+  expiry_time: Timestamp,
+  decided_at: Timestamp.nullable(),
+  decided_by_device_id: Id.nullable(),
+  decision: DecisionKind.nullable(),
+  trust_ip: z.boolean(),
+  deactivate_credential: z.boolean(),
+  binding_mismatch: z.boolean(),
+  /** Whether the session opened without asking (ip-only or a trusted IP): then status is ACCEPTED, decision null. */
+  auto_accepted: z.boolean(),
+});
+export type SessionRequestHistoryEntry = z.infer<typeof SessionRequestHistoryEntry>;
+export const SessionRequestHistory = z.object({
+  Response: z.array(z.object({ SessionServerRequest: SessionRequestHistoryEntry })),
+});
+export const HistoryQuery = z.strictObject({
+  status: RequestStatus.optional(),
+  credential_id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/)
+    .transform(Number)
+    .optional(),
+  /** Only entries older than this uuid's entry (paging). */
+  older_than: Uuid.optional(),
+  count: z
+    .string()
+    .regex(/^[0-9]{1,3}$/)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 200, 'count must be 1 to 200')
+    .optional(),
+});

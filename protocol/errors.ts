@@ -1,0 +1,50 @@
+// Error texts that clients may rely on, and the HTTP status each goes with. One place, so that the server, the
+// requester client and the approver all agree on wording.
+
+export const ErrorText = {
+  /** bunq's own wording for an unknown, inactive or locked key, or an IP not permitted. */
+  BAD_CREDENTIALS: 'User credentials are incorrect. Incorrect API key or IP address.',
+  TOO_MANY_PENDING:
+    'Too many session requests are waiting for approval for this API key. Wait for them to be decided or to expire.',
+  RATE_LIMITED: 'Too many requests. Slow down and try again shortly.',
+  REQUEST_NOT_FOUND: 'No session request with this uuid exists for this API key.',
+  ALREADY_DECIDED: 'This request has already been decided.',
+  EXPIRED: 'This request has expired.',
+  DEVICE_AUTH_FAILED: 'Device authentication failed.',
+  STALE_TIMESTAMP: 'X-Countersign-Timestamp is more than 60 seconds away from the server clock.',
+  REPLAYED: 'This signature has been used before.',
+  FORBIDDEN: 'This device may not act for this user.',
+  NOT_FOUND: 'Not found.',
+  PAIRING_CODE_INVALID: 'The pairing code is unknown, used or expired.',
+  INTROSPECTION_AUTH: 'Introspection needs Authorization: Bearer <introspection secret>.',
+  SESSION_AUTH: 'X-Bunq-Client-Authentication must carry the session token of this session.',
+  IP_IMMUTABLE: 'An IP address cannot be changed. Set it INACTIVE and add the new address instead.',
+  BODY_TOO_LARGE: 'The request body is too large.',
+} as const;
+
+/** HTTP statuses used by the API. Bad input is always a 4xx; a 5xx means a bug. */
+export const HttpStatus = {
+  OK: 200,
+  ACCEPTED: 202,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  GONE: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+} as const;
+
+/** WebSocket close codes the push stream uses (4000–4999 are for applications). */
+export const StreamCloseCode = {
+  /** The device sent something that is not a valid client message. */
+  BAD_MESSAGE: 4400,
+  /** The device was removed or its user no longer exists. */
+  DEVICE_REVOKED: 4401,
+  /** No pong within the heartbeat window. */
+  HEARTBEAT_TIMEOUT: 4408,
+  /** The server is shutting down; reconnect. */
+  SERVER_GOING_AWAY: 1001,
+} as const;

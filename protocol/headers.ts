@@ -1,0 +1,30 @@
+// Header names, lower-cased as Node presents them.
+export const Header = {
+  CLIENT_REQUEST_ID: 'x-bunq-client-request-id',
+  CLIENT_AUTHENTICATION: 'x-bunq-client-authentication',
+  GEOLOCATION: 'x-bunq-geolocation',
+  USER_AGENT: 'user-agent',
+  DEVICE: 'x-countersign-device',
+  TIMESTAMP: 'x-countersign-timestamp',
+  SIGNATURE: 'x-countersign-signature',
+} as const;
+
+/** Allowed distance between a device's X-Countersign-Timestamp and the server clock. */
+export const TIMESTAMP_TOLERANCE_MS = 60_000;
+
+/** Limits shared by server and clients. */
+export const Limits = {
+  /** Largest JSON body the API accepts. */
+  MAX_BODY_BYTES: 16 * 1024,
+  MAX_PENDING_PER_KEY: 3,
+  /** Longest long-poll, in seconds. */
+  MAX_WAIT_SECONDS: 25,
+  DEFAULT_REQUEST_LIFETIME_SECONDS: 120,
+  DEFAULT_SESSION_LIFETIME_SECONDS: 3600,
+  PAIRING_CODE_LIFETIME_SECONDS: 600,
+  /** Three BLOCKs within this window lock the key. */
+  LOCK_WINDOW_SECONDS: 600,
+  LOCK_AFTER_BLOCKS: 3,
+  /** Suggested poll interval for clients that do not long-poll, in seconds. */
+  POLL_INTERVAL_SECONDS: 2,
+} as const;

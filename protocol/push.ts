@@ -1,0 +1,56 @@
+// Messages on the push stream WebSocket /v1/approver-device/{id}/stream. Each frame is one JSON object with a type.
+import { z } from 'zod';
+import { Id, KeyMode, RequestStatus, Timestamp, Uuid } from './primitives.js';
+import { Geolocation } from './session.js';
+
+/** What the owner sees about a PENDING request. */
+export const ApprovalRequest = z.object({
+  uuid: Uuid,
+  credential: z.object({ id: Id, name: z.string(), mode: KeyMode }),
+  description: z.string().nullable(),
+  ip: z.string(),
+  /** True when the IP is ACTIVE for this key (known); false means a new IP for this key. */
+  ip_known: z.boolean(),
+  user_agent: z.string().nullable(),
+  geolocation: Geolocation.nullable(),
+  created: Timestamp,
+  expiry_time: Timestamp,
+  /** Three two-digit codes, one of which the requester shows, when number matching is on; null otherwise. */
+  binding_choices: z
+    .array(z.string().regex(/^[0-9]{2}$/))
+    .length(3)
+    .nullable(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  /** First message after the upgrade. client_ip is the device's address as the server sees it. */
+  z.object({
+    type: z.literal('hello'),
+    device_id: Id,
+    user_id: Id,
+    client_ip: z.string(),
+    server_time: Timestamp,
+    ping_interval_ms: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal('approval.requested'), request: ApprovalRequest }),
+  z.object({
+    type: z.literal('approval.resolved'),
+    uuid: Uuid,
+    status: RequestStatus,
+  }),
+  /** A key got locked after repeated blocks: tell the owner why. */
+  z.object({
+    type: z.literal('credential.locked'),
+    credential: z.object({ id: Id, name: z.string() }),
+    reason: z.string(),
+  }),
+  z.object({ type: z.literal('ping'), t: z.number().int() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** The device answers pings; anything else from the device closes the stream with 4400. */
+export const ClientMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('pong'), t: z.number().int() }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;

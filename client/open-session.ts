@@ -1,0 +1,219 @@
+// Opening a session: POST /v1/session-server, then — when the key asks its owner — long-poll the request until
+// the owner decides, the request expires, the caller's timeout passes or the caller aborts.
+import {
+  type Geolocation,
+  Header,
+  Limits,
+  SessionServerOpened,
+  SessionServerPending,
+  SessionServerRequestRead,
+  pick,
+} from '../protocol/index.js';
+import { CountersignError } from './errors.js';
+import { type HttpReply, errorFromReply, parseReply, send } from './http.js';
+import { pause } from './pause.js';
+
+export interface OpenSessionOptions {
+  /** Base URL of the approval server. */
+  server: string;
+  apiKey: string;
+  /** Shown to the key owner with the approval request (at most 200 printable characters). */
+  description?: string;
+  /** Shown to the key owner; defaults to this library's name. */
+  userAgent?: string;
+  /** Sent as X-Bunq-Geolocation ("lon lat alt radius country"); context for the owner, never checked. */
+  geolocation?: Geolocation | string;
+  /** Stop waiting for a decision after this many seconds (the server's request lifetime applies regardless). */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+  /** Called when the request is PENDING and after every poll, e.g. to show binding_code and the time left. */
+  onProgress?: (progress: SessionProgress) => void;
+  /** Local address to send from (tests use 127.0.0.2 as a second source IP). */
+  localAddress?: string;
+}
+
+export interface SessionProgress {
+  status: 'PENDING';
+  uuid: string;
+  /** The two digits the owner must pick on their desktop when the key uses number matching; null otherwise. */
+  bindingCode: string | null;
+  /** When the server lets the request expire, on this machine's clock. */
+  expiresAt: Date;
+  /** When openSession stops waiting: the earlier of expiresAt and the caller's timeout. */
+  deadline: Date;
+  /** Set while the server cannot be reached and polling is being retried. */
+  connectionProblem: CountersignError | null;
+}
+
+export type OpenSessionResult =
+  | {
+      status: 'ACCEPTED';
+      token: string;
+      /** Id of the session: DELETE /v1/session-server/{sessionId} ends it. */
+      sessionId: number;
+      tokenCreated: string;
+      /** The approval request's uuid; null when the session opened at once (ip-only or trusted IP). */
+      uuid: string | null;
+    }
+  | { status: 'REJECTED'; uuid: string }
+  | {
+      status: 'EXPIRED';
+      uuid: string;
+      /** 'server': nobody decided within the request lifetime. 'timeout': the caller's timeoutSeconds ran out first. */
+      reason: 'server' | 'timeout';
+    };
+
+const DEFAULT_USER_AGENT = `countersign-client (Countersign protocol v1; Node ${process.version}; ${process.platform})`;
+/** How long past the server's expiry_time we keep asking before concluding the server will not answer. */
+const EXPIRY_GRACE_MS = 10_000;
+/** Extra silence allowed beyond a long-poll's wait before the exchange counts as lost. */
+const REPLY_MARGIN_MS = 15_000;
+/** Statuses a proxy or a restarting server answers with for a moment; polling retries them. */
+const TRANSIENT_STATUSES = new Set([502, 503, 504]);
+
+function geolocationHeader(geo: Geolocation | string): string {
+  if (typeof geo === 'string') return geo;
+  return [geo.longitude, geo.latitude, geo.altitude, geo.radius, geo.country ?? ''].join(' ').trim();
+}
+
+/**
+ * The server's clock offset from its Date header. Only a skew above 2 s is corrected: the header has whole-second
+ * resolution, so with synchronised clocks a "correction" would only add error.
+ */
+function clockOffsetMs(reply: HttpReply, receivedAt: number): number {
+  const serverNow = Date.parse(String(reply.headers.date ?? ''));
+  if (Number.isNaN(serverNow)) return 0;
+  const offset = serverNow - receivedAt;
+  return Math.abs(offset) > 2000 ? offset : 0;
+}
+
+/** Waits 0.5 s, 1 s, 2 s … up to 8 s between attempts while the server is unreachable. */
+function backoffMs(failures: number): number {
+  return Math.min(8000, 500 * 2 ** Math.max(0, failures - 1));
+}
+
+export async function openSession(options: OpenSessionOptions): Promise<OpenSessionResult> {
+  options.signal?.throwIfAborted();
+  const startedAt = Date.now();
+  const headers: Record<string, string> = { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT };
+  if (options.geolocation !== undefined) headers[Header.GEOLOCATION] = geolocationHeader(options.geolocation);
+
+  // Never retried: a repeated POST would put a second approval request in front of the owner.
+  const reply = await send({
+    server: options.server,
+    method: 'POST',
+    path: '/v1/session-server',
+    headers,
+    body: {
+      secret: options.apiKey,
+      ...(options.description !== undefined ? { description: options.description } : {}),
+    },
+    signal: options.signal,
+    localAddress: options.localAddress,
+    idleTimeoutMs: REPLY_MARGIN_MS,
+  });
+  const receivedAt = Date.now();
+
+  if (reply.status === 200) {
+    const opened = parseReply(reply, SessionServerOpened, 'POST /v1/session-server');
+    const [id, token] = opened.Response;
+    return {
+      status: 'ACCEPTED',
+      token: token.Token.token,
+      sessionId: id.Id.id,
+      tokenCreated: token.Token.created,
+      uuid: null,
+    };
+  }
+  if (reply.status !== 202) throw errorFromReply(reply);
+
+  const pending = parseReply(reply, SessionServerPending, 'POST /v1/session-server').Response[0].SessionServerRequest;
+  const offset = clockOffsetMs(reply, receivedAt);
+  const expiresAt = Date.parse(pending.expiry_time) - offset;
+  const timeoutAt =
+    options.timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : startedAt + options.timeoutSeconds * 1000;
+  const waitUntil = Math.min(timeoutAt, expiresAt + EXPIRY_GRACE_MS);
+  const pollIntervalMs = pending.poll_interval * 1000;
+
+  let connectionProblem: CountersignError | null = null;
+  let failures = 0;
+  const report = () =>
+    options.onProgress?.({
+      status: 'PENDING',
+      uuid: pending.uuid,
+      bindingCode: pending.binding_code,
+      expiresAt: new Date(expiresAt),
+      deadline: new Date(Math.min(timeoutAt, expiresAt)),
+      connectionProblem,
+    });
+  report();
+
+  while (Date.now() < waitUntil) {
+    options.signal?.throwIfAborted();
+    const wait = Math.min(Limits.MAX_WAIT_SECONDS, Math.max(0, Math.ceil((waitUntil - Date.now()) / 1000)));
+    const askedAt = Date.now();
+    let poll: HttpReply;
+    try {
+      poll = await send({
+        server: options.server,
+        method: 'GET',
+        path: `/v1/session-server-request/${encodeURIComponent(pending.uuid)}`,
+        query: { wait: String(wait) },
+        headers: { ...headers, [Header.CLIENT_AUTHENTICATION]: options.apiKey },
+        signal: options.signal,
+        localAddress: options.localAddress,
+        idleTimeoutMs: wait * 1000 + REPLY_MARGIN_MS,
+      });
+      if (TRANSIENT_STATUSES.has(poll.status)) throw errorFromReply(poll);
+    } catch (error) {
+      const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
+      if (!transient) throw error;
+      connectionProblem = error;
+      failures += 1;
+      report();
+      await pause(Math.min(backoffMs(failures), Math.max(0, waitUntil - Date.now())), options.signal);
+      continue;
+    }
+    if (poll.status !== 200) throw errorFromReply(poll);
+    connectionProblem = null;
+    failures = 0;
+
+    const read = parseReply(poll, SessionServerRequestRead, 'GET /v1/session-server-request').Response;
+    const request = read[0].SessionServerRequest;
+    switch (request.status) {
+      case 'ACCEPTED': {
+        const id = pick(read, 'Id') as { id: number } | undefined;
+        const token = pick(read, 'Token') as { token: string; created: string } | undefined;
+        if (!id || !token) {
+          throw new CountersignError(
+            'The request was approved, but its session token was already delivered to an earlier reader. ' +
+              'If that was not this program, someone else holds this API key: deactivate it.',
+            { kind: 'token-delivered', status: poll.status },
+          );
+        }
+        return {
+          status: 'ACCEPTED',
+          token: token.token,
+          sessionId: id.id,
+          tokenCreated: token.created,
+          uuid: request.uuid,
+        };
+      }
+      case 'REJECTED':
+        return { status: 'REJECTED', uuid: request.uuid };
+      case 'EXPIRED':
+        return { status: 'EXPIRED', uuid: request.uuid, reason: 'server' };
+      case 'PENDING': {
+        report();
+        // A server that answers at once instead of holding the poll must not be asked in a tight loop.
+        const early = pollIntervalMs - (Date.now() - askedAt);
+        if (early > 0) await pause(Math.min(early, Math.max(0, waitUntil - Date.now())), options.signal);
+      }
+    }
+  }
+
+  if (timeoutAt <= expiresAt + EXPIRY_GRACE_MS) return { status: 'EXPIRED', uuid: pending.uuid, reason: 'timeout' };
+  // Past the server's own expiry and still no final answer: unreachable (say why) or it never expired it.
+  if (connectionProblem) throw connectionProblem;
+  return { status: 'EXPIRED', uuid: pending.uuid, reason: 'server' };
+}

@@ -23,7 +23,8 @@ export type CoreErrorCode =
   | 'PAIRING_FAILED' // code unknown, used or expired
   | 'UNAUTHORIZED' // the server no longer accepts this device
   | 'NOT_FOUND' // unknown account, key, IP or request
-  | 'SERVER'; // any other answer from the server (message carries its error_description)
+  | 'SERVER' // any other answer from the server (message carries its error_description)
+  | 'INTERNAL'; // an unexpected failure inside this app (a bug); the message says where
 
 export interface CoreError {
   code: CoreErrorCode;

@@ -1,0 +1,116 @@
+// One paired account while the core runs: its signed HTTP client, management client and push connection, and
+// what the stream told us (state, client IP, server clock offset).
+import type { ServerMessage } from '../../protocol/index.js';
+import type { StoredAccount } from './account-store.js';
+import type { Account, ConnectionState } from './api.js';
+import type { BackoffOptions } from './backoff.js';
+import type { Clock } from './clock.js';
+import { DeviceClient } from './device-client.js';
+import type { DeviceKeyStore } from './device-key.js';
+import type { CoreEventEmitter } from './events.js';
+import type { HttpDeps } from './http.js';
+import type { Inbox } from './inbox.js';
+import { ManagementClient } from './management.js';
+import { PushConnection, type WebSocketConstructor } from './push-connection.js';
+import { resyncAfterHello } from './resync.js';
+import { streamUrl } from './server-url.js';
+
+export interface AccountLinkDeps {
+  keys: DeviceKeyStore;
+  http: HttpDeps;
+  clock: Clock;
+  inbox: Inbox;
+  events: CoreEventEmitter;
+  WebSocket: WebSocketConstructor;
+  backoff: BackoffOptions;
+  /** Called whenever anything shown in the account list changed. */
+  onChanged: () => void;
+}
+
+export class AccountLink {
+  readonly device: DeviceClient;
+  readonly management: ManagementClient;
+  private readonly connection: PushConnection;
+  private clientIp: string | null = null;
+  /** Server clock minus ours, from the hello: request expiry times are on the server's clock. */
+  private serverOffsetMs = 0;
+  /** Counts hellos, so a resync that finishes after a newer connection said hello does nothing. */
+  private helloCount = 0;
+  private sentSinceHello = new Set<string>();
+
+  constructor(
+    readonly account: StoredAccount,
+    private readonly deps: AccountLinkDeps,
+  ) {
+    this.device = new DeviceClient(account, deps.keys, deps.http);
+    this.management = new ManagementClient(this.device);
+    const url = streamUrl(account.server, account.deviceId);
+    this.connection = new PushConnection({
+      url,
+      upgradeHeaders: () => this.device.upgradeHeaders(url),
+      WebSocket: deps.WebSocket,
+      clock: deps.clock,
+      backoff: deps.backoff,
+      onState: () => deps.onChanged(),
+      onMessage: (message) => this.onMessage(message),
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  view(): Account {
+    // The public key is not part of Account: the shell has no use for it (the history check reads it from the row).
+    const { publicKey: _publicKey, ...shown } = this.account;
+    return { ...shown, connection: this.connection.state, clientIp: this.clientIp };
+  }
+
+  start(): void {
+    this.connection.start();
+  }
+
+  stop(reason?: string): void {
+    this.connection.stop(reason);
+  }
+
+  private onMessage(message: ServerMessage): void {
+    const { inbox, events } = this.deps;
+    switch (message.type) {
+      case 'hello':
+        this.hello(message.client_ip, message.server_time);
+        break;
+      case 'approval.requested':
+        this.sentSinceHello.add(message.request.uuid);
+        inbox.received(this.account.id, message.request, this.serverOffsetMs);
+        break;
+      case 'approval.resolved':
+        inbox.resolved(this.account.id, message.uuid, message.status);
+        break;
+      case 'credential.locked':
+        events.emit('credential.locked', {
+          accountId: this.account.id,
+          credentialId: message.credential.id,
+          credentialName: message.credential.name,
+          reason: message.reason,
+        });
+        break;
+      case 'ping':
+        break;
+    }
+  }
+
+  private hello(clientIp: string, serverTime: string): void {
+    this.clientIp = clientIp;
+    this.serverOffsetMs = Date.parse(serverTime) - this.deps.clock.now();
+    const hello = ++this.helloCount;
+    const sent = new Set<string>();
+    this.sentSinceHello = sent;
+    void resyncAfterHello(this.deps.inbox, this.management, {
+      accountId: this.account.id,
+      queuedAtHello: this.deps.inbox.uuidsOf(this.account.id),
+      sentSinceHello: () => sent,
+      stillCurrent: () => hello === this.helloCount,
+    });
+  }
+}

@@ -1,0 +1,207 @@
+// createApproverCore: the approver's brain, Electron-free. Wires the database, the vault, one AccountLink per
+// paired account, the approval inbox and the event emitter behind the ApproverCore interface.
+import { hostname } from 'node:os';
+import WebSocket from 'ws';
+import type { z } from 'zod';
+import type { CredentialCreate, CredentialUpdate, IpStatus, Platform, RequestStatus } from '../../protocol/index.js';
+import { AccountLink } from './account-link.js';
+import { AccountStore } from './account-store.js';
+import type { ApproverCore, DecideInput, LocalHistoryQuery, PairInput, Result } from './api.js';
+import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { type Clock, systemClock } from './clock.js';
+import { type Db, openDatabase } from './database.js';
+import { sendDecision } from './decision.js';
+import { DeviceKeyStore } from './device-key.js';
+import { CoreEventEmitter } from './events.js';
+import { HistoryStore } from './history-store.js';
+import type { Fetch, HttpDeps } from './http.js';
+import { Inbox } from './inbox.js';
+import { issuePairingCode } from './invite.js';
+import { pairDevice } from './pairing.js';
+import type { WebSocketConstructor } from './push-connection.js';
+import { fail, ok } from './result.js';
+import { revokeDevice } from './revoke.js';
+import type { Vault } from './vault.js';
+
+export type { Vault } from './vault.js';
+export { keytarVault, keychainError, VaultError } from './vault.js';
+export type * from './api.js';
+
+/** The keychain service the device keys are filed under. */
+export const KEYCHAIN_SERVICE = 'Countersign';
+
+export interface ApproverCoreOptions {
+  /** Where approver.db lives (created if missing). Holds nothing secret. */
+  dataDir: string;
+  vault: Vault;
+  clock?: Clock;
+  WebSocket?: WebSocketConstructor;
+  fetch?: Fetch;
+  /** Default device name at pairing; the host name if not given. */
+  deviceName?: string;
+  platform?: z.infer<typeof Platform>;
+  backoff?: Partial<BackoffOptions>;
+  /** Keychain service name; tests give each core its own so they never touch real entries. */
+  keychainService?: string;
+}
+
+function currentPlatform(): z.infer<typeof Platform> {
+  const platform = process.platform;
+  return platform === 'linux' || platform === 'darwin' || platform === 'win32' ? platform : 'other';
+}
+
+interface Running {
+  db: Db;
+  accounts: AccountStore;
+  history: HistoryStore;
+  inbox: Inbox;
+  links: Map<string, AccountLink>;
+}
+
+const NOT_STARTED = 'The approver core is not running (start() was not called, or stop() was).';
+
+export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
+  const clock = options.clock ?? systemClock;
+  const http: HttpDeps = { fetch: options.fetch ?? globalThis.fetch, clock };
+  const keys = new DeviceKeyStore(options.vault, options.keychainService ?? KEYCHAIN_SERVICE);
+  const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const events = new CoreEventEmitter();
+  let running: Running | null = null;
+
+  const accountsChanged = () => events.emit('accounts.changed', core.listAccounts());
+
+  function link(run: Running, accountId: string): Result<AccountLink> {
+    const found = run.links.get(accountId);
+    return found ? ok(found) : fail('NOT_FOUND', `No account with id ${accountId} on this desktop.`);
+  }
+
+  function addLink(run: Running, account: AccountLink['account']): AccountLink {
+    const accountLink = new AccountLink(account, {
+      keys,
+      http,
+      clock,
+      inbox: run.inbox,
+      events,
+      WebSocket: options.WebSocket ?? WebSocket,
+      backoff,
+      onChanged: accountsChanged,
+    });
+    run.links.set(account.id, accountLink);
+    accountLink.start();
+    return accountLink;
+  }
+
+  /** Runs fn with the account's link, or answers why it cannot. */
+  async function withLink<T>(accountId: string, fn: (l: AccountLink) => Promise<Result<T>>): Promise<Result<T>> {
+    if (!running) return fail('INTERNAL', NOT_STARTED);
+    const found = link(running, accountId);
+    return found.ok ? fn(found.value) : found;
+  }
+
+  const core: ApproverCore = {
+    async start() {
+      if (running) return;
+      const db = openDatabase(options.dataDir);
+      const history = new HistoryStore(db);
+      const run: Running = {
+        db,
+        accounts: new AccountStore(db),
+        history,
+        inbox: new Inbox(history, events, clock),
+        links: new Map(),
+      };
+      running = run;
+      for (const account of run.accounts.all()) addLink(run, account);
+      accountsChanged();
+    },
+
+    async stop() {
+      const run = running;
+      if (!run) return;
+      running = null;
+      for (const accountLink of run.links.values()) accountLink.stop();
+      run.inbox.clear();
+      run.db.close();
+    },
+
+    on: (event, listener) => events.on(event, listener),
+
+    listAccounts() {
+      return running ? [...running.links.values()].map((l) => l.view()) : [];
+    },
+
+    async pair(input: PairInput) {
+      const run = running;
+      if (!run) return fail('INTERNAL', NOT_STARTED);
+      const paired = await pairDevice(
+        {
+          http,
+          keys,
+          accounts: run.accounts,
+          deviceName: options.deviceName ?? hostname(),
+          platform: options.platform ?? currentPlatform(),
+        },
+        input,
+      );
+      if (!paired.ok) return paired;
+      const accountLink = addLink(run, paired.value);
+      accountsChanged();
+      return ok(accountLink.view());
+    },
+
+    async removeAccount(accountId) {
+      return withLink(accountId, async (accountLink) => {
+        const run = running!;
+        const revoked = await revokeDevice(accountLink.device);
+        if (!revoked.ok) return revoked;
+        accountLink.stop('Removed.');
+        const deleted = await keys.delete(accountId);
+        if (!deleted.ok) {
+          accountLink.start();
+          return deleted;
+        }
+        run.accounts.delete(accountId);
+        run.links.delete(accountId);
+        run.inbox.dropAccount(accountId);
+        accountsChanged();
+        return ok(undefined);
+      });
+    },
+
+    issuePairingCode: (accountId) => withLink(accountId, (l) => issuePairingCode(l.device)),
+
+    pending() {
+      return running ? running.inbox.queue.list() : [];
+    },
+
+    async decide(accountId, uuid, input: DecideInput) {
+      return withLink(accountId, async (accountLink) => {
+        const inbox = running!.inbox;
+        const queued = inbox.queue.get(uuid);
+        const request = queued?.accountId === accountId ? queued.request : null;
+        const sent = await sendDecision(accountLink.device, uuid, input, request);
+        if (!sent.ok) return sent;
+        // The core may have been stopped while the decision travelled; the server has it regardless.
+        if (running) running.inbox.decided(accountId, uuid, sent.value);
+        return ok(sent.value.outcome);
+      });
+    },
+
+    listKeys: (accountId) => withLink(accountId, (l) => l.management.listKeys()),
+    createKey: (accountId, input: CredentialCreate) => withLink(accountId, (l) => l.management.createKey(input)),
+    updateKey: (accountId, credentialId, input: CredentialUpdate) =>
+      withLink(accountId, (l) => l.management.updateKey(credentialId, input)),
+    listIps: (accountId, credentialId) => withLink(accountId, (l) => l.management.listIps(credentialId)),
+    addIp: (accountId, credentialId, ip, status?: IpStatus) =>
+      withLink(accountId, (l) => l.management.addIp(credentialId, ip, status)),
+    setIpStatus: (accountId, credentialId, ipId, status: IpStatus) =>
+      withLink(accountId, (l) => l.management.setIpStatus(credentialId, ipId, status)),
+    serverHistory: (accountId, query?: { status?: RequestStatus; credentialId?: number; count?: number }) =>
+      withLink(accountId, (l) => l.management.serverHistory(query)),
+
+    localHistory(query?: LocalHistoryQuery) {
+      return running ? running.history.query(query) : [];
+    },
+  };
+  return core;
+}

@@ -10,7 +10,7 @@ export type SendEvent = <E extends EventChannel>(event: E, payload: EventPayload
  * 'approval.added' is not forwarded: the renderer follows 'approvals:changed'; the shell uses 'approval.added'
  * for notifications. 'navigate' comes from the shell, not the core.
  */
-export function forwardCoreEvents(core: ApproverCore, send: SendEvent): () => void {
+export function forwardCoreEvents(core: Pick<ApproverCore, 'on'>, send: SendEvent): () => void {
   const unsubscribers = [
     core.on('approvals.changed', (pending) => send('approvals:changed', pending)),
     core.on('approval.closed', (info) => send('approval:closed', info)),

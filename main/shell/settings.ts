@@ -15,7 +15,9 @@ export interface LoginItemStore {
 
 /** Quotes an argument for the Exec key of a desktop entry (freedesktop Desktop Entry spec, "Exec key"). */
 function desktopExecArg(arg: string): string {
-  return /^[A-Za-z0-9_./:-]+$/.test(arg) ? arg : `"${arg.replace(/(["`$\\])/g, '\\$1')}"`;
+  // '%' starts a field code in Exec, so a literal one is doubled, quoted or not.
+  const literal = arg.replaceAll('%', '%%');
+  return /^[A-Za-z0-9_./:-]+$/.test(literal) ? literal : `"${literal.replace(/(["`$\\])/g, '\\$1')}"`;
 }
 
 export function xdgAutostart(configHome: string, command: readonly string[]): LoginItemStore {

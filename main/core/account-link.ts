@@ -71,6 +71,8 @@ export class AccountLink {
   }
 
   stop(reason?: string): void {
+    // A resync still waiting for the server must not act on a stopped account.
+    this.helloCount += 1;
     this.connection.stop(reason);
   }
 

@@ -118,8 +118,9 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
     async stop() {
       const run = running;
       if (!run) return;
-      running = null;
+      // Links first, so the last 'accounts.changed' still lists the accounts (offline) rather than none.
       for (const accountLink of run.links.values()) accountLink.stop();
+      running = null;
       run.inbox.clear();
       run.db.close();
     },

@@ -92,8 +92,8 @@ export class PushConnection {
         if (text.length < 4096) text += chunk;
       });
       response.on('end', () => {
-        request.destroy();
         if (isCurrent()) this.lost(upgradeRefusal(response.statusCode ?? 0, text));
+        request.destroy();
       });
       response.on('error', () => request.destroy());
     });

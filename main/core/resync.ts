@@ -28,6 +28,7 @@ export async function resyncAfterHello(inbox: Inbox, management: ManagementClien
   const gone = input.queuedAtHello.filter((uuid) => !listed.has(uuid) && !sent.has(uuid) && inbox.queue.has(uuid));
   for (const uuid of gone) {
     const status = await finalStatus(inbox, management, uuid);
+    if (!input.stillCurrent()) return;
     inbox.resolved(input.accountId, uuid, status);
   }
 }

@@ -31,14 +31,14 @@ export function keychainError(thrown: unknown): CoreError {
     return coreError(
       'KEYCHAIN_LOCKED',
       `The keychain is locked ("${detail}"). Unlock your keyring (on Linux: the login keyring, e.g. in Passwords and ` +
-        'Keys; on macOS: the login keychain) and try again. Nothing was stored.',
+        'Keys; on macOS: the login keychain) and try again.',
     );
   }
   return coreError(
     'KEYCHAIN_UNAVAILABLE',
     `No keychain is available ("${detail}"). On Linux, install and start gnome-keyring or another Secret Service ` +
       'provider in your desktop session; on macOS or Windows, make sure the login keychain or Credential Manager ' +
-      'is available and unlocked. Countersign never stores device keys outside the keychain, so nothing was stored.',
+      'is available and unlocked. Countersign keeps device keys nowhere else, so it cannot go on without one.',
   );
 }
 

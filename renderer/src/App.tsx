@@ -1,0 +1,39 @@
+// One bundle, one view per window: the URL hash says which.
+import { useEffect } from 'react';
+import { AccountsView } from './accounts/AccountsView.js';
+import { ApprovalView } from './approval/ApprovalView.js';
+import { HistoryView } from './history/HistoryView.js';
+import { useRoute } from './hooks/useRoute.js';
+import { IpsView } from './ips/IpsView.js';
+import { KeysView } from './keys/KeysView.js';
+import type { View } from './types.js';
+
+const TITLES: Record<View, string> = {
+  approval: 'Approve or block — Countersign',
+  keys: 'Keys — Countersign',
+  ips: 'IP addresses — Countersign',
+  history: 'History — Countersign',
+  accounts: 'Accounts — Countersign',
+};
+
+export function App() {
+  const route = useRoute();
+  useEffect(() => {
+    document.title = TITLES[route.view];
+    // The approval screen has its own colour scheme; the root class lets the page background follow it.
+    document.documentElement.dataset.view = route.view;
+  }, [route.view]);
+
+  switch (route.view) {
+    case 'approval':
+      return <ApprovalView route={route} />;
+    case 'keys':
+      return <KeysView route={route} />;
+    case 'ips':
+      return <IpsView route={route} />;
+    case 'history':
+      return <HistoryView route={route} />;
+    case 'accounts':
+      return <AccountsView />;
+  }
+}

@@ -1,0 +1,31 @@
+import { formatAgo, formatTime } from '../format.js';
+import type { ConnectionState } from '../types.js';
+
+/** The push connection of an account in words: connected since, connecting (which attempt), or offline and why. */
+export function ConnectionBadge({ connection, now }: { connection: ConnectionState; now: number }) {
+  switch (connection.state) {
+    case 'connected':
+      return (
+        <p className="connection">
+          <span className="badge badge--accepted">Connected</span>{' '}
+          <span className="muted">since {formatAgo(connection.since, now)}</span>
+        </p>
+      );
+    case 'connecting':
+      return (
+        <p className="connection">
+          <span className="badge badge--pending">Connecting…</span>{' '}
+          {connection.attempt > 1 ? <span className="muted">attempt {connection.attempt}</span> : null}
+        </p>
+      );
+    case 'offline':
+      return (
+        <p className="connection">
+          <span className="badge badge--rejected">Offline</span> <span>{connection.reason}</span>{' '}
+          <span className="muted">
+            {connection.retryAt ? `Retrying at ${formatTime(connection.retryAt)}.` : 'Not retrying.'}
+          </span>
+        </p>
+      );
+  }
+}

@@ -1,0 +1,35 @@
+// The time left to decide. The figure updates every second for the eye; screen readers hear only the moments that
+// matter (one minute, 30 and 10 seconds left, expired), not every tick.
+import { formatClock, formatDurationWords } from '../format.js';
+import { useNow } from '../hooks/useNow.js';
+
+function milestone(secondsLeft: number): string {
+  if (secondsLeft <= 0) return 'This request has expired.';
+  if (secondsLeft <= 10) return '10 seconds left to decide.';
+  if (secondsLeft <= 30) return '30 seconds left to decide.';
+  if (secondsLeft <= 60) return 'One minute left to decide.';
+  return '';
+}
+
+export function Countdown({ created, expiryTime }: { created: string; expiryTime: string }) {
+  const now = useNow(1000);
+  const end = new Date(expiryTime).getTime();
+  const total = Math.max(1, (end - new Date(created).getTime()) / 1000);
+  const left = Math.max(0, (end - now) / 1000);
+  const urgent = left <= 20;
+  return (
+    <div className={`countdown${urgent ? ' countdown--urgent' : ''}`}>
+      <p className="countdown__text">
+        <span aria-hidden="true">Expires in </span>
+        <span className="visually-hidden">Time left: {formatDurationWords(left)}</span>
+        <time aria-hidden="true" className="countdown__clock" dateTime={expiryTime}>
+          {formatClock(left)}
+        </time>
+      </p>
+      <progress className="countdown__bar" max={Math.round(total)} value={Math.round(left)} aria-hidden="true" />
+      <p className="visually-hidden" aria-live="polite" data-testid="countdown-announcement">
+        {milestone(Math.ceil(left))}
+      </p>
+    </div>
+  );
+}

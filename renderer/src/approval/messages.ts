@@ -1,0 +1,35 @@
+// The short, calm sentences the approval window says when a request leaves it.
+import type { DecideOutcome, EventPayloads } from '../types.js';
+
+export interface DecisionTaken {
+  decision: 'APPROVE' | 'BLOCK';
+  trustIp: boolean;
+  deactivateCredential: boolean;
+  ip: string;
+}
+
+export function outcomeMessage(outcome: DecideOutcome, taken: DecisionTaken): string {
+  switch (outcome.outcome) {
+    case 'already-decided':
+      return 'Already decided on another device. Nothing more to do here.';
+    case 'expired':
+      return 'Expired before your answer arrived. No session was opened.';
+    case 'decided':
+      if (outcome.bindingMismatch)
+        return 'The number you picked is not the one the program showed, so the request was blocked.';
+      if (outcome.status === 'ACCEPTED')
+        return taken.trustIp
+          ? `Approved. ${taken.ip} is now trusted for this key.`
+          : 'Approved. The program gets its session.';
+      if (outcome.status === 'REJECTED')
+        return taken.deactivateCredential ? 'Blocked, and the key is deactivated.' : 'Blocked.';
+      return `The server recorded the request as ${outcome.status.toLowerCase()}.`;
+  }
+}
+
+export function closedMessage(info: EventPayloads['approval:closed']): string {
+  if (info.by === 'expiry' || info.status === 'EXPIRED') return 'Expired';
+  if (info.status === 'ACCEPTED') return 'Approved on another device';
+  if (info.status === 'REJECTED') return 'Blocked on another device';
+  return 'Closed';
+}

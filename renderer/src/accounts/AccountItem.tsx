@@ -10,7 +10,7 @@ import type { Account, PairingCodeIssued } from '../types.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
 import { InvitePanel } from './InvitePanel.js';
 
-export function AccountItem({ account, now, onRemoved }: { account: Account; now: number; onRemoved: () => void }) {
+export function AccountItem({ account, onRemoved }: { account: Account; onRemoved: () => void }) {
   const [invite, setInvite] = useState<PairingCodeIssued | null>(null);
   const [confirming, setConfirming] = useState(false);
   const issue = useAction(() => invoke('accounts:invite', account.id));
@@ -22,7 +22,7 @@ export function AccountItem({ account, now, onRemoved }: { account: Account; now
     <li className="account" aria-labelledby={headingId}>
       <div className="account__head">
         <h3 id={headingId}>{label}</h3>
-        <ConnectionBadge connection={account.connection} now={now} />
+        <ConnectionBadge connection={account.connection} />
       </div>
       <dl className="facts">
         <div className="facts__row">

@@ -5,7 +5,6 @@ import { accountLabel } from '../components/AccountPicker.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { ManageLayout } from '../components/ManageLayout.js';
 import { useAccounts } from '../hooks/useAccounts.js';
-import { useNow } from '../hooks/useNow.js';
 import { AccountItem } from './AccountItem.js';
 import { AppSettings } from './AppSettings.js';
 import { PairForm } from './PairForm.js';
@@ -13,7 +12,6 @@ import { PairForm } from './PairForm.js';
 export function AccountsView() {
   const { accounts, error, reload } = useAccounts();
   const [message, setMessage] = useState('');
-  const now = useNow(15_000);
   return (
     <ManageLayout view="accounts" title="Accounts">
       <ErrorNotice error={error} />
@@ -32,7 +30,6 @@ export function AccountsView() {
               <AccountItem
                 key={account.id}
                 account={account}
-                now={now}
                 onRemoved={() => {
                   setMessage(`${accountLabel(account)} removed from this desktop.`);
                   reload();

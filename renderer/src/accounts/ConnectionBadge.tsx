@@ -1,14 +1,14 @@
-import { formatAgo, formatTime } from '../format.js';
+import { formatTime } from '../format.js';
 import type { ConnectionState } from '../types.js';
 
 /** The push connection of an account in words: connected since, connecting (which attempt), or offline and why. */
-export function ConnectionBadge({ connection, now }: { connection: ConnectionState; now: number }) {
+export function ConnectionBadge({ connection }: { connection: ConnectionState }) {
   switch (connection.state) {
     case 'connected':
       return (
         <p className="connection">
           <span className="badge badge--accepted">Connected</span>{' '}
-          <span className="muted">since {formatAgo(connection.since, now)}</span>
+          <span className="muted">since {formatTime(connection.since)}</span>
         </p>
       );
     case 'connecting':

@@ -75,10 +75,6 @@ export function ApprovalCard({
           </dd>
         </div>
         <div className="facts__row">
-          <dt>Program says</dt>
-          <dd>{request.description ?? <span className="muted">No description given</span>}</dd>
-        </div>
-        <div className="facts__row">
           <dt>IP address</dt>
           <dd>
             <span className="mono">{request.ip}</span>{' '}

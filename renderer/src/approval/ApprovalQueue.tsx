@@ -19,8 +19,8 @@ export function ApprovalQueue({
   const now = useNow(1000);
   return (
     <nav className="queue" aria-labelledby="queue-heading">
-      <h2 id="queue-heading" className="queue__heading">
-        {pending.length} requests waiting
+      <h2 id="queue-heading" className="visually-hidden">
+        Waiting requests
       </h2>
       <ul className="queue__list">
         {pending.map((approval) => {

@@ -132,7 +132,7 @@ export function HistoryView({ route }: { route: Route }) {
                     <td className="nowrap">
                       <time dateTime={row.time}>{formatDateTime(row.time)}</time>
                     </td>
-                    <td>{row.keyName}</td>
+                    <td className="nowrap">{row.keyName}</td>
                     <td>
                       <StatusBadge status={row.status} />
                     </td>

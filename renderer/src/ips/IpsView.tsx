@@ -7,12 +7,12 @@ import { ErrorNotice } from '../components/ErrorNotice.js';
 import { ManageLayout } from '../components/ManageLayout.js';
 import { NoAccount } from '../components/NoAccount.js';
 import { StatusBadge } from '../components/StatusBadge.js';
-import { formatDateTime, MODE_HINTS, MODE_LABELS } from '../format.js';
+import { formatDate, MODE_HINTS, MODE_LABELS } from '../format.js';
 import { useAction } from '../hooks/useAction.js';
 import { useLoad } from '../hooks/useLoad.js';
 import { navigate } from '../hooks/useRoute.js';
 import { useSelectedAccount } from '../hooks/useSelectedAccount.js';
-import type { Route } from '../route.js';
+import { type Route, routeHash } from '../route.js';
 import type { IpStatus, PermittedIp } from '../types.js';
 import { AddIpForm } from './AddIpForm.js';
 
@@ -67,7 +67,9 @@ export function IpsView({ route }: { route: Route }) {
             </select>
           </div>
         ) : null}
-        <a href={`#keys?accountId=${encodeURIComponent(account.id)}`}>Back to keys</a>
+        <a className="toolbar__end" href={routeHash({ view: 'keys', accountId: account.id })}>
+          Back to keys
+        </a>
       </div>
       <ErrorNotice error={keys.error} />
       {keys.value?.length === 0 ? (
@@ -112,7 +114,7 @@ export function IpsView({ route }: { route: Route }) {
                       <td>
                         <StatusBadge status={ip.status} />
                       </td>
-                      <td>{formatDateTime(ip.created)}</td>
+                      <td>{formatDate(ip.created)}</td>
                       <td className="table__action">
                         <button
                           type="button"

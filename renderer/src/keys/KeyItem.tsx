@@ -4,7 +4,7 @@ import { useId, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { StatusBadge } from '../components/StatusBadge.js';
-import { formatAgo, formatDateTime, MODE_LABELS, plural } from '../format.js';
+import { formatAgo, formatDate, formatDateTime, MODE_LABELS, plural } from '../format.js';
 import { useAction } from '../hooks/useAction.js';
 import { routeHash } from '../route.js';
 import type { Credential, KeyChange, KeyMode } from '../types.js';
@@ -74,7 +74,7 @@ export function KeyItem({
         </div>
         <div>
           <dt>Created</dt>
-          <dd>{formatDateTime(credential.created)}</dd>
+          <dd>{formatDate(credential.created)}</dd>
         </div>
       </dl>
       {credential.status === 'LOCKED' ? (

@@ -37,7 +37,12 @@ export function KeysView({ route }: { route: Route }) {
     <ManageLayout view="keys" title="API keys">
       <div className="toolbar">
         <AccountPicker accounts={selection.accounts} selected={account} onSelect={selection.select} />
-        <button type="button" className="button button--small" onClick={keys.reload} disabled={keys.loading}>
+        <button
+          type="button"
+          className="button button--small toolbar__end"
+          onClick={keys.reload}
+          disabled={keys.loading}
+        >
           {keys.loading ? 'Refreshing…' : 'Refresh'}
         </button>
       </div>

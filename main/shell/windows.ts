@@ -1,13 +1,13 @@
 // The app's windows: one per view, the approval window created hidden at start so it appears at once when a
-// request arrives. Electron is injected (createWindow), so the behaviour is unit-tested with a fake BrowserWindow.
-import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
+// request arrives. Electron's BrowserWindow class is injected, so the behaviour is unit-tested with a fake one.
+import type { BrowserWindow } from 'electron';
 import type { EventChannel, EventPayloads, View } from '../../ipc/contract.js';
 import type { PendingApproval } from '../core/api.js';
 import { type ViewParams, viewUrl } from './app-origin.js';
-import { windowOptions } from './window-options.js';
+import { type BrowserWindowClass, createSecureWindow } from './window-options.js';
 
 export interface WindowManagerDeps {
-  createWindow(options: BrowserWindowConstructorOptions): BrowserWindow;
+  BrowserWindow: BrowserWindowClass;
   preloadPath: string;
   devTools: boolean;
 }
@@ -39,7 +39,7 @@ export function createWindowManager(deps: WindowManagerDeps): WindowManager {
   };
 
   async function create(view: View, params: ViewParams): Promise<BrowserWindow> {
-    const window = deps.createWindow(windowOptions(view, deps.preloadPath, { devTools: deps.devTools }));
+    const window = createSecureWindow(deps.BrowserWindow, view, deps.preloadPath, { devTools: deps.devTools });
     const id = window.webContents.id;
     windows.set(view, window);
     webContentsIds.add(id);

@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { View } from '../../ipc/contract.js';
 import { hardenSession, hardenWebContents, isAllowedRequestUrl } from '../../main/shell/web-contents-guard.js';
-import { secureWebPreferences, windowOptions } from '../../main/shell/window-options.js';
+import { createSecureWindow } from '../../main/shell/window-options.js';
 import { createWindowManager } from '../../main/shell/windows.js';
-import { FakeSession, FakeWebContents, fakeWindowFactory } from './support/fake-electron.js';
+import { FakeSession, FakeWebContents, fakeBrowserWindowClass } from './support/fake-electron.js';
 import { aPendingApproval } from './support/fixtures.js';
 
 const PRELOAD = '/app/dist/preload/index.cjs';
@@ -24,22 +24,32 @@ const SECURE = {
 };
 
 describe('window options', () => {
-  it('are the secure ones', () => {
-    expect(secureWebPreferences(PRELOAD, { devTools: false })).toMatchObject({ ...SECURE, devTools: false });
-    expect(secureWebPreferences(PRELOAD, { devTools: true })).not.toHaveProperty('enableBlinkFeatures');
+  it.each(View.options)('%s window: hidden until shown, secure webPreferences', (view) => {
+    const { created, BrowserWindow } = fakeBrowserWindowClass();
+    createSecureWindow(BrowserWindow, view, PRELOAD, { devTools: false });
+    expect(created).toHaveLength(1);
+    const options = created[0]!.options;
+    expect(options.show).toBe(false);
+    expect(options.webPreferences).toMatchObject({ ...SECURE, disableBlinkFeatures: 'Auxclick', devTools: false });
+    expect(options.webPreferences).not.toHaveProperty('enableBlinkFeatures');
+    expect(options.webPreferences).not.toHaveProperty('additionalArguments');
   });
 
-  it.each(View.options)('%s window: hidden until shown, secure webPreferences', (view) => {
-    const options = windowOptions(view, PRELOAD, { devTools: false });
-    expect(options.show).toBe(false);
-    expect(options.webPreferences).toMatchObject(SECURE);
+  it('allows DevTools only when asked (development builds)', () => {
+    const { created, BrowserWindow } = fakeBrowserWindowClass();
+    createSecureWindow(BrowserWindow, 'keys', PRELOAD, { devTools: true });
+    expect(created[0]!.options.webPreferences).toMatchObject({ ...SECURE, devTools: true });
   });
 });
 
 describe('window manager', () => {
   function setup() {
-    const factory = fakeWindowFactory();
-    const manager = createWindowManager({ createWindow: factory.createWindow, preloadPath: PRELOAD, devTools: false });
+    const factory = fakeBrowserWindowClass();
+    const manager = createWindowManager({
+      BrowserWindow: factory.BrowserWindow,
+      preloadPath: PRELOAD,
+      devTools: false,
+    });
     return { factory, manager };
   }
 

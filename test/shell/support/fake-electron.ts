@@ -4,6 +4,7 @@
 // runs for real. Casts to Electron's types happen here only.
 import type {
   BrowserWindow,
+  BrowserWindow as ElectronBrowserWindow,
   BrowserWindowConstructorOptions,
   IpcMain,
   IpcMainInvokeEvent,
@@ -115,16 +116,18 @@ export class FakeBrowserWindow extends FakeEmitter {
   }
 }
 
-/** A BrowserWindow factory that keeps every window it made. */
-export function fakeWindowFactory() {
+/** A BrowserWindow class (as Electron's is passed to the shell) that keeps every window it made. */
+export function fakeBrowserWindowClass() {
   const created: FakeBrowserWindow[] = [];
+  class BrowserWindow extends FakeBrowserWindow {
+    constructor(options: BrowserWindowConstructorOptions) {
+      super(options);
+      created.push(this);
+    }
+  }
   return {
     created,
-    createWindow: (options: BrowserWindowConstructorOptions): BrowserWindow => {
-      const window = new FakeBrowserWindow(options);
-      created.push(window);
-      return window.asElectron();
-    },
+    BrowserWindow: BrowserWindow as unknown as new (options: BrowserWindowConstructorOptions) => ElectronBrowserWindow,
   };
 }
 

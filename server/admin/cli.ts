@@ -1,0 +1,96 @@
+// countersign-admin: user create, key create, pair. Prints one JSON object on stdout; a pairing QR code goes to
+// stderr, and only when stderr is a terminal (so stdout stays machine-readable).
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import qrcode from 'qrcode-terminal';
+import { defaultDbPath } from '../cli-args.js';
+import { AdminCommands, AdminError } from './commands.js';
+
+const HELP = `Usage:
+  countersign-admin [--db FILE] user create NAME
+  countersign-admin [--db FILE] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
+                                           [--ip A.B.C.D]... [--number-matching]
+  countersign-admin [--db FILE] pair --user NAME --server URL
+
+Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
+--db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…).
+Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}.
+`;
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      mode: { type: 'string' },
+      ip: { type: 'string', multiple: true },
+      'number-matching': { type: 'boolean' },
+      server: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new AdminError(`${flag} is required.`);
+  return value;
+}
+
+async function run(argv: string[]): Promise<unknown> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new AdminError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return 'help';
+  const command = positionals.join(' ');
+  const admin = AdminCommands.open(resolve(values.db ?? defaultDbPath(process.env)));
+  try {
+    if (positionals[0] === 'user' && positionals[1] === 'create' && positionals.length === 3) {
+      return await admin.createUser(positionals[2]!);
+    }
+    if (command === 'key create') {
+      return await admin.createKey({
+        user: required(values.user, '--user NAME'),
+        name: required(values.name, '--name LABEL'),
+        mode: required(values.mode, '--mode ip-only|push|push-unless-trusted'),
+        ips: values.ip ?? [],
+        numberMatching: values['number-matching'] === true,
+      });
+    }
+    if (command === 'pair') {
+      return await admin.pair(required(values.user, '--user NAME'), required(values.server, '--server URL'));
+    }
+    throw new AdminError(`Unknown command "${command}".`);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function main(): Promise<number> {
+  try {
+    const result = await run(process.argv.slice(2));
+    if (result === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    const url = (result as { pairing_url?: string }).pairing_url;
+    if (url && process.stderr.isTTY) {
+      qrcode.generate(url, { small: true }, (qr) => process.stderr.write(`${qr}\n`));
+    }
+    return 0;
+  } catch (error) {
+    const hint = error instanceof AdminError ? '\nRun countersign-admin --help for usage.' : '';
+    process.stderr.write(`countersign-admin: ${(error as Error).message}${hint}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,68 @@
+// Builds the Fastify app of the approval server from a config, a store and a push hub: JSON-only bodies with the
+// protocol's size limit, bunq envelopes for every error, the routes of protocol v1 and the background sweeper.
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Limits, StreamCloseCode } from '../protocol/index.js';
+import type { ServerConfig } from './config.js';
+import { echoRequestId, installErrorHandling } from './http/error-handler.js';
+import { acceptJsonBodiesOnly } from './http/json-body.js';
+import { Router } from './http/router.js';
+import type { PushHub } from './push/hub.js';
+import { approverDeviceRoutes } from './routes/approver-device.js';
+import { credentialRoutes } from './routes/credential-password-ip.js';
+import { historyRoutes } from './routes/history.js';
+import { openApiRoute } from './routes/openapi.js';
+import { permittedIpRoutes } from './routes/permitted-ip.js';
+import { sessionServerRequestRoutes } from './routes/session-server-request.js';
+import { sessionServerRoutes } from './routes/session-server.js';
+import { streamRoutes } from './routes/stream.js';
+import { createServices, type Services } from './services/index.js';
+import type { Store } from './store/types.js';
+import { startSweeper } from './sweeper.js';
+
+export interface AppOptions {
+  config: ServerConfig;
+  store: Store;
+  hub: PushHub;
+  /** Fastify's own options that depend on how it is run: logger, https. */
+  fastify?: Pick<FastifyServerOptions, 'logger'> & { https?: { cert: Buffer; key: Buffer } };
+}
+
+export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; services: Services }> {
+  const { config, store, hub } = options;
+  const app = Fastify({
+    logger: options.fastify?.logger ?? false,
+    bodyLimit: Limits.MAX_BODY_BYTES,
+    trustProxy: config.trustProxy,
+    ...(options.fastify?.https ? { https: options.fastify.https } : {}),
+  }) as unknown as FastifyInstance;
+  const services = createServices({ store, hub, config });
+
+  // Shutting down: long-polls answer at once with the current status, push streams close with 1001 (reconnect).
+  const shutdown = new AbortController();
+  app.addHook('preClose', async () => {
+    shutdown.abort();
+    hub.disconnectAll(StreamCloseCode.SERVER_GOING_AWAY, 'The server is shutting down.');
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  echoRequestId(app);
+  installErrorHandling(app);
+  acceptJsonBodiesOnly(app);
+
+  const router = new Router(app, services.devices);
+  sessionServerRoutes(router, services);
+  sessionServerRequestRoutes(router, services, shutdown.signal);
+  approverDeviceRoutes(router, services, config);
+  streamRoutes(router, { store, hub, config });
+  credentialRoutes(router, services);
+  permittedIpRoutes(router, services);
+  historyRoutes(router, store);
+  openApiRoute(router);
+
+  const stopSweeper = startSweeper(services, config.sweepIntervalMs, (error) =>
+    app.log.error({ err: error }, 'sweep failed'),
+  );
+  app.addHook('onClose', async () => stopSweeper());
+  return { app, services };
+}

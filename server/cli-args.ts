@@ -1,0 +1,102 @@
+// countersign-server's flags. Mistakes become a UsageError with a sentence that says what to change.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { StartServerOptions } from './index.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
+
+export const HELP = `Usage: countersign-server [--port 8787] [--db FILE] [--host 127.0.0.1] [--trust-proxy]
+                          [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
+                          [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
+
+Runs the Countersign approval server with an embedded SQLite database.
+
+Options:
+  --port N                    TCP port (default 8787; 0 picks a free one)
+  --db FILE                   database file, created when missing
+                              (default $XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…)
+  --host ADDR                 address to listen on (default 127.0.0.1)
+  --trust-proxy               take the requester's IP from X-Forwarded-For (only behind your own proxy)
+  --tls-cert FILE, --tls-key FILE
+                              serve HTTPS and WSS with this certificate and key (PEM)
+  --introspection-secret S    Bearer secret for POST /v1/session-server/introspect
+                              (or COUNTERSIGN_INTROSPECTION_SECRET; without one introspection is refused)
+  --request-lifetime S        seconds a session request waits for a decision (default 120)
+  --session-lifetime S        seconds a session lasts (default 3600)
+  --ping-interval-ms MS       push stream heartbeat (default 20000)
+  -h, --help                  show this text
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function defaultDbPath(env: NodeJS.ProcessEnv): string {
+  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : null;
+  return join(dataHome ?? join(homedir(), '.local', 'share'), 'countersign', 'countersign.db');
+}
+
+function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got "${value}").`);
+  }
+  return Number(value);
+}
+
+export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartServerOptions | 'help' {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together: give both or neither.');
+  }
+  const secret = values['introspection-secret'] ?? env.COUNTERSIGN_INTROSPECTION_SECRET;
+  if (secret !== undefined && secret.length < 16) {
+    throw new UsageError('The introspection secret must be at least 16 characters.');
+  }
+  const requestLifetimeSeconds = wholeNumber('request-lifetime', values['request-lifetime'], 1, 86_400);
+  const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
+  const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
+  return {
+    port: wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT,
+    host: values.host ?? DEFAULT_HOST,
+    dbPath: resolve(values.db ?? defaultDbPath(env)),
+    tls:
+      values['tls-cert'] && values['tls-key']
+        ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
+        : undefined,
+    config: {
+      trustProxy: values['trust-proxy'] === true,
+      introspectionSecret: secret ?? null,
+      ...(requestLifetimeSeconds !== undefined ? { requestLifetimeSeconds } : {}),
+      ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
+      ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
+    },
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      db: { type: 'string' },
+      host: { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'introspection-secret': { type: 'string' },
+      'request-lifetime': { type: 'string' },
+      'session-lifetime': { type: 'string' },
+      'ping-interval-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

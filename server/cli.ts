@@ -1,0 +1,48 @@
+// countersign-server: parses the flags, starts the server, prints one line saying where it listens and which
+// database it uses, and shuts down cleanly on SIGINT/SIGTERM.
+import { HELP, parseServerArgs, UsageError } from './cli-args.js';
+import { startServer } from './index.js';
+
+function explain(error: unknown, port: number | undefined, host: string | undefined): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return `port ${port} on ${host} is already in use; pick another with --port.`;
+  if (code === 'EACCES') return `not allowed to listen on port ${port} on ${host}; pick a port above 1023.`;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine; check --host.`;
+  if (code === 'ENOENT') return `file not found: ${(error as NodeJS.ErrnoException).path ?? (error as Error).message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseServerArgs>;
+  try {
+    options = parseServerArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    const hint = error instanceof UsageError ? '\nRun countersign-server --help for usage.' : '';
+    process.stderr.write(`countersign-server: ${(error as Error).message}${hint}\n`);
+    return 1;
+  }
+  if (options === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ ...options, logger: { level: 'warn' } });
+  } catch (error) {
+    process.stderr.write(`countersign-server: ${explain(error, options.port, options.host)}\n`);
+    return 1;
+  }
+  process.stdout.write(`countersign-server listening on ${server.url} (database ${server.dbPath})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.stderr.write(`countersign-server: ${signal}, shutting down\n`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+process.exitCode = await main();

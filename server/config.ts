@@ -1,0 +1,34 @@
+// What an operator (or a test) can tune, with the defaults of DESIGN.md.
+import { Limits } from '../protocol/index.js';
+
+export interface ServerConfig {
+  requestLifetimeSeconds: number;
+  sessionLifetimeSeconds: number;
+  /** Bearer secret for POST /v1/session-server/introspect; null turns introspection away (401). */
+  introspectionSecret: string | null;
+  /** How often the push stream pings; a device that has not answered the previous ping by then is dropped. */
+  pingIntervalMs: number;
+  /** Take the requester's address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** How long a never-used key (PENDING_FIRST_USE) stays valid. */
+  firstUseLifetimeSeconds: number;
+  /** How often expired requests are swept and old replay records pruned. */
+  sweepIntervalMs: number;
+  /** Failed pairing attempts allowed per IP within pairingFailureWindowMs before 429. */
+  pairingFailureLimit: number;
+  pairingFailureWindowMs: number;
+  now: () => number;
+}
+
+export const defaultConfig: ServerConfig = {
+  requestLifetimeSeconds: Limits.DEFAULT_REQUEST_LIFETIME_SECONDS,
+  sessionLifetimeSeconds: Limits.DEFAULT_SESSION_LIFETIME_SECONDS,
+  introspectionSecret: null,
+  pingIntervalMs: 20_000,
+  trustProxy: false,
+  firstUseLifetimeSeconds: 30 * 24 * 3600,
+  sweepIntervalMs: 500,
+  pairingFailureLimit: 10,
+  pairingFailureWindowMs: 15 * 60_000,
+  now: Date.now,
+};

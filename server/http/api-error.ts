@@ -1,0 +1,14 @@
+// An error that has an HTTP status and a text for the caller. Services throw it; the error handler turns it
+// into bunq's Error envelope. Anything else that reaches the handler is a bug and becomes a 500.
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Extra reply headers, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,94 @@
+// GET /openapi.json: the OpenAPI 3.1 document of every route, generated from the router's catalog, whose
+// schemas are the same zod schemas that validate requests and describe replies.
+import { z } from 'zod';
+import { ErrorEnvelope } from '../../protocol/index.js';
+import type { CatalogEntry, RouteAuth } from './router.js';
+
+type JsonSchema = Record<string, unknown>;
+
+// Transforms (e.g. "123" → 123 for path ids) have no JSON Schema: inputs are described as sent, outputs as sent.
+const inputSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+const outputSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+
+const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
+  none: [],
+  device: [{ deviceSignature: [] }],
+  'api-key': [{ apiKey: [] }],
+  'session-token': [{ sessionToken: [] }],
+  'introspection-secret': [{ introspectionSecret: [] }],
+};
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+  if (!schema) return [];
+  const json = inputSchema(schema);
+  const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((json.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema: property,
+  }));
+}
+
+function operation(entry: CatalogEntry): JsonSchema {
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, schema] of Object.entries(entry.responses)) {
+    responses[status] = { description: 'Success', content: { 'application/json': { schema: outputSchema(schema) } } };
+  }
+  if (entry.websocket) responses['101'] = { description: 'Switching to the WebSocket push stream' };
+  responses['4XX'] = {
+    description: 'Refused: bad input, authentication, state conflict',
+    content: { 'application/json': { schema: outputSchema(ErrorEnvelope) } },
+  };
+  const op: JsonSchema = {
+    summary: entry.summary,
+    parameters: [...parameters(entry.params, 'path'), ...parameters(entry.query, 'query')],
+    security: SECURITY[entry.auth],
+    responses,
+  };
+  if (entry.body) {
+    op.requestBody = { required: true, content: { 'application/json': { schema: inputSchema(entry.body) } } };
+  }
+  if (entry.websocket) op['x-websocket'] = true;
+  return op;
+}
+
+export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const entry of catalog) {
+    const path = entry.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    paths[path] ??= {};
+    paths[path][entry.method.toLowerCase()] = operation(entry);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Countersign approval server',
+      version: '1',
+      description: 'Push-approved two-factor authentication for API keys (protocol v1). See docs/PROTOCOL.md.',
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        deviceSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Countersign-Signature',
+          description:
+            'Ed25519 over the canonical request string, with X-Countersign-Device and X-Countersign-Timestamp.',
+        },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-Bunq-Client-Authentication', description: 'The API key.' },
+        sessionToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Bunq-Client-Authentication',
+          description: 'The session token.',
+        },
+        introspectionSecret: { type: 'http', scheme: 'bearer', description: "The operator's introspection secret." },
+      },
+    },
+  };
+}

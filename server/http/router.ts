@@ -1,0 +1,167 @@
+// Registers routes from one description that serves three purposes: Fastify's routing, input validation with the
+// protocol's zod schemas, and the OpenAPI document (so the document cannot drift from what the server does).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { DeviceService } from '../services/devices.js';
+import type { DeviceRow } from '../store/types.js';
+import { ApiError } from './api-error.js';
+import { ErrorText } from '../../protocol/index.js';
+import { parseInput } from './validation.js';
+
+/** How a route's caller proves who it is (shown in the OpenAPI document). */
+export type RouteAuth = 'none' | 'device' | 'api-key' | 'session-token' | 'introspection-secret';
+
+type Schema = z.ZodType | undefined;
+type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<P extends Schema, Q extends Schema, B extends Schema> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+interface RouteShape<P extends Schema, Q extends Schema, B extends Schema> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify syntax: /v1/user/:userID/credential-password-ip */
+  url: string;
+  summary: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success replies by status code. Every error is bunq's Error envelope. */
+  responses: Record<number, z.ZodType>;
+}
+
+export interface PublicRoute<P extends Schema, Q extends Schema, B extends Schema> extends RouteShape<P, Q, B> {
+  auth: Exclude<RouteAuth, 'device'>;
+  handler(input: RouteInput<P, Q, B>): Promise<unknown>;
+}
+
+export interface DeviceRoute<P extends Schema, Q extends Schema, B extends Schema> extends RouteShape<P, Q, B> {
+  handler(input: RouteInput<P, Q, B> & { device: DeviceRow }): Promise<unknown>;
+}
+
+export interface StreamRoute<P extends z.ZodType> {
+  url: string;
+  summary: string;
+  params: P;
+  handler(socket: WebSocket, input: { params: z.output<P>; request: FastifyRequest; device: DeviceRow }): void;
+}
+
+/** What the OpenAPI document lists about a route. */
+export interface CatalogEntry {
+  method: string;
+  url: string;
+  summary: string;
+  auth: RouteAuth;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  responses: Record<number, z.ZodType>;
+  websocket?: boolean;
+}
+
+/** A route without query parameters refuses any (unknown fields are errors, in the query too). */
+const NO_QUERY = z.strictObject({});
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    device?: DeviceRow;
+  }
+}
+
+export class Router {
+  readonly catalog: CatalogEntry[] = [];
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly devices: DeviceService,
+  ) {}
+
+  route<P extends Schema, Q extends Schema, B extends Schema>(spec: PublicRoute<P, Q, B>): void {
+    this.catalog.push(spec);
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => spec.handler({ ...this.parse(spec, request), request, reply }),
+    });
+  }
+
+  /**
+   * A device-signed route: authentication first (401), then the path (400), then whether the device may act for
+   * the user in the path (403), then query and body (400).
+   */
+  deviceRoute<P extends Schema, Q extends Schema, B extends Schema>(spec: DeviceRoute<P, Q, B>): void {
+    this.catalog.push({ ...spec, auth: 'device' });
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        const device = await this.authenticate(request);
+        const params = spec.params ? parseInput(spec.params, request.params, 'path') : undefined;
+        assertSameUser(device, params);
+        const rest = this.parse({ query: spec.query, body: spec.body }, request);
+        return spec.handler({ ...rest, params: params as Parsed<P>, request, reply, device });
+      },
+    });
+  }
+
+  /** A device-signed WebSocket: the upgrade is refused with an HTTP error unless the signature holds. */
+  stream<P extends z.ZodType>(spec: StreamRoute<P>): void {
+    this.catalog.push({
+      method: 'GET',
+      url: spec.url,
+      summary: spec.summary,
+      auth: 'device',
+      params: spec.params,
+      responses: {},
+      websocket: true,
+    });
+    this.app.get(
+      spec.url,
+      {
+        websocket: true,
+        preValidation: async (request) => {
+          const device = await this.authenticate(request);
+          const params = parseInput(spec.params, request.params, 'path');
+          if ((params as { id?: number }).id !== device.id) throw new ApiError(403, ErrorText.FORBIDDEN);
+          request.device = device;
+        },
+      },
+      (socket, request) => {
+        const params = parseInput(spec.params, request.params, 'path');
+        spec.handler(socket, { params, request, device: request.device! });
+      },
+    );
+  }
+
+  private authenticate(request: FastifyRequest): Promise<DeviceRow> {
+    return this.devices.authenticate({
+      headers: request.headers,
+      method: request.method,
+      pathWithQuery: request.raw.url ?? request.url,
+      body: request.rawBody,
+    });
+  }
+
+  private parse<P extends Schema, Q extends Schema, B extends Schema>(
+    spec: { params?: P; query?: Q; body?: B },
+    request: FastifyRequest,
+  ) {
+    const query = parseInput(spec.query ?? NO_QUERY, request.query, 'query');
+    if (!spec.body && request.body !== undefined) throw new ApiError(400, 'body: this endpoint takes no body');
+    return {
+      params: (spec.params ? parseInput(spec.params, request.params, 'path') : undefined) as Parsed<P>,
+      query: (spec.query ? query : undefined) as Parsed<Q>,
+      body: (spec.body ? parseInput(spec.body, request.body, 'body') : undefined) as Parsed<B>,
+    };
+  }
+}
+
+function assertSameUser(device: DeviceRow, params: unknown): void {
+  const userId = (params as { userID?: unknown } | undefined)?.userID;
+  if (userId !== undefined && userId !== device.userId) throw new ApiError(403, ErrorText.FORBIDDEN);
+}

@@ -1,0 +1,102 @@
+// Stored rows as the protocol shows them: times as ISO 8601, field names as on the wire.
+import type {
+  ApprovalRequest,
+  ApproverDevice,
+  CredentialPasswordIp,
+  PermittedIp,
+  SessionRequestHistoryEntry,
+  SessionServerRequest,
+} from '../../protocol/index.js';
+import { Limits } from '../../protocol/index.js';
+import type { CredentialRow, DeviceRow, PermittedIpRow, SessionRequestRow } from '../store/types.js';
+
+export function iso(time: number): string {
+  return new Date(time).toISOString();
+}
+
+function isoOrNull(time: number | null): string | null {
+  return time === null ? null : iso(time);
+}
+
+export function credentialView(row: CredentialRow, tokenValue: string | null = null): CredentialPasswordIp {
+  return {
+    id: row.id,
+    created: iso(row.created),
+    updated: iso(row.updated),
+    status: row.status,
+    expiry_time: row.status === 'PENDING_FIRST_USE' ? isoOrNull(row.expiryTime) : null,
+    token_value: tokenValue,
+    permitted_device:
+      row.status === 'ACTIVE' && row.permittedDeviceIp !== null
+        ? { description: row.permittedDeviceDescription ?? '', ip: row.permittedDeviceIp }
+        : null,
+    name: row.name,
+    mode: row.mode,
+    number_matching: row.numberMatching,
+    last_used: isoOrNull(row.lastUsed),
+    permitted_ip_count: row.permittedIpCount,
+  };
+}
+
+export function permittedIpView(row: PermittedIpRow): PermittedIp {
+  return { id: row.id, created: iso(row.created), updated: iso(row.updated), ip: row.ip, status: row.status };
+}
+
+export function sessionServerRequestView(row: SessionRequestRow): SessionServerRequest {
+  return {
+    uuid: row.uuid,
+    status: row.status,
+    expiry_time: iso(row.expiryTime),
+    binding_code: row.bindingCode,
+    poll_interval: Limits.POLL_INTERVAL_SECONDS,
+    token_delivered: row.tokenDelivered,
+  };
+}
+
+export function approvalRequestView(row: SessionRequestRow): ApprovalRequest {
+  return {
+    uuid: row.uuid,
+    credential: { id: row.credentialId, name: row.credentialName, mode: row.credentialMode },
+    description: row.description,
+    ip: row.ip,
+    ip_known: row.ipKnown,
+    user_agent: row.userAgent,
+    geolocation: row.geolocation,
+    created: iso(row.created),
+    expiry_time: iso(row.expiryTime),
+    binding_choices: row.bindingChoices,
+  };
+}
+
+export function historyEntryView(row: SessionRequestRow): SessionRequestHistoryEntry {
+  return {
+    uuid: row.uuid,
+    credential: { id: row.credentialId, name: row.credentialName },
+    status: row.status,
+    description: row.description,
+    ip: row.ip,
+    user_agent: row.userAgent,
+    geolocation: row.geolocation,
+    created: iso(row.created),
+    expiry_time: iso(row.expiryTime),
+    decided_at: isoOrNull(row.decidedAt),
+    decided_by_device_id: row.decidedByDeviceId,
+    decision: row.decision,
+    trust_ip: row.trustIp,
+    deactivate_credential: row.deactivateCredential,
+    binding_mismatch: row.bindingMismatch,
+    auto_accepted: row.autoAccepted,
+  };
+}
+
+export function deviceView(row: DeviceRow): ApproverDevice {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    user_name: row.userName,
+    name: row.name,
+    platform: row.platform,
+    created: iso(row.created),
+    last_seen: isoOrNull(row.lastSeen),
+  };
+}

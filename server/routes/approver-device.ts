@@ -1,0 +1,104 @@
+// Approver devices: pairing with a one-time code, the device list, removal, and inviting another device.
+import { z } from 'zod';
+import {
+  ApproverDevice,
+  ApproverDeviceCreate,
+  ApproverDeviceCreated,
+  ErrorText,
+  IdParam,
+  PairingCodeIssued,
+  pairingUrl,
+} from '../../protocol/index.js';
+import type { ServerConfig } from '../config.js';
+import { ApiError } from '../http/api-error.js';
+import { clientIp } from '../http/client-ip.js';
+import { FailureLimiter } from '../http/rate-limiter.js';
+import type { Router } from '../http/router.js';
+import { deviceView, iso } from '../http/views.js';
+import type { Services } from '../services/index.js';
+
+const EmptyResponse = z.object({ Response: z.tuple([]) });
+const DeviceList = z.object({ Response: z.array(z.object({ ApproverDevice })) });
+
+export function approverDeviceRoutes(router: Router, services: Services, config: ServerConfig): void {
+  // Pairing codes carry 80 bits, so guessing is hopeless anyway; the limit keeps it from costing the server much.
+  const failedPairings = new FailureLimiter(config.pairingFailureLimit, config.pairingFailureWindowMs, config.now);
+
+  router.route({
+    method: 'POST',
+    url: '/v1/approver-device',
+    summary: 'Pair a device: register its Ed25519 public key with a one-time pairing code.',
+    auth: 'none',
+    body: ApproverDeviceCreate,
+    responses: { 200: ApproverDeviceCreated },
+    handler: async ({ body, request }) => {
+      const ip = clientIp(request);
+      if (failedPairings.blocked(ip)) {
+        throw new ApiError(429, ErrorText.RATE_LIMITED, {
+          'retry-after': String(failedPairings.retryAfterSeconds(ip)),
+        });
+      }
+      try {
+        const device = await services.pairing.pair({
+          pairingCode: body.pairing_code,
+          publicKey: body.public_key,
+          name: body.name,
+          platform: body.platform,
+        });
+        return { Response: [{ Id: { id: device.id } }, { ApproverDevice: deviceView(device) }] };
+      } catch (error) {
+        if (error instanceof ApiError && error.message === ErrorText.PAIRING_CODE_INVALID) failedPairings.fail(ip);
+        throw error;
+      }
+    },
+  });
+
+  router.deviceRoute({
+    method: 'DELETE',
+    url: '/v1/approver-device/:id',
+    summary: 'Remove a device of your user (usually the calling device itself, when it unpairs).',
+    params: z.object({ id: IdParam }),
+    responses: { 200: EmptyResponse },
+    handler: async ({ params, device }) => {
+      await services.devices.revoke(device, params.id);
+      return { Response: [] };
+    },
+  });
+
+  router.deviceRoute({
+    method: 'DELETE',
+    url: '/v1/user/:userID/approver-device/:id',
+    summary: 'Remove a device of your user.',
+    params: z.object({ userID: IdParam, id: IdParam }),
+    responses: { 200: EmptyResponse },
+    handler: async ({ params, device }) => {
+      await services.devices.revoke(device, params.id);
+      return { Response: [] };
+    },
+  });
+
+  router.deviceRoute({
+    method: 'GET',
+    url: '/v1/user/:userID/approver-device',
+    summary: "List your user's paired devices.",
+    params: z.object({ userID: IdParam }),
+    responses: { 200: DeviceList },
+    handler: async ({ params }) => ({
+      Response: (await services.devices.list(params.userID)).map((row) => ({ ApproverDevice: deviceView(row) })),
+    }),
+  });
+
+  router.deviceRoute({
+    method: 'POST',
+    url: '/v1/user/:userID/pairing-code',
+    summary: 'Invite another device: a new one-time pairing code for your user (plain object, no envelope).',
+    params: z.object({ userID: IdParam }),
+    body: z.strictObject({}).optional(),
+    responses: { 200: PairingCodeIssued },
+    handler: async ({ params, request }) => {
+      const issued = await services.pairing.issue(params.userID);
+      const server = `${request.protocol}://${request.host}`;
+      return { pairing_url: pairingUrl(server, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
+    },
+  });
+}

@@ -1,0 +1,65 @@
+// A PENDING session request: the requester polls it (long-poll), the owner's device decides it.
+import { z } from 'zod';
+import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQuery } from '../../protocol/index.js';
+import type { Router } from '../http/router.js';
+import { iso, sessionServerRequestView } from '../http/views.js';
+import type { Services } from '../services/index.js';
+
+const UuidParams = z.object({ uuid: Uuid });
+
+export function sessionServerRequestRoutes(router: Router, services: Services, shutdown: AbortSignal): void {
+  router.route({
+    method: 'GET',
+    url: '/v1/session-server-request/:uuid',
+    summary: 'Status of a session request; ?wait=N holds the reply until it changes. The token comes once.',
+    auth: 'api-key',
+    params: UuidParams,
+    query: WaitQuery,
+    responses: { 200: SessionServerRequestRead },
+    handler: async ({ params, query, request, reply }) => {
+      // Stop waiting when the requester hangs up or the server shuts down.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      const apiKey = request.headers[Header.CLIENT_AUTHENTICATION];
+      const { request: row, opened } = await services.approvals.readStatus(
+        params.uuid,
+        typeof apiKey === 'string' ? apiKey : undefined,
+        query.wait ?? 0,
+        AbortSignal.any([gone.signal, shutdown]),
+      );
+      const item = { SessionServerRequest: sessionServerRequestView(row) };
+      if (!opened) return { Response: [item] };
+      const { session, token } = opened;
+      return {
+        Response: [
+          item,
+          { Id: { id: session.id } },
+          { Token: { id: session.id, created: iso(session.created), updated: iso(session.created), token } },
+        ],
+      };
+    },
+  });
+
+  router.deviceRoute({
+    method: 'POST',
+    url: '/v1/session-server-request/:uuid/decision',
+    summary: "The owner's signed decision: APPROVE or BLOCK. First decision wins (409 after), 410 once expired.",
+    params: UuidParams,
+    body: Decision,
+    responses: { 200: DecisionResult },
+    handler: async ({ params, body, device }) => {
+      const outcome = await services.approvals.decide(device, params.uuid, body);
+      return {
+        Response: [
+          {
+            SessionServerRequest: {
+              uuid: outcome.uuid,
+              status: outcome.status,
+              binding_mismatch: outcome.bindingMismatch,
+            },
+          },
+        ],
+      };
+    },
+  });
+}

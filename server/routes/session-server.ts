@@ -1,0 +1,86 @@
+// The requester's side: open a session with an API key; and the consuming API's side: introspect a session token,
+// end a session.
+import { z } from 'zod';
+import {
+  ErrorText,
+  Header,
+  IdParam,
+  IntrospectBody,
+  IntrospectResult,
+  parseGeolocation,
+  SessionServerCreate,
+  SessionServerOpened,
+  SessionServerPending,
+} from '../../protocol/index.js';
+import { ApiError } from '../http/api-error.js';
+import { clientIp } from '../http/client-ip.js';
+import type { Router } from '../http/router.js';
+import { iso, sessionServerRequestView } from '../http/views.js';
+import type { Services } from '../services/index.js';
+
+const EmptyResponse = z.object({ Response: z.tuple([]) });
+
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function sessionServerRoutes(router: Router, services: Services): void {
+  router.route({
+    method: 'POST',
+    url: '/v1/session-server',
+    summary: 'Open a session with an API key: 200 at once, or 202 while the key owner is asked.',
+    auth: 'none',
+    body: SessionServerCreate,
+    responses: { 200: SessionServerOpened, 202: SessionServerPending },
+    handler: async ({ body, request, reply }) => {
+      const outcome = await services.approvals.attempt({
+        secret: body.secret,
+        description: body.description ?? null,
+        ip: clientIp(request),
+        userAgent: header(request.headers[Header.USER_AGENT])?.slice(0, 500) ?? null,
+        geolocation: parseGeolocation(header(request.headers[Header.GEOLOCATION])),
+      });
+      if (outcome.kind === 'pending') {
+        return reply
+          .code(202)
+          .send({ Response: [{ SessionServerRequest: sessionServerRequestView(outcome.request) }] });
+      }
+      const { session, token, credential } = outcome;
+      return {
+        Response: [
+          { Id: { id: session.id } },
+          { Token: { id: session.id, created: iso(session.created), updated: iso(session.created), token } },
+          { UserApiKey: { id: credential.id, display_name: credential.name, credential_id: credential.id } },
+        ],
+      };
+    },
+  });
+
+  router.route({
+    method: 'POST',
+    url: '/v1/session-server/introspect',
+    summary: 'For the API that consumes sessions: is this session token live? (RFC 7662 style, no envelope)',
+    auth: 'introspection-secret',
+    body: IntrospectBody,
+    responses: { 200: IntrospectResult },
+    handler: async ({ body, request }) => {
+      if (!services.sessions.introspectionAllowed(header(request.headers.authorization))) {
+        throw new ApiError(401, ErrorText.INTROSPECTION_AUTH);
+      }
+      return services.sessions.introspect(body.token);
+    },
+  });
+
+  router.route({
+    method: 'DELETE',
+    url: '/v1/session-server/:id',
+    summary: 'End a session, authenticated by its own session token.',
+    auth: 'session-token',
+    params: z.object({ id: IdParam }),
+    responses: { 200: EmptyResponse },
+    handler: async ({ params, request }) => {
+      await services.sessions.end(params.id, header(request.headers[Header.CLIENT_AUTHENTICATION]));
+      return { Response: [] };
+    },
+  });
+}

@@ -1,0 +1,97 @@
+// The push stream: hello, every PENDING request of the user, then whatever the hub publishes; a JSON ping every
+// interval that must be answered before the next one.
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { ClientMessage, IdParam, type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
+import type { ServerConfig } from '../config.js';
+import { clientIp } from '../http/client-ip.js';
+import type { Router } from '../http/router.js';
+import { approvalRequestView, iso } from '../http/views.js';
+import type { PushHub } from '../push/hub.js';
+import type { Store } from '../store/types.js';
+
+function parseClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+  if (isBinary) return null;
+  try {
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+    const parsed = ClientMessage.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub; config: ServerConfig }): void {
+  const { store, hub, config } = deps;
+  router.stream({
+    url: '/v1/approver-device/:id/stream',
+    summary: 'WebSocket push stream of the device (messages: protocol/push.ts ServerMessage, ClientMessage).',
+    params: z.object({ id: IdParam }),
+    handler: (socket: WebSocket, { request, device }) => {
+      const send = (message: ServerMessage) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      };
+      // Messages published while the PENDING list is being read wait here, so none is lost or sent twice.
+      let backlog: ServerMessage[] | null = [];
+      const sentUuids = new Set<string>();
+      const detach = hub.attach({
+        deviceId: device.id,
+        userId: device.userId,
+        send: (message) => (backlog ? backlog.push(message) : send(message)),
+        close: (code, reason) => socket.close(code, reason),
+      });
+
+      let awaitingPong: number | null = null;
+      const heartbeat = setInterval(() => {
+        if (awaitingPong !== null) {
+          socket.close(StreamCloseCode.HEARTBEAT_TIMEOUT, 'No pong to the last ping.');
+          return;
+        }
+        awaitingPong = Date.now();
+        send({ type: 'ping', t: awaitingPong });
+      }, config.pingIntervalMs);
+
+      socket.on('message', (data, isBinary) => {
+        const message = parseClientMessage(data, isBinary);
+        if (!message) {
+          socket.close(StreamCloseCode.BAD_MESSAGE, 'Not a valid client message.');
+          return;
+        }
+        if (message.type === 'pong' && message.t === awaitingPong) awaitingPong = null;
+      });
+      socket.on('close', () => {
+        clearInterval(heartbeat);
+        detach();
+      });
+
+      send({
+        type: 'hello',
+        device_id: device.id,
+        user_id: device.userId,
+        client_ip: clientIp(request),
+        server_time: iso(config.now()),
+        ping_interval_ms: config.pingIntervalMs,
+      });
+      void store.requests
+        .pendingForUser(device.userId, config.now())
+        .then((pending) => {
+          for (const row of pending) {
+            sentUuids.add(row.uuid);
+            send({ type: 'approval.requested', request: approvalRequestView(row) });
+          }
+        })
+        .catch((error: unknown) => {
+          request.log.error({ err: error }, 'could not read pending requests for the push stream');
+          socket.close(1011, 'Server error.');
+        })
+        .finally(() => {
+          const queued = backlog ?? [];
+          backlog = null;
+          for (const message of queued) {
+            if (message.type === 'approval.requested' && sentUuids.has(message.request.uuid)) continue;
+            send(message);
+          }
+        });
+    },
+  });
+}

@@ -1,0 +1,49 @@
+// Every secret the server hands out, and the one way it stores them.
+//
+// Hashing: API keys, session tokens and pairing codes are random with 80 to 256 bits of entropy, so nobody can
+// guess them and a leaked table cannot be brute-forced back; a slow password hash (scrypt, argon2) only helps
+// for low-entropy secrets that people choose. Plain SHA-256 also gives a deterministic value, which lets the
+// server find a row by the hash of what the caller presents, with one indexed lookup.
+import { randomBytes, randomInt } from 'node:crypto';
+import { sha256Hex } from '../protocol/crypto.js';
+
+/** Recognisable prefixes, so that a leaked value can be spotted (secret scanners, logs) and told apart. */
+const API_KEY_PREFIX = 'csk_';
+const SESSION_TOKEN_PREFIX = 'cst_';
+const PAIRING_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+export function hashSecret(secret: string): string {
+  return sha256Hex(secret);
+}
+
+export function newApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function newSessionToken(): string {
+  return SESSION_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** 16 characters from a 32-letter alphabet without look-alikes (80 bits), in 4 groups: K7QF-3MZP-WX9D-HR2T. */
+export function newPairingCode(): string {
+  const chars = Array.from({ length: 16 }, () => PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)]);
+  return [0, 4, 8, 12].map((start) => chars.slice(start, start + 4).join('')).join('-');
+}
+
+/** A two-digit code for number matching. */
+function twoDigits(): string {
+  return String(randomInt(100)).padStart(2, '0');
+}
+
+/** The requester's code plus two distinct decoys, in random order: what the approver picks from. */
+export function newBindingCodes(): { code: string; choices: string[] } {
+  const code = twoDigits();
+  const choices = new Set([code]);
+  while (choices.size < 3) choices.add(twoDigits());
+  const shuffled = [...choices];
+  for (let i = shuffled.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  return { code, choices: shuffled };
+}

@@ -1,0 +1,265 @@
+// The heart of Countersign: a session attempt with an API key either opens at once (ip-only, trusted IP),
+// is refused, or waits as a PENDING request for the owner's signed decision; the requester polls for the outcome
+// and receives the session token exactly once.
+import { randomUUID } from 'node:crypto';
+import {
+  canonicalDecision,
+  type Decision,
+  ErrorText,
+  type Geolocation,
+  Limits,
+  type RequestStatus,
+} from '../../protocol/index.js';
+import { publicKeyObject, verifyText } from '../../protocol/crypto.js';
+import { ApiError } from '../http/api-error.js';
+import { approvalRequestView } from '../http/views.js';
+import { Outbox } from '../push/outbox.js';
+import { hashSecret, newBindingCodes } from '../secrets.js';
+import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
+import type { ServiceContext } from './context.js';
+import { CredentialService, keyUsable, rejectPendingOfKey } from './credentials.js';
+import type { OpenedSession, SessionService } from './sessions.js';
+
+export interface SessionAttempt {
+  secret: string;
+  description: string | null;
+  ip: string;
+  userAgent: string | null;
+  geolocation: Geolocation | null;
+}
+
+export type AttemptOutcome =
+  | ({ kind: 'opened'; credential: CredentialRow } & OpenedSession)
+  | { kind: 'pending'; request: SessionRequestRow };
+
+export interface StatusRead {
+  request: SessionRequestRow;
+  /** Present only on the one read that hands out the token. */
+  opened: OpenedSession | null;
+}
+
+export interface DecisionOutcome {
+  uuid: string;
+  status: RequestStatus;
+  bindingMismatch: boolean;
+}
+
+const badCredentials = () => new ApiError(401, ErrorText.BAD_CREDENTIALS);
+const requestNotFound = () => new ApiError(404, ErrorText.REQUEST_NOT_FOUND);
+/** A wake-up slightly after expiry_time, so the re-read sees the request as expired. */
+const EXPIRY_GRACE_MS = 20;
+
+export class ApprovalService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly sessions: SessionService,
+  ) {}
+
+  private now(): number {
+    return this.ctx.config.now();
+  }
+
+  async attempt(attempt: SessionAttempt): Promise<AttemptOutcome> {
+    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(attempt.secret));
+    if (!credential || !keyUsable(credential, this.now())) throw badCredentials();
+    const ips = await this.ctx.store.permittedIps.listByCredential(credential.id);
+    const ipKnown = ips.some((row) => row.status === 'ACTIVE' && (row.ip === attempt.ip || row.ip === '*'));
+    if (credential.mode === 'ip-only' && !ipKnown) throw badCredentials();
+    if (credential.mode === 'ip-only' || (credential.mode === 'push-unless-trusted' && ipKnown)) {
+      return this.openAtOnce(credential.id, attempt);
+    }
+    return this.ask(credential.id, attempt, ipKnown);
+  }
+
+  /** No question to the owner: the session opens now, and the history records it as auto-accepted. */
+  private async openAtOnce(credentialId: number, attempt: SessionAttempt): Promise<AttemptOutcome> {
+    return this.ctx.store.transaction(async (tx) => {
+      const now = this.now();
+      // Read again inside the transaction: the key may have been deactivated since the check above.
+      const credential = await tx.credentials.byId(credentialId);
+      if (!credential || !keyUsable(credential, now)) throw badCredentials();
+      const owner = { credentialId: credential.id, userId: credential.userId };
+      const opened = await this.sessions.open(tx, owner, attempt.ip, now);
+      await tx.requests.create({
+        ...this.requestFields(credential, attempt, true, now),
+        status: 'ACCEPTED',
+        bindingCode: null,
+        bindingChoices: null,
+        autoAccepted: true,
+        tokenDelivered: true,
+        sessionId: opened.session.id,
+      });
+      await CredentialService.recordUse(tx, credential, attempt, now);
+      return { kind: 'opened', credential: (await tx.credentials.byId(credentialId))!, ...opened };
+    });
+  }
+
+  private async ask(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
+    const request = await this.ctx.store.transaction(async (tx) => {
+      const now = this.now();
+      const credential = await tx.credentials.byId(credentialId);
+      if (!credential || !keyUsable(credential, now)) throw badCredentials();
+      if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
+        throw new ApiError(429, ErrorText.TOO_MANY_PENDING, { 'retry-after': String(Limits.POLL_INTERVAL_SECONDS) });
+      }
+      const binding = credential.numberMatching ? newBindingCodes() : null;
+      return tx.requests.create({
+        ...this.requestFields(credential, attempt, ipKnown, now),
+        status: 'PENDING',
+        bindingCode: binding?.code ?? null,
+        bindingChoices: binding?.choices ?? null,
+        autoAccepted: false,
+        tokenDelivered: false,
+        sessionId: null,
+      });
+    });
+    this.ctx.hub.publishToUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
+    return { kind: 'pending', request };
+  }
+
+  private requestFields(credential: CredentialRow, attempt: SessionAttempt, ipKnown: boolean, now: number) {
+    return {
+      uuid: randomUUID(),
+      credentialId: credential.id,
+      userId: credential.userId,
+      description: attempt.description,
+      ip: attempt.ip,
+      ipKnown,
+      userAgent: attempt.userAgent,
+      geolocation: attempt.geolocation,
+      created: now,
+      expiryTime: now + this.ctx.config.requestLifetimeSeconds * 1000,
+    };
+  }
+
+  /**
+   * The requester's status read, long-polling up to waitSeconds while PENDING. The first read after ACCEPTED
+   * opens the session and returns its token; the token's hash is stored and the request marked delivered in the
+   * same transaction, so two racing reads cannot both get it.
+   */
+  async readStatus(uuid: string, apiKey: string | undefined, waitSeconds: number, signal: AbortSignal) {
+    const credential = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
+    let request = await this.ctx.store.requests.byUuid(uuid);
+    if (!credential || !request || request.credentialId !== credential.id) throw requestNotFound();
+    request = await this.settle(request);
+    const deadline = this.now() + waitSeconds * 1000;
+    while (request.status === 'PENDING' && !signal.aborted) {
+      const until = Math.min(deadline, request.expiryTime + EXPIRY_GRACE_MS);
+      if (until <= this.now()) break;
+      await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
+      request = await this.settle((await this.ctx.store.requests.byUuid(uuid))!);
+    }
+    // Reads that could still lead to a session need a key that still works; an outcome that is final is told.
+    const current = (await this.ctx.store.credentials.byId(credential.id))!;
+    const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
+    if (!final && !keyUsable(current, this.now())) throw badCredentials();
+    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid);
+    return { request, opened: null } satisfies StatusRead;
+  }
+
+  private async deliverToken(uuid: string): Promise<StatusRead> {
+    return this.ctx.store.transaction(async (tx) => {
+      if (!(await tx.requests.claimTokenDelivery(uuid))) {
+        return { request: (await tx.requests.byUuid(uuid))!, opened: null };
+      }
+      const now = this.now();
+      const request = (await tx.requests.byUuid(uuid))!;
+      const credential = (await tx.credentials.byId(request.credentialId))!;
+      const opened = await this.sessions.open(tx, request, request.ip, now);
+      await tx.requests.linkSession(uuid, opened.session.id);
+      await CredentialService.recordUse(tx, credential, request, now);
+      return { request: (await tx.requests.byUuid(uuid))!, opened };
+    });
+  }
+
+  /** A PENDING request past its expiry becomes EXPIRED before anyone looks at it. */
+  private async settle(request: SessionRequestRow): Promise<SessionRequestRow> {
+    if (request.status !== 'PENDING' || request.expiryTime > this.now()) return request;
+    await this.expireDue();
+    return (await this.ctx.store.requests.byUuid(request.uuid))!;
+  }
+
+  /** Marks every overdue PENDING request EXPIRED and tells the devices and waiting requesters. */
+  async expireDue(): Promise<void> {
+    const expired = await this.ctx.store.requests.expireDue(this.now());
+    const outbox = new Outbox();
+    for (const request of expired) outbox.resolved(request.userId, request.uuid, 'EXPIRED');
+    outbox.flush(this.ctx.hub);
+  }
+
+  /** The owner's signed decision. First decision wins; everything it changes commits together. */
+  async decide(device: DeviceRow, uuid: string, decision: Decision): Promise<DecisionOutcome> {
+    const request = await this.ctx.store.requests.byUuid(uuid);
+    if (!request || request.userId !== device.userId) throw new ApiError(404, ErrorText.NOT_FOUND);
+    if (!verifyText(publicKeyObject(device.publicKey), canonicalDecision(uuid, decision), decision.signature)) {
+      throw new ApiError(400, 'signature: does not verify with this device key over the canonical decision string');
+    }
+    if (request.status === 'PENDING' && request.expiryTime <= this.now()) await this.expireDue();
+    const outbox = new Outbox();
+    const outcome = await this.ctx.store.transaction((tx) => this.applyDecision(tx, device, uuid, decision, outbox));
+    outbox.flush(this.ctx.hub);
+    return outcome;
+  }
+
+  private async applyDecision(
+    tx: Repositories,
+    device: DeviceRow,
+    uuid: string,
+    decision: Decision,
+    outbox: Outbox,
+  ): Promise<DecisionOutcome> {
+    const request = (await tx.requests.byUuid(uuid))!;
+    const now = this.now();
+    if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {
+      throw new ApiError(410, ErrorText.EXPIRED);
+    }
+    if (request.status !== 'PENDING') throw new ApiError(409, ErrorText.ALREADY_DECIDED);
+    const approve = decision.decision === 'APPROVE';
+    const bindingMismatch = approve && request.bindingCode !== null && decision.binding_code !== request.bindingCode;
+    const status = approve && !bindingMismatch ? 'ACCEPTED' : 'REJECTED';
+    const decided = await tx.requests.decide(uuid, {
+      status,
+      decidedAt: now,
+      deviceId: device.id,
+      decision: decision.decision,
+      trustIp: decision.trust_ip === true,
+      deactivateCredential: decision.deactivate_credential === true,
+      bindingMismatch,
+      signature: decision.signature,
+    });
+    if (!decided) throw new ApiError(409, ErrorText.ALREADY_DECIDED);
+    outbox.resolved(request.userId, uuid, status);
+
+    if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);
+    if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
+    return { uuid, status, bindingMismatch };
+  }
+
+  /** "Approve and trust this IP": the request's IP becomes ACTIVE for the key (re-activated if listed). */
+  private async trustIp(tx: Repositories, request: SessionRequestRow, now: number): Promise<void> {
+    const listed = (await tx.permittedIps.listByCredential(request.credentialId)).find((row) => row.ip === request.ip);
+    if (!listed) await tx.permittedIps.create(request.credentialId, request.ip, 'ACTIVE', now);
+    else if (listed.status !== 'ACTIVE') await tx.permittedIps.setStatus(listed.id, 'ACTIVE', now);
+    await tx.credentials.update(request.credentialId, { updated: now });
+  }
+
+  /** A block may deactivate the key (owner's choice) or lock it (the third block within the window). */
+  private async afterBlock(tx: Repositories, credentialId: number, decision: Decision, now: number, outbox: Outbox) {
+    const credential = (await tx.credentials.byId(credentialId))!;
+    if (decision.deactivate_credential) {
+      await tx.credentials.update(credentialId, { status: 'INACTIVE', updated: now });
+      await rejectPendingOfKey(tx, credentialId, now, outbox);
+      return;
+    }
+    if (credential.status === 'LOCKED' || credential.status === 'INACTIVE') return;
+    const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
+    if ((await tx.requests.countBlocks(credentialId, since)) < Limits.LOCK_AFTER_BLOCKS) return;
+    await tx.credentials.update(credentialId, { status: 'LOCKED', updated: now });
+    await rejectPendingOfKey(tx, credentialId, now, outbox);
+    outbox.toUser(credential.userId, {
+      type: 'credential.locked',
+      credential: { id: credential.id, name: credential.name },
+      reason: `Locked after ${Limits.LOCK_AFTER_BLOCKS} blocked session requests within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes. Set it ACTIVE again to unlock it.`,
+    });
+  }
+}

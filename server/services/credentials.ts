@@ -1,0 +1,175 @@
+// API keys (credential-password-ip) and their permitted IPs: what the owner manages from a device and the admin
+// from the command line. A key's value is shown once, at creation; only its hash is kept.
+import { ErrorText, type IpStatus, type KeyMode } from '../../protocol/index.js';
+import { ApiError } from '../http/api-error.js';
+import { normalizeIp } from '../ip.js';
+import { Outbox } from '../push/outbox.js';
+import { hashSecret, newApiKey } from '../secrets.js';
+import type { CredentialChanges, CredentialRow, PermittedIpRow, Repositories } from '../store/types.js';
+import type { ServiceContext } from './context.js';
+
+export interface NewKey {
+  name: string;
+  mode: KeyMode;
+  numberMatching?: boolean;
+  ips?: string[];
+}
+
+export interface KeyChanges {
+  status?: 'ACTIVE' | 'INACTIVE';
+  mode?: KeyMode;
+  name?: string;
+  numberMatching?: boolean;
+}
+
+const notFound = () => new ApiError(404, ErrorText.NOT_FOUND);
+
+/** Whether a key may open sessions at all (any mode, any IP). */
+export function keyUsable(credential: CredentialRow, now: number): boolean {
+  if (credential.status === 'ACTIVE') return true;
+  return credential.status === 'PENDING_FIRST_USE' && (credential.expiryTime === null || credential.expiryTime > now);
+}
+
+/** Rejects the key's PENDING requests: it can no longer open sessions (deactivated or locked). */
+export async function rejectPendingOfKey(tx: Repositories, credentialId: number, now: number, outbox: Outbox) {
+  for (const request of await tx.requests.pendingForCredential(credentialId)) {
+    if (await tx.requests.rejectPending(request.uuid, now)) outbox.resolved(request.userId, request.uuid, 'REJECTED');
+  }
+}
+
+export class CredentialService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private now(): number {
+    return this.ctx.config.now();
+  }
+
+  async list(userId: number): Promise<CredentialRow[]> {
+    return this.ctx.store.credentials.listByUser(userId);
+  }
+
+  async read(userId: number, id: number): Promise<CredentialRow> {
+    const credential = await this.ctx.store.credentials.byId(id);
+    if (!credential || credential.userId !== userId) throw notFound();
+    return credential;
+  }
+
+  /** Creates a key; the returned apiKey is the only time its value exists outside the caller. */
+  async create(userId: number, key: NewKey): Promise<{ credential: CredentialRow; apiKey: string }> {
+    const apiKey = newApiKey();
+    const ips = [...new Set((key.ips ?? []).map(normalizeIp))];
+    const now = this.now();
+    const credential = await this.ctx.store.transaction(async (tx) => {
+      const created = await tx.credentials.create({
+        userId,
+        name: key.name,
+        keyHash: hashSecret(apiKey),
+        mode: key.mode,
+        numberMatching: key.numberMatching ?? false,
+        created: now,
+        expiryTime: now + this.ctx.config.firstUseLifetimeSeconds * 1000,
+      });
+      for (const ip of ips) await tx.permittedIps.create(created.id, ip, 'ACTIVE', now);
+      return (await tx.credentials.byId(created.id))!;
+    });
+    return { credential, apiKey };
+  }
+
+  async update(userId: number, id: number, changes: KeyChanges): Promise<CredentialRow> {
+    const outbox = new Outbox();
+    const updated = await this.ctx.store.transaction(async (tx) => {
+      const credential = await tx.credentials.byId(id);
+      if (!credential || credential.userId !== userId) throw notFound();
+      const now = this.now();
+      const row: CredentialChanges = {
+        mode: changes.mode,
+        name: changes.name,
+        numberMatching: changes.numberMatching,
+        updated: now,
+      };
+      if (changes.status === 'ACTIVE' && credential.status !== 'ACTIVE') {
+        row.status = 'ACTIVE';
+        row.expiryTime = null;
+        // Lifting a lock starts the count of blocks afresh, or the next block would lock the key again at once.
+        if (credential.status === 'LOCKED') row.blocksCountedSince = now;
+      } else if (changes.status === 'INACTIVE' && credential.status !== 'INACTIVE') {
+        row.status = 'INACTIVE';
+        await rejectPendingOfKey(tx, id, now, outbox);
+      }
+      await tx.credentials.update(id, row);
+      return (await tx.credentials.byId(id))!;
+    });
+    outbox.flush(this.ctx.hub);
+    return updated;
+  }
+
+  async listIps(userId: number, credentialId: number): Promise<PermittedIpRow[]> {
+    await this.read(userId, credentialId);
+    return this.ctx.store.permittedIps.listByCredential(credentialId);
+  }
+
+  async readIp(userId: number, credentialId: number, ipId: number): Promise<PermittedIpRow> {
+    await this.read(userId, credentialId);
+    const ip = await this.ctx.store.permittedIps.byId(ipId);
+    if (!ip || ip.credentialId !== credentialId) throw notFound();
+    return ip;
+  }
+
+  async addIp(userId: number, credentialId: number, value: string, status: IpStatus): Promise<PermittedIpRow> {
+    const ip = normalizeIp(value);
+    return this.ctx.store.transaction(async (tx) => {
+      const credential = await tx.credentials.byId(credentialId);
+      if (!credential || credential.userId !== userId) throw notFound();
+      const existing = (await tx.permittedIps.listByCredential(credentialId)).find((row) => row.ip === ip);
+      if (existing) {
+        throw new ApiError(
+          400,
+          `ip: ${ip} is already listed for this key (id ${existing.id}); change its status instead.`,
+        );
+      }
+      const now = this.now();
+      const created = await tx.permittedIps.create(credentialId, ip, status, now);
+      await tx.credentials.update(credentialId, { updated: now });
+      return created;
+    });
+  }
+
+  async updateIp(
+    userId: number,
+    credentialId: number,
+    ipId: number,
+    change: { status: IpStatus; ip?: string },
+  ): Promise<PermittedIpRow> {
+    return this.ctx.store.transaction(async (tx) => {
+      const credential = await tx.credentials.byId(credentialId);
+      if (!credential || credential.userId !== userId) throw notFound();
+      const row = await tx.permittedIps.byId(ipId);
+      if (!row || row.credentialId !== credentialId) throw notFound();
+      if (change.ip !== undefined && normalizeIp(change.ip) !== row.ip) throw new ApiError(400, ErrorText.IP_IMMUTABLE);
+      const now = this.now();
+      await tx.permittedIps.setStatus(ipId, change.status, now);
+      await tx.credentials.update(credentialId, { updated: now });
+      return (await tx.permittedIps.byId(ipId))!;
+    });
+  }
+
+  /** Inside a transaction: a session opened with the key (first use activates it; the owner sees who used it). */
+  static async recordUse(
+    tx: Repositories,
+    credential: CredentialRow,
+    use: { description: string | null; userAgent: string | null; ip: string },
+    now: number,
+  ): Promise<void> {
+    const changes: CredentialChanges = {
+      lastUsed: now,
+      permittedDeviceDescription: use.description ?? use.userAgent ?? '',
+      permittedDeviceIp: use.ip,
+      updated: now,
+    };
+    if (credential.status === 'PENDING_FIRST_USE') {
+      changes.status = 'ACTIVE';
+      changes.expiryTime = null;
+    }
+    await tx.credentials.update(credential.id, changes);
+  }
+}

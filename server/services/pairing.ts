@@ -1,0 +1,48 @@
+// Pairing: a one-time code (10 minutes, single use, stored as a hash) lets a new device register its public key
+// for a user. Issued by the admin CLI or by an already paired device of that user.
+import { ErrorText, Limits } from '../../protocol/index.js';
+import { ApiError } from '../http/api-error.js';
+import { hashSecret, newPairingCode } from '../secrets.js';
+import type { DeviceRow, Platform } from '../store/types.js';
+import type { ServiceContext } from './context.js';
+
+export interface IssuedCode {
+  code: string;
+  expiresAt: number;
+}
+
+export interface NewDevice {
+  /** Already normalised (trimmed, upper case) by the protocol schema. */
+  pairingCode: string;
+  publicKey: string;
+  name: string;
+  platform: Platform;
+}
+
+export class PairingService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async issue(userId: number): Promise<IssuedCode> {
+    const code = newPairingCode();
+    const now = this.ctx.config.now();
+    const expiresAt = now + Limits.PAIRING_CODE_LIFETIME_SECONDS * 1000;
+    await this.ctx.store.pairingCodes.create({ codeHash: hashSecret(code), userId, created: now, expires: expiresAt });
+    return { code, expiresAt };
+  }
+
+  /** Spends the code and registers the device, together: a failed registration leaves the code unspent. */
+  async pair(device: NewDevice): Promise<DeviceRow> {
+    return this.ctx.store.transaction(async (tx) => {
+      const now = this.ctx.config.now();
+      const code = await tx.pairingCodes.consume(hashSecret(device.pairingCode), now);
+      if (!code) throw new ApiError(400, ErrorText.PAIRING_CODE_INVALID);
+      return tx.devices.create({
+        userId: code.userId,
+        name: device.name,
+        platform: device.platform,
+        publicKey: device.publicKey,
+        created: now,
+      });
+    });
+  }
+}

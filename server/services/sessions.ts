@@ -1,0 +1,64 @@
+// Sessions: opened for an approved or auto-accepted request, checked by the consuming API (introspection), ended
+// by their holder. The token exists in clear only in the one reply that hands it out.
+import { timingSafeEqual } from 'node:crypto';
+import { ErrorText, type IntrospectResult } from '../../protocol/index.js';
+import { ApiError } from '../http/api-error.js';
+import { iso } from '../http/views.js';
+import { hashSecret, newSessionToken } from '../secrets.js';
+import type { Repositories, SessionRow } from '../store/types.js';
+import type { ServiceContext } from './context.js';
+
+export interface OpenedSession {
+  session: SessionRow;
+  /** The session token in clear: hand it out once, never store it. */
+  token: string;
+}
+
+export class SessionService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Inside a transaction: a new session of the key's owner, opened from ip. */
+  async open(tx: Repositories, owner: { credentialId: number; userId: number }, ip: string, now: number) {
+    const token = newSessionToken();
+    const session = await tx.sessions.create({
+      tokenHash: hashSecret(token),
+      credentialId: owner.credentialId,
+      userId: owner.userId,
+      ip,
+      created: now,
+      expires: now + this.ctx.config.sessionLifetimeSeconds * 1000,
+    });
+    return { session, token } satisfies OpenedSession;
+  }
+
+  /** Whether the Authorization header carries the operator's introspection secret. */
+  introspectionAllowed(authorization: string | undefined): boolean {
+    const secret = this.ctx.config.introspectionSecret;
+    const match = /^Bearer (.+)$/.exec(authorization ?? '');
+    if (!secret || !match) return false;
+    // Compared as hashes: equal lengths for timingSafeEqual, and no early exit that would leak the secret.
+    return timingSafeEqual(Buffer.from(hashSecret(match[1]!), 'hex'), Buffer.from(hashSecret(secret), 'hex'));
+  }
+
+  async introspect(token: string): Promise<IntrospectResult> {
+    const session = await this.ctx.store.sessions.byTokenHash(hashSecret(token));
+    if (!session || session.ended !== null || session.expires <= this.ctx.config.now()) return { active: false };
+    return {
+      active: true,
+      user_id: session.userId,
+      credential_id: session.credentialId,
+      ip: session.ip,
+      created: iso(session.created),
+      expires: iso(session.expires),
+    };
+  }
+
+  /** Ends session id; the caller proves it holds the session by its token. */
+  async end(id: number, token: string | undefined): Promise<void> {
+    const session = await this.ctx.store.sessions.byId(id);
+    if (!session || token === undefined || session.tokenHash !== hashSecret(token)) {
+      throw new ApiError(401, ErrorText.SESSION_AUTH);
+    }
+    await this.ctx.store.sessions.end(id, this.ctx.config.now());
+  }
+}

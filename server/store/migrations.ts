@@ -1,0 +1,102 @@
+// Numbered schema migrations of the server database. Append only: a shipped migration never changes, a new one
+// gets the next number. PRAGMA user_version records how far a database has come, so an older file is brought
+// forward on open and a newer one (from a later server) is refused instead of being misread.
+export const migrations: readonly string[] = [
+  // 1: users, API keys (hash only) and their permitted IPs, session requests (with the decision evidence),
+  // sessions (token hash only), approver devices, pairing codes (hash only), seen device signatures (replay).
+  `CREATE TABLE users (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     created INTEGER NOT NULL
+   );
+   CREATE TABLE credentials (
+     id INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     name TEXT NOT NULL,
+     key_hash TEXT NOT NULL UNIQUE,
+     mode TEXT NOT NULL CHECK (mode IN ('ip-only', 'push', 'push-unless-trusted')),
+     number_matching INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('PENDING_FIRST_USE', 'ACTIVE', 'INACTIVE', 'LOCKED')),
+     created INTEGER NOT NULL,
+     updated INTEGER NOT NULL,
+     expiry_time INTEGER,
+     last_used INTEGER,
+     permitted_device_description TEXT,
+     permitted_device_ip TEXT,
+     blocks_counted_since INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX credentials_user ON credentials (user_id);
+   CREATE TABLE permitted_ips (
+     id INTEGER PRIMARY KEY,
+     credential_id INTEGER NOT NULL REFERENCES credentials(id),
+     ip TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('ACTIVE', 'INACTIVE')),
+     created INTEGER NOT NULL,
+     updated INTEGER NOT NULL,
+     UNIQUE (credential_id, ip)
+   );
+   CREATE TABLE session_requests (
+     seq INTEGER PRIMARY KEY,
+     uuid TEXT NOT NULL UNIQUE,
+     credential_id INTEGER NOT NULL REFERENCES credentials(id),
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     status TEXT NOT NULL CHECK (status IN ('PENDING', 'ACCEPTED', 'REJECTED', 'EXPIRED')),
+     description TEXT,
+     ip TEXT NOT NULL,
+     ip_known INTEGER NOT NULL,
+     user_agent TEXT,
+     geolocation TEXT,
+     binding_code TEXT,
+     binding_choices TEXT,
+     created INTEGER NOT NULL,
+     expiry_time INTEGER NOT NULL,
+     decided_at INTEGER,
+     decided_by_device_id INTEGER,
+     decision TEXT CHECK (decision IN ('APPROVE', 'BLOCK')),
+     trust_ip INTEGER NOT NULL DEFAULT 0,
+     deactivate_credential INTEGER NOT NULL DEFAULT 0,
+     binding_mismatch INTEGER NOT NULL DEFAULT 0,
+     decision_signature TEXT,
+     auto_accepted INTEGER NOT NULL DEFAULT 0,
+     token_delivered INTEGER NOT NULL DEFAULT 0,
+     session_id INTEGER
+   );
+   CREATE INDEX session_requests_pending ON session_requests (status, expiry_time);
+   CREATE INDEX session_requests_credential ON session_requests (credential_id, status);
+   CREATE INDEX session_requests_user ON session_requests (user_id, seq);
+   CREATE TABLE sessions (
+     id INTEGER PRIMARY KEY,
+     token_hash TEXT NOT NULL UNIQUE,
+     credential_id INTEGER NOT NULL REFERENCES credentials(id),
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     ip TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     expires INTEGER NOT NULL,
+     ended INTEGER
+   );
+   CREATE TABLE devices (
+     id INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     name TEXT NOT NULL,
+     platform TEXT NOT NULL,
+     public_key TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     last_seen INTEGER,
+     revoked INTEGER
+   );
+   CREATE INDEX devices_user ON devices (user_id);
+   CREATE TABLE pairing_codes (
+     code_hash TEXT PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     created INTEGER NOT NULL,
+     expires INTEGER NOT NULL,
+     used_at INTEGER
+   );
+   CREATE TABLE seen_signatures (
+     device_id INTEGER NOT NULL,
+     signature TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     PRIMARY KEY (device_id, signature)
+   ) WITHOUT ROWID;
+   CREATE INDEX seen_signatures_age ON seen_signatures (seen_at);`,
+];

@@ -1,0 +1,260 @@
+// The rows the server keeps and the repositories that read and write them. Every method is async so that a
+// PostgreSQL store (issue 7) can implement the same interface; the SQLite store answers synchronously inside.
+// Times are Unix milliseconds; the HTTP layer turns them into ISO 8601.
+import type {
+  CredentialStatus,
+  DecisionKind,
+  Geolocation,
+  IpStatus,
+  KeyMode,
+  RequestStatus,
+} from '../../protocol/index.js';
+
+export type Platform = 'linux' | 'darwin' | 'win32' | 'other';
+
+export interface UserRow {
+  id: number;
+  name: string;
+  created: number;
+}
+
+export interface CredentialRow {
+  id: number;
+  userId: number;
+  name: string;
+  keyHash: string;
+  mode: KeyMode;
+  numberMatching: boolean;
+  status: CredentialStatus;
+  created: number;
+  updated: number;
+  /** While PENDING_FIRST_USE: when the unused key stops working. */
+  expiryTime: number | null;
+  lastUsed: number | null;
+  permittedDeviceDescription: string | null;
+  permittedDeviceIp: string | null;
+  /** BLOCKs before this time do not count towards the lock (set when a lock is lifted). */
+  blocksCountedSince: number;
+  permittedIpCount: number;
+}
+
+export interface NewCredential {
+  userId: number;
+  name: string;
+  keyHash: string;
+  mode: KeyMode;
+  numberMatching: boolean;
+  created: number;
+  expiryTime: number;
+}
+
+export interface CredentialChanges {
+  status?: CredentialStatus;
+  mode?: KeyMode;
+  name?: string;
+  numberMatching?: boolean;
+  expiryTime?: number | null;
+  lastUsed?: number;
+  permittedDeviceDescription?: string;
+  permittedDeviceIp?: string;
+  blocksCountedSince?: number;
+  updated: number;
+}
+
+export interface PermittedIpRow {
+  id: number;
+  credentialId: number;
+  ip: string;
+  status: IpStatus;
+  created: number;
+  updated: number;
+}
+
+export interface SessionRequestRow {
+  /** Insertion order: history pages by it. */
+  seq: number;
+  uuid: string;
+  credentialId: number;
+  credentialName: string;
+  credentialMode: KeyMode;
+  userId: number;
+  status: RequestStatus;
+  description: string | null;
+  ip: string;
+  ipKnown: boolean;
+  userAgent: string | null;
+  geolocation: Geolocation | null;
+  bindingCode: string | null;
+  bindingChoices: string[] | null;
+  created: number;
+  expiryTime: number;
+  decidedAt: number | null;
+  decidedByDeviceId: number | null;
+  decision: DecisionKind | null;
+  trustIp: boolean;
+  deactivateCredential: boolean;
+  bindingMismatch: boolean;
+  decisionSignature: string | null;
+  autoAccepted: boolean;
+  tokenDelivered: boolean;
+  sessionId: number | null;
+}
+
+export type NewSessionRequest = Pick<
+  SessionRequestRow,
+  | 'uuid'
+  | 'credentialId'
+  | 'userId'
+  | 'status'
+  | 'description'
+  | 'ip'
+  | 'ipKnown'
+  | 'userAgent'
+  | 'geolocation'
+  | 'bindingCode'
+  | 'bindingChoices'
+  | 'created'
+  | 'expiryTime'
+  | 'autoAccepted'
+  | 'tokenDelivered'
+  | 'sessionId'
+>;
+
+export interface DecisionRecord {
+  status: 'ACCEPTED' | 'REJECTED';
+  decidedAt: number;
+  deviceId: number;
+  decision: DecisionKind;
+  trustIp: boolean;
+  deactivateCredential: boolean;
+  bindingMismatch: boolean;
+  signature: string;
+}
+
+export interface HistoryFilter {
+  userId: number;
+  status?: RequestStatus;
+  credentialId?: number;
+  /** Only rows inserted before this sequence number. */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export interface SessionRow {
+  id: number;
+  tokenHash: string;
+  credentialId: number;
+  userId: number;
+  ip: string;
+  created: number;
+  expires: number;
+  ended: number | null;
+}
+
+export interface DeviceRow {
+  id: number;
+  userId: number;
+  userName: string;
+  name: string;
+  platform: Platform;
+  publicKey: string;
+  created: number;
+  lastSeen: number | null;
+  revoked: number | null;
+}
+
+export interface PairingCodeRow {
+  codeHash: string;
+  userId: number;
+  created: number;
+  expires: number;
+  usedAt: number | null;
+}
+
+export interface UserRepository {
+  create(name: string, created: number): Promise<UserRow>;
+  byId(id: number): Promise<UserRow | null>;
+  byName(name: string): Promise<UserRow | null>;
+}
+
+export interface CredentialRepository {
+  create(credential: NewCredential): Promise<CredentialRow>;
+  byId(id: number): Promise<CredentialRow | null>;
+  byKeyHash(keyHash: string): Promise<CredentialRow | null>;
+  listByUser(userId: number): Promise<CredentialRow[]>;
+  update(id: number, changes: CredentialChanges): Promise<void>;
+}
+
+export interface PermittedIpRepository {
+  create(credentialId: number, ip: string, status: IpStatus, now: number): Promise<PermittedIpRow>;
+  byId(id: number): Promise<PermittedIpRow | null>;
+  listByCredential(credentialId: number): Promise<PermittedIpRow[]>;
+  setStatus(id: number, status: IpStatus, now: number): Promise<void>;
+}
+
+export interface SessionRequestRepository {
+  create(request: NewSessionRequest): Promise<SessionRequestRow>;
+  byUuid(uuid: string): Promise<SessionRequestRow | null>;
+  /** PENDING requests not yet past their expiry time. */
+  countPending(credentialId: number, now: number): Promise<number>;
+  pendingForUser(userId: number, now: number): Promise<SessionRequestRow[]>;
+  pendingForCredential(credentialId: number): Promise<SessionRequestRow[]>;
+  /** Conditional: only a PENDING request takes the decision. False when another decision got there first. */
+  decide(uuid: string, record: DecisionRecord): Promise<boolean>;
+  /** Conditional: PENDING → REJECTED without a device decision (the key was locked or deactivated). */
+  rejectPending(uuid: string, now: number): Promise<boolean>;
+  /** PENDING past expiry → EXPIRED; returns the requests that changed. */
+  expireDue(now: number): Promise<SessionRequestRow[]>;
+  /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
+  claimTokenDelivery(uuid: string): Promise<boolean>;
+  linkSession(uuid: string, sessionId: number): Promise<void>;
+  countBlocks(credentialId: number, since: number): Promise<number>;
+  history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
+}
+
+export interface SessionRepository {
+  create(session: Omit<SessionRow, 'id' | 'ended'>): Promise<SessionRow>;
+  byId(id: number): Promise<SessionRow | null>;
+  byTokenHash(tokenHash: string): Promise<SessionRow | null>;
+  end(id: number, now: number): Promise<void>;
+}
+
+export interface DeviceRepository {
+  create(device: Omit<DeviceRow, 'id' | 'userName' | 'lastSeen' | 'revoked'>): Promise<DeviceRow>;
+  byId(id: number): Promise<DeviceRow | null>;
+  listByUser(userId: number): Promise<DeviceRow[]>;
+  touch(id: number, now: number): Promise<void>;
+  revoke(id: number, now: number): Promise<void>;
+}
+
+export interface PairingCodeRepository {
+  create(code: Omit<PairingCodeRow, 'usedAt'>): Promise<void>;
+  /** Conditional: marks an unused, unexpired code used; returns its row or null. */
+  consume(codeHash: string, now: number): Promise<PairingCodeRow | null>;
+}
+
+export interface SeenSignatureRepository {
+  /** Records a (device, signature) pair; false when it was seen before (a replay). */
+  remember(deviceId: number, signature: string, now: number): Promise<boolean>;
+  pruneOlderThan(time: number): Promise<void>;
+}
+
+export interface Repositories {
+  users: UserRepository;
+  credentials: CredentialRepository;
+  permittedIps: PermittedIpRepository;
+  requests: SessionRequestRepository;
+  sessions: SessionRepository;
+  devices: DeviceRepository;
+  pairingCodes: PairingCodeRepository;
+  seenSignatures: SeenSignatureRepository;
+}
+
+export interface Store extends Repositories {
+  /**
+   * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
+   * the repositories it is given (no network, no timers), so that a transaction stays short.
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

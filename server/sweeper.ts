@@ -1,0 +1,28 @@
+// Background upkeep: PENDING requests past their lifetime become EXPIRED (and devices and waiting requesters hear
+// it), and replay records older than any still-valid signature are pruned.
+import type { Services } from './services/index.js';
+
+const PRUNE_EVERY_MS = 30_000;
+
+export function startSweeper(services: Services, intervalMs: number, log: (error: unknown) => void): () => void {
+  let lastPrune = 0;
+  let running = false;
+  const sweep = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await services.approvals.expireDue();
+      if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = Date.now();
+        await services.devices.pruneSeenSignatures();
+      }
+    } catch (error) {
+      log(error);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -29,6 +29,10 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, corsEnabled: true } },
 ]);
 
+// A separate profile (database, single-instance lock) when asked: `npm start` runs its demo approver from data/ so it
+// never touches an installed Countersign's accounts. Must be set before the single-instance lock is taken.
+if (process.env.COUNTERSIGN_USER_DATA) app.setPath('userData', resolve(process.env.COUNTERSIGN_USER_DATA));
+
 // Links that arrive before the core runs (macOS delivers the launching link as open-url before 'ready').
 const pendingLinks: string[] = [];
 let deliverLink: (link: string) => void = (link) => pendingLinks.push(link);

@@ -126,8 +126,11 @@ export class TestDevice {
   }
 
   /** Opens the push stream; resolves once the WebSocket is open (the hello is then first in the queue). */
-  connect(options: { autoPong?: boolean; headers?: Record<string, string> } = {}): Promise<TestStream> {
-    const path = `/v1/approver-device/${this.id}/stream`;
+  connect(
+    options: { autoPong?: boolean; headers?: Record<string, string>; streamOf?: number } = {},
+  ): Promise<TestStream> {
+    // streamOf: ask for another device's stream (which the server must refuse).
+    const path = `/v1/approver-device/${options.streamOf ?? this.id}/stream`;
     const url = `${this.server.replace(/^http/, 'ws')}${path}`;
     const socket = new WebSocket(url, { headers: options.headers ?? this.sign('GET', path, '') });
     const stream = new TestStream(socket, options.autoPong ?? true);

@@ -1,0 +1,227 @@
+// PENDING → decision → outcome, as requester, device and database see it.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DecisionResult, ErrorText, IntrospectResult, SessionRequestHistory } from '../../protocol/index.js';
+import { http } from '../support/server.js';
+import {
+  attempt,
+  createKey,
+  databaseBytesContain,
+  errorText,
+  inspectDb,
+  openedAttempt,
+  pendingAttempt,
+  readStatus,
+  readStatusOk,
+  type World,
+  world,
+} from './helpers.js';
+
+let w: World;
+beforeEach(async () => {
+  w = await world();
+});
+afterEach(async () => w.close());
+
+async function introspect(token: string) {
+  const reply = await http(`${w.server.url}/v1/session-server/introspect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${w.server.introspectionSecret}` },
+    body: { token },
+  });
+  expect(reply.status, reply.text).toBe(200);
+  return IntrospectResult.parse(reply.json);
+}
+
+describe('approve', () => {
+  it('hands the token out exactly once, to the first read after ACCEPTED, and stores only its hash', async () => {
+    const key = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    expect((await readStatusOk(w.server, pending.uuid, key.api_key)).Response[0].SessionServerRequest.status).toBe(
+      'PENDING',
+    );
+
+    const decided = await w.device.decide(pending.uuid, { decision: 'APPROVE' });
+    expect(decided.status, decided.text).toBe(200);
+    expect(DecisionResult.parse(decided.json).Response[0].SessionServerRequest).toEqual({
+      uuid: pending.uuid,
+      status: 'ACCEPTED',
+      binding_mismatch: false,
+    });
+
+    const first = (await readStatusOk(w.server, pending.uuid, key.api_key)).Response;
+    expect(first).toHaveLength(3);
+    expect(first[0].SessionServerRequest).toMatchObject({ status: 'ACCEPTED', token_delivered: true });
+    const token = (first as unknown as [unknown, { Id: { id: number } }, { Token: { id: number; token: string } }])[2]
+      .Token;
+    expect(token.token).toMatch(/^cst_/);
+
+    const second = (await readStatusOk(w.server, pending.uuid, key.api_key)).Response;
+    expect(second).toHaveLength(1);
+    expect(second[0].SessionServerRequest).toMatchObject({ status: 'ACCEPTED', token_delivered: true });
+
+    expect(await introspect(token.token)).toMatchObject({ active: true, credential_id: key.id, ip: '127.0.0.1' });
+    expect(databaseBytesContain(w.server.dbPath, token.token)).toBe(false);
+  });
+
+  it('gives the token to exactly one of several simultaneous reads', async () => {
+    const key = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    await w.device.decide(pending.uuid, { decision: 'APPROVE' });
+    const reads = await Promise.all(Array.from({ length: 6 }, () => readStatusOk(w.server, pending.uuid, key.api_key)));
+    expect(reads.filter((r) => r.Response.length === 3)).toHaveLength(1);
+    expect(inspectDb(w.server.dbPath, (db) => db.prepare('SELECT COUNT(*) AS n FROM sessions').get())).toEqual({
+      n: 1,
+    });
+  });
+
+  it('tells the owner which device decided, and keeps the signed decision as evidence', async () => {
+    const key = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    await w.device.decide(pending.uuid, { decision: 'APPROVE' });
+    const history = SessionRequestHistory.parse(
+      (await w.device.request('GET', `/v1/user/${w.user.id}/session-server-request`)).json,
+    );
+    expect(history.Response[0]?.SessionServerRequest).toMatchObject({
+      uuid: pending.uuid,
+      status: 'ACCEPTED',
+      decision: 'APPROVE',
+      decided_by_device_id: w.device.id,
+      auto_accepted: false,
+      binding_mismatch: false,
+    });
+    const stored = inspectDb(w.server.dbPath, (db) =>
+      db.prepare('SELECT decision_signature FROM session_requests WHERE uuid = ?').get(pending.uuid),
+    );
+    expect(stored).toEqual({ decision_signature: w.device.signDecision(pending.uuid, { decision: 'APPROVE' }) });
+  });
+
+  it('refuses a decision whose signature does not verify, and the request stays PENDING', async () => {
+    const key = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    // Signed for BLOCK, sent as APPROVE: the evidence would not match what was decided.
+    const reply = await w.device.request('POST', `/v1/session-server-request/${pending.uuid}/decision`, {
+      decision: 'APPROVE',
+      signature: w.device.signDecision(pending.uuid, { decision: 'BLOCK' }),
+    });
+    expect(reply.status).toBe(400);
+    expect(errorText(reply)).toMatch(/^signature: /);
+    expect((await readStatusOk(w.server, pending.uuid, key.api_key)).Response[0].SessionServerRequest.status).toBe(
+      'PENDING',
+    );
+  });
+
+  it('with number matching: the right code approves, a wrong or missing one rejects with binding_mismatch', async () => {
+    const key = await createKey(w, 'push', { numberMatching: true });
+    const right = await pendingAttempt(w.server, key.api_key);
+    await w.stream.next('approval.requested');
+    const wrong = await pendingAttempt(w.server, key.api_key);
+    const wrongChoices = (await w.stream.next('approval.requested')).request.binding_choices!;
+    const missing = await pendingAttempt(w.server, key.api_key);
+
+    const ok = await w.device.decide(right.uuid, { decision: 'APPROVE', binding_code: right.binding_code! });
+    expect(DecisionResult.parse(ok.json).Response[0].SessionServerRequest.status).toBe('ACCEPTED');
+
+    const decoy = wrongChoices.find((c) => c !== wrong.binding_code)!;
+    for (const [uuid, reply] of [
+      [wrong.uuid, await w.device.decide(wrong.uuid, { decision: 'APPROVE', binding_code: decoy })],
+      [missing.uuid, await w.device.decide(missing.uuid, { decision: 'APPROVE' })],
+    ] as const) {
+      expect(reply.status, reply.text).toBe(200);
+      expect(DecisionResult.parse(reply.json).Response[0].SessionServerRequest).toEqual({
+        uuid,
+        status: 'REJECTED',
+        binding_mismatch: true,
+      });
+      const read = await readStatusOk(w.server, uuid, key.api_key);
+      expect(read.Response).toHaveLength(1);
+      expect(read.Response[0].SessionServerRequest.status).toBe('REJECTED');
+    }
+  });
+});
+
+describe('block', () => {
+  it('rejects the request: the requester reads REJECTED and never gets a token', async () => {
+    const key = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    const reply = await w.device.decide(pending.uuid, { decision: 'BLOCK' });
+    expect(DecisionResult.parse(reply.json).Response[0].SessionServerRequest.status).toBe('REJECTED');
+    const read = await readStatusOk(w.server, pending.uuid, key.api_key);
+    expect(read.Response).toHaveLength(1);
+    expect(read.Response[0].SessionServerRequest).toMatchObject({ status: 'REJECTED', token_delivered: false });
+    // The key itself still works: one block is not a lock.
+    await pendingAttempt(w.server, key.api_key);
+  });
+
+  it('with deactivate_credential: the key is INACTIVE and refused afterwards, its other requests rejected', async () => {
+    const key = await createKey(w, 'push');
+    const blocked = await pendingAttempt(w.server, key.api_key);
+    const other = await pendingAttempt(w.server, key.api_key);
+    await w.stream.next('approval.requested');
+    await w.stream.next('approval.requested');
+    const reply = await w.device.decide(blocked.uuid, { decision: 'BLOCK', deactivate_credential: true });
+    expect(reply.status, reply.text).toBe(200);
+
+    const refused = await attempt(w.server, key.api_key);
+    expect(refused.status).toBe(401);
+    expect(errorText(refused)).toBe(ErrorText.BAD_CREDENTIALS);
+    const read = await w.device.request('GET', `/v1/user/${w.user.id}/credential-password-ip/${key.id}`);
+    expect(read.json).toMatchObject({ Response: [{ CredentialPasswordIp: { status: 'INACTIVE' } }] });
+
+    const resolved = [await w.stream.next('approval.resolved'), await w.stream.next('approval.resolved')];
+    expect(resolved.map((m) => m.uuid).sort()).toEqual([blocked.uuid, other.uuid].sort());
+    expect(resolved.every((m) => m.status === 'REJECTED')).toBe(true);
+    // The requester of the blocked request still learns the outcome.
+    expect((await readStatusOk(w.server, blocked.uuid, key.api_key)).Response[0].SessionServerRequest.status).toBe(
+      'REJECTED',
+    );
+  });
+});
+
+describe('trust_ip', () => {
+  it('adds the request IP as ACTIVE, so the next session from it opens at once in push-unless-trusted', async () => {
+    const key = await createKey(w, 'push-unless-trusted', { ips: ['127.0.0.1'] });
+    const pending = await pendingAttempt(w.server, key.api_key, { localAddress: '127.0.0.2' });
+    const reply = await w.device.decide(pending.uuid, { decision: 'APPROVE', trust_ip: true });
+    expect(reply.status, reply.text).toBe(200);
+    await openedAttempt(w.server, key.api_key, { localAddress: '127.0.0.2' });
+
+    const ips = (await w.device.request('GET', `/v1/user/${w.user.id}/credential-password-ip/${key.id}/ip`)).json;
+    expect(ips).toMatchObject({
+      Response: [
+        { PermittedIp: { ip: '127.0.0.1', status: 'ACTIVE' } },
+        { PermittedIp: { ip: '127.0.0.2', status: 'ACTIVE' } },
+      ],
+    });
+  });
+
+  it('is not implied by a plain approve', async () => {
+    const key = await createKey(w, 'push-unless-trusted', { ips: ['127.0.0.1'] });
+    const pending = await pendingAttempt(w.server, key.api_key, { localAddress: '127.0.0.2' });
+    await w.device.decide(pending.uuid, { decision: 'APPROVE' });
+    await pendingAttempt(w.server, key.api_key, { localAddress: '127.0.0.2' });
+  });
+
+  it('goes only with APPROVE', async () => {
+    const key = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    const reply = await w.device.decide(pending.uuid, { decision: 'BLOCK', trust_ip: true });
+    expect(reply.status).toBe(400);
+    expect(errorText(reply)).toContain('trust_ip goes only with APPROVE');
+  });
+});
+
+describe('status reads', () => {
+  it('answer 404 to an unknown uuid, to another key, and to no key, alike', async () => {
+    const key = await createKey(w, 'push');
+    const otherKey = await createKey(w, 'push');
+    const pending = await pendingAttempt(w.server, key.api_key);
+    for (const reply of [
+      await readStatus(w.server, crypto.randomUUID(), key.api_key),
+      await readStatus(w.server, pending.uuid, otherKey.api_key),
+      await http(`${w.server.url}/v1/session-server-request/${pending.uuid}`),
+    ]) {
+      expect(reply.status).toBe(404);
+      expect(errorText(reply)).toBe(ErrorText.REQUEST_NOT_FOUND);
+    }
+  });
+});

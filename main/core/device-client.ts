@@ -3,16 +3,33 @@ import type { z } from 'zod';
 import { EMPTY_BODY_SHA256 } from '../../protocol/index.js';
 import type { StoredAccount } from './account-store.js';
 import type { Result } from './api.js';
+import type { Clock } from './clock.js';
 import type { DeviceKeyStore } from './device-key.js';
 import { type DeviceSigner, type HttpCall, type HttpDeps, type HttpReply, call, deviceHeaders, send } from './http.js';
 import { ok } from './result.js';
 
 export class DeviceClient {
+  private lastTimestamp = 0;
+  /**
+   * The clock the signatures read. Ed25519 signatures are deterministic, so two identical calls within one
+   * millisecond would carry the same signature and the second would be refused as a replay: timestamps only go up.
+   */
+  private readonly stampClock: Clock;
+  private readonly deps: HttpDeps;
+
   constructor(
     readonly account: StoredAccount,
     private readonly keys: DeviceKeyStore,
-    private readonly deps: HttpDeps,
-  ) {}
+    deps: HttpDeps,
+  ) {
+    this.stampClock = {
+      now: () => {
+        this.lastTimestamp = Math.max(deps.clock.now(), this.lastTimestamp + 1);
+        return this.lastTimestamp;
+      },
+    };
+    this.deps = { ...deps, clock: this.stampClock };
+  }
 
   async signer(): Promise<Result<DeviceSigner>> {
     const key = await this.keys.load(this.account.id);
@@ -33,6 +50,6 @@ export class DeviceClient {
   async upgradeHeaders(url: URL): Promise<Result<Record<string, string>>> {
     const signer = await this.signer();
     if (!signer.ok) return signer;
-    return ok(deviceHeaders(signer.value, 'GET', url.pathname + url.search, EMPTY_BODY_SHA256, this.deps.clock));
+    return ok(deviceHeaders(signer.value, 'GET', url.pathname + url.search, EMPTY_BODY_SHA256, this.stampClock));
   }
 }

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceKeyStore } from '../../main/core/device-key.js';
 import { keychainError, keytarVault } from '../../main/core/vault.js';
 import { generateDeviceKeyPair } from '../../protocol/crypto.js';
+import { type TestServer, startTestServer } from '../support/server.js';
 import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
 
 const run = promisify(execFile);
@@ -69,7 +70,27 @@ describe.skipIf(!hasKeychainSession)(`real keychain (keytar) — ${NEEDS_KEYCHAI
     expect(await vault.findCredentials(service)).toEqual([]);
   });
 
+  /** A real server with a user and a fresh pairing code for the child to try. */
+  async function serverWithCode(): Promise<{ server: TestServer; code: string }> {
+    const server = await startTestServer();
+    await server.admin.createUser('ada');
+    return { server, code: (await server.admin.pair('ada')).code };
+  }
+
+  /** After the child's refused attempt the code is still unused: a core with a working keychain pairs with it. */
+  async function expectCodeStillUsable(server: TestServer, code: string): Promise<void> {
+    const { startTestCore } = await import('../support/core.js');
+    const working = await startTestCore();
+    try {
+      const paired = await working.core.pair({ server: server.url, code });
+      expect(paired.ok && paired.value.userName).toBe('ada');
+    } finally {
+      await working.close();
+    }
+  }
+
   it('says KEYCHAIN_LOCKED when the login collection is locked, and stores nothing anywhere else', async () => {
+    const { server, code } = await serverWithCode();
     // Its own D-Bus session and keyring files, so locking never disturbs tests running beside this one. DISPLAY
     // is unset so the keyring cannot pop up an unlock prompt that nobody would answer.
     const home = tempDir('cs-keyring-home-');
@@ -109,16 +130,20 @@ describe.skipIf(!hasKeychainSession)(`real keychain (keytar) — ${NEEDS_KEYCHAI
     // Pairing stopped before anything was written: no account, nothing but the (empty) database in dataDir.
     expect(report.accounts).toBe(0);
     expect(report.files).toEqual(['approver.db']);
+    // The key was refused before the server heard of the device: the one-time code still works.
+    await expectCodeStillUsable(server, code);
+    await server.close();
   });
 
   it('says KEYCHAIN_UNAVAILABLE without a Secret Service, and stores nothing anywhere else', async () => {
+    const { server, code } = await serverWithCode();
     const dataDir = tempDir('cs-nokeyring-data-');
     const env = { ...process.env };
     delete env.DISPLAY;
     delete env.DBUS_SESSION_BUS_ADDRESS;
     const report = await child(
       process.execPath,
-      ['--import', 'tsx', CHILD, 'unavailable', dataDir, 'cs-unavailable', 'http://127.0.0.1:9', 'K7QF-3MZP-WX9D-HR2T'],
+      ['--import', 'tsx', CHILD, 'unavailable', dataDir, 'cs-unavailable', server.url, code],
       env,
     );
     for (const result of [report.load, report.save, report.pair]) {
@@ -128,5 +153,7 @@ describe.skipIf(!hasKeychainSession)(`real keychain (keytar) — ${NEEDS_KEYCHAI
     }
     expect(report.accounts).toBe(0);
     expect(report.files).toEqual(['approver.db']);
+    await expectCodeStillUsable(server, code);
+    await server.close();
   });
 });

@@ -45,7 +45,13 @@ export function AccountItem({ account, onRemoved }: { account: Account; onRemove
         </div>
         <div className="facts__row">
           <dt>Certificate</dt>
-          <dd className="mono facts__wrap">{account.tlsFingerprint ?? 'None (local server over plain HTTP)'}</dd>
+          <dd className="facts__wrap">
+            {account.tlsFingerprint ? (
+              <span className="mono">{account.tlsFingerprint}</span>
+            ) : (
+              'None (local server over plain HTTP)'
+            )}
+          </dd>
         </div>
       </dl>
       <div className="actions">

@@ -22,7 +22,7 @@ export function localRow(entry: LocalHistoryEntry): HistoryRow {
   let decision: string;
   if (entry.decision === 'APPROVE') decision = `Approved here${extras(entry.trustIp, false)}`;
   else if (entry.decision === 'BLOCK') decision = `Blocked here${extras(false, entry.deactivateCredential)}`;
-  else if (entry.status === 'PENDING') decision = 'Waiting';
+  else if (entry.status === 'PENDING') decision = '—';
   else if (entry.status === 'EXPIRED') decision = 'Nobody answered';
   else decision = 'On another device';
   return {
@@ -46,7 +46,7 @@ export function serverRow(entry: ServerHistoryEntry, ownDeviceId: number): Histo
     const verb = entry.decision === 'APPROVE' ? 'Approved' : 'Blocked';
     const mismatch = entry.binding_mismatch ? ' (wrong number picked)' : '';
     decision = `${verb} on ${who}${mismatch}${extras(entry.trust_ip, entry.deactivate_credential)}`;
-  } else if (entry.status === 'PENDING') decision = 'Waiting';
+  } else if (entry.status === 'PENDING') decision = '—';
   else decision = 'Nobody answered';
   return {
     id: entry.uuid,

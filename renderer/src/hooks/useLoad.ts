@@ -7,7 +7,10 @@ export interface Loaded<T> {
   error: BridgeError | null;
   loading: boolean;
   reload: () => void;
-  /** Replace the value locally after a change the server confirmed (saves a round trip). */
+  /**
+   * Replace the value locally after a change the server confirmed (saves a round trip). A read still in flight
+   * started before the change, so its answer is dropped.
+   */
   set: (update: (value: T | null) => T | null) => void;
 }
 
@@ -37,7 +40,13 @@ export function useLoad<T>(load: (() => Promise<Result<T>>) | null, deps: readon
     });
   }, []);
 
+  const set = useCallback((update: (value: T | null) => T | null) => {
+    generation.current++;
+    setLoading(false);
+    setValue(update);
+  }, []);
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
   useEffect(reload, deps);
-  return { value, error, loading, reload, set: setValue };
+  return { value, error, loading, reload, set };
 }

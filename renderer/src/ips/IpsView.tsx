@@ -112,7 +112,7 @@ export function IpsView({ route }: { route: Route }) {
                     <tr key={ip.id}>
                       <td className="mono">{ip.ip}</td>
                       <td>
-                        <StatusBadge status={ip.status} />
+                        <StatusBadge status={ip.status} label={ip.status === 'ACTIVE' ? 'Active' : 'Inactive'} />
                       </td>
                       <td>{formatDate(ip.created)}</td>
                       <td className="table__action">
@@ -142,7 +142,7 @@ export function IpsView({ route }: { route: Route }) {
             clientIp={account.clientIp}
             existing={ips.value ?? []}
             onAdded={(ip) => {
-              ips.set((list) => [...(list ?? []), ip]);
+              ips.set((list) => [...(list ?? []).filter((existing) => existing.id !== ip.id), ip]);
               setAnnouncement(`${ip.ip} added as ${ip.status === 'ACTIVE' ? 'active' : 'inactive'}.`);
               keys.reload();
             }}

@@ -25,6 +25,8 @@ export function KeyItem({
   // The mode picked in the menu but not applied yet; null shows the key's own mode.
   const [pickedMode, setPickedMode] = useState<KeyMode | null>(null);
   const mode = pickedMode ?? credential.mode;
+  // The number-matching box follows the click at once; it falls back to the key's own value if the change fails.
+  const [sentNumberMatching, setSentNumberMatching] = useState<boolean | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const update = useAction((change: KeyChange) => invoke('keys:update', accountId, credential.id, change));
   const modeId = useId();
@@ -105,14 +107,14 @@ export function KeyItem({
           <input
             id={nmId}
             type="checkbox"
-            checked={credential.number_matching}
+            checked={sentNumberMatching ?? credential.number_matching}
             disabled={update.busy || credential.mode === 'ip-only'}
-            onChange={(event) =>
-              apply(
-                { number_matching: event.target.checked },
-                `Number matching ${event.target.checked ? 'on' : 'off'} for ${credential.name}.`,
-              )
-            }
+            onChange={async (event) => {
+              const on = event.target.checked;
+              setSentNumberMatching(on);
+              await apply({ number_matching: on }, `Number matching ${on ? 'on' : 'off'} for ${credential.name}.`);
+              setSentNumberMatching(null);
+            }}
           />
           <label htmlFor={nmId}>Number matching</label>
         </div>

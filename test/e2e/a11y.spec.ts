@@ -1,0 +1,82 @@
+// Every view, in light and in dark: axe-core finds no violations, and a screenshot goes to docs/screenshots/ (the
+// README shows the best of them). The data is real: keys, IPs, decisions and a waiting request made through the
+// server and the core.
+import { resolve } from 'node:path';
+import { axeViolations } from './support/axe.js';
+import { expect, test } from './support/fixtures.js';
+
+const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`every view passes axe and is photographed (${scheme})`, async ({ world, approver }) => {
+    const page = approver.page;
+    await page.emulateMedia({ colorScheme: scheme });
+
+    // A small but lived-in account: three keys in each mode, IPs, one decision of each kind, one waiting request.
+    const exportKey = await world.createKey({
+      name: 'data-export',
+      mode: 'push-unless-trusted',
+      numberMatching: true,
+      ips: ['203.0.113.7', '2001:db8::42'],
+    });
+    const botKey = await world.createKey({ name: 'trading-bot', mode: 'push' });
+    await world.createKey({ name: 'legacy-script', mode: 'ip-only', ips: ['192.0.2.15'] });
+    for (const decision of ['APPROVE', 'BLOCK'] as const) {
+      const session = world.requestSession(botKey.apiKey, {
+        description: `hourly rebalance (${decision.toLowerCase()})`,
+      });
+      await expect.poll(() => world.core.pending().length).toBe(1);
+      const [pending] = world.core.pending();
+      await world.core.decide(world.account.id, pending?.request.uuid ?? '', { decision });
+      await session;
+    }
+    const ipList = await world.core.listIps(world.account.id, exportKey.id);
+    const v6 = ipList.ok ? ipList.value.find((ip) => ip.ip === '2001:db8::42') : undefined;
+    if (v6) await world.core.setIpStatus(world.account.id, exportKey.id, v6.id, 'INACTIVE');
+    void world.requestSession(exportKey.apiKey, {
+      description: 'nightly export to the data warehouse',
+      geolocation: '4.89 52.37 0 100 NL',
+      localAddress: '127.0.0.2',
+    });
+    await expect.poll(() => world.core.pending().length).toBe(1);
+
+    const views = [
+      { name: 'approval', hash: 'approval', size: { width: 480, height: 640 }, ready: 'Approve this session?' },
+      { name: 'keys', hash: 'keys', size: { width: 860, height: 620 }, ready: 'API keys' },
+      {
+        name: 'ips',
+        hash: `ips?accountId=${world.account.id}&credentialId=${exportKey.id}`,
+        size: { width: 720, height: 560 },
+        ready: 'IP addresses',
+      },
+      { name: 'history', hash: 'history', size: { width: 960, height: 640 }, ready: 'History' },
+      { name: 'accounts', hash: 'accounts', size: { width: 640, height: 560 }, ready: 'Accounts' },
+    ];
+    const failures: string[] = [];
+    for (const view of views) {
+      await page.setViewportSize(view.size);
+      await approver.open(view.hash);
+      await expect(page.getByRole('heading', { level: 1, name: view.ready })).toBeVisible();
+      await expect(page.getByText(/Loading/)).toHaveCount(0);
+      if (view.name === 'history') await expect(page.getByRole('table')).toBeVisible();
+      if (view.name === 'accounts') await expect(page.getByText('Connected')).toBeVisible();
+      for (const line of await axeViolations(page)) failures.push(`${view.name}: ${line}`);
+      await page.screenshot({ path: resolve(SHOTS, `${view.name}-${scheme}.png`), fullPage: true });
+    }
+    expect(failures).toEqual([]);
+
+    // The number-matching request with a picked code, and a freshly created key's one-time value.
+    await page.setViewportSize({ width: 480, height: 640 });
+    await approver.open('approval');
+    await page.getByRole('radio').first().check();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 860, height: 620 });
+    await approver.open('keys');
+    const form = page.getByRole('form', { name: 'Create a key' });
+    await form.getByLabel('Name').fill('ci-deploy');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByText('You will not see this again')).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: resolve(SHOTS, `key-created-${scheme}.png`) });
+  });
+}

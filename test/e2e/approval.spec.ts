@@ -1,0 +1,226 @@
+// The approval window against a real core, server and requester: a click in the page travels through the IPC
+// handlers, the core (device-signed decision), the server, and back to the waiting requester.
+import { expect, test } from './support/fixtures.js';
+
+test.describe('approval window', () => {
+  test('a session request appears and Approve gives the requester its token', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'nightly-export', mode: 'push' });
+    await approver.open('approval');
+    await expect(approver.page.getByRole('heading', { name: 'No requests waiting' })).toBeVisible();
+
+    const session = world.requestSession(key.apiKey, {
+      description: 'nightly export to the warehouse',
+      geolocation: '4.89 52.37 0 100 NL',
+    });
+    const card = approver.page.getByRole('article');
+    await expect(card.getByRole('heading')).toHaveText(
+      /“nightly export to the warehouse” wants a session with nightly-export/,
+    );
+    await expect(card.getByText('127.0.0.1', { exact: true })).toBeVisible();
+    await expect(card.getByText('New IP for this key')).toBeVisible();
+    await expect(card.getByText(/Netherlands \(52\.37, 4\.89/)).toBeVisible();
+    await expect(card.getByText(/countersign/i).first()).toBeVisible();
+    await expect(card.getByText(/Expires in/)).toBeVisible();
+
+    await card.getByRole('button', { name: 'Approve' }).click();
+    const result = await session;
+    expect(result.status).toBe('ACCEPTED');
+    if (result.status !== 'ACCEPTED') return;
+    expect(result.token.length).toBeGreaterThan(20);
+    expect(result.uuid).not.toBeNull();
+    await expect(approver.page.getByRole('status').getByText('Approved. The program gets its session.')).toBeVisible();
+    await expect(approver.page.getByRole('heading', { name: 'No requests waiting' })).toBeVisible();
+    expect(approver.bridge.problems).toEqual([]);
+  });
+
+  test('Block and deactivate key rejects the request and the key refuses the next session', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'stolen-key', mode: 'push' });
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey, { description: 'someone else' });
+    await approver.page.getByRole('button', { name: 'Block and deactivate key' }).click();
+    expect((await session).status).toBe('REJECTED');
+    await expect(approver.page.getByText('Blocked, and the key is deactivated.')).toBeVisible();
+
+    const keys = await world.core.listKeys(world.account.id);
+    expect(keys.ok && keys.value.find((k) => k.id === key.id)?.status).toBe('INACTIVE');
+    await expect(world.requestSession(key.apiKey)).rejects.toMatchObject({ status: 401 });
+  });
+
+  test('Block rejects the request and leaves the key active', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'cron', mode: 'push' });
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    await approver.page.getByRole('button', { name: 'Block', exact: true }).click();
+    expect((await session).status).toBe('REJECTED');
+    const keys = await world.core.listKeys(world.account.id);
+    expect(keys.ok && keys.value.find((k) => k.id === key.id)?.status).not.toBe('INACTIVE');
+  });
+
+  test('trust this IP: the next session from that IP opens at once, another IP still asks', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'laptop-script', mode: 'push-unless-trusted' });
+    await approver.open('approval');
+    const first = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    await expect(card.getByText('New IP for this key')).toBeVisible();
+    await card.getByRole('checkbox', { name: 'Trust this IP for this key' }).check();
+    await card.getByRole('button', { name: 'Approve' }).click();
+    expect((await first).status).toBe('ACCEPTED');
+    await expect(approver.page.getByText('Approved. 127.0.0.1 is now trusted for this key.')).toBeVisible();
+
+    const ips = await world.core.listIps(world.account.id, key.id);
+    expect(ips.ok && ips.value.map((ip) => [ip.ip, ip.status])).toEqual([['127.0.0.1', 'ACTIVE']]);
+
+    const second = await world.requestSession(key.apiKey);
+    expect(second).toMatchObject({ status: 'ACCEPTED', uuid: null });
+    expect(world.core.pending()).toEqual([]);
+
+    // From another address the key asks again, and the window shows it as a new IP.
+    const third = world.requestSession(key.apiKey, { localAddress: '127.0.0.2' });
+    await expect(card.getByText('127.0.0.2', { exact: true })).toBeVisible();
+    await expect(card.getByText('New IP for this key')).toBeVisible();
+    await card.getByRole('button', { name: 'Block', exact: true }).click();
+    expect((await third).status).toBe('REJECTED');
+  });
+
+  test('a known IP is shown as known and offers no trust checkbox', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'known', mode: 'push', ips: ['127.0.0.1'] });
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    await expect(card.getByText('Known IP for this key')).toBeVisible();
+    await expect(card.getByRole('checkbox', { name: 'Trust this IP for this key' })).toHaveCount(0);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    expect((await session).status).toBe('ACCEPTED');
+  });
+
+  test('number matching: Approve waits for a pick, and picking the shown code approves', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'matched', mode: 'push', numberMatching: true });
+    await approver.open('approval');
+    let shown: string | null = null;
+    const session = world.requestSession(key.apiKey, {
+      onProgress: (progress) => {
+        shown = progress.bindingCode;
+      },
+    });
+    const card = approver.page.getByRole('article');
+    const group = card.getByRole('group', { name: 'Which number does the program show?' });
+    await expect(group.getByRole('radio')).toHaveCount(3);
+    await expect(card.getByRole('button', { name: 'Approve' })).toBeDisabled();
+    await expect.poll(() => shown).toMatch(/^\d{2}$/);
+
+    await group.getByRole('radio', { name: shown ?? '' }).check();
+    await expect(card.getByRole('button', { name: 'Approve' })).toBeEnabled();
+    await card.getByRole('button', { name: 'Approve' }).click();
+    expect((await session).status).toBe('ACCEPTED');
+  });
+
+  test('number matching: picking a wrong code blocks the request and says why', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'phished', mode: 'push', numberMatching: true });
+    await approver.open('approval');
+    let shown: string | null = null;
+    const session = world.requestSession(key.apiKey, {
+      onProgress: (progress) => {
+        shown = progress.bindingCode;
+      },
+    });
+    const group = approver.page.getByRole('group', { name: 'Which number does the program show?' });
+    await expect(group.getByRole('radio')).toHaveCount(3);
+    await expect.poll(() => shown).toMatch(/^\d{2}$/);
+    const codes = await group
+      .getByRole('radio')
+      .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
+    const wrong = codes.find((code) => code !== shown);
+    await group.getByRole('radio', { name: wrong ?? '' }).check();
+    await approver.page.getByRole('button', { name: 'Approve' }).click();
+    expect((await session).status).toBe('REJECTED');
+    await expect(approver.page.getByText(/not the one the program showed, so the request was blocked/)).toBeVisible();
+  });
+
+  test('keyboard: focus starts on the request, and Enter never approves', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'keyboard', mode: 'push' });
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    const page = approver.page;
+    const approve = page.getByRole('button', { name: 'Approve' });
+    await expect(approve).toBeVisible();
+    await expect(page.getByRole('article').getByRole('heading')).toBeFocused();
+    await expect(approve).not.toBeFocused();
+
+    // Enter where focus starts, then Tab to Approve and Enter on it: still pending.
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 10 && !(await approve.evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press('Tab');
+    }
+    await expect(approve).toBeFocused();
+    await page.keyboard.press('Enter');
+    // Give a wrongly sent decision every chance to arrive before checking that none did.
+    await page.waitForTimeout(1000);
+    expect(world.core.pending()).toHaveLength(1);
+    await expect(approve).toBeVisible();
+
+    // Space is the deliberate keyboard way.
+    await page.keyboard.press('Space');
+    expect((await session).status).toBe('ACCEPTED');
+  });
+
+  test('several requests show as a queue; each can be chosen and answered', async ({ world, approver }) => {
+    const a = await world.createKey({ name: 'alpha', mode: 'push' });
+    const b = await world.createKey({ name: 'bravo', mode: 'push' });
+    await approver.open('approval');
+    const first = world.requestSession(a.apiKey, { description: 'first' });
+    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('alpha');
+    const second = world.requestSession(b.apiKey, { description: 'second' });
+    const queue = approver.page.getByRole('navigation', { name: 'Waiting requests' });
+    await expect(queue.getByRole('button')).toHaveCount(2);
+    await expect(approver.page.getByText('2 requests waiting for your answer')).toBeVisible();
+
+    await queue.getByRole('button', { name: /bravo/ }).click();
+    await expect(queue.getByRole('button', { name: /bravo/ })).toHaveAttribute('aria-current', 'true');
+    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('bravo');
+    await approver.page.getByRole('button', { name: 'Block', exact: true }).click();
+    expect((await second).status).toBe('REJECTED');
+
+    await expect(queue).toHaveCount(0);
+    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('alpha');
+    await approver.page.getByRole('button', { name: 'Approve' }).click();
+    expect((await first).status).toBe('ACCEPTED');
+  });
+
+  test('a request decided on another device closes itself with a short message', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'shared', mode: 'push' });
+    const other = await world.pairOtherDevice();
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    await expect(card).toBeVisible();
+    const [pending] = world.core.pending();
+    await other.decide(pending?.request.uuid ?? '', 'APPROVE');
+    expect((await session).status).toBe('ACCEPTED');
+    await expect(card).toHaveCount(0);
+    await expect(approver.page.getByRole('status').getByText('Approved on another device')).toBeVisible();
+  });
+});
+
+test.describe('approval window with a short request lifetime', () => {
+  test.use({ serverOptions: { requestLifetimeSeconds: 4 } });
+
+  test('an expired request closes itself with "Expired"', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'slow-owner', mode: 'push' });
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    await expect(card).toBeVisible();
+    expect((await session).status).toBe('EXPIRED');
+    await expect(card).toHaveCount(0);
+    await expect(approver.page.getByRole('status').getByText('Expired')).toBeVisible();
+  });
+});

@@ -1,0 +1,183 @@
+// openSession against a real approval server and a real test device, in every key mode and outcome.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CountersignError, introspect, openSession, type SessionProgress } from '../../client/index.js';
+import { ErrorText } from '../../protocol/index.js';
+import { type Owner, startOwner } from './fixtures.js';
+
+let owner: Owner;
+afterEach(async () => {
+  await owner?.close();
+});
+
+async function isActive(token: string): Promise<boolean> {
+  const result = await introspect({
+    server: owner.server.url,
+    introspectionSecret: owner.server.introspectionSecret,
+    token,
+  });
+  return result.active;
+}
+
+describe('openSession', () => {
+  beforeEach(async () => {
+    owner = await startOwner();
+  });
+
+  it('opens at once with an ip-only key from a permitted IP', async () => {
+    const apiKey = await owner.key('ip-only', { ips: ['127.0.0.1'] });
+    const progress: SessionProgress[] = [];
+    const result = await openSession({ server: owner.server.url, apiKey, onProgress: (p) => progress.push(p) });
+    expect(result).toMatchObject({ status: 'ACCEPTED', uuid: null });
+    expect(progress).toEqual([]);
+    if (result.status !== 'ACCEPTED') throw new Error('not accepted');
+    expect(await isActive(result.token)).toBe(true);
+  });
+
+  it('waits for the owner on a push key and returns the token once the device approves', async () => {
+    const apiKey = await owner.key('push');
+    const { device, stream } = await owner.device();
+    const progress: SessionProgress[] = [];
+    const opening = openSession({
+      server: owner.server.url,
+      apiKey,
+      description: 'nightly export',
+      userAgent: 'client-test/1',
+      geolocation: { longitude: 4.89, latitude: 52.37, altitude: 0, radius: 100, country: 'NL' },
+      onProgress: (p) => progress.push(p),
+    });
+    const { request } = await stream.next('approval.requested');
+    expect(request).toMatchObject({
+      description: 'nightly export',
+      user_agent: 'client-test/1',
+      ip: '127.0.0.1',
+      geolocation: { longitude: 4.89, latitude: 52.37, country: 'NL' },
+      binding_choices: null,
+    });
+    expect((await device.decide(request.uuid, { decision: 'APPROVE' })).status).toBe(200);
+
+    const result = await opening;
+    expect(result).toMatchObject({ status: 'ACCEPTED', uuid: request.uuid });
+    expect(progress[0]).toMatchObject({ status: 'PENDING', uuid: request.uuid, bindingCode: null });
+    if (result.status !== 'ACCEPTED') throw new Error('not accepted');
+    expect(result.token).toMatch(/\S{20,}/);
+    expect(await isActive(result.token)).toBe(true);
+  });
+
+  it('hands binding_code to onProgress when the key uses number matching', async () => {
+    const apiKey = await owner.key('push', { numberMatching: true });
+    const { device, stream } = await owner.device();
+    const codes: (string | null)[] = [];
+    const opening = openSession({ server: owner.server.url, apiKey, onProgress: (p) => codes.push(p.bindingCode) });
+    const { request } = await stream.next('approval.requested');
+    await expect.poll(() => codes.length).toBeGreaterThan(0);
+    const shown = codes[0]!;
+    expect(request.binding_choices).toContain(shown);
+    await device.decide(request.uuid, { decision: 'APPROVE', binding_code: shown });
+    expect(await opening).toMatchObject({ status: 'ACCEPTED' });
+  });
+
+  it('opens at once in push-unless-trusted from a trusted IP, and asks from another', async () => {
+    const apiKey = await owner.key('push-unless-trusted', { ips: ['127.0.0.1'] });
+    expect(await openSession({ server: owner.server.url, apiKey })).toMatchObject({ status: 'ACCEPTED', uuid: null });
+
+    const { device, stream } = await owner.device();
+    const opening = openSession({ server: owner.server.url, apiKey, localAddress: '127.0.0.2' });
+    const { request } = await stream.next('approval.requested');
+    expect(request).toMatchObject({ ip: '127.0.0.2', ip_known: false });
+    await device.decide(request.uuid, { decision: 'APPROVE' });
+    expect(await opening).toMatchObject({ status: 'ACCEPTED', uuid: request.uuid });
+  });
+
+  it('resolves REJECTED when the owner blocks', async () => {
+    const apiKey = await owner.key('push');
+    const { device, stream } = await owner.device();
+    const opening = openSession({ server: owner.server.url, apiKey });
+    const { request } = await stream.next('approval.requested');
+    await device.decide(request.uuid, { decision: 'BLOCK' });
+    expect(await opening).toEqual({ status: 'REJECTED', uuid: request.uuid });
+  });
+
+  it("refuses an unknown key with the server's 401 text", async () => {
+    const error = await openSession({ server: owner.server.url, apiKey: 'csk_not-a-key' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CountersignError);
+    expect(error).toMatchObject({ kind: 'http', status: 401, message: ErrorText.BAD_CREDENTIALS });
+  });
+
+  it('refuses an ip-only key from 127.0.0.2 when only 127.0.0.1 is permitted', async () => {
+    const apiKey = await owner.key('ip-only', { ips: ['127.0.0.1'] });
+    const error = await openSession({ server: owner.server.url, apiKey, localAddress: '127.0.0.2' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ status: 401, message: ErrorText.BAD_CREDENTIALS });
+    // The same key from the permitted address still works: the refusal was about the source IP.
+    expect(await openSession({ server: owner.server.url, apiKey, localAddress: '127.0.0.1' })).toMatchObject({
+      status: 'ACCEPTED',
+    });
+  });
+
+  it("turns the fourth waiting request of a key into a 429 with the server's text", async () => {
+    const apiKey = await owner.key('push');
+    const controller = new AbortController();
+    const waiting = [1, 2, 3].map(() =>
+      openSession({ server: owner.server.url, apiKey, signal: controller.signal }).catch((e: unknown) => e),
+    );
+    // Wait until all three are PENDING on the server: the owner's stream shows each one.
+    const { stream } = await owner.device();
+    await stream.next('approval.requested');
+    await stream.next('approval.requested');
+    await stream.next('approval.requested');
+
+    const error = await openSession({ server: owner.server.url, apiKey }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CountersignError);
+    expect(error).toMatchObject({ status: 429, message: ErrorText.TOO_MANY_PENDING, retryAfterSeconds: 2 });
+    controller.abort();
+    await Promise.all(waiting);
+  });
+
+  it("rejects with the signal's reason when aborted while waiting", async () => {
+    const apiKey = await owner.key('push');
+    const { stream } = await owner.device();
+    const controller = new AbortController();
+    const opening = openSession({ server: owner.server.url, apiKey, signal: controller.signal });
+    await stream.next('approval.requested');
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    await expect(opening).rejects.toBe(reason);
+  });
+
+  it('resolves EXPIRED with reason timeout when its own timeout passes first', async () => {
+    const apiKey = await owner.key('push');
+    const { stream } = await owner.device();
+    const opening = openSession({ server: owner.server.url, apiKey, timeoutSeconds: 1 });
+    const { request } = await stream.next('approval.requested');
+    expect(await opening).toEqual({ status: 'EXPIRED', uuid: request.uuid, reason: 'timeout' });
+  });
+
+  it('fails with a network error when nothing listens at the server URL', async () => {
+    const url = owner.server.url;
+    await owner.server.close();
+    const error = await openSession({ server: url, apiKey: 'csk_x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CountersignError);
+    expect(error).toMatchObject({ kind: 'network', status: null });
+    expect((error as Error).message).toContain(url);
+  });
+
+  it('refuses a server URL that is not http(s)', async () => {
+    await expect(openSession({ server: 'ftp://example.com', apiKey: 'k' })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('openSession with a short request lifetime', () => {
+  beforeEach(async () => {
+    owner = await startOwner({ requestLifetimeSeconds: 2 });
+  });
+
+  it('resolves EXPIRED when nobody decides in time', async () => {
+    const apiKey = await owner.key('push');
+    const { stream } = await owner.device();
+    const opening = openSession({ server: owner.server.url, apiKey });
+    const { request } = await stream.next('approval.requested');
+    expect(await opening).toEqual({ status: 'EXPIRED', uuid: request.uuid, reason: 'server' });
+    expect(await stream.next('approval.resolved')).toMatchObject({ uuid: request.uuid, status: 'EXPIRED' });
+  });
+});

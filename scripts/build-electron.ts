@@ -11,50 +11,67 @@
 // `require` is left over.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = (path: string) => join(root, 'dist', path);
 
 // Electron 45 runs Node 22 and Chromium 140.
-const MAIN_EXTERNALS = ['electron', 'keytar', 'better-sqlite3', 'node-notifier'];
+export const MAIN_EXTERNALS = ['electron', 'keytar', 'better-sqlite3', 'node-notifier'];
+/** ws's optional native speed-ups: not installed; ws uses its JavaScript code when requiring them fails. */
+export const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate'];
 
-await build({
-  entryPoints: [join(root, 'main', 'index.ts')],
-  outfile: out('main/index.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  external: MAIN_EXTERNALS,
-  sourcemap: 'linked',
-  legalComments: 'none',
-  // Bundled CommonJS dependencies (ws) call require() for Node built-ins; an ESM file has no require of its own.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
-
-await build({
-  entryPoints: [join(root, 'preload', 'index.ts')],
-  outfile: out('preload/index.cjs'),
-  bundle: true,
-  platform: 'browser',
-  format: 'cjs',
-  target: 'chrome140',
-  external: ['electron'],
-  sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-
-const preload = readFileSync(out('preload/index.cjs'), 'utf8');
-const required = [...preload.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
-const forbidden = required.filter((name) => name !== 'electron');
-if (forbidden.length > 0) {
-  console.error(`build-electron: the sandboxed preload would require ${forbidden.join(', ')}; bundle them instead`);
-  process.exit(1);
+export function mainBuildOptions(projectRoot: string): BuildOptions {
+  return {
+    entryPoints: [join(projectRoot, 'main', 'index.ts')],
+    outfile: join(projectRoot, 'dist', 'main', 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: [...MAIN_EXTERNALS, ...OPTIONAL_EXTERNALS],
+    sourcemap: 'linked',
+    legalComments: 'none',
+    // Bundled CommonJS dependencies (ws) call require() for Node built-ins; an ESM file has no require of its own.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  };
 }
-console.log('build-electron: dist/main/index.js (ESM) and dist/preload/index.cjs (CommonJS, sandbox-ready) written');
+
+export function preloadBuildOptions(projectRoot: string): BuildOptions {
+  return {
+    entryPoints: [join(projectRoot, 'preload', 'index.ts')],
+    outfile: join(projectRoot, 'dist', 'preload', 'index.cjs'),
+    bundle: true,
+    platform: 'browser',
+    format: 'cjs',
+    target: 'chrome140',
+    external: ['electron'],
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  };
+}
+
+/** Modules a bundle still requires; for the sandboxed preload this must be electron alone. */
+export function requiredModules(code: string): string[] {
+  return [...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '');
+}
+
+async function main(): Promise<void> {
+  await build(mainBuildOptions(root));
+  await build(preloadBuildOptions(root));
+  const forbidden = requiredModules(readFileSync(join(root, 'dist', 'preload', 'index.cjs'), 'utf8')).filter(
+    (name) => name !== 'electron',
+  );
+  if (forbidden.length > 0) {
+    console.error(`build-electron: the sandboxed preload would require ${forbidden.join(', ')}; bundle them instead`);
+    process.exit(1);
+  }
+  console.log('build-electron: dist/main/index.js (ESM) and dist/preload/index.cjs (CommonJS, sandbox-ready) written');
+}
+
+// Run as a script (npm run build:electron); imported by the tests for its build options.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

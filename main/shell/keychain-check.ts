@@ -3,10 +3,20 @@
 import type { CoreError } from '../core/api.js';
 import { keychainError, type Vault } from '../core/vault.js';
 
-/** Reads a (normally absent) entry: unlocks the keyring if the OS asks to, fails if there is no keychain. */
-export async function checkKeychain(vault: Pick<Vault, 'getPassword'>, service: string): Promise<CoreError | null> {
+const PROBE_ACCOUNT = 'keychain-check';
+
+/**
+ * Writes and deletes a probe entry. A read would not do: looking up an absent entry in a locked collection answers
+ * "nothing there" without an error. A write meets the lock (or makes the OS ask the user to unlock), and fails
+ * plainly when there is no keychain at all.
+ */
+export async function checkKeychain(
+  vault: Pick<Vault, 'setPassword' | 'deletePassword'>,
+  service: string,
+): Promise<CoreError | null> {
   try {
-    await vault.getPassword(service, 'keychain-check');
+    await vault.setPassword(service, PROBE_ACCOUNT, 'ok');
+    await vault.deletePassword(service, PROBE_ACCOUNT);
     return null;
   } catch (thrown) {
     return keychainError(thrown);

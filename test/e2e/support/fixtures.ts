@@ -1,13 +1,12 @@
 // Playwright fixtures of the e2e suite. Each test gets its own world — a real server (fresh SQLite file), a real
 // core (temp data dir, device key in the real keychain) paired to it, and the real requester library — and a
 // Chromium page showing the built renderer with window.countersign forwarded to that core (bridge.ts).
-import { randomUUID } from 'node:crypto';
 import { type Page, test as base, expect } from '@playwright/test';
 import { openSession, type OpenSessionOptions, type OpenSessionResult } from '../../../client/index.js';
 import type { Account, ApproverCore } from '../../../main/core/api.js';
-import { createApproverCore, keytarVault } from '../../../main/core/index.js';
 import { createSettingsActions, xdgAutostart } from '../../../main/shell/settings.js';
 import type { KeyMode, PairingCodeIssued } from '../../../protocol/index.js';
+import { startTestCore, type TestCore, waitFor } from '../../support/core.js';
 import { TestDevice } from '../../support/device.js';
 import { startTestServer, type TestServer, type TestServerOptions, tempDir } from '../../support/server.js';
 import { connectPage, type PageBridge } from './bridge.js';
@@ -60,36 +59,14 @@ interface WorkerFixtures {
   rendererUrl: string;
 }
 
-/** A real core with its own data dir and its own keychain service name (so tests never share entries). */
-async function startCore(label: string): Promise<{ core: ApproverCore; stop(): Promise<void> }> {
-  const dir = await tempDir('countersign-e2e-core-');
-  const core = createApproverCore({
-    dataDir: dir.path,
-    vault: keytarVault(),
-    keychainService: `Countersign e2e ${label} ${randomUUID()}`,
-    deviceName: `e2e ${label}`,
-    backoff: { baseMs: 200, capMs: 2000 },
-  });
-  await core.start();
-  return {
-    core,
-    async stop() {
-      // Removing each account deletes its device key from the keychain.
-      for (const account of core.listAccounts()) await core.removeAccount(account.id);
-      await core.stop();
-      await dir.remove();
-    },
-  };
-}
+/** Retries quickly in tests: a reconnect must not outlast a test's patience. */
+const BACKOFF = { baseMs: 200, capMs: 2000 };
 
-async function connected(core: ApproverCore, accountId: string): Promise<Account> {
-  await expect
-    .poll(() => core.listAccounts().find((a) => a.id === accountId)?.connection.state, { timeout: 20_000 })
-    .toBe('connected');
-  await expect.poll(() => core.listAccounts().find((a) => a.id === accountId)?.clientIp).toBeTruthy();
-  const account = core.listAccounts().find((a) => a.id === accountId);
-  if (!account) throw new Error('the paired account disappeared');
-  return account;
+/** Connected, and told by the server's hello which address it has (for "add my current IP"). */
+function withClientIp(core: ApproverCore, accountId: string): Promise<Account> {
+  return waitFor('the server to tell the core its address', () =>
+    core.listAccounts().find((a) => a.id === accountId && a.connection.state === 'connected' && a.clientIp),
+  );
 }
 
 async function openApprover(
@@ -138,20 +115,19 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     // Each test has its own server, so the name need not be unique.
     const userName = 'alice';
     await server.admin.createUser(userName);
-    const { core, stop } = await startCore('approver');
     const aborts = new AbortController();
-    const devices: TestDevice[] = [];
+    let testCore: TestCore | null = null;
     try {
-      const pairing = await server.admin.pair(userName);
-      const paired = await core.pair({ link: pairing.pairing_url });
-      if (!paired.ok) throw new Error(`pairing the core failed: ${paired.error.message}`);
-      const account = await connected(core, paired.value.id);
+      testCore = await startTestCore({
+        user: userName,
+        issuer: server.admin,
+        deviceName: 'e2e approver',
+        backoff: BACKOFF,
+      });
+      const { core } = testCore;
+      const account = await withClientIp(core, testCore.account?.id ?? '');
 
-      const pairWithCode = async (code: string) => {
-        const device = await TestDevice.pair(server.url, code, 'other device');
-        devices.push(device);
-        return device;
-      };
+      const pairWithCode = (code: string) => TestDevice.pair(server.url, code, 'other device');
       await use({
         server,
         serverUrl: server.url,
@@ -189,7 +165,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       });
     } finally {
       aborts.abort();
-      await stop();
+      await testCore?.close();
       await server.close();
     }
   },
@@ -205,11 +181,11 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
   unpaired: async ({ page, rendererUrl }, use) => {
     const configHome = await tempDir('countersign-e2e-config-');
-    const { core, stop } = await startCore('unpaired');
+    const { core, close } = await startTestCore({ deviceName: 'e2e unpaired', backoff: BACKOFF });
     const approver = await openApprover(page, core, rendererUrl, configHome.path);
     await use(approver);
     approver.bridge.dispose();
-    await stop();
+    await close();
     await configHome.remove();
     expect(approver.bridge.problems, 'renderer errors, handler throws or lost events').toEqual([]);
   },

@@ -3,11 +3,11 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, session, Tray } from 'electron';
+import type { View } from '../ipc/contract.js';
 import { createApproverCore, KEYCHAIN_SERVICE, keytarVault } from './core/index.js';
 import { forwardCoreEvents } from './ipc/events.js';
 import { createIpcHandlers } from './ipc/handlers.js';
 import { registerIpcHandlers } from './ipc/register.js';
-import type { View } from '../ipc/contract.js';
 import { APP_SCHEME, type ViewParams } from './shell/app-origin.js';
 import { createBundleHandler } from './shell/bundle-protocol.js';
 import { DEEP_LINK_SCHEME, findDeepLink, handleDeepLink } from './shell/deep-link.js';
@@ -36,6 +36,8 @@ if (process.env.COUNTERSIGN_USER_DATA) app.setPath('userData', resolve(process.e
 // Links that arrive before the core runs (macOS delivers the launching link as open-url before 'ready').
 const pendingLinks: string[] = [];
 let deliverLink: (link: string) => void = (link) => pendingLinks.push(link);
+// Starting the app again while it runs brings up a window instead of doing nothing (set once the windows exist).
+let showRunningApp: () => void = () => {};
 
 if (!app.requestSingleInstanceLock()) {
   // Another instance runs; it receives our argv (and any pairing link in it) through 'second-instance'.
@@ -65,6 +67,7 @@ function registerDeepLinks(): void {
   app.on('second-instance', (_event, argv) => {
     const link = findDeepLink(argv);
     if (link) deliverLink(link);
+    else showRunningApp();
   });
   const launchLink = findDeepLink(process.argv);
   if (launchLink) pendingLinks.push(launchLink);
@@ -77,6 +80,8 @@ function fatal(title: string, error: unknown): void {
 
 async function start(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  // A tray app: no Dock icon on macOS.
+  if (process.platform === 'darwin') app.dock?.hide();
   const appDir = app.getAppPath();
   hardenSession(session.defaultSession);
   protocol.handle(APP_SCHEME, createBundleHandler(join(appDir, 'dist', 'renderer')));
@@ -166,9 +171,10 @@ async function start(): Promise<void> {
   core.on('accounts.changed', () => tray.update(trayState()));
 
   await windows.start();
+  showRunningApp = () => void show(core.pending().length > 0 ? 'approval' : 'accounts');
 
   deliverLink = (link) =>
-    void handleDeepLink(link, {
+    handleDeepLink(link, {
       core,
       confirmPairing: async (server) =>
         (
@@ -187,7 +193,10 @@ async function start(): Promise<void> {
       showAccounts: (account) => show('accounts', account ? { accountId: account.id } : {}),
       showError: (error) =>
         void dialog.showMessageBox({ type: 'error', title: 'Pairing failed', message: error.message }),
-    });
+    }).then(
+      () => undefined,
+      (error: unknown) => console.error('countersign: the pairing link could not be handled', error),
+    );
   for (const link of pendingLinks.splice(0)) deliverLink(link);
 
   // Quitting: close the windows, then stop the core (connections, database) before the process ends.

@@ -29,6 +29,7 @@ interface Run {
   stdout: string;
   stderr: string;
   exited: Promise<number>;
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Runs node BIN args…; stdout and stderr fill in as the process writes. */
@@ -42,6 +43,7 @@ function run(bin: string, args: string[], options: { env?: NodeJS.ProcessEnv; st
     stdout: '',
     stderr: '',
     exited: new Promise((done) => child.once('exit', (code) => done(code ?? -1))),
+    signal: (signal) => child.kill(signal),
   };
   child.stdout.on('data', (chunk: Buffer) => {
     result.stdout += chunk.toString();
@@ -189,6 +191,16 @@ describe('countersign-session, key sources and errors', SLOW, () => {
     expect(await requester.exited).toBe(1);
     expect(requester.stdout).toBe('');
     expect(requester.stderr).toContain(ErrorText.BAD_CREDENTIALS);
+  });
+
+  it('Ctrl-C while waiting → exit 130, nothing on stdout', async () => {
+    const flow = await setUp(['--mode', 'push']);
+    const requester = session(flow);
+    await flow.stream.next('approval.requested', 20_000);
+    requester.signal('SIGINT');
+    expect(await requester.exited).toBe(130);
+    expect(requester.stdout).toBe('');
+    expect(requester.stderr).toContain('interrupted');
   });
 
   it('bad flags → exit 1 with a message; --help → exit 0 with usage on stdout', async () => {

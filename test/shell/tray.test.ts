@@ -118,7 +118,7 @@ describe('tray', () => {
     return { deps, actions, tray, fake: deps.trays[0]! };
   }
   const click = (item: MenuItemConstructorOptions | undefined) =>
-    (item?.click as unknown as () => void | undefined)?.();
+    (item?.click as unknown as (() => void) | undefined)?.();
 
   it('shows the icon and menu for the state and follows updates', () => {
     const { tray, fake } = setup();

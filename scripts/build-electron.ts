@@ -49,6 +49,8 @@ export function preloadBuildOptions(projectRoot: string): BuildOptions {
     format: 'cjs',
     target: 'chrome140',
     external: ['electron'],
+    // Every window parses it before the page starts (zod comes along with the contract): keep it small.
+    minify: true,
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',

@@ -32,7 +32,8 @@ export class UsageError extends Error {
 }
 
 export function defaultDbPath(env: NodeJS.ProcessEnv): string {
-  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : null;
+  // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+  const dataHome = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : null;
   return join(dataHome ?? join(homedir(), '.local', 'share'), 'countersign', 'countersign.db');
 }
 

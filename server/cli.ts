@@ -25,6 +25,16 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // Listen for signals before anything else: a signal sent the moment the startup line appears must already find
+  // a listener (installed just before printing it, Node 20 was seen to die of such a signal), and the listeners
+  // stay installed for the whole shutdown.
+  let stopRequested: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    stopRequested = resolve;
+  });
+  process.on('SIGINT', stopRequested);
+  process.on('SIGTERM', stopRequested);
+
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ ...options, logger: { level: 'warn' } });
@@ -33,14 +43,8 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(`countersign-server listening on ${server.url} (database ${server.dbPath})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.stderr.write(`countersign-server: ${signal}, shutting down\n`);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const signal = await stopped;
+  process.stderr.write(`countersign-server: ${signal}, shutting down\n`);
   await server.close();
   return 0;
 }

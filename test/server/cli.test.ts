@@ -1,0 +1,198 @@
+// countersign-admin and countersign-server as real processes, on a real database file, as an operator uses them.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorText, PairingCode, parsePairingUrl } from '../../protocol/index.js';
+import { TestDevice } from '../support/device.js';
+import { ADMIN_BIN, SERVER_BIN, type ServerProcess, startServerProcess, tempDir } from '../support/server.js';
+import { type attempt, errorText, openedAttempt, pendingAttempt, readStatusOk } from './helpers.js';
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a bin to completion (or until stop() says so) and collects its output. */
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+const admin = (db: string, ...args: string[]) => run(ADMIN_BIN, ['--db', db, ...args]);
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let db: string;
+const running: ServerProcess[] = [];
+beforeEach(async () => {
+  dir = await tempDir();
+  db = join(dir.path, 'data', 'countersign.db');
+});
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.stop('SIGKILL');
+  await dir.remove();
+});
+
+async function serverProcess(options: Partial<Parameters<typeof startServerProcess>[0]> = {}) {
+  const server = await startServerProcess({ dbPath: db, ...options });
+  running.push(server);
+  return server;
+}
+
+describe('countersign-admin', () => {
+  it('creates a user, a key and a pairing code as JSON, while the server runs on the same file', async () => {
+    const server = await serverProcess();
+    const user = await admin(db, 'user', 'create', 'alice');
+    expect(user.code, user.stderr).toBe(0);
+    expect(JSON.parse(user.stdout)).toEqual({ id: 1, name: 'alice' });
+
+    const key = await admin(
+      db,
+      ...['key', 'create', '--user', 'alice', '--name', 'ci', '--mode', 'push-unless-trusted'],
+      ...['--ip', '127.0.0.1', '--ip', '::1', '--number-matching'],
+    );
+    expect(key.code, key.stderr).toBe(0);
+    const created = JSON.parse(key.stdout) as { id: number; api_key: string };
+    expect(Object.keys(created)).toEqual(['id', 'api_key']);
+
+    const pair = await admin(db, 'pair', '--user', 'alice', '--server', server.url);
+    expect(pair.code, pair.stderr).toBe(0);
+    const pairing = JSON.parse(pair.stdout) as { pairing_url: string; code: string; expires_at: string };
+    expect(Object.keys(pairing)).toEqual(['pairing_url', 'code', 'expires_at']);
+    expect(PairingCode.safeParse(pairing.code).success).toBe(true);
+    expect(parsePairingUrl(pairing.pairing_url)).toEqual({ server: server.url, code: pairing.code });
+    // Not a terminal: no QR code, and stdout is one JSON line.
+    expect(pair.stderr).toBe('');
+    expect(pair.stdout.trim().split('\n')).toHaveLength(1);
+
+    // What the admin made works against the running server.
+    const device = await TestDevice.pair(server.url, pairing.code);
+    const stream = await device.connect();
+    await stream.next('hello');
+    const serverRef = { url: server.url } as Parameters<typeof attempt>[0];
+    await openedAttempt(serverRef, created.api_key);
+    const pending = await pendingAttempt(serverRef, created.api_key, { localAddress: '127.0.0.2' });
+    expect((await stream.next('approval.requested')).request.binding_choices).toContain(pending.binding_code);
+    await stream.close();
+  });
+
+  it('explains mistakes on stderr and exits 1', async () => {
+    await admin(db, 'user', 'create', 'alice');
+    const cases: [string[], RegExp][] = [
+      [['user', 'create', 'alice'], /A user named "alice" already exists/],
+      [['key', 'create', '--user', 'bob', '--name', 'x', '--mode', 'push'], /No user named "bob"/],
+      [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'sometimes'], /--mode must be one of ip-only/],
+      [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'push', '--ip', '1.2.3'], /--ip "1.2.3"/],
+      [['key', 'create', '--user', 'alice', '--mode', 'push'], /--name LABEL is required/],
+      [['pair', '--user', 'alice', '--server', 'nowhere'], /--server "nowhere" is not a URL/],
+      [['user', 'delete', 'alice'], /Unknown command "user delete alice"/],
+      [['user', 'create', 'x', '--colour'], /Unknown option '--colour'/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await admin(db, ...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(message);
+    }
+  });
+});
+
+describe('countersign-server', () => {
+  it('prints where it listens and which database, creating the directory', async () => {
+    const server = await serverProcess();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(existsSync(db)).toBe(true);
+  });
+
+  it('puts the database under $XDG_DATA_HOME/countersign when --db is not given', async () => {
+    const child = spawn(process.execPath, [SERVER_BIN, '--port', '0'], {
+      env: { ...process.env, XDG_DATA_HOME: dir.path },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out);
+      });
+    });
+    const expected = join(dir.path, 'countersign', 'countersign.db');
+    expect(line).toContain(`(database ${expected})`);
+    child.kill('SIGTERM');
+    const [code] = await new Promise<[number | null]>((resolve) => child.once('close', (c) => resolve([c])));
+    expect(code).toBe(0);
+    expect(existsSync(expected)).toBe(true);
+  });
+
+  it('exits 0 on SIGTERM and SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--db', db], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+      expect(code, signal).toBe(0);
+    }
+  });
+
+  it('refuses bad flags and a port in use with a clear error and exit 1', async () => {
+    const busy = await serverProcess();
+    const cases: [string[], RegExp][] = [
+      [['--port', 'eighty'], /--port must be a whole number from 0 to 65535/],
+      [['--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
+      [['--request-lifetime', '0'], /--request-lifetime must be a whole number/],
+      [['--verbose'], /Unknown option '--verbose'/],
+      [['--introspection-secret', 'short'], /at least 16 characters/],
+      [['--port', String(busy.port)], new RegExp(`port ${busy.port} on 127.0.0.1 is already in use`)],
+    ];
+    for (const [args, message] of cases) {
+      const result = await run(SERVER_BIN, ['--db', db, ...args]);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+
+  it('survives kill -9: a restart on the same port keeps the pending request and refuses replays', async () => {
+    const first = await serverProcess({ requestLifetimeSeconds: 60 });
+    await admin(db, 'user', 'create', 'alice');
+    const key = JSON.parse(
+      (await admin(db, 'key', 'create', '--user', 'alice', '--name', 'k', '--mode', 'push')).stdout,
+    );
+    const code = JSON.parse((await admin(db, 'pair', '--user', 'alice', '--server', first.url)).stdout).code;
+    const device = await TestDevice.pair(first.url, code);
+    const ref = { url: first.url } as Parameters<typeof attempt>[0];
+    const pending = await pendingAttempt(ref, key.api_key);
+    const path = `/v1/user/${device.userId}/credential-password-ip`;
+    const signed = await device.request('GET', path);
+    expect(signed.status).toBe(200);
+
+    await first.stop('SIGKILL');
+    const second = await serverProcess({ port: first.port, requestLifetimeSeconds: 60 });
+    expect(second.url).toBe(first.url);
+
+    const replay = await device.request('GET', path, undefined, { headers: signed.sentHeaders });
+    expect(replay.status).toBe(401);
+    expect(errorText(replay)).toBe(ErrorText.REPLAYED);
+    const stream = await device.connect();
+    await stream.next('hello');
+    expect((await stream.next('approval.requested')).request.uuid).toBe(pending.uuid);
+    await device.decide(pending.uuid, { decision: 'APPROVE' });
+    const read = await readStatusOk(ref, pending.uuid, key.api_key);
+    expect(read.Response).toHaveLength(3);
+    await stream.close();
+  });
+});

@@ -56,6 +56,11 @@ async function run(argv: string[]): Promise<unknown> {
       return await admin.createUser(positionals[2]!);
     }
     if (command === 'key create') {
+      if (values.mode === 'ip-only' && (values.ip ?? []).length === 0) {
+        process.stderr.write(
+          'countersign-admin: warning: an ip-only key without --ip opens no session until an IP is added.\n',
+        );
+      }
       return await admin.createKey({
         user: required(values.user, '--user NAME'),
         name: required(values.name, '--name LABEL'),

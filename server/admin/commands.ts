@@ -1,7 +1,7 @@
 // What countersign-admin does, as functions over a store: usable by the command line and by tests. They work on
 // the database file while a server runs on it (WAL, busy timeout).
 import { DisplayText, KeyMode, PermittedIpValue, pairingUrl } from '../../protocol/index.js';
-import { defaultConfig } from '../config.js';
+import { defaultConfig, type ServerConfig } from '../config.js';
 import { iso } from '../http/views.js';
 import { InProcessHub } from '../push/hub.js';
 import { CredentialService } from '../services/credentials.js';
@@ -29,12 +29,15 @@ export class AdminCommands {
   // nobody yet), so they get a hub of their own.
   private readonly ctx;
 
-  constructor(private readonly store: Store) {
-    this.ctx = { store, hub: new InProcessHub(), config: defaultConfig };
+  constructor(
+    private readonly store: Store,
+    config: Partial<ServerConfig> = {},
+  ) {
+    this.ctx = { store, hub: new InProcessHub(), config: { ...defaultConfig, ...config } };
   }
 
-  static open(dbPath: string): AdminCommands {
-    return new AdminCommands(openSqliteStore(dbPath));
+  static open(dbPath: string, config: Partial<ServerConfig> = {}): AdminCommands {
+    return new AdminCommands(openSqliteStore(dbPath), config);
   }
 
   async createUser(name: string): Promise<{ id: number; name: string }> {

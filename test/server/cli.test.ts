@@ -15,10 +15,17 @@ interface Run {
   stderr: string;
 }
 
-/** Runs a bin to completion (or until stop() says so) and collects its output. */
+const hasScript = existsSync('/usr/bin/script');
+const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+
+/** Runs a bin of this project to completion and collects its output. */
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return runCommand(process.execPath, [bin, ...args], env);
+}
+
+function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -87,6 +94,26 @@ describe('countersign-admin', () => {
     const pending = await pendingAttempt(serverRef, created.api_key, { localAddress: '127.0.0.2' });
     expect((await stream.next('approval.requested')).request.binding_choices).toContain(pending.binding_code);
     await stream.close();
+  });
+
+  // `script` (util-linux) runs the command on a pseudo-terminal, the only way to be a TTY from a test.
+  it.skipIf(!hasScript)('draws the pairing QR code on stderr when it is a terminal', async () => {
+    await admin(db, 'user', 'create', 'alice');
+    const command = [
+      process.execPath,
+      ADMIN_BIN,
+      '--db',
+      db,
+      'pair',
+      '--user',
+      'alice',
+      '--server',
+      'http://127.0.0.1:8787',
+    ];
+    const result = await runCommand('script', ['-qec', command.map(shellQuote).join(' '), '/dev/null']);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/"pairing_url":"countersign:\/\/pair\?server=/);
+    expect(result.stdout).toMatch(/[▄▀█]{5}/);
   });
 
   it('explains mistakes on stderr and exits 1', async () => {

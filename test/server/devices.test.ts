@@ -275,3 +275,10 @@ describe('pairing and devices', () => {
     expect((await w.stream.closed).code).toBe(StreamCloseCode.DEVICE_REVOKED);
   });
 });
+
+describe('shutdown', () => {
+  it('closes push streams with 1001 (going away: reconnect)', async () => {
+    await w.server.close();
+    expect((await w.stream.closed).code).toBe(StreamCloseCode.SERVER_GOING_AWAY);
+  });
+});

@@ -7,6 +7,7 @@ import {
   createKey,
   databaseBytesContain,
   errorText,
+  eventually,
   openedAttempt,
   pendingAttempt,
   type World,
@@ -144,6 +145,26 @@ describe('first use and bookkeeping', () => {
       permitted_device: { description: 'backup job', ip: '127.0.0.1' },
     });
     expect(after.Response[0].CredentialPasswordIp.last_used).toEqual(expect.any(String));
+  });
+
+  it('refuses a key that was never used within its first-use lifetime', async () => {
+    await w.close();
+    w = await world({ firstUseLifetimeSeconds: 1 });
+    const unused = await createKey(w, 'ip-only', { ips: ['127.0.0.1'] });
+    const used = await createKey(w, 'ip-only', { ips: ['127.0.0.1'] });
+    await openedAttempt(w.server, used.api_key);
+    // Any successful attempt would activate the key, so try only once its expiry_time has passed.
+    const read = await w.device.request('GET', `/v1/user/${w.user.id}/credential-password-ip/${unused.id}`);
+    const expiry = Date.parse(
+      (read.json as { Response: [{ CredentialPasswordIp: { expiry_time: string } }] }).Response[0].CredentialPasswordIp
+        .expiry_time,
+    );
+    await eventually(async () => (Date.now() > expiry ? true : undefined));
+    const refused = await attempt(w.server, unused.api_key);
+    expect(refused.status).toBe(401);
+    expect(errorText(refused)).toBe(ErrorText.BAD_CREDENTIALS);
+    // A key that has been used is ACTIVE and no longer has a first-use deadline.
+    await openedAttempt(w.server, used.api_key);
   });
 
   it('records auto-accepted sessions in the history', async () => {

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   pingIntervalMs?: number;
   port?: number;
   trustProxy?: boolean;
+  /** How long a never-used key stays valid (default 30 days). */
+  firstUseLifetimeSeconds?: number;
 }
 
 export interface TestAdmin {
@@ -73,10 +75,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ? { sessionLifetimeSeconds: options.sessionLifetimeSeconds }
         : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      ...(options.firstUseLifetimeSeconds !== undefined
+        ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
+        : {}),
     },
   });
   // The admin works through its own connection, as countersign-admin does beside a running server.
-  const admin = AdminCommands.open(dbPath);
+  const admin = AdminCommands.open(
+    dbPath,
+    options.firstUseLifetimeSeconds !== undefined ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds } : {},
+  );
   return {
     url: server.url,
     port: server.port,

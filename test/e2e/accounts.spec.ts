@@ -57,6 +57,31 @@ test.describe('accounts', () => {
     expect(unpaired.core.listAccounts()).toHaveLength(1);
   });
 
+  test('the connection state follows the server: offline with a reason when it goes away', async ({
+    world,
+    approver,
+  }) => {
+    await approver.open('accounts');
+    const item = approver.page.getByRole('listitem').filter({ hasText: world.account.userName });
+    await expect(item.getByText('Connected')).toBeVisible();
+    await world.stopServer();
+    await expect(item.getByText(/^(Offline|Connecting…)$/)).toBeVisible();
+    await expect(item.getByText('Offline', { exact: true })).toBeVisible({ timeout: 30_000 });
+    const account = world.core.listAccounts()[0];
+    expect(account?.connection.state).toBe('offline');
+    if (account?.connection.state === 'offline') await expect(item.getByText(account.connection.reason)).toBeVisible();
+  });
+
+  test('start at login is a real setting of this desktop', async ({ approver }) => {
+    await approver.open('accounts');
+    const box = approver.page.getByRole('checkbox', { name: 'Start Countersign when I log in' });
+    await expect(box).not.toBeChecked();
+    await box.check();
+    await expect(box).toBeChecked();
+    await approver.open('accounts');
+    await expect(approver.page.getByRole('checkbox', { name: 'Start Countersign when I log in' })).toBeChecked();
+  });
+
   test('Escape cancels removing an account', async ({ world, approver }) => {
     await approver.open('accounts');
     const page = approver.page;

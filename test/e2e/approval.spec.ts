@@ -172,6 +172,55 @@ test.describe('approval window', () => {
     expect((await session).status).toBe('ACCEPTED');
   });
 
+  test('keyboard only: number matching is picked with the arrow keys and approved with Space', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'keyboard-match', mode: 'push', numberMatching: true });
+    await approver.open('approval');
+    let shown: string | null = null;
+    const session = world.requestSession(key.apiKey, {
+      onProgress: (progress) => {
+        shown = progress.bindingCode;
+      },
+    });
+    const page = approver.page;
+    const radios = page.getByRole('radio');
+    await expect(radios).toHaveCount(3);
+    await expect.poll(() => shown).toMatch(/^\d{2}$/);
+    const codes = await radios.evaluateAll((all) => all.map((r) => (r as HTMLInputElement).value));
+    const target = codes.indexOf(shown ?? '');
+
+    // Tab into the group (its first radio), then arrows move the pick, as in any radio group.
+    await expect(page.getByRole('article').getByRole('heading')).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(radios.first()).toBeFocused();
+    await page.keyboard.press('Space');
+    for (let i = 0; i < target; i++) await page.keyboard.press('ArrowRight');
+    await expect(radios.nth(target)).toBeChecked();
+    await expect(radios.nth(target)).toBeFocused();
+
+    const approve = page.getByRole('button', { name: 'Approve' });
+    while (!(await approve.evaluate((el) => el === document.activeElement))) await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    expect((await session).status).toBe('ACCEPTED');
+  });
+
+  test('a notification click (navigate with a uuid) selects that request', async ({ world, approver }) => {
+    const a = await world.createKey({ name: 'first-key', mode: 'push' });
+    const b = await world.createKey({ name: 'second-key', mode: 'push' });
+    await approver.open('keys');
+    void world.requestSession(a.apiKey);
+    void world.requestSession(b.apiKey);
+    await expect.poll(() => world.core.pending().length).toBe(2);
+    const second = world.core.pending().find((p) => p.request.credential.name === 'second-key');
+
+    // What the shell sends to an open window when a notification is clicked.
+    await approver.bridge.emit('navigate', { view: 'approval', uuid: second?.request.uuid ?? '' });
+    await expect(approver.page.getByRole('heading', { level: 1, name: 'Approve this session?' })).toBeVisible();
+    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('second-key');
+  });
+
   test('several requests show as a queue; each can be chosen and answered', async ({ world, approver }) => {
     const a = await world.createKey({ name: 'alpha', mode: 'push' });
     const b = await world.createKey({ name: 'bravo', mode: 'push' });

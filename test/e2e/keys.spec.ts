@@ -78,8 +78,12 @@ test.describe('key manager', () => {
     expect((await serverKey())?.number_matching).toBe(true);
   });
 
-  test('a locked key says so and can be unlocked', async ({ world, approver }) => {
+  test('a key locked by repeated blocks is announced at once and can be unlocked', async ({ world, approver }) => {
     const key = await world.createKey({ name: 'hammered', mode: 'push' });
+    await approver.open('keys');
+    const page = approver.page;
+    const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'hammered' }) });
+    await expect(item.getByText('Not used yet', { exact: true })).toBeVisible();
     // Three blocks within ten minutes lock the key (the server's rule); block them through the core.
     for (let i = 0; i < 3; i++) {
       const session = world.requestSession(key.apiKey);
@@ -88,10 +92,11 @@ test.describe('key manager', () => {
       await world.core.decide(world.account.id, pending?.request.uuid ?? '', { decision: 'BLOCK' });
       expect((await session).status).toBe('REJECTED');
     }
-    await approver.open('keys');
-    const page = approver.page;
-    const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'hammered' }) });
+    // The server pushes credential.locked; the open window says so and the list follows without a refresh.
+    await expect(page.getByText('Key “hammered” is locked')).toBeVisible();
     await expect(item.getByText('Locked', { exact: true })).toBeVisible();
+    await expect(world.requestSession(key.apiKey)).rejects.toMatchObject({ status: 401 });
+
     await item.getByRole('button', { name: 'Unlock and reactivate hammered' }).click();
     await expect(item.getByText('Locked', { exact: true })).toHaveCount(0);
     const listed = await world.core.listKeys(world.account.id);

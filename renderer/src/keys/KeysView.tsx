@@ -6,6 +6,7 @@ import { AccountPicker } from '../components/AccountPicker.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { ManageLayout } from '../components/ManageLayout.js';
 import { NoAccount } from '../components/NoAccount.js';
+import { useBridgeEvent } from '../hooks/useBridgeEvent.js';
 import { useLoad } from '../hooks/useLoad.js';
 import { useNow } from '../hooks/useNow.js';
 import { useSelectedAccount } from '../hooks/useSelectedAccount.js';
@@ -21,6 +22,10 @@ export function KeysView({ route }: { route: Route }) {
   const keys = useLoad(account ? () => invoke('keys:list', account.id) : null, [account?.id]);
   const [created, setCreated] = useState<Credential | null>(null);
   const now = useNow(30_000);
+  // A lock happens on the server (three blocks); show it in the list as soon as the push says so.
+  useBridgeEvent('credential:locked', (info) => {
+    if (info.accountId === account?.id) keys.reload();
+  });
 
   if (!account || !selection.accounts) {
     return (

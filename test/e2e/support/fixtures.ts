@@ -34,6 +34,8 @@ export interface World {
     options?: Omit<OpenSessionOptions, 'server' | 'apiKey' | 'signal'>,
   ): Promise<OpenSessionResult>;
   issuePairingCode(): Promise<PairingCodeIssued>;
+  /** Stops the server now (a test of what the desktop shows when it goes away); teardown then skips it. */
+  stopServer(): Promise<void>;
   /** Another device of the same user (the protocol-level test device), to decide elsewhere. */
   pairOtherDevice(): Promise<{ decide(uuid: string, decision: 'APPROVE' | 'BLOCK'): Promise<void> }>;
   pairWithCode(code: string): Promise<TestDevice>;
@@ -117,6 +119,12 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     await server.admin.createUser(userName);
     const aborts = new AbortController();
     let testCore: TestCore | null = null;
+    let serverStopped = false;
+    const stopServer = async () => {
+      if (serverStopped) return;
+      serverStopped = true;
+      await server.close();
+    };
     try {
       testCore = await startTestCore({
         user: userName,
@@ -152,6 +160,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
           return session;
         },
         issuePairingCode: () => server.admin.pair(userName),
+        stopServer,
         async pairOtherDevice() {
           const device = await pairWithCode((await server.admin.pair(userName)).code);
           return {
@@ -166,7 +175,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     } finally {
       aborts.abort();
       await testCore?.close();
-      await server.close();
+      await stopServer();
     }
   },
 

@@ -21,13 +21,18 @@ fi
 if [ "${COUNTERSIGN_DESKTOP_SESSION:-}" = "inner" ]; then
   # A fresh bus: start the keyring with a throw-away password and unlock it, as a login would.
   # gnome-keyring prints environment lines; keytar finds the daemon through the bus, so they can be dropped.
-  echo -n "countersign-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # The keyring files live in a directory of this session's own: sessions running side by side on one machine would
+  # otherwise share ~/.local/share/keyrings/login.keyring, and each daemon reloads that file when another rewrites
+  # it, so entries stored by one test run vanish under another.
+  keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/countersign-keyring.XXXXXX")"
+  trap 'rm -rf "$keyring_home"' EXIT
+  echo -n "countersign-test" | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null 2>&1; then
     display=":$(( 90 + RANDOM % 500 ))"
     Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
     xvfb_pid=$!
     export DISPLAY="$display"
-    trap 'kill $xvfb_pid $dunst_pid 2>/dev/null || true' EXIT
+    trap 'kill $xvfb_pid $dunst_pid 2>/dev/null || true; rm -rf "$keyring_home"' EXIT
     for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
   fi
   dunst_pid=""

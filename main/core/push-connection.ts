@@ -68,7 +68,8 @@ export class PushConnection {
   private async connect(): Promise<void> {
     this.retryTimer = null;
     const generation = this.generation;
-    this.setState({ state: 'connecting', attempt: this.failures + 1 });
+    // Retry n waited backoffDelay(n); the very first connection counts as attempt 1 as well.
+    this.setState({ state: 'connecting', attempt: Math.max(1, this.failures) });
     const headers = await this.options.upgradeHeaders();
     if (this.stopped || generation !== this.generation) return;
     if (!headers.ok) {

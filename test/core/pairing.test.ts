@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromBase64Url } from '../../protocol/crypto.js';
-import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
+import { type TestCore, startTestCore, waitConnected } from '../support/core.js';
 import { TestDevice } from '../support/device.js';
 import { type TestServer, startTestServer } from '../support/server.js';
 import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';

@@ -57,12 +57,18 @@ export function connectionOf(core: ApproverCore, accountId: string): ConnectionS
   return core.listAccounts().find((a) => a.id === accountId)?.connection ?? null;
 }
 
-export function waitConnected(core: ApproverCore, accountId: string, timeoutMs?: number): Promise<Account> {
-  return waitFor(
-    `account ${accountId} to connect`,
-    () => core.listAccounts().find((a) => a.id === accountId && a.connection.state === 'connected'),
-    timeoutMs,
-  );
+export async function waitConnected(core: ApproverCore, accountId: string, timeoutMs?: number): Promise<Account> {
+  try {
+    return await waitFor(
+      `account ${accountId} to connect`,
+      () => core.listAccounts().find((a) => a.id === accountId && a.connection.state === 'connected'),
+      timeoutMs,
+    );
+  } catch (error) {
+    // Say where it got stuck: the state carries the reason of the last failure.
+    const state = JSON.stringify(connectionOf(core, accountId));
+    throw new Error(`${(error as Error).message} Last connection state: ${state}`);
+  }
 }
 
 export async function startTestCore(options: TestCoreOptions = {}): Promise<TestCore> {

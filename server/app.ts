@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.js';
 import { echoRequestId, installErrorHandling } from './http/error-handler.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { Router } from './http/router.js';
+import { limitSessionAttempts } from './http/session-rate-limit.js';
 import type { PushHub } from './push/hub.js';
 import { approverDeviceRoutes } from './routes/approver-device.js';
 import { credentialRoutes } from './routes/credential-password-ip.js';
@@ -49,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   echoRequestId(app);
   installErrorHandling(app);
   acceptJsonBodiesOnly(app);
+  limitSessionAttempts(app, config);
 
   const router = new Router(app, services.devices);
   sessionServerRoutes(router, services);

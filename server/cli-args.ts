@@ -8,6 +8,7 @@ import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
 export const HELP = `Usage: countersign-server [--port 8787] [--db FILE] [--host 127.0.0.1] [--trust-proxy]
                           [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
+                          [--session-rate-limit N]
 
 Runs the Countersign approval server with an embedded SQLite database.
 
@@ -24,6 +25,8 @@ Options:
   --request-lifetime S        seconds a session request waits for a decision (default 120)
   --session-lifetime S        seconds a session lasts (default 3600)
   --ping-interval-ms MS       push stream heartbeat (default 20000)
+  --session-rate-limit N      POST /v1/session-server attempts per minute from one IP (IPv6: one /64) before
+                              429 (default 60; 0 turns the limit off, e.g. for a load test)
   -h, --help                  show this text
 `;
 
@@ -63,6 +66,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
   const requestLifetimeSeconds = wholeNumber('request-lifetime', values['request-lifetime'], 1, 86_400);
   const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
   const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
+  const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
   return {
     port: wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT,
     host: values.host ?? DEFAULT_HOST,
@@ -77,6 +81,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
       ...(requestLifetimeSeconds !== undefined ? { requestLifetimeSeconds } : {}),
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
       ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
+      ...(sessionRateLimit !== undefined ? { sessionRateLimit } : {}),
     },
   };
 }
@@ -97,6 +102,7 @@ function parse(argv: string[]) {
       'request-lifetime': { type: 'string' },
       'session-lifetime': { type: 'string' },
       'ping-interval-ms': { type: 'string' },
+      'session-rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -17,6 +17,9 @@ export interface ServerConfig {
   /** Failed pairing attempts allowed per IP within pairingFailureWindowMs before 429. */
   pairingFailureLimit: number;
   pairingFailureWindowMs: number;
+  /** POST /v1/session-server attempts allowed per client IP (IPv6: per /64) within sessionRateWindowMs; 0 = no limit. */
+  sessionRateLimit: number;
+  sessionRateWindowMs: number;
   now: () => number;
 }
 
@@ -30,5 +33,8 @@ export const defaultConfig: ServerConfig = {
   sweepIntervalMs: 500,
   pairingFailureLimit: 10,
   pairingFailureWindowMs: 15 * 60_000,
+  // A program opens a session and uses it for an hour; one address asking once a second for a minute is a flood.
+  sessionRateLimit: 60,
+  sessionRateWindowMs: 60_000,
   now: Date.now,
 };

@@ -12,9 +12,9 @@ import type { Store } from '../store/types.js';
 
 function parseClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
   if (isBinary) return null;
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
   try {
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
-    const parsed = ClientMessage.safeParse(JSON.parse(text));
+    const parsed = ClientMessage.safeParse(JSON.parse(bytes.toString('utf8')));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

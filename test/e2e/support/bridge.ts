@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { build } from 'esbuild';
-import { type EventChannel, type EventPayloads, isInvokeChannel, type View } from '../../../ipc/contract.js';
+import { type EventChannel, type EventPayloads, isInvokeChannel } from '../../../ipc/contract.js';
 import type { ApproverCore } from '../../../main/core/api.js';
 import { forwardCoreEvents } from '../../../main/ipc/events.js';
 import { createIpcHandlers, type ShellActions } from '../../../main/ipc/handlers.js';
@@ -27,8 +27,6 @@ function bundledPageScript(): Promise<string> {
 }
 
 export interface PageBridge {
-  /** What the renderer asked the shell to open (app:open-window), in order. */
-  openedWindows: { view: View; params: { accountId?: string; credentialId?: number } }[];
   /** Sends a main → renderer event, as the shell does (e.g. navigate). */
   emit<E extends EventChannel>(event: E, payload: EventPayloads[E]): Promise<void>;
   /** Handler throws (bugs) and event deliveries that failed; a test asserts this stays empty. */
@@ -46,7 +44,6 @@ export async function connectPage(
   shell: Omit<ShellActions, 'openWindow'>,
 ): Promise<PageBridge> {
   const problems: string[] = [];
-  const openedWindows: PageBridge['openedWindows'] = [];
   // Events go out one after another, so the page sees them in the order the core emitted them.
   let queue: Promise<void> = Promise.resolve();
 
@@ -72,10 +69,7 @@ export async function connectPage(
       ...shell,
       // The window manager tells an already open window where to go with a navigate event; the test page is the
       // one window, so it gets the event.
-      openWindow: async (view, params) => {
-        openedWindows.push({ view, params });
-        await emit('navigate', { view, ...params });
-      },
+      openWindow: (view, params) => emit('navigate', { view, ...params }),
     },
     { onUnexpectedError: (channel, error) => problems.push(`${channel} threw: ${String(error)}`) },
   );
@@ -88,7 +82,7 @@ export async function connectPage(
   await page.addInitScript({ content: await bundledPageScript() });
   const stopForwarding = forwardCoreEvents(core, (event, payload) => void emit(event, payload));
 
-  return { openedWindows, emit, problems, dispose: stopForwarding };
+  return { emit, problems, dispose: stopForwarding };
 }
 
 declare global {

@@ -72,7 +72,7 @@ export class Inbox {
     return this.queue.forAccount(accountId).map((approval) => approval.request.uuid);
   }
 
-  /** Expiry time of a queued request on our clock, if queued. */
+  /** Whether a queued request's expiry time has passed. */
   isExpired(uuid: string): boolean {
     const approval = this.queue.get(uuid);
     return approval !== null && Date.parse(approval.request.expiry_time) <= this.clock.now();

@@ -24,8 +24,6 @@ export interface PairingDeps {
   accounts: AccountStore;
   deviceName: string;
   platform: z.infer<typeof Platform>;
-  /** Extra trusted CA certificates for the fingerprint check (tests with their own CA). */
-  tlsCa?: string | Buffer;
 }
 
 const DeviceName = DisplayText(100).pipe(z.string().trim().min(1, 'must not be empty'));
@@ -63,7 +61,7 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
 
   let tlsFingerprint: string | null = null;
   if (server.startsWith('https:')) {
-    const fingerprint = await certificateFingerprint(server, deps.tlsCa ? { ca: deps.tlsCa } : {});
+    const fingerprint = await certificateFingerprint(server);
     if (!fingerprint.ok) return fingerprint;
     tlsFingerprint = fingerprint.value;
   }

@@ -76,11 +76,17 @@ export class PushConnection {
       this.lost(headers.error.message);
       return;
     }
-    const socket = new this.options.WebSocket(this.options.url, {
-      headers: headers.value,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      maxPayload: MAX_MESSAGE_BYTES,
-    });
+    let socket: WebSocket;
+    try {
+      socket = new this.options.WebSocket(this.options.url, {
+        headers: headers.value,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        maxPayload: MAX_MESSAGE_BYTES,
+      });
+    } catch (error) {
+      this.lost(`Cannot open the connection: ${(error as Error).message}`);
+      return;
+    }
     this.socket = socket;
     let closeReason: string | null = null;
     // Events of a socket that has been replaced or dropped are ignored: only the current one may change state.
@@ -113,12 +119,12 @@ export class PushConnection {
     });
     socket.on('close', (code, reasonBuffer) => {
       if (!isCurrent()) return;
-      const reason = reasonBuffer.toString() || closeReason || `closed with code ${code}`;
+      const reason = reasonBuffer.toString() || closeReason;
       if (code === StreamCloseCode.DEVICE_REVOKED) {
-        this.stop(`The server revoked this device (${reason}). Remove the account and pair again.`);
+        this.stop(`The server revoked this device (${reason ?? code}). Remove the account and pair again.`);
         return;
       }
-      this.lost(`Connection closed: ${reason}.`);
+      this.lost(reason ? `Connection closed: ${reason}` : `Connection closed (code ${code}).`);
     });
   }
 
@@ -133,7 +139,9 @@ export class PushConnection {
     // A message type this version does not know is skipped, so a newer server can add types without breaking us.
     if (!parsed.success) return;
     const message = parsed.data;
-    if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong', t: message.t }));
+    if (message.type === 'ping' && socket.readyState === socket.OPEN) {
+      socket.send(JSON.stringify({ type: 'pong', t: message.t }));
+    }
     if (message.type === 'hello') this.pingIntervalMs = message.ping_interval_ms;
     this.rearmSilenceTimer();
     this.options.onMessage(message);

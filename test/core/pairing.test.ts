@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromBase64Url } from '../../protocol/crypto.js';
-import { type TestCore, startTestCore, waitConnected } from '../support/core.js';
+import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
 import { TestDevice } from '../support/device.js';
 import { type TestServer, startTestServer } from '../support/server.js';
 import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
@@ -171,6 +171,26 @@ describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}
     expect(changes.at(-1)).toBe(0);
     const gone = await c.core.removeAccount(c.account!.id);
     expect(!gone.ok && gone.error.code).toBe('NOT_FOUND');
+  });
+
+  it('stops for good when another device removes this one: no retries, calls answer UNAUTHORIZED', async () => {
+    await server.admin.createUser('ada');
+    const c = await core({ user: 'ada' });
+    const account = c.account!;
+    const other = await TestDevice.pair(server.url, (await server.admin.pair('ada')).code, 'other');
+    const removed = await other.request('DELETE', `/v1/user/${other.userId}/approver-device/${account.deviceId}`);
+    expect(removed.status).toBe(200);
+    const state = await waitFor('the stream to stop', () => {
+      const connection = c.core.listAccounts()[0]?.connection;
+      return connection?.state === 'offline' && connection.retryAt === null ? connection : null;
+    });
+    expect(state.reason).toMatch(/revoked this device.*pair again/);
+    const keys = await c.core.listKeys(account.id);
+    expect(!keys.ok && keys.error).toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+    expect(!keys.ok && keys.error.message).toMatch(/no longer accepts this device/);
+    // Removing it locally still works and clears the keychain entry.
+    expect((await c.core.removeAccount(account.id)).ok).toBe(true);
+    expect(await c.vault.findCredentials(c.service)).toEqual([]);
   });
 
   it('invites another desktop of the same user with a pairing code from an existing one', async () => {

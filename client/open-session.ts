@@ -186,8 +186,9 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
         const token = pick(read, 'Token') as { token: string; created: string } | undefined;
         if (!id || !token) {
           throw new CountersignError(
-            'The request was approved, but its session token was already delivered to an earlier reader. ' +
-              'If that was not this program, someone else holds this API key: deactivate it.',
+            'The request was approved, but its session token was already handed out to an earlier read ' +
+              '(tokens are handed out once). Either that reply was lost on the way here, or someone else holds ' +
+              'this API key: if in doubt, deactivate the key.',
             { kind: 'token-delivered', status: poll.status },
           );
         }

@@ -22,6 +22,7 @@ export function ApprovalCard({
   onDecided,
 }: {
   approval: PendingApproval;
+  /** Given when this desktop has several accounts, to say which one the request is for. */
   account: Account | undefined;
   onDecided: (outcome: DecideOutcome, taken: DecisionTaken) => void;
 }) {
@@ -29,7 +30,7 @@ export function ApprovalCard({
   const [picked, setPicked] = useState<string | null>(null);
   const [trustIp, setTrustIp] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
-  const approveHintId = useId();
+  const numberHintId = useId();
   const trustHintId = useId();
   const now = useNow(15_000);
   const decide = useAction((taken: DecisionTaken) =>
@@ -111,7 +112,13 @@ export function ApprovalCard({
       <Countdown created={request.created} expiryTime={request.expiry_time} />
 
       {request.binding_choices ? (
-        <NumberMatch choices={request.binding_choices} picked={picked} onPick={setPicked} disabled={decide.busy} />
+        <NumberMatch
+          choices={request.binding_choices}
+          picked={picked}
+          onPick={setPicked}
+          disabled={decide.busy}
+          hintId={numberHintId}
+        />
       ) : null}
 
       {request.ip_known ? null : (
@@ -127,8 +134,8 @@ export function ApprovalCard({
           <label htmlFor="trust-ip">Trust this IP for this key</label>
           <p id={trustHintId} className="hint">
             {request.credential.mode === 'push-unless-trusted'
-              ? `When you approve, ${request.ip} becomes a permitted IP and later sessions from it open without asking.`
-              : `When you approve, ${request.ip} is added to this key's permitted IPs.`}
+              ? `On approval, ${request.ip} becomes a permitted IP: later sessions from it open without asking.`
+              : `On approval, ${request.ip} is added to this key's permitted IPs.`}
           </p>
         </div>
       )}
@@ -140,7 +147,7 @@ export function ApprovalCard({
           type="button"
           className="button button--approve"
           disabled={!canApprove || decide.busy}
-          aria-describedby={needsCode && !canApprove ? approveHintId : undefined}
+          aria-describedby={needsCode && !canApprove ? numberHintId : undefined}
           onKeyDown={refuseEnter}
           onClick={() => answer({ decision: 'APPROVE', trustIp, deactivateCredential: false })}
         >
@@ -162,17 +169,8 @@ export function ApprovalCard({
         >
           Block and deactivate key
         </button>
+        {decide.busy ? <p className="hint decision-buttons__busy">Sending your answer…</p> : null}
       </div>
-      {needsCode && !canApprove ? (
-        <p id={approveHintId} className="hint">
-          Approve becomes available once you pick the number the program shows.
-        </p>
-      ) : null}
-      {decide.busy ? (
-        <p className="hint" role="status">
-          Sending your answer…
-        </p>
-      ) : null}
     </article>
   );
 }

@@ -96,7 +96,9 @@ export function ApprovalView({ route }: { route: Route }) {
           <ApprovalCard
             key={approvalKey(current)}
             approval={current}
-            account={accounts?.find((account) => account.id === current.accountId)}
+            account={
+              accounts && accounts.length > 1 ? accounts.find((account) => account.id === current.accountId) : undefined
+            }
             onDecided={(outcome, taken) =>
               addNotice(
                 current.request.credential.name,

@@ -7,19 +7,21 @@ export function NumberMatch({
   picked,
   onPick,
   disabled,
+  hintId,
 }: {
   choices: string[];
   picked: string | null;
   onPick: (code: string) => void;
   disabled: boolean;
+  /** The hint's id, so the Approve button can point to it while it waits for a pick. */
+  hintId: string;
 }) {
   const name = useId();
-  const hintId = useId();
   return (
     <fieldset className="number-match" aria-describedby={hintId} disabled={disabled}>
       <legend>Which number does the program show?</legend>
       <p id={hintId} className="hint">
-        Pick it to approve. If the program shows none of these, block the request.
+        Approve becomes possible once you pick it. If none matches, block the request.
       </p>
       <div className="number-match__choices">
         {choices.map((code) => (

@@ -17,7 +17,7 @@ import { Outbox } from '../push/outbox.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
 import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
-import { CredentialService, keyUsable, rejectPendingOfKey } from './credentials.js';
+import { CredentialService, deactivateKey, keyUsable, rejectPendingOfKey } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 
 export interface SessionAttempt {
@@ -247,8 +247,7 @@ export class ApprovalService {
   private async afterBlock(tx: Repositories, credentialId: number, decision: Decision, now: number, outbox: Outbox) {
     const credential = (await tx.credentials.byId(credentialId))!;
     if (decision.deactivate_credential) {
-      await tx.credentials.update(credentialId, { status: 'INACTIVE', updated: now });
-      await rejectPendingOfKey(tx, credentialId, now, outbox);
+      await deactivateKey(tx, credentialId, now, outbox);
       return;
     }
     if (credential.status === 'LOCKED' || credential.status === 'INACTIVE') return;

@@ -30,6 +30,16 @@ export function keyUsable(credential: CredentialRow, now: number): boolean {
   return credential.status === 'PENDING_FIRST_USE' && (credential.expiryTime === null || credential.expiryTime > now);
 }
 
+/**
+ * Deactivates a key completely: no new sessions, no pending approvals, and the sessions it already opened end too —
+ * the owner deactivates a key they no longer trust, and a session opened with it is just as untrusted.
+ */
+export async function deactivateKey(tx: Repositories, credentialId: number, now: number, outbox: Outbox) {
+  await tx.credentials.update(credentialId, { status: 'INACTIVE', updated: now });
+  await tx.sessions.endAllOfCredential(credentialId, now);
+  await rejectPendingOfKey(tx, credentialId, now, outbox);
+}
+
 /** Rejects the key's PENDING requests: it can no longer open sessions (deactivated or locked). */
 export async function rejectPendingOfKey(tx: Repositories, credentialId: number, now: number, outbox: Outbox) {
   for (const request of await tx.requests.pendingForCredential(credentialId)) {
@@ -93,8 +103,7 @@ export class CredentialService {
         // Lifting a lock starts the count of blocks afresh, or the next block would lock the key again at once.
         if (credential.status === 'LOCKED') row.blocksCountedSince = now;
       } else if (changes.status === 'INACTIVE' && credential.status !== 'INACTIVE') {
-        row.status = 'INACTIVE';
-        await rejectPendingOfKey(tx, id, now, outbox);
+        await deactivateKey(tx, id, now, outbox);
       }
       await tx.credentials.update(id, row);
       return (await tx.credentials.byId(id))!;

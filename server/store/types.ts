@@ -217,6 +217,8 @@ export interface SessionRepository {
   byId(id: number): Promise<SessionRow | null>;
   byTokenHash(tokenHash: string): Promise<SessionRow | null>;
   end(id: number, now: number): Promise<void>;
+  /** Ends every live session opened with the key (it was deactivated). */
+  endAllOfCredential(credentialId: number, now: number): Promise<void>;
 }
 
 export interface DeviceRepository {

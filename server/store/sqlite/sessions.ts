@@ -13,6 +13,7 @@ export function sqliteSessions(db: Database, exec: Exec): SessionRepository {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
   const byTokenHash = db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE token_hash = ?`);
   const end = db.prepare('UPDATE sessions SET ended = ? WHERE id = ? AND ended IS NULL');
+  const endAllOfCredential = db.prepare('UPDATE sessions SET ended = ? WHERE credential_id = ? AND ended IS NULL');
   return {
     create: (session) => exec(() => insert.get(session) as SessionRow),
     byId: (id) => exec(() => (byId.get(id) as SessionRow | undefined) ?? null),
@@ -20,6 +21,10 @@ export function sqliteSessions(db: Database, exec: Exec): SessionRepository {
     end: (id, now) =>
       exec(() => {
         end.run(now, id);
+      }),
+    endAllOfCredential: (credentialId, now) =>
+      exec(() => {
+        endAllOfCredential.run(now, credentialId);
       }),
   };
 }

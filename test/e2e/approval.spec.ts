@@ -259,6 +259,28 @@ test.describe('approval window', () => {
   });
 });
 
+test.describe('answers that arrive too late are reported calmly', () => {
+  test('approving what another device just blocked says it was already decided', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'raced', mode: 'push' });
+    const other = await world.pairOtherDevice();
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    await expect(card).toBeVisible();
+    const [pending] = world.core.pending();
+
+    // The other device answers first; the page has not heard yet when the owner clicks here.
+    const release = approver.bridge.holdEvents();
+    await other.decide(pending?.request.uuid ?? '', 'BLOCK');
+    expect((await session).status).toBe('REJECTED');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await expect(approver.page.getByText('Already decided on another device. Nothing more to do here.')).toBeVisible();
+    await expect(approver.page.getByRole('alert')).toHaveCount(0);
+    await release();
+    await expect(card).toHaveCount(0);
+  });
+});
+
 test.describe('approval window with a short request lifetime', () => {
   test.use({ serverOptions: { requestLifetimeSeconds: 4 } });
 
@@ -271,5 +293,20 @@ test.describe('approval window with a short request lifetime', () => {
     expect((await session).status).toBe('EXPIRED');
     await expect(card).toHaveCount(0);
     await expect(approver.page.getByRole('status').getByText('Expired')).toBeVisible();
+  });
+
+  test('an answer sent after expiry says so calmly', async ({ world, approver }) => {
+    const key = await world.createKey({ name: 'too-late', mode: 'push' });
+    await approver.open('approval');
+    const session = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    await expect(card).toBeVisible();
+    const release = approver.bridge.holdEvents();
+    expect((await session).status).toBe('EXPIRED');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await expect(approver.page.getByText('Expired before your answer arrived. No session was opened.')).toBeVisible();
+    await expect(approver.page.getByRole('alert')).toHaveCount(0);
+    await release();
+    await expect(card).toHaveCount(0);
   });
 });

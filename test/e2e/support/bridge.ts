@@ -29,6 +29,11 @@ function bundledPageScript(): Promise<string> {
 export interface PageBridge {
   /** Sends a main → renderer event, as the shell does (e.g. navigate). */
   emit<E extends EventChannel>(event: E, payload: EventPayloads[E]): Promise<void>;
+  /**
+   * Holds main → renderer events back until the returned release is called (then delivers them in order): the
+   * page keeps showing what it showed, as when the user clicks in the very moment something changes elsewhere.
+   */
+  holdEvents(): () => Promise<void>;
   /** Handler throws (bugs) and event deliveries that failed; a test asserts this stays empty. */
   problems: string[];
   dispose(): void;
@@ -46,8 +51,13 @@ export async function connectPage(
   const problems: string[] = [];
   // Events go out one after another, so the page sees them in the order the core emitted them.
   let queue: Promise<void> = Promise.resolve();
+  let held: (() => Promise<void>)[] | null = null;
 
   const emit = <E extends EventChannel>(event: E, payload: EventPayloads[E]): Promise<void> => {
+    if (held) {
+      held.push(() => emit(event, payload));
+      return Promise.resolve();
+    }
     queue = queue.then(async () => {
       if (page.isClosed()) return;
       try {
@@ -82,7 +92,16 @@ export async function connectPage(
   await page.addInitScript({ content: await bundledPageScript() });
   const stopForwarding = forwardCoreEvents(core, (event, payload) => void emit(event, payload));
 
-  return { emit, problems, dispose: stopForwarding };
+  const holdEvents = () => {
+    held ??= [];
+    return async () => {
+      const waiting = held ?? [];
+      held = null;
+      for (const deliver of waiting) await deliver();
+    };
+  };
+
+  return { emit, holdEvents, problems, dispose: stopForwarding };
 }
 
 declare global {

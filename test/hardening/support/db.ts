@@ -1,0 +1,120 @@
+// Looking at a server database from outside, as an operator or an attacker with the file would: a snapshot of
+// every table to prove that refused requests changed nothing, and a byte scan for secrets in clear.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * What the protocol writes on every authenticated device call, refused or not, by design: the signature is
+ * remembered against replay (table seen_signatures) and the device's last_seen is updated. Everything else must
+ * stay as it was when a request is refused.
+ */
+export const ALLOWED_WRITES = { tables: ['seen_signatures'], columns: { devices: ['last_seen'] } } as const;
+
+export type Snapshot = Record<string, Record<string, unknown>[]>;
+
+/** Every row of every table (minus ALLOWED_WRITES), read through a read-only connection of its own. */
+export function snapshot(dbPath: string): Snapshot {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[];
+    const result: Snapshot = {};
+    for (const { name } of tables) {
+      if ((ALLOWED_WRITES.tables as readonly string[]).includes(name)) continue;
+      const skip = (ALLOWED_WRITES.columns as Record<string, readonly string[]>)[name] ?? [];
+      result[name] = (db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<string, unknown>[]).map(
+        (row) => Object.fromEntries(Object.entries(row).filter(([column]) => !skip.includes(column))),
+      );
+    }
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+/** "" when equal, else the first difference in words (for an assertion message). */
+export function snapshotDifference(before: Snapshot, after: Snapshot): string {
+  for (const table of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const a = before[table] ?? [];
+    const b = after[table] ?? [];
+    if (a.length !== b.length) return `${table}: ${a.length} rows before, ${b.length} after`;
+    for (let i = 0; i < a.length; i++) {
+      if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) {
+        return `${table} row ${i}: ${JSON.stringify(a[i])} became ${JSON.stringify(b[i])}`;
+      }
+    }
+  }
+  return '';
+}
+
+/** Rows of one query through a read-only connection. */
+export function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+export interface Secret {
+  label: string;
+  value: string;
+  /** The value is base64url of raw bytes (a private key seed): look for those bytes too, in every encoding. */
+  rawBase64Url?: boolean;
+}
+
+export interface Finding {
+  label: string;
+  form: string;
+  file: string;
+}
+
+/** Every encoding a secret could be written in: as text (UTF-8, UTF-16), hex and base64 of it, and of its bytes. */
+function forms(secret: Secret): { form: string; bytes: Buffer }[] {
+  const text = Buffer.from(secret.value, 'utf8');
+  const list = [
+    { form: 'utf8', bytes: text },
+    { form: 'utf16le', bytes: Buffer.from(secret.value, 'utf16le') },
+    { form: 'hex of text', bytes: Buffer.from(text.toString('hex')) },
+    { form: 'base64 of text', bytes: Buffer.from(text.toString('base64').replace(/=+$/, '')) },
+    { form: 'base64url of text', bytes: Buffer.from(text.toString('base64url')) },
+  ];
+  if (secret.rawBase64Url) {
+    const raw = Buffer.from(secret.value, 'base64url');
+    list.push(
+      { form: 'raw bytes', bytes: raw },
+      { form: 'hex of bytes', bytes: Buffer.from(raw.toString('hex')) },
+      { form: 'HEX of bytes', bytes: Buffer.from(raw.toString('hex').toUpperCase()) },
+      { form: 'base64 of bytes', bytes: Buffer.from(raw.toString('base64').replace(/=+$/, '')) },
+    );
+  }
+  return list;
+}
+
+/** Every regular file under the given paths (files or directories). */
+export function filesUnder(...paths: string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    if (statSync(path).isDirectory()) files.push(...filesUnder(...readdirSync(path).map((name) => join(path, name))));
+    else files.push(path);
+  }
+  return files;
+}
+
+/** Where any secret occurs, in any of its encodings, in the raw bytes of the files. */
+export function scanForSecrets(files: readonly string[], secrets: readonly Secret[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    for (const secret of secrets) {
+      for (const { form, bytes: needle } of forms(secret)) {
+        if (bytes.includes(needle)) findings.push({ label: secret.label, form, file });
+      }
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,47 @@
+// An in-process approval server whose whole ServerConfig a hardening test may set (rate limits, lifetimes, clock),
+// with the admin commands working on the same database file through their own connection, as countersign-admin
+// does beside a running server. Plus: restart on the same database and port.
+import { join } from 'node:path';
+import { AdminCommands } from '../../../server/admin/commands.js';
+import type { ServerConfig } from '../../../server/config.js';
+import { type RunningServer, startServer } from '../../../server/index.js';
+import { TEST_INTROSPECTION_SECRET, tempDir } from '../../support/server.js';
+
+export interface HardeningServer {
+  url: string;
+  port: number;
+  dbPath: string;
+  admin: AdminCommands;
+  /** Stops the server (cleanly) and starts it again on the same database file and port. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHardeningServer(config: Partial<ServerConfig> = {}): Promise<HardeningServer> {
+  const dir = await tempDir('countersign-hardening-');
+  const dbPath = join(dir.path, 'countersign.db');
+  const start = (port: number) =>
+    startServer({
+      dbPath,
+      port,
+      host: '127.0.0.1',
+      config: { introspectionSecret: TEST_INTROSPECTION_SECRET, ...config },
+    });
+  let server: RunningServer = await start(0);
+  const admin = AdminCommands.open(dbPath);
+  return {
+    url: server.url,
+    port: server.port,
+    dbPath,
+    admin,
+    restart: async () => {
+      await server.close();
+      server = await start(server.port);
+    },
+    close: async () => {
+      await admin.close();
+      await server.close();
+      await dir.remove();
+    },
+  };
+}

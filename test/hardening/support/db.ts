@@ -24,9 +24,11 @@ export function snapshot(dbPath: string): Snapshot {
     for (const { name } of tables) {
       if ((ALLOWED_WRITES.tables as readonly string[]).includes(name)) continue;
       const skip = (ALLOWED_WRITES.columns as Record<string, readonly string[]>)[name] ?? [];
-      result[name] = (db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<string, unknown>[]).map(
-        (row) => Object.fromEntries(Object.entries(row).filter(([column]) => !skip.includes(column))),
-      );
+      // Sorted by content, not rowid: WITHOUT ROWID tables have none.
+      result[name] = (db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[])
+        .map((row) => JSON.stringify(Object.entries(row).filter(([column]) => !skip.includes(column))))
+        .sort()
+        .map((entries) => Object.fromEntries(JSON.parse(entries) as [string, unknown][]));
     }
     return result;
   } finally {

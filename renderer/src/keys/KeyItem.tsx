@@ -86,7 +86,9 @@ export function KeyItem({
       ) : null}
       <div className="key__controls">
         <div className="field field--inline">
-          <label htmlFor={modeId}>Mode</label>
+          <label htmlFor={modeId}>
+            Mode<span className="visually-hidden"> of {credential.name}</span>
+          </label>
           <select id={modeId} value={mode} onChange={(event) => setPickedMode(event.target.value as KeyMode)}>
             {MODES.map((m) => (
               <option key={m} value={m}>
@@ -116,7 +118,9 @@ export function KeyItem({
               setSentNumberMatching(null);
             }}
           />
-          <label htmlFor={nmId}>Number matching</label>
+          <label htmlFor={nmId}>
+            Number matching<span className="visually-hidden"> for {credential.name}</span>
+          </label>
         </div>
         {off ? (
           <button

@@ -27,6 +27,8 @@ export const CredentialPasswordIp = z.object({
   number_matching: z.boolean(),
   last_used: Timestamp.nullable(),
   permitted_ip_count: z.number().int().nonnegative(),
+  /** Whether a TOTP code from the owner's desktop may open a session in place of a push approval (default off). */
+  allow_code_fallback: z.boolean().optional(),
 });
 export type CredentialPasswordIp = z.infer<typeof CredentialPasswordIp>;
 
@@ -44,6 +46,7 @@ export const CredentialCreate = z.strictObject({
   mode: KeyMode,
   number_matching: z.boolean().optional(),
   ips: z.array(PermittedIpValue).max(100).optional(),
+  allow_code_fallback: z.boolean().optional(),
 });
 export type CredentialCreate = z.infer<typeof CredentialCreate>;
 export const CredentialCreated = z.object({
@@ -57,8 +60,12 @@ export const CredentialUpdate = z
     mode: KeyMode.optional(),
     name: DisplayText(100).pipe(z.string().min(1, 'name must not be empty')).optional(),
     number_matching: z.boolean().optional(),
+    allow_code_fallback: z.boolean().optional(),
   })
-  .refine((u) => Object.keys(u).length > 0, 'give at least one of status, mode, name, number_matching');
+  .refine(
+    (u) => Object.keys(u).length > 0,
+    'give at least one of status, mode, name, number_matching, allow_code_fallback',
+  );
 export type CredentialUpdate = z.infer<typeof CredentialUpdate>;
 export const CredentialUpdated = CredentialCreated;
 

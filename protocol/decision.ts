@@ -60,6 +60,10 @@ export const SessionRequestHistoryEntry = z.object({
   binding_mismatch: z.boolean(),
   /** Whether the session opened without asking (ip-only or a trusted IP): then status is ACCEPTED, decision null. */
   auto_accepted: z.boolean(),
+  /** Opened by a TOTP code (offline fallback); decided_by_device_id names the device whose code it was. */
+  approved_by_code: z.boolean().optional(),
+  /** Refused for a wrong or already used TOTP code; counts toward the lock like a BLOCK. */
+  wrong_code: z.boolean().optional(),
 });
 export type SessionRequestHistoryEntry = z.infer<typeof SessionRequestHistoryEntry>;
 export const SessionRequestHistory = z.object({

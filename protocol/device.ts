@@ -32,8 +32,21 @@ export const ApproverDevice = z.object({
 });
 export type ApproverDevice = z.infer<typeof ApproverDevice>;
 
+/**
+ * The device's TOTP secret for the offline code fallback (RFC 6238: HMAC-SHA-1, 6 digits, 30 s), given once, in
+ * the pairing reply: base32 as authenticator apps take it, and as an otpauth:// URI.
+ */
+export const ApproverDeviceTotp = z.object({
+  totp_secret: z.string().regex(/^[A-Z2-7]{32}$/),
+  otpauth_uri: z.string().startsWith('otpauth://totp/'),
+});
+export type ApproverDeviceTotp = z.infer<typeof ApproverDeviceTotp>;
+
 export const ApproverDeviceCreated = z.object({
-  Response: z.tuple([z.object({ Id: z.object({ id: Id }) }), z.object({ ApproverDevice })]),
+  Response: z.union([
+    z.tuple([z.object({ Id: z.object({ id: Id }) }), z.object({ ApproverDevice })]),
+    z.tuple([z.object({ Id: z.object({ id: Id }) }), z.object({ ApproverDevice }), z.object({ ApproverDeviceTotp })]),
+  ]),
 });
 
 /** A pairing link: countersign://pair?server=https%3A%2F%2F…&code=K7QF-3MZP-WX9D-HR2T */

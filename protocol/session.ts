@@ -5,6 +5,11 @@ import { DisplayText, Id, RequestStatus, Timestamp, Uuid } from './primitives.js
 export const SessionServerCreate = z.strictObject({
   secret: z.string().min(1, 'secret must not be empty').max(512),
   description: DisplayText(200).optional(),
+  /** Offline fallback: the current 6-digit TOTP code of one of the key owner's devices (keys that allow it). */
+  totp: z
+    .string()
+    .regex(/^[0-9]{6}$/, 'totp must be the 6-digit code shown by the approver')
+    .optional(),
 });
 export type SessionServerCreate = z.infer<typeof SessionServerCreate>;
 

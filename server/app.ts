@@ -53,7 +53,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   limitSessionAttempts(app, config);
 
   const router = new Router(app, services.devices);
-  sessionServerRoutes(router, services);
+  sessionServerRoutes(router, services, config);
   sessionServerRequestRoutes(router, services, shutdown.signal);
   approverDeviceRoutes(router, services, config);
   streamRoutes(router, { store, hub, config });

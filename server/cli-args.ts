@@ -4,11 +4,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StartServerOptions } from './index.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
+import { parseTotpKey } from './totp-seal.js';
 
 export const HELP = `Usage: countersign-server [--port 8787] [--db FILE] [--host 127.0.0.1] [--trust-proxy]
                           [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
-                          [--session-rate-limit N]
+                          [--session-rate-limit N] [--totp-key KEY]
 
 Runs the Countersign approval server with an embedded SQLite database.
 
@@ -27,6 +28,9 @@ Options:
   --ping-interval-ms MS       push stream heartbeat (default 20000)
   --session-rate-limit N      POST /v1/session-server attempts per minute from one IP (IPv6: one /64) before
                               429 (default 60; 0 turns the limit off, e.g. for a load test)
+  --totp-key KEY              32 bytes (hex or base64) that seal the devices' TOTP secrets in the database
+                              (or COUNTERSIGN_TOTP_KEY; without one a key file FILE.totp-key is made beside
+                              the database, mode 0600 — keep it out of database backups)
   -h, --help                  show this text
 `;
 
@@ -67,6 +71,11 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
   const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
   const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
   const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
+  const totpKeyText = values['totp-key'] ?? env.COUNTERSIGN_TOTP_KEY;
+  const totpKey = totpKeyText === undefined ? null : parseTotpKey(totpKeyText);
+  if (totpKeyText !== undefined && !totpKey) {
+    throw new UsageError('The TOTP key must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -base64 32).');
+  }
   return {
     port: wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT,
     host: values.host ?? DEFAULT_HOST,
@@ -82,6 +91,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
       ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
       ...(sessionRateLimit !== undefined ? { sessionRateLimit } : {}),
+      ...(totpKey ? { totpKey } : {}),
     },
   };
 }
@@ -103,6 +113,7 @@ function parse(argv: string[]) {
       'session-lifetime': { type: 'string' },
       'ping-interval-ms': { type: 'string' },
       'session-rate-limit': { type: 'string' },
+      'totp-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -42,7 +42,9 @@ async function main(): Promise<number> {
     process.stderr.write(`countersign-server: ${explain(error, options.port, options.host)}\n`);
     return 1;
   }
-  process.stdout.write(`countersign-server listening on ${server.url} (database ${server.dbPath})\n`);
+  process.stdout.write(
+    `countersign-server listening on ${server.url} (database ${server.dbPath}); ${server.totpKeySource}\n`,
+  );
   const signal = await stopped;
   process.stderr.write(`countersign-server: ${signal}, shutting down\n`);
   await server.close();

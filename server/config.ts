@@ -20,6 +20,14 @@ export interface ServerConfig {
   /** POST /v1/session-server attempts allowed per client IP (IPv6: per /64) within sessionRateWindowMs; 0 = no limit. */
   sessionRateLimit: number;
   sessionRateWindowMs: number;
+  /**
+   * 32 bytes that seal the devices' TOTP secrets (AES-256-GCM). null: startServer makes or reads a key file beside
+   * the database.
+   */
+  totpKey: Buffer | null;
+  /** Wrong TOTP codes allowed per client IP within codeFailureWindowMs before 429 (the key also locks after 3). */
+  codeFailureLimit: number;
+  codeFailureWindowMs: number;
   now: () => number;
 }
 
@@ -36,5 +44,10 @@ export const defaultConfig: ServerConfig = {
   // A program opens a session and uses it for an hour; one address asking once a second for a minute is a flood.
   sessionRateLimit: 60,
   sessionRateWindowMs: 60_000,
+  totpKey: null,
+  // A 6-digit code has a million values; 10 guesses per quarter hour per address (and a lock after 3 per key)
+  // make guessing hopeless.
+  codeFailureLimit: 10,
+  codeFailureWindowMs: 15 * 60_000,
   now: Date.now,
 };

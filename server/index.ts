@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
 import { InProcessHub } from './push/hub.js';
 import { openSqliteStore } from './store/sqlite/open.js';
+import { loadOrCreateTotpKeyFile, totpKeyFileFor } from './totp-seal.js';
 
 export interface StartServerOptions {
   dbPath: string;
@@ -23,6 +24,8 @@ export interface RunningServer {
   port: number;
   host: string;
   dbPath: string;
+  /** Where the key sealing TOTP secrets came from, for the startup line. */
+  totpKeySource: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,13 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const config: ServerConfig = { ...defaultConfig, ...options.config };
+  let totpKeySource = 'TOTP secrets sealed with the configured --totp-key';
+  if (!config.totpKey) {
+    const file = totpKeyFileFor(options.dbPath);
+    const { key, created } = loadOrCreateTotpKeyFile(file);
+    config.totpKey = key;
+    totpKeySource = `TOTP secrets sealed with the key in ${file}${created ? ', made now (mode 0600)' : ''}`;
+  }
   const https = options.tls
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
     : undefined;
@@ -61,6 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     host,
     dbPath: options.dbPath,
+    totpKeySource,
     close: () => {
       closing ??= (async () => {
         await app.close();

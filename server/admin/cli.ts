@@ -9,10 +9,11 @@ import { AdminCommands, AdminError } from './commands.js';
 const HELP = `Usage:
   countersign-admin [--db FILE] user create NAME
   countersign-admin [--db FILE] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
-                                           [--ip A.B.C.D]... [--number-matching]
+                                           [--ip A.B.C.D]... [--number-matching] [--code-fallback]
   countersign-admin [--db FILE] pair --user NAME --server URL
 
 Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
+--code-fallback lets a TOTP code from the owner's desktop open a session in place of a push approval.
 --db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…).
 Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}.
 `;
@@ -29,6 +30,7 @@ function parse(argv: string[]) {
       mode: { type: 'string' },
       ip: { type: 'string', multiple: true },
       'number-matching': { type: 'boolean' },
+      'code-fallback': { type: 'boolean' },
       server: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,6 +69,7 @@ async function run(argv: string[]): Promise<unknown> {
         mode: required(values.mode, '--mode ip-only|push|push-unless-trusted'),
         ips: values.ip ?? [],
         numberMatching: values['number-matching'] === true,
+        codeFallback: values['code-fallback'] === true,
       });
     }
     if (command === 'pair') {

@@ -5,7 +5,7 @@ import { defaultConfig, type ServerConfig } from '../config.js';
 import { iso } from '../http/views.js';
 import { InProcessHub } from '../push/hub.js';
 import { CredentialService } from '../services/credentials.js';
-import { PairingService } from '../services/pairing.js';
+import { issuePairingCode } from '../services/pairing.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import type { Store } from '../store/types.js';
 
@@ -20,6 +20,7 @@ export interface KeyRequest {
   mode: string;
   ips?: string[];
   numberMatching?: boolean;
+  codeFallback?: boolean;
 }
 
 const UserName = DisplayText(100).refine((name) => name.trim().length > 0, 'must not be empty');
@@ -67,6 +68,7 @@ export class AdminCommands {
       name: request.name,
       mode: mode.data,
       numberMatching: request.numberMatching ?? false,
+      allowCodeFallback: request.codeFallback ?? false,
       ips: request.ips ?? [],
     });
     return { id: credential.id, api_key: apiKey };
@@ -83,7 +85,7 @@ export class AdminCommands {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new AdminError(`--server must be an http:// or https:// URL (got "${server}").`);
     }
-    const issued = await new PairingService(this.ctx).issue(user.id);
+    const issued = await issuePairingCode(this.ctx, user.id);
     const base = server.replace(/\/+$/, '');
     return { pairing_url: pairingUrl(base, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
   }

@@ -33,6 +33,7 @@ export function credentialView(row: CredentialRow, tokenValue: string | null = n
     name: row.name,
     mode: row.mode,
     number_matching: row.numberMatching,
+    allow_code_fallback: row.allowCodeFallback,
     last_used: isoOrNull(row.lastUsed),
     permitted_ip_count: row.permittedIpCount,
   };
@@ -86,6 +87,8 @@ export function historyEntryView(row: SessionRequestRow): SessionRequestHistoryE
     deactivate_credential: row.deactivateCredential,
     binding_mismatch: row.bindingMismatch,
     auto_accepted: row.autoAccepted,
+    approved_by_code: row.approvedByCode,
+    wrong_code: row.wrongCode,
   };
 }
 

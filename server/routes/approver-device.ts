@@ -9,6 +9,7 @@ import {
   PairingCodeIssued,
   pairingUrl,
 } from '../../protocol/index.js';
+import { base32Encode, otpauthUri } from '../../protocol/totp.js';
 import type { ServerConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { clientIp } from '../http/client-ip.js';
@@ -39,13 +40,25 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
         });
       }
       try {
-        const device = await services.pairing.pair({
+        const { device, totpSecret } = await services.pairing.pair({
           pairingCode: body.pairing_code,
           publicKey: body.public_key,
           name: body.name,
           platform: body.platform,
         });
-        return { Response: [{ Id: { id: device.id } }, { ApproverDevice: deviceView(device) }] };
+        const secret = base32Encode(totpSecret);
+        return {
+          Response: [
+            { Id: { id: device.id } },
+            { ApproverDevice: deviceView(device) },
+            {
+              ApproverDeviceTotp: {
+                totp_secret: secret,
+                otpauth_uri: otpauthUri(secret, 'Countersign', `${device.userName} (${device.name})`),
+              },
+            },
+          ],
+        };
       } catch (error) {
         if (error instanceof ApiError && error.message === ErrorText.PAIRING_CODE_INVALID) failedPairings.fail(ip);
         throw error;

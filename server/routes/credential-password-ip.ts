@@ -56,6 +56,7 @@ export function credentialRoutes(router: Router, services: Services): void {
         name: body.name,
         mode: body.mode,
         numberMatching: body.number_matching,
+        allowCodeFallback: body.allow_code_fallback,
         ips: body.ips,
       });
       return {
@@ -68,7 +69,7 @@ export function credentialRoutes(router: Router, services: Services): void {
     method: 'PUT',
     url: '/v1/user/:userID/credential-password-ip/:itemId',
     summary:
-      'Change an API key (extension): status ACTIVE/INACTIVE (ACTIVE lifts a lock), mode, name, number matching.',
+      'Change an API key (extension): status ACTIVE/INACTIVE (ACTIVE lifts a lock), mode, name, number matching, code fallback.',
     params: ItemParams,
     body: CredentialUpdate,
     responses: { 200: CredentialUpdated },
@@ -78,6 +79,7 @@ export function credentialRoutes(router: Router, services: Services): void {
         mode: body.mode,
         name: body.name,
         numberMatching: body.number_matching,
+        allowCodeFallback: body.allow_code_fallback,
       });
       return { Response: [{ Id: { id: credential.id } }, { CredentialPasswordIp: credentialView(credential) }] };
     },

@@ -14,8 +14,11 @@ import {
 } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { clientIp } from '../http/client-ip.js';
+import { FailureLimiter } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import { iso, sessionServerRequestView } from '../http/views.js';
+import type { ServerConfig } from '../config.js';
+import { CodeRefused } from '../services/code-fallback.js';
 import type { Services } from '../services/index.js';
 
 const EmptyResponse = z.object({ Response: z.tuple([]) });
@@ -24,7 +27,10 @@ function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function sessionServerRoutes(router: Router, services: Services): void {
+export function sessionServerRoutes(router: Router, services: Services, config: ServerConfig): void {
+  // Wrong TOTP codes per client IP: with the lock after 3 per key, guessing a 6-digit code is hopeless.
+  const failedCodes = new FailureLimiter(config.codeFailureLimit, config.codeFailureWindowMs, config.now);
+
   router.route({
     method: 'POST',
     url: '/v1/session-server',
@@ -33,13 +39,27 @@ export function sessionServerRoutes(router: Router, services: Services): void {
     body: SessionServerCreate,
     responses: { 200: SessionServerOpened, 202: SessionServerPending },
     handler: async ({ body, request, reply }) => {
-      const outcome = await services.approvals.attempt({
+      const ip = clientIp(request);
+      const attempt = {
         secret: body.secret,
         description: body.description ?? null,
-        ip: clientIp(request),
+        ip,
         userAgent: header(request.headers[Header.USER_AGENT])?.slice(0, 500) ?? null,
         geolocation: parseGeolocation(header(request.headers[Header.GEOLOCATION])),
-      });
+      };
+      if (body.totp !== undefined && failedCodes.blocked(ip)) {
+        throw new ApiError(429, ErrorText.RATE_LIMITED, { 'retry-after': String(failedCodes.retryAfterSeconds(ip)) });
+      }
+      const outcome =
+        body.totp === undefined
+          ? await services.approvals.attempt(attempt)
+          : await services.codes.attempt(attempt, body.totp).then(
+              (opened) => ({ kind: 'opened' as const, ...opened }),
+              (error: unknown) => {
+                if (error instanceof CodeRefused) failedCodes.fail(ip);
+                throw error;
+              },
+            );
       if (outcome.kind === 'pending') {
         return reply
           .code(202)

@@ -12,6 +12,7 @@ export interface NewKey {
   name: string;
   mode: KeyMode;
   numberMatching?: boolean;
+  allowCodeFallback?: boolean;
   ips?: string[];
 }
 
@@ -20,6 +21,7 @@ export interface KeyChanges {
   mode?: KeyMode;
   name?: string;
   numberMatching?: boolean;
+  allowCodeFallback?: boolean;
 }
 
 const notFound = () => new ApiError(404, ErrorText.NOT_FOUND);
@@ -76,6 +78,7 @@ export class CredentialService {
         keyHash: hashSecret(apiKey),
         mode: key.mode,
         numberMatching: key.numberMatching ?? false,
+        allowCodeFallback: key.allowCodeFallback ?? false,
         created: now,
         expiryTime: now + this.ctx.config.firstUseLifetimeSeconds * 1000,
       });
@@ -95,6 +98,7 @@ export class CredentialService {
         mode: changes.mode,
         name: changes.name,
         numberMatching: changes.numberMatching,
+        allowCodeFallback: changes.allowCodeFallback,
         updated: now,
       };
       if (changes.status === 'ACTIVE' && credential.status !== 'ACTIVE') {

@@ -1,5 +1,7 @@
 // All domain services of one server, built over one store, hub and config.
+import { TotpSealer } from '../totp-seal.js';
 import { ApprovalService } from './approvals.js';
+import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
 import { DeviceService } from './devices.js';
@@ -12,15 +14,19 @@ export interface Services {
   approvals: ApprovalService;
   devices: DeviceService;
   pairing: PairingService;
+  codes: CodeFallbackService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   const sessions = new SessionService(ctx);
+  if (!ctx.config.totpKey) throw new Error('config.totpKey is missing: startServer reads or makes one.');
+  const codes = new CodeFallbackService(ctx, sessions, new TotpSealer(ctx.config.totpKey));
   return {
     credentials: new CredentialService(ctx),
     sessions,
     approvals: new ApprovalService(ctx, sessions),
     devices: new DeviceService(ctx),
-    pairing: new PairingService(ctx),
+    pairing: new PairingService(ctx, codes),
+    codes,
   };
 }

@@ -99,4 +99,18 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (device_id, signature)
    ) WITHOUT ROWID;
    CREATE INDEX seen_signatures_age ON seen_signatures (seen_at);`,
+  // 2: the offline code fallback (TOTP). Each device's secret sealed with the operator's key (AES-256-GCM, never
+  // in clear); per key whether codes may open sessions; history marks sessions opened by code and wrong codes
+  // (which count toward the lock like BLOCKs); each (device, time step) is accepted once, across restarts.
+  `ALTER TABLE devices ADD COLUMN totp_secret_sealed TEXT;
+   ALTER TABLE credentials ADD COLUMN allow_code_fallback INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE session_requests ADD COLUMN approved_by_code INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE session_requests ADD COLUMN wrong_code INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE used_totp_steps (
+     device_id INTEGER NOT NULL,
+     step INTEGER NOT NULL,
+     used_at INTEGER NOT NULL,
+     PRIMARY KEY (device_id, step)
+   ) WITHOUT ROWID;
+   CREATE INDEX used_totp_steps_age ON used_totp_steps (used_at);`,
 ];

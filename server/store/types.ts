@@ -36,6 +36,8 @@ export interface CredentialRow {
   /** BLOCKs before this time do not count towards the lock (set when a lock is lifted). */
   blocksCountedSince: number;
   permittedIpCount: number;
+  /** Whether a TOTP code from one of the owner's devices may open a session instead of a push approval. */
+  allowCodeFallback: boolean;
 }
 
 export interface NewCredential {
@@ -46,6 +48,7 @@ export interface NewCredential {
   numberMatching: boolean;
   created: number;
   expiryTime: number;
+  allowCodeFallback?: boolean;
 }
 
 export interface CredentialChanges {
@@ -58,6 +61,7 @@ export interface CredentialChanges {
   permittedDeviceDescription?: string;
   permittedDeviceIp?: string;
   blocksCountedSince?: number;
+  allowCodeFallback?: boolean;
   updated: number;
 }
 
@@ -98,6 +102,10 @@ export interface SessionRequestRow {
   autoAccepted: boolean;
   tokenDelivered: boolean;
   sessionId: number | null;
+  /** Opened by a TOTP code (decidedByDeviceId names the device whose code it was). */
+  approvedByCode: boolean;
+  /** Refused for a wrong TOTP code; counts toward the lock like a BLOCK. */
+  wrongCode: boolean;
 }
 
 export type NewSessionRequest = Pick<
@@ -118,7 +126,8 @@ export type NewSessionRequest = Pick<
   | 'autoAccepted'
   | 'tokenDelivered'
   | 'sessionId'
->;
+> &
+  Partial<Pick<SessionRequestRow, 'approvedByCode' | 'wrongCode' | 'decidedAt' | 'decidedByDeviceId'>>;
 
 export interface DecisionRecord {
   status: 'ACCEPTED' | 'REJECTED';
@@ -208,6 +217,7 @@ export interface SessionRequestRepository {
   /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
   claimTokenDelivery(uuid: string): Promise<boolean>;
   linkSession(uuid: string, sessionId: number): Promise<void>;
+  /** BLOCK decisions and wrong TOTP codes since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
 }
@@ -241,6 +251,16 @@ export interface SeenSignatureRepository {
   pruneOlderThan(time: number): Promise<void>;
 }
 
+export interface TotpRepository {
+  /** Stores a device's TOTP secret, sealed (AES-256-GCM with the operator's key). */
+  setSecret(deviceId: number, sealed: string): Promise<void>;
+  /** The sealed secrets of the user's devices that are not revoked. */
+  secretsOfUser(userId: number): Promise<{ deviceId: number; sealed: string }[]>;
+  /** Records a (device, time step) as used; false when it was used before (a replayed code). */
+  spendStep(deviceId: number, step: number, now: number): Promise<boolean>;
+  pruneUsedStepsOlderThan(time: number): Promise<void>;
+}
+
 export interface Repositories {
   users: UserRepository;
   credentials: CredentialRepository;
@@ -250,6 +270,7 @@ export interface Repositories {
   devices: DeviceRepository;
   pairingCodes: PairingCodeRepository;
   seenSignatures: SeenSignatureRepository;
+  totp: TotpRepository;
 }
 
 export interface Store extends Repositories {

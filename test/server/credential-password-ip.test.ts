@@ -24,7 +24,7 @@ const SEED_CREDENTIAL_FIELDS = {
   token_value: 'string|null',
   permitted_device: 'object|null',
 } as const;
-const EXTENSION_FIELDS = ['name', 'mode', 'number_matching', 'last_used', 'permitted_ip_count'];
+const EXTENSION_FIELDS = ['name', 'mode', 'number_matching', 'last_used', 'permitted_ip_count', 'allow_code_fallback'];
 /** The seed's PermittedIpRead properties (ip, status), plus id and timestamps to address and show them. */
 const SEED_IP_FIELDS = ['ip', 'status'];
 

@@ -48,6 +48,8 @@ export class TestDevice {
     readonly userName: string,
     readonly publicKey: string,
     private readonly key: KeyObject,
+    /** The base32 TOTP secret from the pairing reply (the offline code fallback). */
+    readonly totpSecret: string,
   ) {}
 
   /** Pairs a new device with a one-time code: POST /v1/approver-device with a freshly made key pair. */
@@ -60,6 +62,8 @@ export class TestDevice {
     if (reply.status !== 200) throw new Error(`pairing failed: ${reply.status} ${reply.text}`);
     const created = ApproverDeviceCreated.parse(reply.json);
     const device = created.Response[1].ApproverDevice;
+    const totp = created.Response[2]?.ApproverDeviceTotp;
+    if (!totp) throw new Error('the pairing reply carries no TOTP secret');
     return new TestDevice(
       serverUrl,
       device.id,
@@ -67,6 +71,7 @@ export class TestDevice {
       device.user_name,
       keys.publicKey,
       privateKeyObject(keys.privateKey),
+      totp.totp_secret,
     );
   }
 

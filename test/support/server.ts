@@ -38,6 +38,8 @@ export interface TestAdmin {
     mode: KeyMode;
     ips?: string[];
     numberMatching?: boolean;
+    /** Let a TOTP code open a session in place of a push approval. */
+    codeFallback?: boolean;
   }): Promise<{ id: number; api_key: string }>;
   pair(user: string): Promise<{ code: string; pairing_url: string; expires_at: string }>;
 }

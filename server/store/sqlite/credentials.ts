@@ -4,7 +4,7 @@ import type { Exec } from './gate.js';
 
 const COLUMNS = `c.id, c.user_id, c.name, c.key_hash, c.mode, c.number_matching, c.status, c.created, c.updated,
   c.expiry_time, c.last_used, c.permitted_device_description, c.permitted_device_ip, c.blocks_counted_since,
-  (SELECT COUNT(*) FROM permitted_ips p WHERE p.credential_id = c.id) AS permitted_ip_count`;
+  c.allow_code_fallback, (SELECT COUNT(*) FROM permitted_ips p WHERE p.credential_id = c.id) AS permitted_ip_count`;
 
 interface Raw {
   id: number;
@@ -22,6 +22,7 @@ interface Raw {
   permitted_device_ip: string | null;
   blocks_counted_since: number;
   permitted_ip_count: number;
+  allow_code_fallback: number;
 }
 
 function row(raw: Raw): CredentialRow {
@@ -41,6 +42,7 @@ function row(raw: Raw): CredentialRow {
     permittedDeviceIp: raw.permitted_device_ip,
     blocksCountedSince: raw.blocks_counted_since,
     permittedIpCount: raw.permitted_ip_count,
+    allowCodeFallback: raw.allow_code_fallback === 1,
   };
 }
 
@@ -55,13 +57,15 @@ const CHANGE_COLUMNS: Record<keyof CredentialChanges, string> = {
   permittedDeviceDescription: 'permitted_device_description',
   permittedDeviceIp: 'permitted_device_ip',
   blocksCountedSince: 'blocks_counted_since',
+  allowCodeFallback: 'allow_code_fallback',
   updated: 'updated',
 };
 
 export function sqliteCredentials(db: Database, exec: Exec): CredentialRepository {
   const insert = db.prepare(
-    `INSERT INTO credentials (user_id, name, key_hash, mode, number_matching, status, created, updated, expiry_time)
-     VALUES (?, ?, ?, ?, ?, 'PENDING_FIRST_USE', ?, ?, ?) RETURNING id`,
+    `INSERT INTO credentials (user_id, name, key_hash, mode, number_matching, status, created, updated, expiry_time,
+       allow_code_fallback)
+     VALUES (?, ?, ?, ?, ?, 'PENDING_FIRST_USE', ?, ?, ?, ?) RETURNING id`,
   );
   const byId = db.prepare(`SELECT ${COLUMNS} FROM credentials c WHERE c.id = ?`);
   const byKeyHash = db.prepare(`SELECT ${COLUMNS} FROM credentials c WHERE c.key_hash = ?`);
@@ -82,6 +86,7 @@ export function sqliteCredentials(db: Database, exec: Exec): CredentialRepositor
           c.created,
           c.created,
           c.expiryTime,
+          c.allowCodeFallback ? 1 : 0,
         ) as { id: number };
         return read(id)!;
       }),

@@ -13,6 +13,7 @@ import { sqlitePermittedIps } from './permitted-ips.js';
 import { sqliteRequests } from './requests.js';
 import { sqliteSeenSignatures } from './seen-signatures.js';
 import { sqliteSessions } from './sessions.js';
+import { sqliteTotp } from './totp.js';
 import { sqliteUsers } from './users.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -43,6 +44,7 @@ function repositories(db: Database.Database, exec: Exec): Repositories {
     devices: sqliteDevices(db, exec),
     pairingCodes: sqlitePairingCodes(db, exec),
     seenSignatures: sqliteSeenSignatures(db, exec),
+    totp: sqliteTotp(db, exec),
   };
 }
 

@@ -6,7 +6,8 @@ import type { Exec } from './gate.js';
 const COLUMNS = `r.seq, r.uuid, r.credential_id, c.name AS credential_name, c.mode AS credential_mode, r.user_id,
   r.status, r.description, r.ip, r.ip_known, r.user_agent, r.geolocation, r.binding_code, r.binding_choices,
   r.created, r.expiry_time, r.decided_at, r.decided_by_device_id, r.decision, r.trust_ip, r.deactivate_credential,
-  r.binding_mismatch, r.decision_signature, r.auto_accepted, r.token_delivered, r.session_id`;
+  r.binding_mismatch, r.decision_signature, r.auto_accepted, r.token_delivered, r.session_id,
+  r.approved_by_code, r.wrong_code`;
 const FROM = 'FROM session_requests r JOIN credentials c ON c.id = r.credential_id';
 
 interface Raw {
@@ -36,6 +37,8 @@ interface Raw {
   auto_accepted: number;
   token_delivered: number;
   session_id: number | null;
+  approved_by_code: number;
+  wrong_code: number;
 }
 
 function row(raw: Raw): SessionRequestRow {
@@ -66,15 +69,19 @@ function row(raw: Raw): SessionRequestRow {
     autoAccepted: raw.auto_accepted === 1,
     tokenDelivered: raw.token_delivered === 1,
     sessionId: raw.session_id,
+    approvedByCode: raw.approved_by_code === 1,
+    wrongCode: raw.wrong_code === 1,
   };
 }
 
 export function sqliteRequests(db: Database, exec: Exec): SessionRequestRepository {
   const insert = db.prepare(
     `INSERT INTO session_requests (uuid, credential_id, user_id, status, description, ip, ip_known, user_agent,
-       geolocation, binding_code, binding_choices, created, expiry_time, auto_accepted, token_delivered, session_id)
+       geolocation, binding_code, binding_choices, created, expiry_time, auto_accepted, token_delivered, session_id,
+       approved_by_code, wrong_code, decided_at, decided_by_device_id)
      VALUES (@uuid, @credentialId, @userId, @status, @description, @ip, @ipKnown, @userAgent, @geolocation,
-       @bindingCode, @bindingChoices, @created, @expiryTime, @autoAccepted, @tokenDelivered, @sessionId)`,
+       @bindingCode, @bindingChoices, @created, @expiryTime, @autoAccepted, @tokenDelivered, @sessionId,
+       @approvedByCode, @wrongCode, @decidedAt, @decidedByDeviceId)`,
   );
   const byUuid = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE r.uuid = ?`);
   const countPending = db.prepare(
@@ -103,8 +110,10 @@ export function sqliteRequests(db: Database, exec: Exec): SessionRequestReposito
     "UPDATE session_requests SET token_delivered = 1 WHERE uuid = ? AND status = 'ACCEPTED' AND token_delivered = 0",
   );
   const linkSession = db.prepare('UPDATE session_requests SET session_id = ? WHERE uuid = ?');
+  // A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
   const countBlocks = db.prepare(
-    "SELECT COUNT(*) AS n FROM session_requests WHERE credential_id = ? AND decision = 'BLOCK' AND decided_at >= ?",
+    `SELECT COUNT(*) AS n FROM session_requests
+     WHERE credential_id = ? AND (decision = 'BLOCK' OR wrong_code = 1) AND decided_at >= ?`,
   );
   const bool = (value: boolean) => (value ? 1 : 0);
   const read = (uuid: string) => {
@@ -122,6 +131,10 @@ export function sqliteRequests(db: Database, exec: Exec): SessionRequestReposito
           bindingChoices: r.bindingChoices === null ? null : JSON.stringify(r.bindingChoices),
           autoAccepted: bool(r.autoAccepted),
           tokenDelivered: bool(r.tokenDelivered),
+          approvedByCode: bool(r.approvedByCode ?? false),
+          wrongCode: bool(r.wrongCode ?? false),
+          decidedAt: r.decidedAt ?? null,
+          decidedByDeviceId: r.decidedByDeviceId ?? null,
         });
         return read(r.uuid)!;
       }),

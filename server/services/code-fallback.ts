@@ -1,0 +1,143 @@
+// The offline fallback: a TOTP code from one of the key owner's devices opens a session at once, in place of a
+// push approval (for keys whose owner allowed it). Each (device, time step) is accepted once; a wrong code is
+// recorded in the history and counts toward the key's lock like a BLOCK.
+import { randomUUID } from 'node:crypto';
+import { ErrorText, Limits } from '../../protocol/index.js';
+import { matchTotp, TOTP_SKEW_STEPS, TOTP_STEP_SECONDS } from '../../protocol/totp.js';
+import { ApiError } from '../http/api-error.js';
+import { Outbox } from '../push/outbox.js';
+import { hashSecret } from '../secrets.js';
+import type { CredentialRow, Repositories } from '../store/types.js';
+import type { TotpSealer } from '../totp-seal.js';
+import type { SessionAttempt } from './approvals.js';
+import type { ServiceContext } from './context.js';
+import { CredentialService, keyUsable, rejectPendingOfKey } from './credentials.js';
+import type { OpenedSession, SessionService } from './sessions.js';
+
+/** A used step can no longer match once it is this far behind the clock; older records are pruned. */
+const USED_STEP_RETENTION_MS = (2 * TOTP_SKEW_STEPS + 2) * TOTP_STEP_SECONDS * 1000;
+
+/** Any refusal of a code: 401 with bunq's wording, and one failure more for the caller's IP (the route limits it). */
+export class CodeRefused extends ApiError {
+  constructor() {
+    super(401, ErrorText.BAD_CREDENTIALS);
+  }
+}
+
+export type CodeOutcome = { credential: CredentialRow } & OpenedSession;
+
+export class CodeFallbackService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly sessions: SessionService,
+    private readonly sealer: TotpSealer,
+  ) {}
+
+  /** Seals and stores a newly paired device's secret. */
+  async storeSecret(tx: Repositories, deviceId: number, secret: Buffer): Promise<void> {
+    await tx.totp.setSecret(deviceId, this.sealer.seal(secret, deviceId));
+  }
+
+  /**
+   * Opens a session for a valid, unused code, or refuses with the same 401 whatever the reason (unknown key, key
+   * without code fallback, IP not permitted for an ip-only key, wrong or used code), so a refusal tells nothing.
+   */
+  async attempt(attempt: SessionAttempt, code: string): Promise<CodeOutcome> {
+    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(attempt.secret));
+    if (!credential || !keyUsable(credential, this.ctx.config.now()) || !credential.allowCodeFallback) {
+      throw new CodeRefused();
+    }
+    // The code replaces the push, not the allowlist: an ip-only key still opens only from its permitted IPs.
+    if (credential.mode === 'ip-only') {
+      const ips = await this.ctx.store.permittedIps.listByCredential(credential.id);
+      if (!ips.some((row) => row.status === 'ACTIVE' && (row.ip === attempt.ip || row.ip === '*'))) {
+        throw new CodeRefused();
+      }
+    }
+    const outbox = new Outbox();
+    const outcome = await this.ctx.store.transaction((tx) => this.check(tx, credential.id, attempt, code, outbox));
+    outbox.flush(this.ctx.hub);
+    if (!outcome) throw new CodeRefused();
+    return outcome;
+  }
+
+  private async check(
+    tx: Repositories,
+    credentialId: number,
+    attempt: SessionAttempt,
+    code: string,
+    outbox: Outbox,
+  ): Promise<CodeOutcome | null> {
+    const now = this.ctx.config.now();
+    const credential = await tx.credentials.byId(credentialId);
+    if (!credential || !keyUsable(credential, now)) throw new CodeRefused();
+    const deviceId = await this.matchingDevice(tx, credential.userId, code, now);
+    const fields = {
+      uuid: randomUUID(),
+      credentialId: credential.id,
+      userId: credential.userId,
+      description: attempt.description,
+      ip: attempt.ip,
+      ipKnown: false,
+      userAgent: attempt.userAgent,
+      geolocation: attempt.geolocation,
+      created: now,
+      expiryTime: now,
+      bindingCode: null,
+      bindingChoices: null,
+      autoAccepted: false,
+      decidedAt: now,
+    };
+    if (deviceId === null) {
+      // Recorded (and committed) so the owner sees the attempt and the lock counts it.
+      await tx.requests.create({
+        ...fields,
+        status: 'REJECTED',
+        tokenDelivered: false,
+        sessionId: null,
+        wrongCode: true,
+      });
+      await this.lockIfTooManyRefusals(tx, credential, now, outbox);
+      return null;
+    }
+    const opened = await this.sessions.open(
+      tx,
+      { credentialId: credential.id, userId: credential.userId },
+      attempt.ip,
+      now,
+    );
+    await tx.requests.create({
+      ...fields,
+      status: 'ACCEPTED',
+      tokenDelivered: true,
+      sessionId: opened.session.id,
+      approvedByCode: true,
+      decidedByDeviceId: deviceId,
+    });
+    await CredentialService.recordUse(tx, credential, attempt, now);
+    await tx.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS);
+    return { credential: (await tx.credentials.byId(credential.id))!, ...opened };
+  }
+
+  /** The device whose code this is, spending its step; null for a wrong or already used code. */
+  private async matchingDevice(tx: Repositories, userId: number, code: string, now: number): Promise<number | null> {
+    for (const { deviceId, sealed } of await tx.totp.secretsOfUser(userId)) {
+      const step = matchTotp(this.sealer.open(sealed, deviceId), code, now);
+      if (step !== null && (await tx.totp.spendStep(deviceId, step, now))) return deviceId;
+    }
+    return null;
+  }
+
+  /** The third refusal (BLOCKs and wrong codes) within the window locks the key, and the owner is told why. */
+  private async lockIfTooManyRefusals(tx: Repositories, credential: CredentialRow, now: number, outbox: Outbox) {
+    const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
+    if ((await tx.requests.countBlocks(credential.id, since)) < Limits.LOCK_AFTER_BLOCKS) return;
+    await tx.credentials.update(credential.id, { status: 'LOCKED', updated: now });
+    await rejectPendingOfKey(tx, credential.id, now, outbox);
+    outbox.toUser(credential.userId, {
+      type: 'credential.locked',
+      credential: { id: credential.id, name: credential.name },
+      reason: `Locked after ${Limits.LOCK_AFTER_BLOCKS} blocked session requests or wrong codes within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes. Set it ACTIVE again to unlock it.`,
+    });
+  }
+}

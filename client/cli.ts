@@ -16,6 +16,9 @@ function explain(error: unknown): string {
     if (error.status === 401) {
       return `${error.message}\nThe server refused this key: check the key, and that it is active and permits this machine's IP address.`;
     }
+    if (error.status === 429 && error.retryAfterSeconds !== null) {
+      return `${error.message} (HTTP 429; the server asks to wait ${error.retryAfterSeconds} s)`;
+    }
     if (error.status !== null) return `${error.message} (HTTP ${error.status})`;
     return error.message;
   }

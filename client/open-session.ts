@@ -30,6 +30,11 @@ export interface OpenSessionOptions {
   onProgress?: (progress: SessionProgress) => void;
   /** Local address to send from (tests use 127.0.0.2 as a second source IP). */
   localAddress?: string;
+  /**
+   * Offline fallback: the 6-digit code the key owner's desktop shows. For a key that allows it, a valid code opens
+   * the session at once (no push); a wrong or used code is refused like a bad key (401).
+   */
+  totp?: string;
 }
 
 export interface SessionProgress {
@@ -107,6 +112,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     body: {
       secret: options.apiKey,
       ...(options.description !== undefined ? { description: options.description } : {}),
+      ...(options.totp !== undefined ? { totp: options.totp } : {}),
     },
     signal: options.signal,
     localAddress: options.localAddress,

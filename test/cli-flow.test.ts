@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { introspect } from '../client/index.js';
+import { introspect, openSession } from '../client/index.js';
 import { ErrorText } from '../protocol/index.js';
 import { TestDevice, type TestStream } from './support/device.js';
 import {
@@ -116,7 +116,9 @@ describe('countersign-session, the flow of DESIGN.md', SLOW, () => {
     const { request } = await flow.stream.next('approval.requested', 20_000);
     expect(request).toMatchObject({ description: 'nightly export', credential: { name: 'ci-bot', mode: 'push' } });
     expect(request.user_agent).toContain('countersign-session');
-    await expect.poll(() => requester.stderr).toContain("waiting for approval on the key owner's desktop…");
+    await expect
+      .poll(() => requester.stderr, { timeout: 20_000 })
+      .toContain("waiting for approval on the key owner's desktop…");
     expect((await flow.device.decide(request.uuid, { decision: 'APPROVE' })).status).toBe(200);
 
     expect(await requester.exited).toBe(0);
@@ -164,7 +166,7 @@ describe('countersign-session, the flow of DESIGN.md', SLOW, () => {
     const flow = await setUp(['--mode', 'push', '--number-matching']);
     const requester = session(flow);
     const { request } = await flow.stream.next('approval.requested', 20_000);
-    await expect.poll(() => requester.stderr).toMatch(/pick \d\d on your desktop/);
+    await expect.poll(() => requester.stderr, { timeout: 20_000 }).toMatch(/pick \d\d on your desktop/);
     const shown = /pick (\d\d) on your desktop/.exec(requester.stderr)![1]!;
     expect(request.binding_choices).toContain(shown);
     await flow.device.decide(request.uuid, { decision: 'APPROVE', binding_code: shown });
@@ -191,6 +193,22 @@ describe('countersign-session, key sources and errors', SLOW, () => {
     expect(await requester.exited).toBe(1);
     expect(requester.stdout).toBe('');
     expect(requester.stderr).toContain(ErrorText.BAD_CREDENTIALS);
+  });
+
+  it("a fourth waiting request for the key → exit 1 with the server's 429 text", async () => {
+    const flow = await setUp(['--mode', 'push']);
+    const controller = new AbortController();
+    const waiting = [1, 2, 3].map(() =>
+      openSession({ server: flow.url, apiKey: flow.apiKey, signal: controller.signal }).catch(() => null),
+    );
+    for (const _ of waiting) await flow.stream.next('approval.requested', 20_000);
+    const requester = session(flow);
+    expect(await requester.exited).toBe(1);
+    expect(requester.stdout).toBe('');
+    expect(requester.stderr).toContain(ErrorText.TOO_MANY_PENDING);
+    expect(requester.stderr).toContain('HTTP 429');
+    controller.abort();
+    await Promise.all(waiting);
   });
 
   it('Ctrl-C while waiting → exit 130, nothing on stdout', async () => {

@@ -7,7 +7,7 @@ import type { View } from '../../ipc/contract.js';
 export type BrowserWindowClass = new (options: BrowserWindowConstructorOptions) => BrowserWindow;
 
 const SIZES: Record<View, { width: number; height: number; title: string }> = {
-  approval: { width: 480, height: 640, title: 'Countersign — approve or block' },
+  approval: { width: 480, height: 760, title: 'Countersign — approve or block' },
   keys: { width: 860, height: 620, title: 'Countersign — keys' },
   ips: { width: 720, height: 560, title: 'Countersign — IP addresses' },
   history: { width: 960, height: 640, title: 'Countersign — history' },

@@ -1,11 +1,15 @@
-// Every view, in light and in dark: axe-core finds no violations, and a screenshot goes to docs/screenshots/ (the
-// README shows the best of them). The data is real: keys, IPs, decisions and a waiting request made through the
+// Every view, in light and in dark: axe-core finds no violations, and a screenshot is taken. Screenshots go to
+// test-results/screenshots/ so a test run leaves the work tree clean; `npm run screenshots` writes them to
+// docs/screenshots/ instead (the README shows the best of them). The data is real: keys, IPs, decisions and a waiting request made through the
 // server and the core.
 import { resolve } from 'node:path';
 import { axeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+const SHOTS = resolve(
+  import.meta.dirname,
+  process.env.COUNTERSIGN_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-results/screenshots',
+);
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every view passes axe and is photographed (${scheme})`, async ({ world, approver }) => {

@@ -1,10 +1,12 @@
 // countersign-session's command line: flags, environment fallbacks and --help. Usage mistakes become a
 // UsageError with a sentence that says what to change.
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { DisplayText } from '../protocol/index.js';
 import { serverUrl } from './http.js';
 
 export const HELP = `Usage: countersign-session --server URL --api-key KEY [--description TEXT] [--timeout S]
+                           [--totp [CODE]]
 
 Opens a session on a Countersign approval server with an API key. When the key asks its owner
 (mode push, or push-unless-trusted from an IP the key does not trust yet), waits until the owner
@@ -20,6 +22,9 @@ Options:
   --description TEXT    shown to the key owner with the request (at most 200 characters)
   --timeout S           stop waiting after S seconds (the server lets a request expire after
                         120 s unless it was configured otherwise)
+  --totp CODE           offline fallback: the 6-digit code your Countersign desktop shows (it works
+                        without a connection). For a key that allows code fallback the session opens
+                        at once, no push. "--totp" alone asks for the code on the terminal.
   -h, --help            show this text
 
 Exit status:
@@ -45,13 +50,17 @@ export interface SessionCliArgs {
   apiKey: string | { fromStdin: true };
   description?: string;
   timeoutSeconds?: number;
+  /** The TOTP code, or 'prompt' to ask for it on the terminal. */
+  totp?: string | 'prompt';
 }
+
+const TOTP_PATTERN = /^[0-9]{6}$/;
 
 /** Parses argv (without node and script); returns 'help' when help was asked for. */
 export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): SessionCliArgs | 'help' {
   let values: ReturnType<typeof parse>['values'];
   try {
-    values = parse(argv).values;
+    values = parse(withTotpPrompt(argv)).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -85,7 +94,41 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
     }
     args.timeoutSeconds = Number(values.timeout);
   }
+  if (values['totp-prompt']) {
+    if (apiKey !== null && typeof apiKey === 'object') {
+      throw new UsageError('"--api-key -" and "--totp" without a code both need standard input: give --totp CODE.');
+    }
+    args.totp = 'prompt';
+  } else if (values.totp !== undefined) {
+    if (!TOTP_PATTERN.test(values.totp)) {
+      throw new UsageError(`--totp must be the 6-digit code your desktop shows (got "${values.totp}").`);
+    }
+    args.totp = values.totp;
+  }
   return args;
+}
+
+/** "--totp" with no code after it (last, or followed by another flag) means: ask for the code. */
+function withTotpPrompt(argv: string[]): string[] {
+  return argv.map((arg, i) => (arg === '--totp' && (argv[i + 1] ?? '-').startsWith('-') ? '--totp-prompt' : arg));
+}
+
+/**
+ * Asks for the code on the terminal: prompt on stderr (stdout carries only the token), one line from stdin.
+ * Refuses when stdin is not a terminal, where a prompt would wait for nobody.
+ */
+export async function promptTotp(stdin: NodeJS.ReadStream, stderr: NodeJS.WritableStream): Promise<string> {
+  if (!stdin.isTTY) {
+    throw new UsageError('--totp without a code asks on a terminal, but standard input is not one: give --totp CODE.');
+  }
+  const lines = createInterface({ input: stdin, output: stderr, terminal: false });
+  try {
+    const code = (await lines.question('Code from your Countersign desktop: ')).trim();
+    if (!TOTP_PATTERN.test(code)) throw new UsageError(`The code must be 6 digits (got "${code}").`);
+    return code;
+  } finally {
+    lines.close();
+  }
 }
 
 function parse(argv: string[]) {
@@ -98,6 +141,8 @@ function parse(argv: string[]) {
       'api-key': { type: 'string' },
       description: { type: 'string' },
       timeout: { type: 'string' },
+      totp: { type: 'string' },
+      'totp-prompt': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,7 +1,7 @@
 // countersign-session: opens a session with an API key, waits for the owner's approval when the key asks for it,
 // and prints only the session token on stdout. Exit codes: 0 accepted, 2 rejected, 3 expired or --timeout,
 // 1 error, 130 interrupted.
-import { HELP, parseSessionArgs, readKeyFromStdin, UsageError } from './cli-args.js';
+import { HELP, parseSessionArgs, promptTotp, readKeyFromStdin, UsageError } from './cli-args.js';
 import { CountersignError } from './errors.js';
 import { openSession } from './open-session.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -10,9 +10,12 @@ export const ExitCode = { ACCEPTED: 0, ERROR: 1, REJECTED: 2, EXPIRED: 3, INTERR
 
 const USER_AGENT = `countersign-session (Countersign protocol v1; Node ${process.version}; ${process.platform})`;
 
-function explain(error: unknown): string {
+function explain(error: unknown, withCode = false): string {
   if (error instanceof UsageError) return `${error.message}\nRun countersign-session --help for usage.`;
   if (error instanceof CountersignError) {
+    if (error.status === 401 && withCode) {
+      return `${error.message}\nThe server refused this key or code: check the code is the current one on your desktop (each code works once), and that the key allows code fallback, is active and permits this machine's IP address.`;
+    }
     if (error.status === 401) {
       return `${error.message}\nThe server refused this key: check the key, and that it is active and permits this machine's IP address.`;
     }
@@ -47,11 +50,13 @@ async function main(): Promise<number> {
 
   try {
     const apiKey = typeof args.apiKey === 'string' ? args.apiKey : await readKeyFromStdin(process.stdin);
+    const totp = args.totp === 'prompt' ? await promptTotp(process.stdin, stderr) : args.totp;
     const result = await openSession({
       server: args.server,
       apiKey,
       description: args.description,
       timeoutSeconds: args.timeoutSeconds,
+      totp,
       userAgent: USER_AGENT,
       signal: controller.signal,
       onProgress: (progress) => display.update(progress),
@@ -62,7 +67,9 @@ async function main(): Promise<number> {
         stderr.write(
           result.uuid
             ? `approved: session ${result.sessionId} opened\n`
-            : `session ${result.sessionId} opened (this key needs no approval from this IP)\n`,
+            : totp !== undefined
+              ? `session ${result.sessionId} opened with the code\n`
+              : `session ${result.sessionId} opened (this key needs no approval from this IP)\n`,
         );
         process.stdout.write(`${result.token}\n`);
         return ExitCode.ACCEPTED;
@@ -83,7 +90,7 @@ async function main(): Promise<number> {
       stderr.write('countersign-session: interrupted; the request stays pending on the server until it expires\n');
       return ExitCode.INTERRUPTED;
     }
-    stderr.write(`countersign-session: ${explain(error)}\n`);
+    stderr.write(`countersign-session: ${explain(error, args.totp !== undefined)}\n`);
     return ExitCode.ERROR;
   } finally {
     process.off('SIGINT', interrupt);

@@ -79,6 +79,6 @@ export class Tally {
 }
 
 /** Prints a test's figures as one JSON line (collected for the hardening report). */
-export function report(name: string, figures: Record<string, unknown>): void {
+export function report(name: string, figures: object): void {
   process.stdout.write(`[hardening] ${name} ${JSON.stringify(figures)}\n`);
 }

@@ -28,6 +28,10 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
     summary: 'WebSocket push stream of the device (messages: protocol/push.ts ServerMessage, ClientMessage).',
     params: z.object({ id: IdParam }),
     handler: (socket: WebSocket, { request, device }) => {
+      // Read what is needed from the upgrade request now: a closure that used `request` would keep it (headers and
+      // all) alive for as long as the stream is open.
+      const ip = clientIp(request);
+      const log = request.log;
       const send = (message: ServerMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       };
@@ -68,7 +72,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
         type: 'hello',
         device_id: device.id,
         user_id: device.userId,
-        client_ip: clientIp(request),
+        client_ip: ip,
         server_time: iso(config.now()),
         ping_interval_ms: config.pingIntervalMs,
       });
@@ -81,7 +85,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
           }
         })
         .catch((error: unknown) => {
-          request.log.error({ err: error }, 'could not read pending requests for the push stream');
+          log.error({ err: error }, 'could not read pending requests for the push stream');
           socket.close(1011, 'Server error.');
         })
         .finally(() => {

@@ -106,6 +106,9 @@ export const invokeChannels = {
     ]),
   ),
 
+  /** The account's current TOTP code and its seconds left, computed locally (works offline). */
+  'totp:current': channel<{ code: string; secondsLeft: number }>()(z.tuple([AccountId])),
+
   'app:open-window': channel<void>()(
     z.tuple([
       View,

@@ -171,4 +171,10 @@ export interface ApproverCore {
 
   /** This desktop's own record. */
   localHistory(query?: LocalHistoryQuery): LocalHistoryEntry[];
+
+  /**
+   * The account's current TOTP code (offline fallback) and the seconds it has left, computed here from the secret
+   * in the keychain: works with no connection to the server.
+   */
+  currentCode(accountId: string): Promise<Result<{ code: string; secondsLeft: number }>>;
 }

@@ -21,6 +21,7 @@ import { pairDevice } from './pairing.js';
 import type { WebSocketConstructor } from './push-connection.js';
 import { fail, ok } from './result.js';
 import { revokeDevice } from './revoke.js';
+import { TotpSecretStore } from './totp-secret.js';
 import type { Vault } from './vault.js';
 
 export type { Vault } from './vault.js';
@@ -64,6 +65,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
   const clock = options.clock ?? systemClock;
   const http: HttpDeps = { fetch: options.fetch ?? globalThis.fetch, clock };
   const keys = new DeviceKeyStore(options.vault, options.keychainService ?? KEYCHAIN_SERVICE);
+  const totp = new TotpSecretStore(options.vault, options.keychainService ?? KEYCHAIN_SERVICE);
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const events = new CoreEventEmitter();
   let running: Running | null = null;
@@ -138,6 +140,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
         {
           http,
           keys,
+          totp,
           accounts: run.accounts,
           deviceName: options.deviceName ?? hostname(),
           platform: options.platform ?? currentPlatform(),
@@ -157,9 +160,10 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
         if (!revoked.ok) return revoked;
         accountLink.stop('Removed.');
         const deleted = await keys.delete(accountId);
-        if (!deleted.ok) {
+        const deletedCode = deleted.ok ? await totp.delete(accountId) : deleted;
+        if (!deletedCode.ok) {
           accountLink.start();
-          return deleted;
+          return deletedCode;
         }
         run.accounts.delete(accountId);
         run.links.delete(accountId);
@@ -203,6 +207,9 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
     localHistory(query?: LocalHistoryQuery) {
       return running ? running.history.query(query) : [];
     },
+
+    // Only the account's existence is checked: the code needs neither the server nor the push connection.
+    currentCode: (accountId) => withLink(accountId, () => totp.currentCode(accountId, clock)),
   };
   return core;
 }

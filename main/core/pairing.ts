@@ -17,10 +17,12 @@ import { type HttpDeps, expectReply, send } from './http.js';
 import { describeThrown, fail, ok } from './result.js';
 import { checkServerUrl } from './server-url.js';
 import { certificateFingerprint } from './tls-fingerprint.js';
+import type { TotpSecretStore } from './totp-secret.js';
 
 export interface PairingDeps {
   http: HttpDeps;
   keys: DeviceKeyStore;
+  totp: TotpSecretStore;
   accounts: AccountStore;
   deviceName: string;
   platform: z.infer<typeof Platform>;
@@ -87,6 +89,8 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
       : created;
   }
   const device = created.value.Response[1].ApproverDevice;
+  // A server without code fallback sends no TOTP secret; the account then simply has no code.
+  const totpSecret = created.value.Response[2]?.ApproverDeviceTotp.totp_secret ?? null;
   const account: StoredAccount = {
     id: accountId,
     server,
@@ -98,10 +102,8 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
     tlsFingerprint,
     created: new Date(deps.http.clock.now()).toISOString(),
   };
-  try {
-    deps.accounts.insert(account);
-  } catch (thrown) {
-    // No half-made account: withdraw the device from the server and the key from the vault.
+  const withdraw = async () => {
+    // No half-made account: withdraw the device from the server and the key and TOTP secret from the vault.
     await send(
       deps.http,
       server,
@@ -109,6 +111,19 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
       { deviceId: device.id, key: privateKeyObject(keyPair.privateKey) },
     );
     await deps.keys.delete(accountId);
+    await deps.totp.delete(accountId);
+  };
+  if (totpSecret !== null) {
+    const saved = await deps.totp.save(accountId, totpSecret);
+    if (!saved.ok) {
+      await withdraw();
+      return saved;
+    }
+  }
+  try {
+    deps.accounts.insert(account);
+  } catch (thrown) {
+    await withdraw();
     return fail('INTERNAL', `Pairing succeeded but the account could not be saved: ${describeThrown(thrown)}.`);
   }
   return ok(account);

@@ -59,6 +59,8 @@ function implementations(core: ApproverCore, shell: ShellActions): Implementatio
     'history:local': (query) => ok(core.localHistory(query)),
     'history:server': (accountId, query) => core.serverHistory(accountId, query),
 
+    'totp:current': (accountId) => core.currentCode(accountId),
+
     'app:open-window': async (view, params) => ok(await shell.openWindow(view, params)),
     'app:settings': () => ok(shell.getSettings()),
     'app:set-start-at-login': (enabled) => ok(shell.setStartAtLogin(enabled)),

@@ -105,8 +105,9 @@ describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}
       expect(linus.value.server).toBe(server.url);
       for (const a of [ada.value, linus.value, ken.value]) await waitConnected(c.core, a.id);
       expect(c.core.listAccounts().map((a) => a.userName)).toEqual(['ada', 'linus', 'ken']);
+      // Each account keeps two entries: its device key and its TOTP secret (the offline code).
       expect((await c.vault.findCredentials(c.service)).map((e) => e.account).sort()).toEqual(
-        [ada.value.id, linus.value.id, ken.value.id].sort(),
+        [ada.value.id, linus.value.id, ken.value.id].flatMap((id) => [id, `${id}:totp`]).sort(),
       );
       // The list survives a restart of the core (same data directory, same keychain entries).
       await c.core.stop();
@@ -144,9 +145,9 @@ describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}
     expect(!again.ok && again.error.message).toMatch(/pairing code is unknown, used or expired/);
     const unreachable = await expectError({ server: 'http://127.0.0.1:9', code }, 'NETWORK');
     expect(!unreachable.ok && unreachable.error.message).toMatch(/Cannot reach http:\/\/127\.0\.0\.1:9/);
-    // Only the one successful pairing left a keychain entry and a row.
+    // Only the one successful pairing left keychain entries (device key and TOTP secret) and a row.
     expect(c.core.listAccounts()).toHaveLength(1);
-    expect(await c.vault.findCredentials(c.service)).toHaveLength(1);
+    expect(await c.vault.findCredentials(c.service)).toHaveLength(2);
   });
 
   it('removes an account: the server revokes the device, the keychain entry and the row are gone', async () => {

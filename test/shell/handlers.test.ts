@@ -60,6 +60,7 @@ const BAD_ARGUMENTS: Record<InvokeChannel, unknown[][]> = {
     ['acct', UUID],
   ],
   'keys:list': [[], [7]],
+  'totp:current': [[], [''], [3], ['acct', 'extra']],
   'keys:create': [
     ['acct', { name: 'k', mode: 'sometimes' }],
     ['acct', { name: '', mode: 'push' }],

@@ -1,0 +1,129 @@
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer] [-- --devices 1,1000,10000] [-- --profile]
+// Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
+// same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
+// fails on a time. --profile also records a V8 CPU profile of the server process and summarises its top frames.
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fullPlan, quickPlan } from './plan.js';
+import { killAllChildren, killChildrenOnExit } from './support/children.js';
+import { ROOT } from './support/countersign-process.js';
+import { summarizeCpuProfile } from './support/cpu-profile.js';
+import { machineFacts } from './support/machine.js';
+import { ratioToFloor } from './support/stats.js';
+import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
+import { type FloorResults, floorBenchmarks } from './suites/floor.js';
+import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
+
+const SUITES = ['countersign', 'floor', 'renderer'] as const;
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** Targets of issue 5, beside the figure each is judged on (latency at the most devices this run connected). */
+function targets(countersign: CountersignResults | null, renderer: RendererResults | null) {
+  const most = Object.values(countersign?.latency_by_devices ?? {}).sort(
+    (a, b) => b.connected_devices - a.connected_devices,
+  )[0];
+  const row = (figure: number | undefined, below: number, unit: string, extra: object = {}) =>
+    figure === undefined ? null : { figure, target_below: below, unit, met: figure < below, ...extra };
+  const devices = { connected_devices: most?.connected_devices, target_at_devices: 10_000 };
+  return {
+    request_to_push_p99: row(most?.request_to_push.p99_ms, 5, 'ms', devices),
+    decision_to_requester_p99: row(most?.decision_to_requester.p99_ms, 10, 'ms', devices),
+    rss_per_idle_device_connection: row(countersign?.memory?.rss_per_idle_connection_bytes, 4096, 'bytes', {
+      connections: countersign?.memory?.connections_added,
+    }),
+    renderer_bundle_gzip: row(renderer?.bundle.js_css_gzip_kb, 150, 'KB'),
+    approval_window_visible_median: row(renderer?.window_visible.median_ms, 100, 'ms'),
+  };
+}
+
+/**
+ * Every Countersign latency as a multiple of the floor relay's at the same number of connected sockets, and the
+ * memory of an idle device stream as a multiple of an idle socket on the relay.
+ */
+function ratios(countersign: CountersignResults, floor: FloorResults) {
+  const latency: Record<string, unknown> = {};
+  for (const [key, measured] of Object.entries(countersign.latency_by_devices)) {
+    const base = floor.latency_by_sockets[`sockets_${measured.connected_devices}`];
+    if (!base) continue;
+    latency[key] = {
+      request_to_push: ratioToFloor(measured.request_to_push, base.request_to_push),
+      decision_to_requester: ratioToFloor(measured.decision_to_requester, base.decision_to_requester),
+    };
+  }
+  const ours = countersign.memory;
+  const bare = floor.memory;
+  return {
+    latency,
+    rss_per_idle_connection:
+      ours && bare
+        ? Math.round((ours.rss_per_idle_connection_bytes / bare.rss_per_idle_connection_bytes) * 100) / 100
+        : null,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      devices: { type: 'string' },
+    },
+  });
+  const only = values.only ? values.only.split(',') : [...SUITES];
+  const unknown = only.filter((name) => !(SUITES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`--only takes ${SUITES.join(', ')} (got ${unknown.join(', ')})`);
+  const plan = { ...(values.quick ? quickPlan : fullPlan) };
+  // e.g. --devices 1 to profile the approval path alone, without 10 000 upgrades in the profile.
+  if (values.devices) plan.deviceCounts = values.devices.split(',').map(Number);
+  if (!plan.deviceCounts.includes(1) || plan.deviceCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`--devices takes whole numbers and must include 1 (got ${values.devices})`);
+  }
+  killChildrenOnExit();
+  const startedAt = new Date();
+  const machine = machineFacts();
+  log(`${values.quick ? 'quick' : 'full'} run: ${only.join(', ')}`);
+
+  const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'countersign-profile-')) : undefined;
+  const countersign = only.includes('countersign') ? await countersignBenchmarks(plan, log, profileDir) : null;
+  const floor = only.includes('floor') ? await floorBenchmarks(plan, log) : null;
+  const renderer = only.includes('renderer') ? await rendererBenchmarks(plan.rendererSamples, log) : null;
+
+  let serverProfile = null;
+  if (profileDir) {
+    const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
+    serverProfile = file ? await summarizeCpuProfile(join(profileDir, file)) : null;
+  }
+  const result = {
+    started_at: startedAt.toISOString(),
+    duration_seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    mode: values.quick ? 'quick' : 'full',
+    machine: { ...machine, load_average_at_end: Math.round(loadavg()[0]! * 100) / 100 },
+    plan,
+    targets: targets(countersign, renderer),
+    countersign,
+    floor,
+    ratio_to_floor: countersign && floor ? ratios(countersign, floor) : null,
+    renderer,
+    ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
+  };
+  const json = JSON.stringify(result, null, 2);
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, `${json}\n`);
+  log(`written to ${file}`);
+  process.stdout.write(`${json}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  killAllChildren();
+}

@@ -1,0 +1,141 @@
+// Full approvals per second: N requesters (openSession, the real requester library) each opening sessions one
+// after another with their own push-mode key, and N devices approving every request the moment it is pushed.
+// N steps up until the server saturates: a step that does not raise the rate by 5% ends the climb.
+import { openSession } from '../../client/index.js';
+import { BenchDevice } from '../support/bench-device.js';
+import { CpuWindow, round } from '../support/proc-stats.js';
+import type { SeededPair } from '../support/seed.js';
+import { type LatencySummary, summarize } from '../support/stats.js';
+
+/** A step must beat the best rate so far by this factor, or the server counts as saturated. */
+const STILL_RISING = 1.05;
+
+export interface ThroughputStep {
+  concurrency: number;
+  approvals: number;
+  approvals_per_second: number;
+  /** From POST /v1/session-server to the token in hand, per approval. */
+  approval_latency: LatencySummary;
+  server_cpu_percent: number;
+  load_generator_cpu_percent: number;
+  errors: number;
+  first_error: string | null;
+}
+
+export interface ThroughputResult {
+  steps: ThroughputStep[];
+  /** The best rate and the concurrency that reached it. */
+  peak: { concurrency: number; approvals_per_second: number };
+  saturated: boolean;
+}
+
+/** Approves every approval.requested it hears, at once. */
+function autoApprove(device: BenchDevice, failed: (error: string) => void): void {
+  device.onPush((message) => {
+    if (message.type !== 'approval.requested') return;
+    device.decide(message.request.uuid, 'APPROVE').then(
+      (reply) => reply.status === 200 || failed(`decision HTTP ${reply.status}: ${reply.text}`),
+      (error: unknown) => failed(String(error)),
+    );
+  });
+}
+
+export async function throughput(options: {
+  server: string;
+  serverPid: number;
+  workers: SeededPair[];
+  steps: number[];
+  stepSeconds: number;
+  warmupSeconds: number;
+  log: (line: string) => void;
+}): Promise<ThroughputResult> {
+  const approvers: BenchDevice[] = [];
+  const steps: ThroughputStep[] = [];
+  let best: ThroughputStep | null = null;
+  let saturated = false;
+  try {
+    for (const concurrency of options.steps) {
+      if (concurrency > options.workers.length) break;
+      let errors = 0;
+      let firstError: string | null = null;
+      const fail = (error: string) => {
+        errors += 1;
+        firstError ??= error;
+      };
+      while (approvers.length < concurrency) {
+        const { device } = options.workers[approvers.length]!;
+        const approver = new BenchDevice(options.server, device.id, device.privateKey);
+        await approver.connect();
+        autoApprove(approver, (error) => fail(error));
+        approvers.push(approver);
+      }
+
+      const startedAt = performance.now();
+      const measureFrom = startedAt + options.warmupSeconds * 1000;
+      const endAt = measureFrom + options.stepSeconds * 1000;
+      const latencies: number[] = [];
+      // CPU is read over exactly the measured window, by timers, not when the last requester happens to finish.
+      let serverCpu: CpuWindow | null = null;
+      let ownCpu: NodeJS.CpuUsage | null = null;
+      let server: ReturnType<CpuWindow['end']> | null = null;
+      let ownPercent = Number.NaN;
+      setTimeout(() => {
+        serverCpu = new CpuWindow(options.serverPid);
+        ownCpu = process.cpuUsage();
+      }, measureFrom - startedAt);
+      const windowClosed = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          server = serverCpu?.end() ?? null;
+          const own = ownCpu ? process.cpuUsage(ownCpu) : null;
+          if (own) ownPercent = round((own.user + own.system) / 10_000 / options.stepSeconds, 1);
+          resolve();
+        }, endAt - startedAt),
+      );
+
+      const requester = async (index: number) => {
+        const { apiKey } = options.workers[index]!;
+        while (performance.now() < endAt) {
+          const began = performance.now();
+          try {
+            const result = await openSession({ server: options.server, apiKey, description: `throughput ${index}` });
+            const done = performance.now();
+            if (result.status !== 'ACCEPTED') fail(`session ${result.status}`);
+            else if (done >= measureFrom && done <= endAt) latencies.push(done - began);
+          } catch (error) {
+            fail(String(error));
+          }
+        }
+      };
+      await Promise.all([windowClosed, ...Array.from({ length: concurrency }, (_, index) => requester(index))]);
+      const serverWindow = server as ReturnType<CpuWindow['end']> | null;
+      const step: ThroughputStep = {
+        concurrency,
+        approvals: latencies.length,
+        approvals_per_second: round(latencies.length / options.stepSeconds, 1),
+        approval_latency: summarize(latencies),
+        server_cpu_percent: serverWindow?.cpu_percent ?? Number.NaN,
+        load_generator_cpu_percent: ownPercent,
+        errors,
+        first_error: firstError,
+      };
+      steps.push(step);
+      options.log(
+        `throughput N=${concurrency}: ${step.approvals_per_second}/s, p50 ${step.approval_latency.p50_ms} ms, ` +
+          `server CPU ${step.server_cpu_percent}%, load generator CPU ${step.load_generator_cpu_percent}%`,
+      );
+      if (best && step.approvals_per_second < best.approvals_per_second * STILL_RISING) {
+        saturated = true;
+        if (step.approvals_per_second > best.approvals_per_second) best = step;
+        break;
+      }
+      if (!best || step.approvals_per_second > best.approvals_per_second) best = step;
+    }
+  } finally {
+    await Promise.all(approvers.map((a) => a.close()));
+  }
+  return {
+    steps,
+    peak: { concurrency: best?.concurrency ?? 0, approvals_per_second: best?.approvals_per_second ?? 0 },
+    saturated,
+  };
+}

@@ -1,0 +1,50 @@
+// The real approval server in its own process (node bin/countersign-server.mjs, exactly what operators run), so
+// that the load generator never shares its event loop, its CPU time or its file-descriptor limit.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HELP } from '../../server/cli-args.js';
+import { spawnChild, stopChild, waitForLine } from './children.js';
+import { GC_PROBE_FLAGS, type MemoryReading, memoryProbe } from './memory-probe.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SERVER_BIN = resolve(ROOT, 'bin/countersign-server.mjs');
+
+/**
+ * The per-IP limit on POST /v1/session-server (60 a minute by default) is a defence against floods; a load test
+ * from one address is such a flood by design, so it is turned off — the flag the server offers for this.
+ */
+const NO_SESSION_RATE_LIMIT = HELP.includes('--session-rate-limit') ? ['--session-rate-limit', '0'] : [];
+
+export interface ServerChild {
+  url: string;
+  pid: number;
+  /** Memory after a full garbage collection in the server. */
+  readMemory(): Promise<MemoryReading>;
+  stop(): Promise<void>;
+}
+
+export interface ServerChildOptions {
+  dbPath: string;
+  /** Write a V8 CPU profile of the whole run into this directory (node --cpu-prof). */
+  cpuProfileDir?: string;
+}
+
+export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
+  const nodeFlags = [...GC_PROBE_FLAGS];
+  if (options.cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  const child = spawnChild(
+    process.execPath,
+    [...nodeFlags, SERVER_BIN, '--port', '0', '--host', '127.0.0.1', '--db', options.dbPath, ...NO_SESSION_RATE_LIMIT],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const readMemory = memoryProbe(child, '[server]');
+  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'countersign-server');
+  // Keep draining stdout so a chatty server never blocks on a full pipe.
+  child.stdout?.resume();
+  return {
+    url: match[1]!,
+    pid: child.pid!,
+    readMemory,
+    stop: () => stopChild(child, 'SIGTERM', 15_000),
+  };
+}

@@ -1,0 +1,71 @@
+// Runs in the benchmark's Chromium page before the renderer, bundled for the browser by suites/renderer.ts:
+// - window.countersign built by the preload's own createBridge, over an ipcRenderer stand-in whose invoke goes to
+//   a function the Node process exposed (__benchInvoke), and whose events arrive through __benchEvent — as
+//   webContents.send delivers them in the app;
+// - __benchShow: delivers one approvals:changed event and reports when the card is in the DOM and when the frame
+//   that paints it has run.
+// The project's type-check has no DOM library (it is Node code), so the few browser APIs used are declared here.
+import { createBridge, type RendererIpc } from '../../preload/bridge.js';
+
+type Listener = (event: unknown, ...args: unknown[]) => void;
+
+interface Element {
+  textContent: string | null;
+  getBoundingClientRect(): { height: number };
+}
+
+export interface BenchPage {
+  __benchInvoke(channel: string, args: unknown[]): Promise<unknown>;
+  __benchEvent(channel: string, payload: unknown): void;
+  __benchShow(pending: readonly unknown[], marker: string): Promise<{ commit: number; painted: number }>;
+  countersign: ReturnType<typeof createBridge>;
+  document: { getElementById(id: string): Element | null; body: unknown };
+  MutationObserver: new (
+    callback: () => void,
+  ) => { observe(target: unknown, options: Record<string, boolean>): void; disconnect(): void };
+  requestAnimationFrame(callback: () => void): number;
+}
+
+const page = globalThis as unknown as BenchPage;
+const listeners = new Map<string, Set<Listener>>();
+
+const ipc: RendererIpc = {
+  invoke: (channel, ...args) => page.__benchInvoke(channel, args),
+  on(channel, listener) {
+    const set = listeners.get(channel) ?? new Set<Listener>();
+    set.add(listener);
+    listeners.set(channel, set);
+  },
+  removeListener(channel, listener) {
+    listeners.get(channel)?.delete(listener);
+  },
+};
+
+page.__benchEvent = (channel, payload) => {
+  for (const listener of listeners.get(channel) ?? []) listener({}, payload);
+};
+
+page.__benchShow = async (pending, marker) => {
+  const begin = performance.now();
+  const shown = () => {
+    const title = page.document.getElementById('approval-title');
+    return !!title && (title.textContent ?? '').includes(marker) && title.getBoundingClientRect().height > 0;
+  };
+  const committed = new Promise<number>((done) => {
+    const observer = new page.MutationObserver(() => {
+      if (!shown()) return;
+      observer.disconnect();
+      done(performance.now());
+    });
+    observer.observe(page.document.body, { subtree: true, childList: true, characterData: true });
+  });
+  page.__benchEvent('approvals:changed', pending);
+  const commitAt = await committed;
+  // The next animation frame paints what was committed; a task queued from it runs once that frame is done.
+  const paintAt = await new Promise<number>((done) =>
+    page.requestAnimationFrame(() => setTimeout(() => done(performance.now()), 0)),
+  );
+  return { commit: commitAt - begin, painted: paintAt - begin };
+};
+
+page.countersign = Object.freeze(createBridge(ipc));

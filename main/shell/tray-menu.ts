@@ -90,8 +90,12 @@ export function buildTrayMenu(state: TrayState): TrayMenuItem[] {
     }
   }
 
+  items.push({ kind: 'separator' });
+  // The offline code (TOTP) sits in the Accounts view, one per account; it works while the server is unreachable.
+  if (state.accounts.length > 0) {
+    items.push({ kind: 'action', label: 'Show code…', action: { type: 'open-view', view: 'accounts' } });
+  }
   items.push(
-    { kind: 'separator' },
     { kind: 'action', label: 'Keys…', action: { type: 'open-view', view: 'keys' } },
     { kind: 'action', label: 'IP addresses…', action: { type: 'open-view', view: 'ips' } },
     { kind: 'action', label: 'History…', action: { type: 'open-view', view: 'history' } },

@@ -42,6 +42,16 @@ describe('tray menu', () => {
     ]);
   });
 
+  it('with an account, even offline: "Show code…" opens the Accounts view (the offline code lives there)', () => {
+    const state: TrayState = { accounts: [offline], pending: [], startAtLogin: false };
+    expect(labels(state).slice(2, 6)).toEqual(['No pending approvals', '---', 'Show code…', 'Keys…']);
+    expect(buildTrayMenu(state)).toContainEqual({
+      kind: 'action',
+      label: 'Show code…',
+      action: { type: 'open-view', view: 'accounts' },
+    });
+  });
+
   it('connected, nothing pending', () => {
     const state: TrayState = { accounts: [anAccount()], pending: [], startAtLogin: true };
     expect(trayIcon(state)).toBe('tray-connected');

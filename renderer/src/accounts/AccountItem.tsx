@@ -9,6 +9,7 @@ import { useAction } from '../hooks/useAction.js';
 import type { Account, PairingCodeIssued } from '../types.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
 import { InvitePanel } from './InvitePanel.js';
+import { OfflineCode } from './OfflineCode.js';
 
 export function AccountItem({ account, onRemoved }: { account: Account; onRemoved: () => void }) {
   const [invite, setInvite] = useState<PairingCodeIssued | null>(null);
@@ -42,6 +43,12 @@ export function AccountItem({ account, onRemoved }: { account: Account; onRemove
         <div className="facts__row">
           <dt>Your IP</dt>
           <dd className="mono">{account.clientIp ?? '—'}</dd>
+        </div>
+        <div className="facts__row">
+          <dt>Offline code</dt>
+          <dd>
+            <OfflineCode accountId={account.id} label={label} />
+          </dd>
         </div>
         <div className="facts__row">
           <dt>Certificate</dt>
@@ -90,7 +97,8 @@ export function AccountItem({ account, onRemoved }: { account: Account; onRemove
         >
           <p>
             This desktop stops receiving its approval requests. Countersign revokes this device on the server (when it
-            can reach it) and deletes the device key from the keychain. To use it again you need a new pairing code.
+            can reach it) and deletes the device key and the offline code's secret from the keychain. To use it again
+            you need a new pairing code.
           </p>
         </ConfirmDialog>
       ) : null}

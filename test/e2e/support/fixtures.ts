@@ -17,6 +17,8 @@ export interface NewKey {
   mode: KeyMode;
   numberMatching?: boolean;
   ips?: string[];
+  /** Let a TOTP code open a session in place of a push approval. */
+  codeFallback?: boolean;
 }
 
 export interface World {

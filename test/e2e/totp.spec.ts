@@ -1,0 +1,77 @@
+// The offline code: the Accounts view shows the account's current TOTP code with a countdown and a copy button,
+// keeps showing it while the server is gone, and that code — typed into the requester CLI, a real process — opens
+// a session on the server while the desktop is still disconnected from it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServerProcess } from '../support/server.js';
+import { expect, test } from './support/fixtures.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SESSION_BIN = join(ROOT, 'bin', 'countersign-session.mjs');
+
+// The server's database (and its TOTP key file beside it) must outlive the first server: a second one takes over.
+const dataDir = mkdtempSync(join(tmpdir(), 'countersign-e2e-totp-'));
+test.use({ serverOptions: { dbPath: join(dataDir, 'countersign.db') } });
+test.afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function runSession(server: string, apiKey: string, code: string) {
+  const child = spawn(process.execPath, [SESSION_BIN, '--server', server, '--totp', code], {
+    cwd: ROOT,
+    env: { ...process.env, COUNTERSIGN_API_KEY: apiKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+    child.once('exit', (exit) => done({ code: exit ?? -1, stdout, stderr })),
+  );
+}
+
+test('the Accounts view shows the offline code, and it opens a session while the desktop is disconnected', async ({
+  world,
+  approver,
+}) => {
+  const key = await world.createKey({ name: 'nightly export', mode: 'push', codeFallback: true });
+  await approver.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await approver.open('accounts');
+  const item = approver.page.getByRole('listitem').filter({ hasText: world.account.userName });
+  await expect(item.getByText('Connected')).toBeVisible();
+  await expect(item.locator('.offline-code__value')).toHaveText(/^[0-9]{6}$/);
+  await expect(item.getByText(/Works without a connection to the server/)).toBeVisible();
+
+  await world.stopServer();
+  await expect(item.getByText(/^Offline /)).toBeVisible({ timeout: 30_000 });
+
+  // Read the code well inside its 30 s step, as a person would wait for a fresh one when few seconds are left.
+  await expect(async () => {
+    const left = Number(await item.locator('.offline-code__seconds').textContent());
+    expect(left).toBeGreaterThanOrEqual(8);
+  }).toPass({ timeout: 30_000 });
+  const code = (await item.locator('.offline-code__value').textContent()) ?? '';
+  expect(code).toMatch(/^[0-9]{6}$/);
+  await item.getByRole('button', { name: /Copy the offline code/ }).click();
+  await expect(item.getByText('Copied')).toBeVisible();
+  expect(await approver.page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+
+  // A new server on the same database, at an address the desktop does not know: the desktop stays disconnected.
+  const server = await startServerProcess({ dbPath: world.server.dbPath });
+  try {
+    const session = await runSession(server.url, key.apiKey, code);
+    expect(session.code, session.stderr).toBe(0);
+    expect(session.stdout).toMatch(/^cst_\S+\n$/);
+    expect(session.stderr).toContain('opened with the code');
+    expect(world.core.listAccounts()[0]?.connection.state).not.toBe('connected');
+    await expect(item.getByText('Connected')).toHaveCount(0);
+  } finally {
+    await server.stop();
+  }
+});

@@ -12,11 +12,6 @@ import { expect, test } from './support/fixtures.js';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SESSION_BIN = join(ROOT, 'bin', 'countersign-session.mjs');
 
-// The server's database (and its TOTP key file beside it) must outlive the first server: a second one takes over.
-const dataDir = mkdtempSync(join(tmpdir(), 'countersign-e2e-totp-'));
-test.use({ serverOptions: { dbPath: join(dataDir, 'countersign.db') } });
-test.afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
 function runSession(server: string, apiKey: string, code: string) {
   const child = spawn(process.execPath, [SESSION_BIN, '--server', server, '--totp', code], {
     cwd: ROOT,
@@ -36,42 +31,74 @@ function runSession(server: string, apiKey: string, code: string) {
   );
 }
 
-test('the Accounts view shows the offline code, and it opens a session while the desktop is disconnected', async ({
-  world,
-  approver,
-}) => {
-  const key = await world.createKey({ name: 'nightly export', mode: 'push', codeFallback: true });
-  await approver.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-  await approver.open('accounts');
-  const item = approver.page.getByRole('listitem').filter({ hasText: world.account.userName });
-  await expect(item.getByText('Connected')).toBeVisible();
-  await expect(item.locator('.offline-code__value')).toHaveText(/^[0-9]{6}$/);
-  await expect(item.getByText(/Works without a connection to the server/)).toBeVisible();
+test.describe('offline code while disconnected', () => {
+  // The server's database (and its TOTP key file beside it) must outlive the first server: a second one takes over.
+  const dataDir = mkdtempSync(join(tmpdir(), 'countersign-e2e-totp-'));
+  test.use({ serverOptions: { dbPath: join(dataDir, 'countersign.db') } });
+  test.afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  await world.stopServer();
-  await expect(item.getByText(/^Offline /)).toBeVisible({ timeout: 30_000 });
+  test('the Accounts view shows the offline code, and it opens a session while the desktop is disconnected', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'nightly export', mode: 'push', codeFallback: true });
+    await approver.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await approver.open('accounts');
+    const item = approver.page.getByRole('listitem').filter({ hasText: world.account.userName });
+    await expect(item.getByText('Connected')).toBeVisible();
+    await expect(item.locator('.offline-code__value')).toHaveText(/^[0-9]{6}$/);
+    await expect(item.getByText(/Works without a connection to the server/)).toBeVisible();
 
-  // Read the code well inside its 30 s step, as a person would wait for a fresh one when few seconds are left.
+    await world.stopServer();
+    await expect(item.getByText(/^Offline /)).toBeVisible({ timeout: 30_000 });
+
+    // Read the code well inside its 30 s step, as a person would wait for a fresh one when few seconds are left.
+    await expect(async () => {
+      const left = Number(await item.locator('.offline-code__seconds').textContent());
+      expect(left).toBeGreaterThanOrEqual(8);
+    }).toPass({ timeout: 30_000 });
+    const code = (await item.locator('.offline-code__value').textContent()) ?? '';
+    expect(code).toMatch(/^[0-9]{6}$/);
+    await item.getByRole('button', { name: /Copy the offline code/ }).click();
+    await expect(item.getByText('Copied')).toBeVisible();
+    expect(await approver.page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+
+    // A new server on the same database, at an address the desktop does not know: the desktop stays disconnected.
+    const server = await startServerProcess({ dbPath: world.server.dbPath });
+    try {
+      const session = await runSession(server.url, key.apiKey, code);
+      expect(session.code, session.stderr).toBe(0);
+      expect(session.stdout).toMatch(/^cst_\S+\n$/);
+      expect(session.stderr).toContain('opened with the code');
+      expect(world.core.listAccounts()[0]?.connection.state).not.toBe('connected');
+      await expect(item.getByText('Connected')).toHaveCount(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+test('the server history names a session opened by code and a wrong code', async ({ world, approver }) => {
+  const key = await world.createKey({ name: 'code-key', mode: 'push', codeFallback: true });
   await expect(async () => {
-    const left = Number(await item.locator('.offline-code__seconds').textContent());
-    expect(left).toBeGreaterThanOrEqual(8);
+    const current = await world.core.currentCode(world.account.id);
+    expect(current.ok && current.value.secondsLeft).toBeGreaterThanOrEqual(5);
   }).toPass({ timeout: 30_000 });
-  const code = (await item.locator('.offline-code__value').textContent()) ?? '';
-  expect(code).toMatch(/^[0-9]{6}$/);
-  await item.getByRole('button', { name: /Copy the offline code/ }).click();
-  await expect(item.getByText('Copied')).toBeVisible();
-  expect(await approver.page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+  const current = await world.core.currentCode(world.account.id);
+  if (!current.ok) throw new Error(current.error.message);
+  const opened = await world.requestSession(key.apiKey, { totp: current.value.code, description: 'by code' });
+  expect(opened).toMatchObject({ status: 'ACCEPTED', uuid: null });
+  const wrong = String((Number(current.value.code) + 500_000) % 1_000_000).padStart(6, '0');
+  await expect(world.requestSession(key.apiKey, { totp: wrong, description: 'guess' })).rejects.toThrow(
+    /credentials are incorrect/,
+  );
 
-  // A new server on the same database, at an address the desktop does not know: the desktop stays disconnected.
-  const server = await startServerProcess({ dbPath: world.server.dbPath });
-  try {
-    const session = await runSession(server.url, key.apiKey, code);
-    expect(session.code, session.stderr).toBe(0);
-    expect(session.stdout).toMatch(/^cst_\S+\n$/);
-    expect(session.stderr).toContain('opened with the code');
-    expect(world.core.listAccounts()[0]?.connection.state).not.toBe('connected');
-    await expect(item.getByText('Connected')).toHaveCount(0);
-  } finally {
-    await server.stop();
-  }
+  await approver.open('history');
+  const page = approver.page;
+  await page.getByRole('radio', { name: 'Server' }).check();
+  const table = page.getByRole('table');
+  await expect(table.getByRole('row', { name: /by code/ })).toContainText(
+    'Opened with the offline code of this desktop',
+  );
+  await expect(table.getByRole('row', { name: /guess/ })).toContainText('Refused: wrong or used offline code');
 });

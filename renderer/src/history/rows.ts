@@ -41,6 +41,10 @@ export function localRow(entry: LocalHistoryEntry): HistoryRow {
 export function serverRow(entry: ServerHistoryEntry, ownDeviceId: number): HistoryRow {
   let decision: string;
   if (entry.auto_accepted) decision = 'Opened without asking';
+  else if (entry.approved_by_code) {
+    const who = entry.decided_by_device_id === ownDeviceId ? 'this desktop' : `device ${entry.decided_by_device_id}`;
+    decision = `Opened with the offline code of ${who}`;
+  } else if (entry.wrong_code) decision = 'Refused: wrong or used offline code';
   else if (entry.decision) {
     const who = entry.decided_by_device_id === ownDeviceId ? 'this desktop' : `device ${entry.decided_by_device_id}`;
     const verb = entry.decision === 'APPROVE' ? 'Approved' : 'Blocked';

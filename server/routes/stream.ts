@@ -21,6 +21,11 @@ function parseClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boo
   }
 }
 
+/** Sends when the socket is open. One function for every stream rather than a closure per stream (memory). */
+function sendTo(socket: WebSocket, message: ServerMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
 export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub; config: ServerConfig }): void {
   const { store, hub, config } = deps;
   router.stream({
@@ -32,17 +37,21 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
       // all) alive for as long as the stream is open.
       const ip = clientIp(request);
       const log = request.log;
-      const send = (message: ServerMessage) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-      };
       // Messages published while the PENDING list is being read wait here, so none is lost or sent twice.
       let backlog: ServerMessage[] | null = [];
       const sentUuids = new Set<string>();
+      // Methods, not arrow-function properties: the server runs under tsx, whose keepNames gives every named arrow
+      // function its own `name` property — a few hundred bytes per open stream each; a method needs none.
       const detach = hub.attach({
         deviceId: device.id,
         userId: device.userId,
-        send: (message) => (backlog ? backlog.push(message) : send(message)),
-        close: (code, reason) => socket.close(code, reason),
+        send(message) {
+          if (backlog) backlog.push(message);
+          else sendTo(socket, message);
+        },
+        close(code, reason) {
+          socket.close(code, reason);
+        },
       });
 
       let awaitingPong: number | null = null;
@@ -52,7 +61,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
           return;
         }
         awaitingPong = Date.now();
-        send({ type: 'ping', t: awaitingPong });
+        sendTo(socket, { type: 'ping', t: awaitingPong });
       }, config.pingIntervalMs);
 
       socket.on('message', (data, isBinary) => {
@@ -68,7 +77,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
         detach();
       });
 
-      send({
+      sendTo(socket, {
         type: 'hello',
         device_id: device.id,
         user_id: device.userId,
@@ -81,7 +90,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
         .then((pending) => {
           for (const row of pending) {
             sentUuids.add(row.uuid);
-            send({ type: 'approval.requested', request: approvalRequestView(row) });
+            sendTo(socket, { type: 'approval.requested', request: approvalRequestView(row) });
           }
         })
         .catch((error: unknown) => {
@@ -93,7 +102,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
           backlog = null;
           for (const message of queued) {
             if (message.type === 'approval.requested' && sentUuids.has(message.request.uuid)) continue;
-            send(message);
+            sendTo(socket, message);
           }
         });
     },

@@ -17,7 +17,7 @@ import { Outbox } from '../push/outbox.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
 import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
-import { CredentialService, deactivateKey, keyUsable, rejectPendingOfKey } from './credentials.js';
+import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 
 export interface SessionAttempt {
@@ -250,15 +250,6 @@ export class ApprovalService {
       await deactivateKey(tx, credentialId, now, outbox);
       return;
     }
-    if (credential.status === 'LOCKED' || credential.status === 'INACTIVE') return;
-    const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
-    if ((await tx.requests.countBlocks(credentialId, since)) < Limits.LOCK_AFTER_BLOCKS) return;
-    await tx.credentials.update(credentialId, { status: 'LOCKED', updated: now });
-    await rejectPendingOfKey(tx, credentialId, now, outbox);
-    outbox.toUser(credential.userId, {
-      type: 'credential.locked',
-      credential: { id: credential.id, name: credential.name },
-      reason: `Locked after ${Limits.LOCK_AFTER_BLOCKS} blocked session requests within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes. Set it ACTIVE again to unlock it.`,
-    });
+    await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests');
   }
 }

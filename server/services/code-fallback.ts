@@ -2,7 +2,7 @@
 // push approval (for keys whose owner allowed it). Each (device, time step) is accepted once; a wrong code is
 // recorded in the history and counts toward the key's lock like a BLOCK.
 import { randomUUID } from 'node:crypto';
-import { ErrorText, Limits } from '../../protocol/index.js';
+import { ErrorText } from '../../protocol/index.js';
 import { matchTotp, TOTP_SKEW_STEPS, TOTP_STEP_SECONDS } from '../../protocol/totp.js';
 import { ApiError } from '../http/api-error.js';
 import { Outbox } from '../push/outbox.js';
@@ -11,7 +11,7 @@ import type { CredentialRow, Repositories } from '../store/types.js';
 import type { TotpSealer } from '../totp-seal.js';
 import type { SessionAttempt } from './approvals.js';
 import type { ServiceContext } from './context.js';
-import { CredentialService, keyUsable, rejectPendingOfKey } from './credentials.js';
+import { CredentialService, keyUsable, lockIfTooManyRefusals } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 
 /** A used step can no longer match once it is this far behind the clock; older records are pruned. */
@@ -97,7 +97,7 @@ export class CodeFallbackService {
         sessionId: null,
         wrongCode: true,
       });
-      await this.lockIfTooManyRefusals(tx, credential, now, outbox);
+      await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests or wrong codes');
       return null;
     }
     const opened = await this.sessions.open(
@@ -126,18 +126,5 @@ export class CodeFallbackService {
       if (step !== null && (await tx.totp.spendStep(deviceId, step, now))) return deviceId;
     }
     return null;
-  }
-
-  /** The third refusal (BLOCKs and wrong codes) within the window locks the key, and the owner is told why. */
-  private async lockIfTooManyRefusals(tx: Repositories, credential: CredentialRow, now: number, outbox: Outbox) {
-    const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
-    if ((await tx.requests.countBlocks(credential.id, since)) < Limits.LOCK_AFTER_BLOCKS) return;
-    await tx.credentials.update(credential.id, { status: 'LOCKED', updated: now });
-    await rejectPendingOfKey(tx, credential.id, now, outbox);
-    outbox.toUser(credential.userId, {
-      type: 'credential.locked',
-      credential: { id: credential.id, name: credential.name },
-      reason: `Locked after ${Limits.LOCK_AFTER_BLOCKS} blocked session requests or wrong codes within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes. Set it ACTIVE again to unlock it.`,
-    });
   }
 }

@@ -1,6 +1,6 @@
 // API keys (credential-password-ip) and their permitted IPs: what the owner manages from a device and the admin
 // from the command line. A key's value is shown once, at creation; only its hash is kept.
-import { ErrorText, type IpStatus, type KeyMode } from '../../protocol/index.js';
+import { ErrorText, type IpStatus, type KeyMode, Limits } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { normalizeIp } from '../ip.js';
 import { Outbox } from '../push/outbox.js';
@@ -40,6 +40,29 @@ export async function deactivateKey(tx: Repositories, credentialId: number, now:
   await tx.credentials.update(credentialId, { status: 'INACTIVE', updated: now });
   await tx.sessions.endAllOfCredential(credentialId, now);
   await rejectPendingOfKey(tx, credentialId, now, outbox);
+}
+
+/**
+ * The third refusal within the lock window (BLOCK decisions and wrong TOTP codes count together) locks the key; its
+ * PENDING requests are rejected and the owner's devices are told why, naming what was counted.
+ */
+export async function lockIfTooManyRefusals(
+  tx: Repositories,
+  credential: CredentialRow,
+  now: number,
+  outbox: Outbox,
+  counted: string,
+): Promise<void> {
+  if (credential.status === 'LOCKED' || credential.status === 'INACTIVE') return;
+  const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
+  if ((await tx.requests.countBlocks(credential.id, since)) < Limits.LOCK_AFTER_BLOCKS) return;
+  await tx.credentials.update(credential.id, { status: 'LOCKED', updated: now });
+  await rejectPendingOfKey(tx, credential.id, now, outbox);
+  outbox.toUser(credential.userId, {
+    type: 'credential.locked',
+    credential: { id: credential.id, name: credential.name },
+    reason: `Locked after ${Limits.LOCK_AFTER_BLOCKS} ${counted} within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes. Set it ACTIVE again to unlock it.`,
+  });
 }
 
 /** Rejects the key's PENDING requests: it can no longer open sessions (deactivated or locked). */

@@ -119,10 +119,24 @@ export class CodeFallbackService {
     return { credential: (await tx.credentials.byId(credential.id))!, ...opened };
   }
 
+  /**
+   * A secret sealed under another key (the operator changed --totp-key or lost the key file) cannot be opened: that
+   * device's codes then fail like wrong ones, until it pairs again, rather than failing the request with a 5xx.
+   */
+  private openSecret(sealed: string, deviceId: number): Buffer | null {
+    try {
+      return this.sealer.open(sealed, deviceId);
+    } catch {
+      return null;
+    }
+  }
+
   /** The device whose code this is, spending its step; null for a wrong or already used code. */
   private async matchingDevice(tx: Repositories, userId: number, code: string, now: number): Promise<number | null> {
     for (const { deviceId, sealed } of await tx.totp.secretsOfUser(userId)) {
-      const step = matchTotp(this.sealer.open(sealed, deviceId), code, now);
+      const secret = this.openSecret(sealed, deviceId);
+      if (!secret) continue;
+      const step = matchTotp(secret, code, now);
       if (step !== null && (await tx.totp.spendStep(deviceId, step, now))) return deviceId;
     }
     return null;

@@ -1,7 +1,10 @@
 // The offline code fallback against a real server: a TOTP code from the owner's device opens a session at once
 // for a key that allows it, once per (device, step), within ±1 step; wrong codes are refused with bunq's wording,
 // count toward the key's lock and are rate limited per IP; the secret is sealed in the database.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CredentialPasswordIpRead,
@@ -10,8 +13,9 @@ import {
   SessionServerOpened,
 } from '../../protocol/index.js';
 import { base32Decode, totpCode } from '../../protocol/totp.js';
+import { startServer } from '../../server/index.js';
 import { TestDevice } from '../support/device.js';
-import { type HttpReply, http, type TestServer } from '../support/server.js';
+import { ADMIN_BIN, type HttpReply, http } from '../support/server.js';
 import { databaseBytesContain, errorText, eventually, pendingAttempt, type World, world } from './helpers.js';
 
 let w: World;
@@ -34,7 +38,7 @@ function codeKey(
   });
 }
 
-function withCode(server: TestServer, apiKey: string, totp: string, localAddress?: string): Promise<HttpReply> {
+function withCode(server: { url: string }, apiKey: string, totp: string, localAddress?: string): Promise<HttpReply> {
   return http(`${server.url}/v1/session-server`, {
     method: 'POST',
     body: { secret: apiKey, totp },
@@ -180,6 +184,39 @@ describe('TOTP code fallback', () => {
     const read = await w.device.request('GET', path);
     expect(CredentialPasswordIpRead.parse(read.json).Response[0].CredentialPasswordIp.allow_code_fallback).toBe(true);
     expect((await withCode(w.server, key.api_key, await codeAt(w.device, 0))).status).toBe(200);
+  });
+
+  it('countersign-admin key create --code-fallback (a real process) makes a key that takes codes', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      ADMIN_BIN,
+      '--db',
+      w.server.dbPath,
+      'key',
+      'create',
+      '--user',
+      w.user.name,
+      '--name',
+      'from-admin',
+      '--mode',
+      'push',
+      '--code-fallback',
+    ]);
+    const key = JSON.parse(stdout) as { id: number; api_key: string };
+    const read = await w.device.request('GET', `/v1/user/${w.user.id}/credential-password-ip/${key.id}`);
+    expect(CredentialPasswordIpRead.parse(read.json).Response[0].CredentialPasswordIp.allow_code_fallback).toBe(true);
+    expect((await withCode(w.server, key.api_key, await codeAt(w.device, 0))).status).toBe(200);
+  });
+
+  it('a server running with another TOTP key refuses the codes with 401, not a 5xx', async () => {
+    const key = await codeKey();
+    const code = await codeAt(w.device, 0);
+    const other = await startServer({ dbPath: w.server.dbPath, port: 0, config: { totpKey: randomBytes(32) } });
+    try {
+      const reply = await withCode(other, key.api_key, code);
+      expect(reply.status, reply.text).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a code that is not 6 digits (400) before looking at the key', async () => {

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseServerArgs } from '../../server/cli-args.js';
+import { startServer } from '../../server/index.js';
 import { loadOrCreateTotpKeyFile, parseTotpKey, TotpSealer } from '../../server/totp-seal.js';
 import { tempDir } from '../support/server.js';
 
@@ -50,5 +51,18 @@ describe('TOTP sealing key', () => {
     expect(new TotpSealer(KEY).open(sealed, 4)).toEqual(secret);
     expect(() => new TotpSealer(KEY).open(sealed, 5)).toThrow();
     expect(() => new TotpSealer(Buffer.alloc(32, 8)).open(sealed, 4)).toThrow();
+  });
+
+  it('startServer names where the key came from: a key file made now, the same file next time, or the operator', async () => {
+    const dbPath = join(dir.path, 'countersign.db');
+    const first = await startServer({ dbPath, port: 0 });
+    await first.close();
+    expect(first.totpKeySource).toBe(`TOTP secrets sealed with the key in ${dbPath}.totp-key, made now (mode 0600)`);
+    const second = await startServer({ dbPath, port: 0 });
+    await second.close();
+    expect(second.totpKeySource).toBe(`TOTP secrets sealed with the key in ${dbPath}.totp-key`);
+    const configured = await startServer({ dbPath, port: 0, config: { totpKey: KEY } });
+    await configured.close();
+    expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured --totp-key');
   });
 });

@@ -102,3 +102,30 @@ test('the server history names a session opened by code and a wrong code', async
   );
   await expect(table.getByRole('row', { name: /guess/ })).toContainText('Refused: wrong or used offline code');
 });
+
+test('the key manager turns the offline code on for a key, and the server then takes codes for it', async ({
+  world,
+  approver,
+}) => {
+  const key = await world.createKey({ name: 'manual-key', mode: 'push' });
+  await approver.open('keys');
+  const box = approver.page.getByRole('checkbox', { name: 'Accept the offline code for manual-key' });
+  await expect(box).not.toBeChecked();
+  await box.check();
+  await expect(box).toBeChecked();
+  await expect
+    .poll(async () => {
+      const keys = await world.core.listKeys(world.account.id);
+      return keys.ok && keys.value.find((k) => k.id === key.id)?.allow_code_fallback;
+    })
+    .toBe(true);
+  await expect(async () => {
+    const current = await world.core.currentCode(world.account.id);
+    expect(current.ok && current.value.secondsLeft).toBeGreaterThanOrEqual(5);
+  }).toPass({ timeout: 30_000 });
+  const current = await world.core.currentCode(world.account.id);
+  if (!current.ok) throw new Error(current.error.message);
+  await expect(world.requestSession(key.apiKey, { totp: current.value.code })).resolves.toMatchObject({
+    status: 'ACCEPTED',
+  });
+});

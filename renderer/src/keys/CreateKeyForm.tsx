@@ -14,6 +14,7 @@ export function CreateKeyForm({ accountId, onCreated }: { accountId: string; onC
   const [name, setName] = useState('');
   const [mode, setMode] = useState<KeyMode>('push');
   const [numberMatching, setNumberMatching] = useState(true);
+  const [codeFallback, setCodeFallback] = useState(false);
   const [ips, setIps] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const create = useAction((input: KeyCreate) => invoke('keys:create', accountId, input));
@@ -23,6 +24,8 @@ export function CreateKeyForm({ accountId, onCreated }: { accountId: string; onC
     modeHint: useId(),
     nm: useId(),
     nmHint: useId(),
+    code: useId(),
+    codeHint: useId(),
     ips: useId(),
     ipsHint: useId(),
     problem: useId(),
@@ -36,6 +39,7 @@ export function CreateKeyForm({ accountId, onCreated }: { accountId: string; onC
       name: name.trim(),
       mode,
       number_matching: asks && numberMatching,
+      allow_code_fallback: codeFallback,
       ...(ipList.length ? { ips: ipList } : {}),
     });
     if (!parsed.success) {
@@ -100,6 +104,20 @@ export function CreateKeyForm({ accountId, onCreated }: { accountId: string; onC
           {asks
             ? 'The program shows two digits and you pick the same on this desktop before approving.'
             : 'Only for keys that ask for approval.'}
+        </p>
+      </div>
+      <div className="check">
+        <input
+          id={ids.code}
+          type="checkbox"
+          checked={codeFallback}
+          aria-describedby={ids.codeHint}
+          onChange={(event) => setCodeFallback(event.target.checked)}
+        />
+        <label htmlFor={ids.code}>Accept the offline code</label>
+        <p id={ids.codeHint} className="hint">
+          When this desktop cannot be reached, the program may give the code shown under Accounts (countersign-session
+          --totp) instead of waiting for your approval.
         </p>
       </div>
       <div className="field">

@@ -27,10 +27,12 @@ export function KeyItem({
   const mode = pickedMode ?? credential.mode;
   // The number-matching box follows the click at once; it falls back to the key's own value if the change fails.
   const [sentNumberMatching, setSentNumberMatching] = useState<boolean | null>(null);
+  const [sentCodeFallback, setSentCodeFallback] = useState<boolean | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const update = useAction((change: KeyChange) => invoke('keys:update', accountId, credential.id, change));
   const modeId = useId();
   const nmId = useId();
+  const codeId = useId();
   const headingId = useId();
   const off = credential.status === 'INACTIVE' || credential.status === 'LOCKED';
 
@@ -120,6 +122,26 @@ export function KeyItem({
           />
           <label htmlFor={nmId}>
             Number matching<span className="visually-hidden"> for {credential.name}</span>
+          </label>
+        </div>
+        <div className="check check--inline">
+          <input
+            id={codeId}
+            type="checkbox"
+            checked={sentCodeFallback ?? credential.allow_code_fallback ?? false}
+            disabled={update.busy}
+            onChange={async (event) => {
+              const on = event.target.checked;
+              setSentCodeFallback(on);
+              await apply(
+                { allow_code_fallback: on },
+                `Offline code ${on ? 'accepted' : 'not accepted'} for ${credential.name}.`,
+              );
+              setSentCodeFallback(null);
+            }}
+          />
+          <label htmlFor={codeId}>
+            Accept the offline code<span className="visually-hidden"> for {credential.name}</span>
           </label>
         </div>
         {off ? (

@@ -72,10 +72,17 @@ export const PermittedIpValue = z
   .max(45)
   .refine((v) => v === '*' || isIpAddress(v), 'must be an IPv4 or IPv6 address, or "*" for any address');
 
-/** Free text shown to the key owner: printable, no control characters (a prompt must not be able to spoof lines). */
+/**
+ * Free text shown to the key owner: printable, no control characters. A prompt must not be able to spoof lines, nor
+ * reorder what the owner reads: the bidirectional controls (LRM/RLM/ALM, embeddings, overrides, isolates) are
+ * refused too — "\u202Emoc.knab" would show as "bank.com". Right-to-left scripts themselves are fine.
+ */
 export const DisplayText = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-    .refine((v) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(v), 'must not contain control characters');
+    .refine(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+      (v) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(v),
+      'must not contain control characters',
+    );

@@ -122,23 +122,27 @@ export class Router {
       responses: {},
       websocket: true,
     });
-    this.app.get(
-      spec.url,
-      {
-        websocket: true,
-        preValidation: async (request) => {
-          const device = await this.authenticate(request);
-          const params = parseInput(spec.params, request.params, 'path');
-          if ((params as { id?: number }).id !== device.id) throw new ApiError(403, ErrorText.FORBIDDEN);
-          request.device = device;
-        },
+    this.app.route({
+      method: 'GET',
+      url: spec.url,
+      preValidation: async (request) => {
+        const device = await this.authenticate(request);
+        const params = parseInput(spec.params, request.params, 'path');
+        if ((params as { id?: number }).id !== device.id) throw new ApiError(403, ErrorText.FORBIDDEN);
+        request.device = device;
       },
-      (socket, request) => {
+      // A plain GET without the upgrade gets told what is missing, in the usual envelope (not an empty 404).
+      handler: async () => {
+        throw new ApiError(426, 'This is a WebSocket push stream: connect with an Upgrade: websocket request.', {
+          upgrade: 'websocket',
+        });
+      },
+      wsHandler: (socket, request) => {
         const params = parseInput(spec.params, request.params, 'path');
         releaseUpgrade(socket, request);
         spec.handler(socket, { params, request, device: request.device! });
       },
-    );
+    });
   }
 
   private authenticate(request: FastifyRequest): Promise<DeviceRow> {

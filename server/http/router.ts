@@ -182,7 +182,13 @@ function releaseUpgrade(socket: WebSocket, request: FastifyRequest): void {
   const log = request.log;
   socket.removeAllListeners('error');
   socket.on('error', (error) => {
-    log.error({ err: error }, 'push stream error');
+    // ws's WS_ERR_* errors are frames the device got wrong (too large, bad UTF-8, bad opcode): ws has already closed
+    // with the fitting code (1009, 1007, 1002). Bad input, not a server fault, so not an error-level log with a stack
+    // that any client could use to flood the operator's logs.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code?.startsWith('WS_ERR_'))
+      log.info({ code, reason: error.message }, 'push stream: bad frame from the device');
+    else log.error({ err: error }, 'push stream error');
     socket.terminate();
   });
   const raw = request.raw.socket as UpgradedSocket;

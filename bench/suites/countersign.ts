@@ -6,10 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchDevice } from '../support/bench-device.js';
+import { removeOnExit } from '../support/children.js';
 import { startServerChild } from '../support/countersign-process.js';
 import { Fleet } from '../support/fleet.js';
 import { type MemoryReading, perConnection } from '../support/memory-probe.js';
-import { CpuWindow, round } from '../support/proc-stats.js';
+import { CpuWindow, MachineWindow, round } from '../support/proc-stats.js';
 import { seed } from '../support/seed.js';
 import { sleep } from '../support/stats.js';
 import type { BenchPlan } from '../plan.js';
@@ -17,7 +18,10 @@ import { countersignFlow, type FlowLatency } from './flow-latency.js';
 import { type ThroughputResult, throughput } from './throughput.js';
 
 export interface CountersignResults {
-  latency_by_devices: Record<string, FlowLatency & { connected_devices: number }>;
+  latency_by_devices: Record<
+    string,
+    FlowLatency & { connected_devices: number; machine_during: ReturnType<MachineWindow['end']> }
+  >;
   /** Null when only one device was connected (nothing to compare). */
   memory: (ReturnType<typeof perConnection> & { connect_seconds: number }) | null;
   idle_cpu: Record<string, { connected_devices: number; seconds: number; cpu_percent: number; cpu_ms: number }>;
@@ -30,7 +34,7 @@ export async function countersignBenchmarks(
   log: (line: string) => void,
   cpuProfileDir?: string,
 ): Promise<CountersignResults> {
-  const dir = await mkdtemp(join(tmpdir(), 'countersign-bench-'));
+  const dir = removeOnExit(await mkdtemp(join(tmpdir(), 'countersign-bench-')));
   const fleetSize = Math.max(...plan.deviceCounts) - 1;
   const devicesPerUser = 4;
   log(`seeding ${fleetSize} idle devices (${devicesPerUser} per user) and ${plan.throughputSteps.at(-1)} workers`);
@@ -69,33 +73,28 @@ export async function countersignBenchmarks(
         connected = count;
         await sleep(1000);
       }
-      // RSS with every connection open, after a full collection, compared with the same after the 1-device run
-      // (so both readings come from a server that has already served a thousand approvals).
-      if (connected === maxDevices && connected > 1) {
-        memoryWith = await server.readMemory();
-        await measureIdle(`devices_${connected}`);
-      }
       log(`latency with ${connected} connected devices: ${plan.samples} samples`);
-      latency[`devices_${connected}`] = {
-        connected_devices: connected,
-        ...(await countersignFlow({
-          server: server.url,
-          target,
-          apiKey: seeded.target.apiKey,
-          samples: plan.samples,
-          warmup: plan.warmup,
-          label: String(connected),
-        })),
-      };
-      const at = latency[`devices_${connected}`]!;
-      if (connected === 1) {
-        memoryWithout = await server.readMemory();
-        await measureIdle('devices_1');
-      }
+      const machine = new MachineWindow([server.pid, fleet.pid]);
+      const flow = await countersignFlow({
+        server: server.url,
+        target,
+        apiKey: seeded.target.apiKey,
+        samples: plan.samples,
+        warmup: plan.warmup,
+        label: String(connected),
+      });
+      const at = { connected_devices: connected, ...flow, machine_during: machine.end() };
+      latency[`devices_${connected}`] = at;
       log(
         `  request→push p50/p99 ${at.request_to_push.p50_ms}/${at.request_to_push.p99_ms} ms, ` +
-          `decision→requester p50/p99 ${at.decision_to_requester.p50_ms}/${at.decision_to_requester.p99_ms} ms`,
+          `decision→requester p50/p99 ${at.decision_to_requester.p50_ms}/${at.decision_to_requester.p99_ms} ms ` +
+          `(other processes: ${at.machine_during.other_processes_cpu_percent}% CPU)`,
       );
+      // RSS without and with the idle streams, each read after a full collection that follows the same thousand
+      // approvals, so both come from a server in the same state apart from the connections.
+      if (connected === 1) memoryWithout = await server.readMemory();
+      if (connected === maxDevices && connected > 1) memoryWith = await server.readMemory();
+      if (connected === 1 || connected === maxDevices) await measureIdle(`devices_${connected}`);
     }
 
     const added = connected - 1;

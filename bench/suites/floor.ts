@@ -5,6 +5,7 @@ import { spawnChild, stopChild, waitForLine } from '../support/children.js';
 import { ROOT } from '../support/countersign-process.js';
 import { Fleet } from '../support/fleet.js';
 import { GC_PROBE_FLAGS, type MemoryReading, memoryProbe, perConnection } from '../support/memory-probe.js';
+import { MachineWindow } from '../support/proc-stats.js';
 import { sleep } from '../support/stats.js';
 import type { BenchPlan } from '../plan.js';
 import { type FlowLatency, floorFlow } from './flow-latency.js';
@@ -12,7 +13,10 @@ import { type FlowLatency, floorFlow } from './flow-latency.js';
 export interface FloorResults {
   latency_by_sockets: Record<
     string,
-    Pick<FlowLatency, 'request_to_push' | 'decision_to_requester'> & { connected_sockets: number }
+    Pick<FlowLatency, 'request_to_push' | 'decision_to_requester'> & {
+      connected_sockets: number;
+      machine_during: ReturnType<MachineWindow['end']>;
+    }
   >;
   /** What an idle socket costs a process that only holds it: Node + ws, none of our code. */
   memory: ReturnType<typeof perConnection> | null;
@@ -66,10 +70,9 @@ export async function floorBenchmarks(plan: BenchPlan, log: (line: string) => vo
         if (connected === most) withAll = await readMemory();
       }
       log(`floor relay with ${connected} sockets: ${plan.samples} samples`);
-      results[`sockets_${connected}`] = {
-        connected_sockets: connected,
-        ...(await floorFlow({ relay: url, samples: plan.samples, warmup: plan.warmup, socket: target })),
-      };
+      const machine = new MachineWindow([relay.pid!, fleet.pid]);
+      const flow = await floorFlow({ relay: url, samples: plan.samples, warmup: plan.warmup, socket: target });
+      results[`sockets_${connected}`] = { connected_sockets: connected, ...flow, machine_during: machine.end() };
       if (connected === 1) without = await readMemory();
       const at = results[`sockets_${connected}`]!;
       log(

@@ -15,6 +15,7 @@ import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
 import type { Account, PendingApproval } from '../../main/core/api.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/shell/csp.js';
+import { removeOnExit } from '../support/children.js';
 import { ROOT } from '../support/countersign-process.js';
 import type { BenchPage } from '../support/page-bridge.js';
 import { round } from '../support/proc-stats.js';
@@ -161,7 +162,7 @@ function answer(channel: string, unexpected: Set<string>) {
 }
 
 export async function rendererBenchmarks(samples: number, log: (line: string) => void): Promise<RendererResults> {
-  const outDir = await mkdtemp(join(tmpdir(), 'countersign-renderer-'));
+  const outDir = removeOnExit(await mkdtemp(join(tmpdir(), 'countersign-renderer-')));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   try {
     log('building the renderer (production)');

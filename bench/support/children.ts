@@ -1,8 +1,16 @@
 // Every child process the benchmarks start is registered here, so that all of them are killed when the run ends —
 // normally, on an error, or on Ctrl-C — and none is left holding thousands of sockets.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 const children = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
+
+/** A temporary directory to delete when the run ends, however it ends (the suites also delete it when done). */
+export function removeOnExit(dir: string): string {
+  scratchDirs.add(dir);
+  return dir;
+}
 
 export function spawnChild(command: string, args: string[], options: SpawnOptions): ChildProcess {
   const child = spawn(command, args, options);
@@ -21,12 +29,14 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
   clearTimeout(timer);
 }
 
-/** Last resort, synchronous (usable in an 'exit' handler): SIGKILL to every child still running. */
+/** Last resort, synchronous (usable in an 'exit' handler): SIGKILL to every child still running, scratch removed. */
 export function killAllChildren(): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.clear();
 }
 
 let installed = false;

@@ -54,3 +54,58 @@ export function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+function machineTicks(): { busy: number; steal: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user! + nice! + system! + irq! + softirq!;
+  return { busy, steal: steal!, total: busy + idle! + iowait! + steal! };
+}
+
+function cpuPressureMicros(): number | null {
+  try {
+    const some = /^some .* total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return some ? Number(some[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the whole machine did during a benchmark phase, so a latency spike can be told apart from someone else's
+ * work: CPU used by processes other than the benchmark's own (of one core; 200% = both cores of a 2-core machine),
+ * and the kernel's CPU pressure (share of the time some runnable task had to wait for a CPU).
+ */
+export class MachineWindow {
+  private readonly startedAt = performance.now();
+  private readonly ticks = machineTicks();
+  private readonly pressure = cpuPressureMicros();
+  private readonly ours: Map<number, number>;
+
+  /** pids: the benchmark's own processes (this one is counted automatically). */
+  constructor(pids: number[]) {
+    this.ours = new Map([process.pid, ...pids].map((pid) => [pid, cpuTimeMs(pid)]));
+  }
+
+  end() {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const ticks = machineTicks();
+    const busyMs = ((ticks.busy - this.ticks.busy) * 1000) / CLOCK_TICKS_PER_SECOND;
+    let oursMs = 0;
+    for (const [pid, before] of this.ours) {
+      try {
+        oursMs += cpuTimeMs(pid) - before;
+      } catch {
+        // The process has exited: its time is no longer counted anywhere.
+      }
+    }
+    const pressure = cpuPressureMicros();
+    return {
+      machine_cpu_percent: round(busyMs / 10 / seconds, 1),
+      other_processes_cpu_percent: round(Math.max(0, busyMs - oursMs) / 10 / seconds, 1),
+      steal_percent: round(((ticks.steal - this.ticks.steal) * 1000) / CLOCK_TICKS_PER_SECOND / 10 / seconds, 1),
+      cpu_pressure_percent:
+        pressure !== null && this.pressure !== null ? round((pressure - this.pressure) / 10_000 / seconds, 1) : null,
+    };
+  }
+}

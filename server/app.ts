@@ -8,6 +8,7 @@ import { echoRequestId, installErrorHandling } from './http/error-handler.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { Router } from './http/router.js';
 import { limitSessionAttempts } from './http/session-rate-limit.js';
+import { requireHost, transportErrorOptions } from './http/transport-errors.js';
 import type { PushHub } from './push/hub.js';
 import { approverDeviceRoutes } from './routes/approver-device.js';
 import { credentialRoutes } from './routes/credential-password-ip.js';
@@ -35,7 +36,8 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     logger: options.fastify?.logger ?? false,
     bodyLimit: Limits.MAX_BODY_BYTES,
     trustProxy: config.trustProxy,
-    ...(options.fastify?.https ? { https: options.fastify.https } : {}),
+    ...transportErrorOptions,
+    ...(options.fastify?.https ? { https: { ...options.fastify.https, ...transportErrorOptions.http } } : {}),
   }) as unknown as FastifyInstance;
   const services = createServices({ store, hub, config });
 
@@ -49,6 +51,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
 
   echoRequestId(app);
   installErrorHandling(app);
+  requireHost(app);
   acceptJsonBodiesOnly(app);
   limitSessionAttempts(app, config);
 

@@ -12,6 +12,8 @@ export interface HardeningServer {
   port: number;
   dbPath: string;
   admin: AdminCommands;
+  /** Every line the server logged at level error or above (an unexpected error is a bug). */
+  errorLog: string[];
   /** Stops the server (cleanly) and starts it again on the same database file and port. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -20,12 +22,14 @@ export interface HardeningServer {
 export async function startHardeningServer(config: Partial<ServerConfig> = {}): Promise<HardeningServer> {
   const dir = await tempDir('countersign-hardening-');
   const dbPath = join(dir.path, 'countersign.db');
+  const errorLog: string[] = [];
   const start = (port: number) =>
     startServer({
       dbPath,
       port,
       host: '127.0.0.1',
       config: { introspectionSecret: TEST_INTROSPECTION_SECRET, ...config },
+      logger: { level: 'error', stream: { write: (line: string) => errorLog.push(line) } },
     });
   let server: RunningServer = await start(0);
   const admin = AdminCommands.open(dbPath);
@@ -34,6 +38,7 @@ export async function startHardeningServer(config: Partial<ServerConfig> = {}): 
     port: server.port,
     dbPath,
     admin,
+    errorLog,
     restart: async () => {
       await server.close();
       server = await start(server.port);

@@ -40,8 +40,12 @@ export function attempt(
 }
 
 /** An attempt that must wait for the owner; returns its uuid. */
-export async function pendingUuid(server: { url: string }, apiKey: string, localAddress?: string): Promise<string> {
-  const reply = await attempt(server, apiKey, { localAddress });
+export async function pendingUuid(
+  server: { url: string },
+  apiKey: string,
+  options: { description?: string; localAddress?: string } = {},
+): Promise<string> {
+  const reply = await attempt(server, apiKey, options);
   expect(reply.status, reply.text).toBe(202);
   return SessionServerPending.parse(reply.json).Response[0].SessionServerRequest.uuid;
 }

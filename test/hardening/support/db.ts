@@ -64,8 +64,8 @@ export function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[]
 export interface Secret {
   label: string;
   value: string;
-  /** The value is base64url of raw bytes (a private key seed): look for those bytes too, in every encoding. */
-  rawBase64Url?: boolean;
+  /** The bytes the value encodes (a private key seed, a TOTP secret): looked for too, in every encoding. */
+  raw?: Buffer;
 }
 
 export interface Finding {
@@ -77,20 +77,21 @@ export interface Finding {
 /** Every encoding a secret could be written in: as text (UTF-8, UTF-16), hex and base64 of it, and of its bytes. */
 function forms(secret: Secret): { form: string; bytes: Buffer }[] {
   const text = Buffer.from(secret.value, 'utf8');
-  const list = [
+  const list: { form: string; bytes: Buffer }[] = [
     { form: 'utf8', bytes: text },
     { form: 'utf16le', bytes: Buffer.from(secret.value, 'utf16le') },
     { form: 'hex of text', bytes: Buffer.from(text.toString('hex')) },
     { form: 'base64 of text', bytes: Buffer.from(text.toString('base64').replace(/=+$/, '')) },
     { form: 'base64url of text', bytes: Buffer.from(text.toString('base64url')) },
   ];
-  if (secret.rawBase64Url) {
-    const raw = Buffer.from(secret.value, 'base64url');
+  const raw = secret.raw;
+  if (raw) {
     list.push(
       { form: 'raw bytes', bytes: raw },
       { form: 'hex of bytes', bytes: Buffer.from(raw.toString('hex')) },
       { form: 'HEX of bytes', bytes: Buffer.from(raw.toString('hex').toUpperCase()) },
       { form: 'base64 of bytes', bytes: Buffer.from(raw.toString('base64').replace(/=+$/, '')) },
+      { form: 'base64url of bytes', bytes: Buffer.from(raw.toString('base64url')) },
     );
   }
   return list;

@@ -54,6 +54,7 @@ export const SQL_AND_FRIENDS = [
   '_',
   '\\',
   '../../../../etc/passwd',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the attack (Log4Shell style)
   '${jndi:ldap://x}',
   '{{7*7}}',
   '%s%s%s%n',

@@ -179,8 +179,9 @@ function brokenRecord(fields: Record<string, FieldSpec>): fc.Arbitrary<string> {
         const chosen = broken.includes(name) ? bad[name] : good[name];
         if (chosen !== OMIT) entries.push([name, chosen]);
       }
-      // The key may be "__proto__": Object.fromEntries makes it an own property, so it is sent.
-      if (broken.includes('(extra)') && !names.includes(key)) entries.push([key, value]);
+      // The key may be "__proto__": Object.fromEntries makes it an own property, so it is sent. A generated key that
+      // happens to name a real field is made unknown, or the extra field would break nothing.
+      if (broken.includes('(extra)')) entries.push([names.includes(key) ? `${key}_` : key, value]);
       return JSON.stringify(Object.fromEntries(entries));
     });
 }

@@ -69,7 +69,7 @@ describe('openSession', () => {
     const codes: (string | null)[] = [];
     const opening = openSession({ server: owner.server.url, apiKey, onProgress: (p) => codes.push(p.bindingCode) });
     const { request } = await stream.next('approval.requested');
-    await expect.poll(() => codes.length).toBeGreaterThan(0);
+    await expect.poll(() => codes.length, { timeout: 20_000 }).toBeGreaterThan(0);
     const shown = codes[0]!;
     expect(request.binding_choices).toContain(shown);
     await device.decide(request.uuid, { decision: 'APPROVE', binding_code: shown });

@@ -12,7 +12,10 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-it('retries polling while the server is down and returns the token approved after it restarts', async () => {
+// Two server processes start in this test; on a busy machine that takes longer than the default 30 s allows.
+it('retries polling while the server is down and returns the token approved after it restarts', {
+  timeout: 90_000,
+}, async () => {
   const dir = await tempDir();
   cleanup.push(dir.remove);
   const dbPath = join(dir.path, 'countersign.db');

@@ -159,12 +159,17 @@ export class ApprovalService {
 
   private async deliverToken(uuid: string): Promise<StatusRead> {
     return this.ctx.store.transaction(async (tx) => {
+      const now = this.now();
+      const pending = (await tx.requests.byUuid(uuid))!;
+      const credential = (await tx.credentials.byId(pending.credentialId))!;
+      // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
+      // the check in readStatus must win, or a session could open on a key its owner has just switched off.
+      // Throwing rolls back, so the token stays undelivered.
+      if (!pending.tokenDelivered && !keyUsable(credential, now)) throw badCredentials();
       if (!(await tx.requests.claimTokenDelivery(uuid))) {
         return { request: (await tx.requests.byUuid(uuid))!, opened: null };
       }
-      const now = this.now();
       const request = (await tx.requests.byUuid(uuid))!;
-      const credential = (await tx.credentials.byId(request.credentialId))!;
       const opened = await this.sessions.open(tx, request, request.ip, now);
       await tx.requests.linkSession(uuid, opened.session.id);
       await CredentialService.recordUse(tx, credential, request, now);

@@ -2,6 +2,7 @@
 // window.countersign forwarded to a real core, a real server and a real requester (test/e2e/support/bridge.ts).
 // The keychain needs a session bus: run inside scripts/with-desktop-session.sh (npm test does).
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './test/e2e/support/chromium.js';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -20,15 +21,8 @@ export default defineConfig({
     timezoneId: 'Europe/Amsterdam',
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_FLAGS,
     },
   },
 });

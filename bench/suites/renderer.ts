@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { build } from 'esbuild';
 import type { Account, PendingApproval } from '../../main/core/api.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/shell/csp.js';
 import { removeOnExit } from '../support/children.js';
@@ -20,16 +19,9 @@ import { ROOT } from '../support/countersign-process.js';
 import type { BenchPage } from '../support/page-bridge.js';
 import { round } from '../support/proc-stats.js';
 import { median } from '../support/stats.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../test/e2e/support/chromium.js';
+import { bundlePageScript } from '../../test/e2e/support/page-script.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const WARMUP = 3;
 
 export interface RendererResults {
@@ -163,7 +155,7 @@ function answer(channel: string, unexpected: Set<string>) {
 
 export async function rendererBenchmarks(samples: number, log: (line: string) => void): Promise<RendererResults> {
   const outDir = removeOnExit(await mkdtemp(join(tmpdir(), 'countersign-renderer-')));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
   try {
     log('building the renderer (production)');
     await buildRenderer(outDir);
@@ -171,19 +163,11 @@ export async function rendererBenchmarks(samples: number, log: (line: string) =>
     log(`renderer bundle: ${bundle.js_css_gzip_kb} KB gzip (JS + CSS)`);
 
     const server = await serve(outDir);
-    const pageScript = await build({
-      entryPoints: [fileURLToPath(new URL('../support/page-bridge.ts', import.meta.url))],
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'chrome130',
-      write: false,
-      logLevel: 'silent',
-    });
+    const pageScript = await bundlePageScript(fileURLToPath(new URL('../support/page-bridge.ts', import.meta.url)));
     const page = await browser.newPage({ viewport: { width: 480, height: 640 } });
     const unexpected = new Set<string>();
     await page.exposeFunction('__benchInvoke', (channel: string) => answer(channel, unexpected));
-    await page.addInitScript({ content: pageScript.outputFiles[0]!.text });
+    await page.addInitScript({ content: pageScript });
     await page.goto(`${server.url}#approval`);
     await page.getByRole('heading', { name: 'No requests waiting' }).waitFor();
 

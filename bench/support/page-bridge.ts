@@ -5,9 +5,8 @@
 // - __benchShow: delivers one approvals:changed event and reports when the card is in the DOM and when the frame
 //   that paints it has run.
 // The project's type-check has no DOM library (it is Node code), so the few browser APIs used are declared here.
-import { createBridge, type RendererIpc } from '../../preload/bridge.js';
-
-type Listener = (event: unknown, ...args: unknown[]) => void;
+import { createBridge } from '../../preload/bridge.js';
+import { ipcStandIn } from '../../test/e2e/support/ipc-stand-in.js';
 
 interface Element {
   textContent: string | null;
@@ -27,23 +26,8 @@ export interface BenchPage {
 }
 
 const page = globalThis as unknown as BenchPage;
-const listeners = new Map<string, Set<Listener>>();
-
-const ipc: RendererIpc = {
-  invoke: (channel, ...args) => page.__benchInvoke(channel, args),
-  on(channel, listener) {
-    const set = listeners.get(channel) ?? new Set<Listener>();
-    set.add(listener);
-    listeners.set(channel, set);
-  },
-  removeListener(channel, listener) {
-    listeners.get(channel)?.delete(listener);
-  },
-};
-
-page.__benchEvent = (channel, payload) => {
-  for (const listener of listeners.get(channel) ?? []) listener({}, payload);
-};
+const { ipc, emit } = ipcStandIn((channel, args) => page.__benchInvoke(channel, args));
+page.__benchEvent = emit;
 
 page.__benchShow = async (pending, marker) => {
   const begin = performance.now();

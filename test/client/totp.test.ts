@@ -9,6 +9,7 @@ import { base32Decode, totpCode } from '../../protocol/totp.js';
 import { parseSessionArgs } from '../../client/cli-args.js';
 import { CountersignError } from '../../client/errors.js';
 import { openSession } from '../../client/open-session.js';
+import { collectOutput } from '../support/child-output.js';
 import type { TestDevice } from '../support/device.js';
 import { type Owner, startOwner } from './fixtures.js';
 
@@ -36,19 +37,12 @@ async function currentCode(): Promise<string> {
 
 function run(command: string, args: string[], input: string, env: NodeJS.ProcessEnv = {}) {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const output = collectOutput(child);
   return {
     child,
-    output: () => ({ stdout, stderr }),
+    output: () => ({ ...output }),
     done: new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      child.once('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
+      child.once('exit', (code) => done({ code: code ?? -1, ...output }));
       if (input) child.stdin.write(input);
     }),
   };

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OpenSessionResult, openSession } from '../../client/index.js';
 import type { ApproverCore, ConnectionState } from '../../main/core/api.js';
 import { backoffCeiling } from '../../main/core/backoff.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
+import { gatedWebSocket } from '../support/gated-websocket.js';
 import { type ServerProcess, type TestServer, startServerProcess, startTestServer } from '../support/server.js';
 import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
 
@@ -48,18 +48,6 @@ function expectRetriesWithinBackoff(states: StateAt[], backoff: { baseMs: number
     expect(announcedDelay).toBeLessThanOrEqual(backoffCeiling(next.attempt, backoff));
   }
   return retries;
-}
-
-/** A real ws client that, while `gate.open` is false, dials a loopback port nobody listens on: the network is down. */
-function gatedWebSocket() {
-  const gate = { open: true, sockets: [] as WebSocket[] };
-  class GatedWebSocket extends WebSocket {
-    constructor(address: string | URL, options?: WebSocket.ClientOptions) {
-      super(gate.open ? address : 'ws://127.0.0.1:1/', options);
-      gate.sockets.push(this);
-    }
-  }
-  return { gate, WebSocket: GatedWebSocket as unknown as typeof WebSocket };
 }
 
 /** A requester with the real client library; `polling` is true once it holds the 202 and polls for the outcome. */

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectOutput } from '../support/child-output.js';
 import { startServerProcess } from '../support/server.js';
 import { expect, test } from './support/fixtures.js';
 
@@ -18,16 +19,9 @@ function runSession(server: string, apiKey: string, code: string) {
     env: { ...process.env, COUNTERSIGN_API_KEY: apiKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const output = collectOutput(child);
   return new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    child.once('exit', (exit) => done({ code: exit ?? -1, stdout, stderr })),
+    child.once('exit', (exit) => done({ code: exit ?? -1, ...output })),
   );
 }
 

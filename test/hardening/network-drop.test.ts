@@ -2,9 +2,9 @@
 // with requests in flight; meanwhile other devices decide some, new ones arrive. When the network is back the
 // device reconnects, its queue is exactly what the server still holds PENDING, and its decisions land.
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { type OpenSessionResult, openSession } from '../../client/index.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
+import { gatedWebSocket } from '../support/gated-websocket.js';
 import type { TestDevice } from '../support/device.js';
 import { NEEDS_KEYCHAIN, hasKeychainSession } from '../core/keychain-session.js';
 import { query } from './support/db.js';
@@ -15,18 +15,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A real ws client that, while the gate is closed, dials a loopback port nobody listens on: the network is down. */
-function gatedWebSocket() {
-  const gate = { open: true, sockets: [] as WebSocket[] };
-  class GatedWebSocket extends WebSocket {
-    constructor(address: string | URL, options?: WebSocket.ClientOptions) {
-      super(gate.open ? address : 'ws://127.0.0.1:1/', options);
-      gate.sockets.push(this);
-    }
-  }
-  return { gate, WebSocket: GatedWebSocket as unknown as typeof WebSocket };
-}
 
 interface Asked {
   uuid: string | null;

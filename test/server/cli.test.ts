@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorText, PairingCode, parsePairingUrl } from '../../protocol/index.js';
+import { collectOutput } from '../support/child-output.js';
 import { TestDevice } from '../support/device.js';
 import { ADMIN_BIN, SERVER_BIN, type ServerProcess, startServerProcess, tempDir } from '../support/server.js';
 import { type attempt, errorText, openedAttempt, pendingAttempt, readStatusOk } from './helpers.js';
@@ -26,16 +27,9 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
+    const output = collectOutput(child);
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.once('close', (code, signal) => resolve({ code, signal, ...output }));
   });
 }
 

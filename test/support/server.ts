@@ -3,13 +3,14 @@
 // source address (127.0.0.2) for the permitted-IP rules.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { startServer } from '../../server/index.js';
+import { type HttpReply, readReply } from './http-reply.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SERVER_BIN = join(ROOT, 'bin', 'countersign-server.mjs');
@@ -166,13 +167,7 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, exited: 
   await exited;
 }
 
-export interface HttpReply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: unknown;
-}
+export type { HttpReply } from './http-reply.js';
 
 export interface HttpOptions {
   method?: string;
@@ -205,21 +200,7 @@ export function http(url: string, options: HttpOptions = {}): Promise<HttpReply>
         signal: options.signal,
         agent: false,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      },
+      (res) => readReply(res, resolvePromise, reject),
     );
     req.on('error', reject);
     req.end(payload);

@@ -4,25 +4,17 @@
 //   core events → forwardCoreEvents (as main does) → page.evaluate → the page's ipcRenderer stand-in → listeners
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { build } from 'esbuild';
 import { type EventChannel, type EventPayloads, isInvokeChannel } from '../../../ipc/contract.js';
 import type { ApproverCore } from '../../../main/core/api.js';
 import { forwardCoreEvents } from '../../../main/ipc/events.js';
 import { createIpcHandlers, type ShellActions } from '../../../main/ipc/handlers.js';
+import { bundlePageScript } from './page-script.js';
 
 let pageScript: Promise<string> | null = null;
 
 /** page-ipc.ts bundled for the browser (with the preload bridge and the contract); built once per worker. */
 function bundledPageScript(): Promise<string> {
-  pageScript ??= build({
-    entryPoints: [fileURLToPath(new URL('./page-ipc.ts', import.meta.url))],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome130',
-    write: false,
-    logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]?.text ?? '');
+  pageScript ??= bundlePageScript(fileURLToPath(new URL('./page-ipc.ts', import.meta.url)));
   return pageScript;
 }
 

@@ -1,6 +1,7 @@
 // A requester that sends many requests quickly: one keep-alive connection pool per source address, raw bytes in and
 // out, nothing retried or hidden. Used where a test sends thousands of requests (the bad-input corpus, floods).
 import { Agent, request as httpRequest } from 'node:http';
+import { type HttpReply, readReply } from '../../support/http-reply.js';
 
 export interface RawRequest {
   method: string;
@@ -12,12 +13,7 @@ export interface RawRequest {
   localAddress?: string;
 }
 
-export interface RawReply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
+export type RawReply = HttpReply;
 
 export class KeepAliveClient {
   private readonly agents = new Map<string, Agent>();
@@ -51,21 +47,7 @@ export class KeepAliveClient {
           headers,
           agent: this.agent(request.localAddress ?? '127.0.0.1'),
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-          });
-          res.on('error', reject);
-        },
+        (res) => readReply(res, resolve, reject),
       );
       req.on('error', reject);
       req.end(body);

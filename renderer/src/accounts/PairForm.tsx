@@ -2,6 +2,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { FieldProblem } from '../components/FieldProblem.js';
 import { useAction } from '../hooks/useAction.js';
 import type { Account } from '../types.js';
 
@@ -100,11 +101,7 @@ export function PairForm({ onPaired }: { onPaired: (account: Account) => void })
           onChange={(event) => setDeviceName(event.target.value)}
         />
       </div>
-      {problem ? (
-        <p id={ids.problem} className="field-error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem id={ids.problem} problem={problem} />
       <ErrorNotice error={pair.error} onDismiss={pair.clearError} />
       <div className="actions">
         <button type="submit" className="button button--primary" disabled={pair.busy}>

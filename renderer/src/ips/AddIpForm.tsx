@@ -3,6 +3,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { FieldProblem } from '../components/FieldProblem.js';
 import { useAction } from '../hooks/useAction.js';
 import type { PermittedIp } from '../types.js';
 import { ipProblem } from '../validation.js';
@@ -74,11 +75,7 @@ export function AddIpForm({
           One IPv4 or IPv6 address, or “*” for any address. It is added as ACTIVE.
         </p>
       </div>
-      {problem ? (
-        <p id={problemId} className="field-error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem id={problemId} problem={problem} />
       {clientIp ? (
         <p>
           <button

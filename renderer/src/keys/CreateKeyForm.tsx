@@ -3,6 +3,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { FieldProblem } from '../components/FieldProblem.js';
 import { MODE_HINTS, MODE_LABELS } from '../format.js';
 import { useAction } from '../hooks/useAction.js';
 import type { Credential, KeyCreate, KeyMode } from '../types.js';
@@ -136,11 +137,7 @@ export function CreateKeyForm({ accountId, onCreated }: { accountId: string; onC
           Separated by commas or spaces. “*” permits any address.
         </p>
       </div>
-      {problem ? (
-        <p id={ids.problem} className="field-error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem id={ids.problem} problem={problem} />
       <ErrorNotice error={create.error} onDismiss={create.clearError} />
       <div className="actions">
         <button type="submit" className="button button--primary" disabled={create.busy}>

@@ -1,6 +1,19 @@
 // The approval window against a real core, server and requester: a click in the page travels through the IPC
 // handlers, the core (device-signed decision), the server, and back to the waiting requester.
-import { expect, test } from './support/fixtures.js';
+import { type Approver, expect, test, type World } from './support/fixtures.js';
+
+/** Opens the approval window and a session on a new number-matching key, keeping the code the requester shows. */
+async function requestWithBindingCode(world: World, approver: Approver, name: string) {
+  const key = await world.createKey({ name, mode: 'push', numberMatching: true });
+  await approver.open('approval');
+  let shown: string | null = null;
+  const session = world.requestSession(key.apiKey, {
+    onProgress: (progress) => {
+      shown = progress.bindingCode;
+    },
+  });
+  return { session, shown: () => shown };
+}
 
 test.describe('approval window', () => {
   test('a session request appears and Approve gives the requester its token', async ({ world, approver }) => {
@@ -103,42 +116,28 @@ test.describe('approval window', () => {
     world,
     approver,
   }) => {
-    const key = await world.createKey({ name: 'matched', mode: 'push', numberMatching: true });
-    await approver.open('approval');
-    let shown: string | null = null;
-    const session = world.requestSession(key.apiKey, {
-      onProgress: (progress) => {
-        shown = progress.bindingCode;
-      },
-    });
+    const { session, shown } = await requestWithBindingCode(world, approver, 'matched');
     const card = approver.page.getByRole('article');
     const group = card.getByRole('group', { name: 'Which number does the program show?' });
     await expect(group.getByRole('radio')).toHaveCount(3);
     await expect(card.getByRole('button', { name: 'Approve' })).toBeDisabled();
-    await expect.poll(() => shown).toMatch(/^\d{2}$/);
+    await expect.poll(shown).toMatch(/^\d{2}$/);
 
-    await group.getByRole('radio', { name: shown ?? '' }).check();
+    await group.getByRole('radio', { name: shown() ?? '' }).check();
     await expect(card.getByRole('button', { name: 'Approve' })).toBeEnabled();
     await card.getByRole('button', { name: 'Approve' }).click();
     expect((await session).status).toBe('ACCEPTED');
   });
 
   test('number matching: picking a wrong code blocks the request and says why', async ({ world, approver }) => {
-    const key = await world.createKey({ name: 'phished', mode: 'push', numberMatching: true });
-    await approver.open('approval');
-    let shown: string | null = null;
-    const session = world.requestSession(key.apiKey, {
-      onProgress: (progress) => {
-        shown = progress.bindingCode;
-      },
-    });
+    const { session, shown } = await requestWithBindingCode(world, approver, 'phished');
     const group = approver.page.getByRole('group', { name: 'Which number does the program show?' });
     await expect(group.getByRole('radio')).toHaveCount(3);
-    await expect.poll(() => shown).toMatch(/^\d{2}$/);
+    await expect.poll(shown).toMatch(/^\d{2}$/);
     const codes = await group
       .getByRole('radio')
       .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
-    const wrong = codes.find((code) => code !== shown);
+    const wrong = codes.find((code) => code !== shown());
     await group.getByRole('radio', { name: wrong ?? '' }).check();
     await approver.page.getByRole('button', { name: 'Approve' }).click();
     expect((await session).status).toBe('REJECTED');
@@ -176,20 +175,13 @@ test.describe('approval window', () => {
     world,
     approver,
   }) => {
-    const key = await world.createKey({ name: 'keyboard-match', mode: 'push', numberMatching: true });
-    await approver.open('approval');
-    let shown: string | null = null;
-    const session = world.requestSession(key.apiKey, {
-      onProgress: (progress) => {
-        shown = progress.bindingCode;
-      },
-    });
+    const { session, shown } = await requestWithBindingCode(world, approver, 'keyboard-match');
     const page = approver.page;
     const radios = page.getByRole('radio');
     await expect(radios).toHaveCount(3);
-    await expect.poll(() => shown).toMatch(/^\d{2}$/);
+    await expect.poll(shown).toMatch(/^\d{2}$/);
     const codes = await radios.evaluateAll((all) => all.map((r) => (r as HTMLInputElement).value));
-    const target = codes.indexOf(shown ?? '');
+    const target = codes.indexOf(shown() ?? '');
 
     // Tab into the group (its first radio), then arrows move the pick, as in any radio group.
     await expect(page.getByRole('article').getByRole('heading')).toBeFocused();

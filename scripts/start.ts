@@ -28,7 +28,7 @@ interface Demo {
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 mkdirSync(dataDir, { recursive: true });
-const server = await startServer({ dbPath, port, logger: { level: 'warn' } }).catch((error: unknown) => {
+const server = await startServer({ db: dbPath, port, logger: { level: 'warn' } }).catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code;
   process.stderr.write(
     code === 'EADDRINUSE'

@@ -4,19 +4,23 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StartServerOptions } from './index.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
+import { isPostgresUrl } from './store/open.js';
 import { parseTotpKey } from './totp-seal.js';
 
-export const HELP = `Usage: countersign-server [--port 8787] [--db FILE] [--host 127.0.0.1] [--trust-proxy]
+export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy]
                           [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
                           [--session-rate-limit N] [--totp-key KEY]
 
-Runs the Countersign approval server with an embedded SQLite database.
+Runs the Countersign approval server with an embedded SQLite database, or on PostgreSQL, where several
+instances (behind one load balancer) share the database and each other's pushes.
 
 Options:
   --port N                    TCP port (default 8787; 0 picks a free one)
-  --db FILE                   database file, created when missing
+  --db FILE                   SQLite database file, created when missing
                               (default $XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…)
+  --db postgres://USER:PASSWORD@HOST:PORT/DATABASE
+                              PostgreSQL instead (tables created on first start; needs --totp-key)
   --host ADDR                 address to listen on (default 127.0.0.1)
   --trust-proxy               take the requester's IP from X-Forwarded-For (only behind your own proxy)
   --tls-cert FILE, --tls-key FILE
@@ -30,7 +34,8 @@ Options:
                               429 (default 60; 0 turns the limit off, e.g. for a load test)
   --totp-key KEY              32 bytes (hex or base64) that seal the devices' TOTP secrets in the database
                               (or COUNTERSIGN_TOTP_KEY; without one a key file FILE.totp-key is made beside
-                              the database, mode 0600 — keep it out of database backups)
+                              the SQLite database, mode 0600 — keep it out of database backups; with
+                              PostgreSQL the key is required and must be the same on every instance)
   -h, --help                  show this text
 `;
 
@@ -79,7 +84,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
   return {
     port: wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT,
     host: values.host ?? DEFAULT_HOST,
-    dbPath: resolve(values.db ?? defaultDbPath(env)),
+    db: databaseOption(values.db, env),
     tls:
       values['tls-cert'] && values['tls-key']
         ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
@@ -94,6 +99,15 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
       ...(totpKey ? { totpKey } : {}),
     },
   };
+}
+
+/** --db: a postgres:// URL as given (it must parse), else a file path made absolute. */
+export function databaseOption(value: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (value !== undefined && isPostgresUrl(value)) {
+    if (!URL.canParse(value)) throw new UsageError('--db: not a valid postgres:// URL.');
+    return value;
+  }
+  return resolve(value ?? defaultDbPath(env));
 }
 
 function parse(argv: string[]) {

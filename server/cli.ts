@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(
-    `countersign-server listening on ${server.url} (database ${server.dbPath}); ${server.totpKeySource}\n`,
+    `countersign-server listening on ${server.url} (database ${server.db}); ${server.totpKeySource}\n`,
   );
   const signal = await stopped;
   process.stderr.write(`countersign-server: ${signal}, shutting down\n`);

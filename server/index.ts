@@ -1,15 +1,16 @@
-// Starts an approval server: opens the SQLite store, builds the app and listens. Used by the command line and by
-// tests (port 0 for a free port).
+// Starts an approval server: opens the store (a SQLite file, or PostgreSQL when db is a postgres:// URL), builds the
+// app and listens. Used by the command line and by tests (port 0 for a free port).
 import { readFileSync } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
 import { InProcessHub } from './push/hub.js';
-import { openSqliteStore } from './store/sqlite/open.js';
+import { describeDb, isPostgresUrl, openStore } from './store/open.js';
 import { loadOrCreateTotpKeyFile, totpKeyFileFor } from './totp-seal.js';
 
 export interface StartServerOptions {
-  dbPath: string;
+  /** A SQLite database file, or a postgres:// URL (several instances may share that database). */
+  db: string;
   /** Default 8787; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -23,7 +24,8 @@ export interface RunningServer {
   url: string;
   port: number;
   host: string;
-  dbPath: string;
+  /** The database as it may be logged: the file path, or the URL without its password. */
+  db: string;
   /** Where the key sealing TOTP secrets came from, for the startup line. */
   totpKeySource: string;
   close(): Promise<void>;
@@ -35,8 +37,16 @@ export const DEFAULT_HOST = '127.0.0.1';
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const config: ServerConfig = { ...defaultConfig, ...options.config };
   let totpKeySource = 'TOTP secrets sealed with the configured --totp-key';
+  if (!config.totpKey && isPostgresUrl(options.db)) {
+    // A key file beside the database cannot exist for a database on another machine, and every instance must
+    // seal and unseal with the same key.
+    throw new Error(
+      'With PostgreSQL, give the TOTP sealing key with --totp-key or COUNTERSIGN_TOTP_KEY (the same on every ' +
+        'instance; make one with: openssl rand -base64 32).',
+    );
+  }
   if (!config.totpKey) {
-    const file = totpKeyFileFor(options.dbPath);
+    const file = totpKeyFileFor(options.db);
     const { key, created } = loadOrCreateTotpKeyFile(file);
     config.totpKey = key;
     totpKeySource = `TOTP secrets sealed with the key in ${file}${created ? ', made now (mode 0600)' : ''}`;
@@ -44,7 +54,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const https = options.tls
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
     : undefined;
-  const store = openSqliteStore(options.dbPath);
+  const store = await openStore(options.db);
   const host = options.host ?? DEFAULT_HOST;
   const { app } = await buildApp({
     config,
@@ -70,7 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url: `${https ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     host,
-    dbPath: options.dbPath,
+    db: describeDb(options.db),
     totpKeySource,
     close: () => {
       closing ??= (async () => {

@@ -1,20 +1,20 @@
 // countersign-admin: user create, key create, pair. Prints one JSON object on stdout; a pairing QR code goes to
 // stderr, and only when stderr is a terminal (so stdout stays machine-readable).
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import qrcode from 'qrcode-terminal';
-import { defaultDbPath } from '../cli-args.js';
+import { databaseOption } from '../cli-args.js';
 import { AdminCommands, AdminError } from './commands.js';
 
 const HELP = `Usage:
-  countersign-admin [--db FILE] user create NAME
-  countersign-admin [--db FILE] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
-                                           [--ip A.B.C.D]... [--number-matching] [--code-fallback]
-  countersign-admin [--db FILE] pair --user NAME --server URL
+  countersign-admin [--db FILE|URL] user create NAME
+  countersign-admin [--db FILE|URL] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
+                                               [--ip A.B.C.D]... [--number-matching] [--code-fallback]
+  countersign-admin [--db FILE|URL] pair --user NAME --server URL
 
 Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
 --code-fallback lets a TOTP code from the owner's desktop open a session in place of a push approval.
---db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…).
+--db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…);
+a postgres://user:password@host/database URL works on the database of PostgreSQL server instances.
 Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}.
 `;
 
@@ -52,7 +52,7 @@ async function run(argv: string[]): Promise<unknown> {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return 'help';
   const command = positionals.join(' ');
-  const admin = AdminCommands.open(resolve(values.db ?? defaultDbPath(process.env)));
+  const admin = await AdminCommands.open(databaseOption(values.db, process.env));
   try {
     if (positionals[0] === 'user' && positionals[1] === 'create' && positionals.length === 3) {
       return await admin.createUser(positionals[2]!);

@@ -6,7 +6,7 @@ import { iso } from '../http/views.js';
 import { InProcessHub } from '../push/hub.js';
 import { CredentialService } from '../services/credentials.js';
 import { issuePairingCode } from '../services/pairing.js';
-import { openSqliteStore } from '../store/sqlite/open.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
 /** A mistake the admin can fix (unknown user, duplicate name, bad mode): exit 1 with this text. */
@@ -37,8 +37,9 @@ export class AdminCommands {
     this.ctx = { store, hub: new InProcessHub(), config: { ...defaultConfig, ...config } };
   }
 
-  static open(dbPath: string, config: Partial<ServerConfig> = {}): AdminCommands {
-    return new AdminCommands(openSqliteStore(dbPath), config);
+  /** db: a SQLite file or a postgres:// URL, as countersign-server's --db. */
+  static async open(db: string, config: Partial<ServerConfig> = {}): Promise<AdminCommands> {
+    return new AdminCommands(await openStore(db), config);
   }
 
   async createUser(name: string): Promise<{ id: number; name: string }> {

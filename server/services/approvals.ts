@@ -1,6 +1,7 @@
 // The heart of Countersign: a session attempt with an API key either opens at once (ip-only, trusted IP),
 // is refused, or waits as a PENDING request for the owner's signed decision; the requester polls for the outcome
 // and receives the session token exactly once.
+import { transactionWithOutbox } from './transaction.js';
 import { randomUUID } from 'node:crypto';
 import {
   canonicalDecision,
@@ -200,10 +201,7 @@ export class ApprovalService {
       throw new ApiError(400, 'signature: does not verify with this device key over the canonical decision string');
     }
     if (request.status === 'PENDING' && request.expiryTime <= this.now()) await this.expireDue();
-    const outbox = new Outbox();
-    const outcome = await this.ctx.store.transaction((tx) => this.applyDecision(tx, device, uuid, decision, outbox));
-    outbox.flush(this.ctx.hub);
-    return outcome;
+    return transactionWithOutbox(this.ctx, (tx, outbox) => this.applyDecision(tx, device, uuid, decision, outbox));
   }
 
   private async applyDecision(

@@ -1,11 +1,12 @@
 // The offline fallback: a TOTP code from one of the key owner's devices opens a session at once, in place of a
 // push approval (for keys whose owner allowed it). Each (device, time step) is accepted once; a wrong code is
 // recorded in the history and counts toward the key's lock like a BLOCK.
+import { transactionWithOutbox } from './transaction.js';
 import { randomUUID } from 'node:crypto';
 import { ErrorText } from '../../protocol/index.js';
 import { matchTotp, TOTP_SKEW_STEPS, TOTP_STEP_SECONDS } from '../../protocol/totp.js';
 import { ApiError } from '../http/api-error.js';
-import { Outbox } from '../push/outbox.js';
+import type { Outbox } from '../push/outbox.js';
 import { hashSecret } from '../secrets.js';
 import type { CredentialRow, Repositories } from '../store/types.js';
 import type { TotpSealer } from '../totp-seal.js';
@@ -54,9 +55,9 @@ export class CodeFallbackService {
         throw new CodeRefused();
       }
     }
-    const outbox = new Outbox();
-    const outcome = await this.ctx.store.transaction((tx) => this.check(tx, credential.id, attempt, code, outbox));
-    outbox.flush(this.ctx.hub);
+    const outcome = await transactionWithOutbox(this.ctx, (tx, outbox) =>
+      this.check(tx, credential.id, attempt, code, outbox),
+    );
     if (!outcome) throw new CodeRefused();
     return outcome;
   }

@@ -1,9 +1,10 @@
 // API keys (credential-password-ip) and their permitted IPs: what the owner manages from a device and the admin
 // from the command line. A key's value is shown once, at creation; only its hash is kept.
+import { transactionWithOutbox } from './transaction.js';
 import { ErrorText, type IpStatus, type KeyMode, Limits } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { normalizeIp } from '../ip.js';
-import { Outbox } from '../push/outbox.js';
+import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
 import type { CredentialChanges, CredentialRow, PermittedIpRow, Repositories } from '../store/types.js';
 import type { ServiceContext } from './context.js';
@@ -112,8 +113,7 @@ export class CredentialService {
   }
 
   async update(userId: number, id: number, changes: KeyChanges): Promise<CredentialRow> {
-    const outbox = new Outbox();
-    const updated = await this.ctx.store.transaction(async (tx) => {
+    return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const credential = await tx.credentials.byId(id);
       if (!credential || credential.userId !== userId) throw notFound();
       const now = this.now();
@@ -135,8 +135,6 @@ export class CredentialService {
       await tx.credentials.update(id, row);
       return (await tx.credentials.byId(id))!;
     });
-    outbox.flush(this.ctx.hub);
-    return updated;
   }
 
   async listIps(userId: number, credentialId: number): Promise<PermittedIpRow[]> {

@@ -1,5 +1,5 @@
-// The rows the server keeps and the repositories that read and write them. Every method is async so that a
-// PostgreSQL store (issue 7) can implement the same interface; the SQLite store answers synchronously inside.
+// The rows the server keeps and the repositories that read and write them. Every method is async: one Kysely
+// query layer (kysely/) serves both embedded SQLite and PostgreSQL behind this interface.
 // Times are Unix milliseconds; the HTTP layer turns them into ISO 8601.
 import type {
   CredentialStatus,
@@ -220,6 +220,8 @@ export interface SessionRequestRepository {
   /** BLOCK decisions and wrong TOTP codes since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
+  /** Requests created, decided or expired at or after the time (a push hub's resync after it lost events). */
+  changedSince(since: number): Promise<SessionRequestRow[]>;
 }
 
 export interface SessionRepository {
@@ -237,6 +239,8 @@ export interface DeviceRepository {
   listByUser(userId: number): Promise<DeviceRow[]>;
   touch(id: number, now: number): Promise<void>;
   revoke(id: number, now: number): Promise<void>;
+  /** Ids of devices revoked at or after the time (a push hub's resync after it lost events). */
+  revokedSince(since: number): Promise<number[]>;
 }
 
 export interface PairingCodeRepository {
@@ -273,10 +277,15 @@ export interface Repositories {
   totp: TotpRepository;
 }
 
+export type StoreKind = 'sqlite' | 'postgres';
+
 export interface Store extends Repositories {
+  readonly kind: StoreKind;
   /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
-   * the repositories it is given (no network, no timers), so that a transaction stays short.
+   * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more
+   * than once: PostgreSQL runs it SERIALIZABLE and runs it again when it lost a race with another transaction
+   * (on any instance), so work must change nothing outside tx except through what it returns.
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   close(): Promise<void>;

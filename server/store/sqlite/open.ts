@@ -1,22 +1,24 @@
 // Opens (creating when needed) the server's SQLite database: WAL so that countersign-admin can write while the
-// server runs, a busy timeout so that the two wait for each other instead of failing, and the migrations.
+// server runs, a busy timeout so that the two wait for each other instead of failing, and the migrations. Queries
+// go through Kysely (one query layer with PostgreSQL) over a statement cache: Kysely prepares each query's SQL
+// text anew, and better-sqlite3 statements are reusable, so the same SQL is prepared once.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from '../migrations.js';
-import type { Repositories, Store } from '../types.js';
-import { sqliteCredentials } from './credentials.js';
-import { sqliteDevices } from './devices.js';
-import { type Exec, immediate, TransactionGate } from './gate.js';
-import { sqlitePairingCodes } from './pairing-codes.js';
-import { sqlitePermittedIps } from './permitted-ips.js';
-import { sqliteRequests } from './requests.js';
-import { sqliteSeenSignatures } from './seen-signatures.js';
-import { sqliteSessions } from './sessions.js';
-import { sqliteTotp } from './totp.js';
-import { sqliteUsers } from './users.js';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { repositories } from '../kysely/index.js';
+import type { Schema } from '../schema.js';
+import { runTransaction, type TransactionRules } from '../transaction.js';
+import type { Store } from '../types.js';
+import { migrations } from './migrations.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
+/** Distinct SQL texts kept prepared; dynamic queries (history filters, key updates) have a few dozen shapes. */
+const MAX_CACHED_STATEMENTS = 500;
+
+// BEGIN IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes never fails
+// half-way because countersign-admin wrote in between; it waits (busy timeout) instead. Nothing to retry.
+const RULES: TransactionRules = { begin: 'BEGIN IMMEDIATE', isRetryable: () => false, maxAttempts: 1 };
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -34,17 +36,19 @@ function migrate(db: Database.Database): void {
   }
 }
 
-function repositories(db: Database.Database, exec: Exec): Repositories {
+function withStatementCache(db: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>();
   return {
-    users: sqliteUsers(db, exec),
-    credentials: sqliteCredentials(db, exec),
-    permittedIps: sqlitePermittedIps(db, exec),
-    requests: sqliteRequests(db, exec),
-    sessions: sqliteSessions(db, exec),
-    devices: sqliteDevices(db, exec),
-    pairingCodes: sqlitePairingCodes(db, exec),
-    seenSignatures: sqliteSeenSignatures(db, exec),
-    totp: sqliteTotp(db, exec),
+    close: () => db.close(),
+    prepare: (text) => {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+        statement = db.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -61,25 +65,18 @@ export function openSqliteStore(path: string): Store {
     db.close();
     throw error;
   }
-  const gate = new TransactionGate();
-  const inTransaction = repositories(db, immediate);
+  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
+  let closing: Promise<void> | null = null;
   return {
-    ...repositories(db, gate.direct),
-    transaction: (work) =>
-      gate.exclusive(async () => {
-        db.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await work(inTransaction);
-          db.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw error;
-        }
-      }),
-    close: () =>
-      gate.exclusive(async () => {
+    kind: 'sqlite',
+    ...repositories(kysely),
+    transaction: (work) => runTransaction(kysely, RULES, work),
+    // Waits for the single connection, so a transaction in flight finishes first.
+    close: () => {
+      closing ??= kysely.connection().execute(async () => {
         db.close();
-      }),
+      });
+      return closing;
+    },
   };
 }

@@ -1,0 +1,96 @@
+import type { Selectable } from 'kysely';
+import type { CredentialsTable } from '../schema.js';
+import type { CredentialChanges, CredentialRepository, CredentialRow } from '../types.js';
+import { type Db, flag, isSet } from './db.js';
+
+type Raw = Selectable<CredentialsTable> & { permitted_ip_count: number | string };
+
+function row(raw: Raw): CredentialRow {
+  return {
+    id: raw.id,
+    userId: raw.user_id,
+    name: raw.name,
+    keyHash: raw.key_hash,
+    mode: raw.mode,
+    numberMatching: isSet(raw.number_matching),
+    status: raw.status,
+    created: raw.created,
+    updated: raw.updated,
+    expiryTime: raw.expiry_time,
+    lastUsed: raw.last_used,
+    permittedDeviceDescription: raw.permitted_device_description,
+    permittedDeviceIp: raw.permitted_device_ip,
+    blocksCountedSince: raw.blocks_counted_since,
+    permittedIpCount: Number(raw.permitted_ip_count),
+    allowCodeFallback: isSet(raw.allow_code_fallback),
+  };
+}
+
+// Column of each changeable field; update() only ever names columns from this map, never caller text.
+const CHANGE_COLUMNS = {
+  status: 'status',
+  mode: 'mode',
+  name: 'name',
+  numberMatching: 'number_matching',
+  expiryTime: 'expiry_time',
+  lastUsed: 'last_used',
+  permittedDeviceDescription: 'permitted_device_description',
+  permittedDeviceIp: 'permitted_device_ip',
+  blocksCountedSince: 'blocks_counted_since',
+  allowCodeFallback: 'allow_code_fallback',
+  updated: 'updated',
+} as const satisfies Record<keyof CredentialChanges, keyof CredentialsTable>;
+
+export function credentials(db: Db): CredentialRepository {
+  const select = () =>
+    db
+      .selectFrom('credentials as c')
+      .selectAll('c')
+      .select((eb) =>
+        eb
+          .selectFrom('permitted_ips as p')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('p.credential_id', '=', 'c.id')
+          .as('permitted_ip_count'),
+      );
+  const read = async (id: number) => {
+    const raw = await select().where('c.id', '=', id).executeTakeFirst();
+    return raw ? row(raw as Raw) : null;
+  };
+  return {
+    create: async (c) => {
+      const { id } = await db
+        .insertInto('credentials')
+        .values({
+          user_id: c.userId,
+          name: c.name,
+          key_hash: c.keyHash,
+          mode: c.mode,
+          number_matching: flag(c.numberMatching),
+          status: 'PENDING_FIRST_USE',
+          created: c.created,
+          updated: c.created,
+          expiry_time: c.expiryTime,
+          allow_code_fallback: flag(c.allowCodeFallback ?? false),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return (await read(id))!;
+    },
+    byId: read,
+    byKeyHash: async (hash) => {
+      const raw = await select().where('c.key_hash', '=', hash).executeTakeFirst();
+      return raw ? row(raw as Raw) : null;
+    },
+    listByUser: async (userId) =>
+      (await select().where('c.user_id', '=', userId).orderBy('c.id').execute()).map((raw) => row(raw as Raw)),
+    update: async (id, changes) => {
+      const values: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) continue;
+        values[CHANGE_COLUMNS[key as keyof CredentialChanges]] = typeof value === 'boolean' ? flag(value) : value;
+      }
+      await db.updateTable('credentials').set(values).where('id', '=', id).execute();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// What every repository is written against: a Kysely instance over either dialect (inside a transaction, one bound
+// to the transaction's connection), and the 0/1 flag conversions both dialects share.
+import type { Kysely } from 'kysely';
+import type { Flag, Schema } from '../schema.js';
+
+export type Db = Kysely<Schema>;
+
+export const flag = (value: boolean): Flag => (value ? 1 : 0);
+export const isSet = (value: Flag): boolean => value === 1;
+
+/** Rows an UPDATE or DELETE changed, as a number (Kysely reports a bigint). */
+export const changed = (result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): number =>
+  Number(result.numUpdatedRows ?? result.numDeletedRows ?? 0n);

@@ -1,0 +1,27 @@
+// Every repository over one Kysely instance: the store's own for single statements, or one bound to a
+// transaction's connection.
+import type { Repositories } from '../types.js';
+import { credentials } from './credentials.js';
+import type { Db } from './db.js';
+import { devices } from './devices.js';
+import { pairingCodes } from './pairing-codes.js';
+import { permittedIps } from './permitted-ips.js';
+import { requests } from './requests.js';
+import { seenSignatures } from './seen-signatures.js';
+import { sessions } from './sessions.js';
+import { totp } from './totp.js';
+import { users } from './users.js';
+
+export function repositories(db: Db): Repositories {
+  return {
+    users: users(db),
+    credentials: credentials(db),
+    permittedIps: permittedIps(db),
+    requests: requests(db),
+    sessions: sessions(db),
+    devices: devices(db),
+    pairingCodes: pairingCodes(db),
+    seenSignatures: seenSignatures(db),
+    totp: totp(db),
+  };
+}

@@ -1,0 +1,23 @@
+import type { PairingCodeRepository } from '../types.js';
+import type { Db } from './db.js';
+
+export function pairingCodes(db: Db): PairingCodeRepository {
+  return {
+    create: async (code) => {
+      await db
+        .insertInto('pairing_codes')
+        .values({ code_hash: code.codeHash, user_id: code.userId, created: code.created, expires: code.expires })
+        .execute();
+    },
+    // Single use: only an unused, unexpired code is spent, and only once even if two pairings race.
+    consume: async (codeHash, now) =>
+      (await db
+        .updateTable('pairing_codes')
+        .set({ used_at: now })
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .where('expires', '>', now)
+        .returning(['code_hash as codeHash', 'user_id as userId', 'created', 'expires', 'used_at as usedAt'])
+        .executeTakeFirst()) ?? null,
+  };
+}

@@ -1,0 +1,204 @@
+import type { Selectable } from 'kysely';
+import type { SessionRequestsTable } from '../schema.js';
+import type { DecisionRecord, NewSessionRequest, SessionRequestRepository, SessionRequestRow } from '../types.js';
+import { changed, type Db, flag, isSet } from './db.js';
+
+type Raw = Selectable<SessionRequestsTable> & {
+  credential_name: string;
+  credential_mode: SessionRequestRow['credentialMode'];
+};
+
+function row(raw: Raw): SessionRequestRow {
+  return {
+    seq: Number(raw.seq),
+    uuid: raw.uuid,
+    credentialId: raw.credential_id,
+    credentialName: raw.credential_name,
+    credentialMode: raw.credential_mode,
+    userId: raw.user_id,
+    status: raw.status,
+    description: raw.description,
+    ip: raw.ip,
+    ipKnown: isSet(raw.ip_known),
+    userAgent: raw.user_agent,
+    geolocation: raw.geolocation === null ? null : JSON.parse(raw.geolocation),
+    bindingCode: raw.binding_code,
+    bindingChoices: raw.binding_choices === null ? null : JSON.parse(raw.binding_choices),
+    created: raw.created,
+    expiryTime: raw.expiry_time,
+    decidedAt: raw.decided_at,
+    decidedByDeviceId: raw.decided_by_device_id,
+    decision: raw.decision,
+    trustIp: isSet(raw.trust_ip),
+    deactivateCredential: isSet(raw.deactivate_credential),
+    bindingMismatch: isSet(raw.binding_mismatch),
+    decisionSignature: raw.decision_signature,
+    autoAccepted: isSet(raw.auto_accepted),
+    tokenDelivered: isSet(raw.token_delivered),
+    sessionId: raw.session_id,
+    approvedByCode: isSet(raw.approved_by_code),
+    wrongCode: isSet(raw.wrong_code),
+  };
+}
+
+export function requests(db: Db): SessionRequestRepository {
+  // The key's name and mode come along with every request row: every reader (push, history) shows them.
+  const select = () =>
+    db
+      .selectFrom('session_requests as r')
+      .innerJoin('credentials as c', 'c.id', 'r.credential_id')
+      .selectAll('r')
+      .select(['c.name as credential_name', 'c.mode as credential_mode']);
+  const rows = async (query: ReturnType<typeof select>) => (await query.execute()).map(row);
+  const read = async (uuid: string) => {
+    const raw = await select().where('r.uuid', '=', uuid).executeTakeFirst();
+    return raw ? row(raw) : null;
+  };
+  const count = async (query: Promise<{ n: number | string } | undefined>) => Number((await query)?.n ?? 0);
+
+  return {
+    create: async (r: NewSessionRequest) => {
+      await db
+        .insertInto('session_requests')
+        .values({
+          uuid: r.uuid,
+          credential_id: r.credentialId,
+          user_id: r.userId,
+          status: r.status,
+          description: r.description,
+          ip: r.ip,
+          ip_known: flag(r.ipKnown),
+          user_agent: r.userAgent,
+          geolocation: r.geolocation === null ? null : JSON.stringify(r.geolocation),
+          binding_code: r.bindingCode,
+          binding_choices: r.bindingChoices === null ? null : JSON.stringify(r.bindingChoices),
+          created: r.created,
+          expiry_time: r.expiryTime,
+          auto_accepted: flag(r.autoAccepted),
+          token_delivered: flag(r.tokenDelivered),
+          session_id: r.sessionId,
+          approved_by_code: flag(r.approvedByCode ?? false),
+          wrong_code: flag(r.wrongCode ?? false),
+          decided_at: r.decidedAt ?? null,
+          decided_by_device_id: r.decidedByDeviceId ?? null,
+        })
+        .execute();
+      return (await read(r.uuid))!;
+    },
+    byUuid: read,
+    countPending: (credentialId, now) =>
+      count(
+        db
+          .selectFrom('session_requests')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('credential_id', '=', credentialId)
+          .where('status', '=', 'PENDING')
+          .where('expiry_time', '>', now)
+          .executeTakeFirst(),
+      ),
+    pendingForUser: (userId, now) =>
+      rows(
+        select()
+          .where('r.user_id', '=', userId)
+          .where('r.status', '=', 'PENDING')
+          .where('r.expiry_time', '>', now)
+          .orderBy('r.seq'),
+      ),
+    pendingForCredential: (credentialId) =>
+      rows(select().where('r.credential_id', '=', credentialId).where('r.status', '=', 'PENDING').orderBy('r.seq')),
+    decide: async (uuid, d: DecisionRecord) =>
+      changed(
+        await db
+          .updateTable('session_requests')
+          .set({
+            status: d.status,
+            decided_at: d.decidedAt,
+            decided_by_device_id: d.deviceId,
+            decision: d.decision,
+            trust_ip: flag(d.trustIp),
+            deactivate_credential: flag(d.deactivateCredential),
+            binding_mismatch: flag(d.bindingMismatch),
+            decision_signature: d.signature,
+          })
+          .where('uuid', '=', uuid)
+          .where('status', '=', 'PENDING')
+          .executeTakeFirst(),
+      ) === 1,
+    rejectPending: async (uuid, now) =>
+      changed(
+        await db
+          .updateTable('session_requests')
+          .set({ status: 'REJECTED', decided_at: now })
+          .where('uuid', '=', uuid)
+          .where('status', '=', 'PENDING')
+          .executeTakeFirst(),
+      ) === 1,
+    // One conditional UPDATE: when several sweepers (server instances) run at once, each request expires once and
+    // only the one that changed it reports it.
+    expireDue: async (now) => {
+      const due = await db
+        .updateTable('session_requests')
+        .set({ status: 'EXPIRED' })
+        .where('status', '=', 'PENDING')
+        .where('expiry_time', '<=', now)
+        .returning('uuid')
+        .execute();
+      if (due.length === 0) return [];
+      return rows(
+        select()
+          .where(
+            'r.uuid',
+            'in',
+            due.map((d) => d.uuid),
+          )
+          .orderBy('r.seq'),
+      );
+    },
+    claimTokenDelivery: async (uuid) =>
+      changed(
+        await db
+          .updateTable('session_requests')
+          .set({ token_delivered: 1 })
+          .where('uuid', '=', uuid)
+          .where('status', '=', 'ACCEPTED')
+          .where('token_delivered', '=', 0)
+          .executeTakeFirst(),
+      ) === 1,
+    linkSession: async (uuid, sessionId) => {
+      await db.updateTable('session_requests').set({ session_id: sessionId }).where('uuid', '=', uuid).execute();
+    },
+    // A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
+    countBlocks: (credentialId, since) =>
+      count(
+        db
+          .selectFrom('session_requests')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('credential_id', '=', credentialId)
+          .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1)]))
+          .where('decided_at', '>=', since)
+          .executeTakeFirst(),
+      ),
+    history: (filter) =>
+      rows(
+        select()
+          .where('r.user_id', '=', filter.userId)
+          .$if(filter.status !== undefined, (q) => q.where('r.status', '=', filter.status!))
+          .$if(filter.credentialId !== undefined, (q) => q.where('r.credential_id', '=', filter.credentialId!))
+          .$if(filter.beforeSeq !== undefined, (q) => q.where('r.seq', '<', filter.beforeSeq!))
+          .orderBy('r.seq', 'desc')
+          .limit(filter.limit),
+      ),
+    changedSince: (since) =>
+      rows(
+        select()
+          .where((eb) =>
+            eb.or([
+              eb('r.created', '>=', since),
+              eb('r.decided_at', '>=', since),
+              eb.and([eb('r.status', '=', 'EXPIRED'), eb('r.expiry_time', '>=', since)]),
+            ]),
+          )
+          .orderBy('r.seq'),
+      ),
+  };
+}

@@ -1,0 +1,12 @@
+import type { UserRepository } from '../types.js';
+import type { Db } from './db.js';
+
+export function users(db: Db): UserRepository {
+  const select = () => db.selectFrom('users').select(['id', 'name', 'created']);
+  return {
+    create: (name, created) =>
+      db.insertInto('users').values({ name, created }).returning(['id', 'name', 'created']).executeTakeFirstOrThrow(),
+    byId: async (id) => (await select().where('id', '=', id).executeTakeFirst()) ?? null,
+    byName: async (name) => (await select().where('name', '=', name).executeTakeFirst()) ?? null,
+  };
+}

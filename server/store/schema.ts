@@ -1,0 +1,128 @@
+// The tables as both dialects store them, for Kysely's typed queries. One shape for SQLite and PostgreSQL so that
+// the repositories in kysely/ are written once: flags are 0/1 integers in both (PostgreSQL smallint with a CHECK),
+// times are Unix milliseconds (PostgreSQL bigint, read back as a number), JSON values are stored as text.
+import type { Generated } from 'kysely';
+import type { CredentialStatus, DecisionKind, IpStatus, KeyMode, RequestStatus } from '../../protocol/index.js';
+
+/** 0 or 1. */
+export type Flag = number;
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  created: number;
+}
+
+export interface CredentialsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  key_hash: string;
+  mode: KeyMode;
+  number_matching: Flag;
+  status: CredentialStatus;
+  created: number;
+  updated: number;
+  expiry_time: number | null;
+  last_used: number | null;
+  permitted_device_description: string | null;
+  permitted_device_ip: string | null;
+  blocks_counted_since: Generated<number>;
+  allow_code_fallback: Generated<Flag>;
+}
+
+export interface PermittedIpsTable {
+  id: Generated<number>;
+  credential_id: number;
+  ip: string;
+  status: IpStatus;
+  created: number;
+  updated: number;
+}
+
+export interface SessionRequestsTable {
+  seq: Generated<number>;
+  uuid: string;
+  credential_id: number;
+  user_id: number;
+  status: RequestStatus;
+  description: string | null;
+  ip: string;
+  ip_known: Flag;
+  user_agent: string | null;
+  /** JSON text. */
+  geolocation: string | null;
+  binding_code: string | null;
+  /** JSON text: an array of three codes. */
+  binding_choices: string | null;
+  created: number;
+  expiry_time: number;
+  decided_at: number | null;
+  decided_by_device_id: number | null;
+  decision: DecisionKind | null;
+  trust_ip: Generated<Flag>;
+  deactivate_credential: Generated<Flag>;
+  binding_mismatch: Generated<Flag>;
+  decision_signature: string | null;
+  auto_accepted: Generated<Flag>;
+  token_delivered: Generated<Flag>;
+  session_id: number | null;
+  approved_by_code: Generated<Flag>;
+  wrong_code: Generated<Flag>;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  token_hash: string;
+  credential_id: number;
+  user_id: number;
+  ip: string;
+  created: number;
+  expires: number;
+  ended: number | null;
+}
+
+export interface DevicesTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  platform: string;
+  public_key: string;
+  created: number;
+  last_seen: number | null;
+  revoked: number | null;
+  /** AES-256-GCM with the operator's key; never the secret in clear. */
+  totp_secret_sealed: string | null;
+}
+
+export interface PairingCodesTable {
+  code_hash: string;
+  user_id: number;
+  created: number;
+  expires: number;
+  used_at: number | null;
+}
+
+export interface SeenSignaturesTable {
+  device_id: number;
+  signature: string;
+  seen_at: number;
+}
+
+export interface UsedTotpStepsTable {
+  device_id: number;
+  step: number;
+  used_at: number;
+}
+
+export interface Schema {
+  users: UsersTable;
+  credentials: CredentialsTable;
+  permitted_ips: PermittedIpsTable;
+  session_requests: SessionRequestsTable;
+  sessions: SessionsTable;
+  devices: DevicesTable;
+  pairing_codes: PairingCodesTable;
+  seen_signatures: SeenSignaturesTable;
+  used_totp_steps: UsedTotpStepsTable;
+}

@@ -1,0 +1,240 @@
+// The store on both dialects, through the one Kysely query layer: the same calls give the same rows on SQLite and
+// PostgreSQL; a failed transaction changes nothing; read-then-write checks hold when many transactions race (on
+// PostgreSQL, from separate connection pools, as separate server instances would); migrations run once.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/store/open.js';
+import type { Repositories, Store } from '../../server/store/types.js';
+import { createTestDatabase, queryUrl } from '../support/postgres.js';
+import { tempDir } from '../support/server.js';
+
+interface Opened {
+  db: string;
+  open(): Promise<Store>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function fresh(kind: 'sqlite' | 'postgres'): Promise<Opened> {
+  let db: string;
+  if (kind === 'sqlite') {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    db = join(dir.path, 'store.db');
+  } else {
+    const database = await createTestDatabase();
+    cleanups.push(database.drop);
+    db = database.url;
+  }
+  return {
+    db,
+    open: async () => {
+      const store = await openStore(db);
+      cleanups.push(() => store.close());
+      return store;
+    },
+  };
+}
+
+/** One fixed sequence of writes and reads; returns everything it read, for comparing the two dialects. */
+async function script(store: Store) {
+  const t0 = 1_700_000_000_000;
+  const user = await store.users.create('alice', t0);
+  const key = await store.credentials.create({
+    userId: user.id,
+    name: 'deploy',
+    keyHash: 'a'.repeat(64),
+    mode: 'push',
+    numberMatching: true,
+    allowCodeFallback: true,
+    created: t0,
+    expiryTime: t0 + 1000,
+  });
+  await store.permittedIps.create(key.id, '192.0.2.7', 'ACTIVE', t0);
+  await store.credentials.update(key.id, {
+    status: 'ACTIVE',
+    expiryTime: null,
+    numberMatching: false,
+    updated: t0 + 1,
+  });
+  const device = await store.devices.create({
+    userId: user.id,
+    name: 'laptop',
+    platform: 'linux',
+    publicKey: 'pk',
+    created: t0,
+  });
+  const base = {
+    credentialId: key.id,
+    userId: user.id,
+    description: 'ci job',
+    ip: '198.51.100.1',
+    ipKnown: false,
+    userAgent: 'curl/8',
+    geolocation: { country: 'NL', city: 'Amsterdam' } as never,
+    bindingCode: '42',
+    bindingChoices: ['17', '42', '93'],
+    created: t0 + 10,
+    expiryTime: t0 + 120_000,
+    autoAccepted: false,
+    tokenDelivered: false,
+    sessionId: null,
+  };
+  await store.requests.create({ ...base, uuid: '00000000-0000-4000-8000-000000000001', status: 'PENDING' });
+  await store.requests.create({ ...base, uuid: '00000000-0000-4000-8000-000000000002', status: 'PENDING' });
+  const decided = await store.requests.decide('00000000-0000-4000-8000-000000000001', {
+    status: 'REJECTED',
+    decidedAt: t0 + 20,
+    deviceId: device.id,
+    decision: 'BLOCK',
+    trustIp: false,
+    deactivateCredential: true,
+    bindingMismatch: false,
+    signature: 'sig',
+  });
+  const decidedTwice = await store.requests.decide('00000000-0000-4000-8000-000000000001', {
+    status: 'ACCEPTED',
+    decidedAt: t0 + 21,
+    deviceId: device.id,
+    decision: 'APPROVE',
+    trustIp: true,
+    deactivateCredential: false,
+    bindingMismatch: false,
+    signature: 'sig2',
+  });
+  const expired = await store.requests.expireDue(t0 + 200_000);
+  const session = await store.sessions.create({
+    tokenHash: 'b'.repeat(64),
+    credentialId: key.id,
+    userId: user.id,
+    ip: '198.51.100.1',
+    created: t0,
+    expires: t0 + 3_600_000,
+  });
+  await store.sessions.endAllOfCredential(key.id, t0 + 5);
+  await store.pairingCodes.create({ codeHash: 'c'.repeat(64), userId: user.id, created: t0, expires: t0 + 600_000 });
+  await store.devices.revoke(device.id, t0 + 30);
+  return {
+    key: await store.credentials.byId(key.id),
+    byHash: await store.credentials.byKeyHash('a'.repeat(64)),
+    list: await store.credentials.listByUser(user.id),
+    ips: await store.permittedIps.listByCredential(key.id),
+    decided,
+    decidedTwice,
+    expired: expired.map((r) => r.uuid),
+    history: await store.requests.history({ userId: user.id, limit: 10 }),
+    historyFiltered: await store.requests.history({ userId: user.id, status: 'EXPIRED', limit: 10 }),
+    blocks: await store.requests.countBlocks(key.id, 0),
+    pending: await store.requests.countPending(key.id, t0),
+    changedSince: (await store.requests.changedSince(t0 + 15)).map((r) => r.uuid),
+    session: await store.sessions.byId(session.id),
+    consumed: await store.pairingCodes.consume('c'.repeat(64), t0 + 1),
+    consumedTwice: await store.pairingCodes.consume('c'.repeat(64), t0 + 2),
+    remembered: [
+      await store.seenSignatures.remember(device.id, 's', t0),
+      await store.seenSignatures.remember(device.id, 's', t0),
+    ],
+    steps: [
+      await store.totp.spendStep(device.id, 56_666_666, t0),
+      await store.totp.spendStep(device.id, 56_666_666, t0),
+    ],
+    revokedSince: await store.devices.revokedSince(t0 + 30),
+    revokedLater: await store.devices.revokedSince(t0 + 31),
+    devices: await store.devices.listByUser(user.id),
+  };
+}
+
+describe('one query layer, two dialects', () => {
+  it('gives the same rows on SQLite and PostgreSQL for the same calls', async () => {
+    const sqlite = await (await fresh('sqlite')).open();
+    const postgres = await (await fresh('postgres')).open();
+    const fromSqlite = await script(sqlite);
+    const fromPostgres = await script(postgres);
+    expect(fromPostgres).toEqual(fromSqlite);
+    // Spot checks that the shared result is the right one, not just the same on both.
+    expect(fromSqlite.key).toMatchObject({ status: 'ACTIVE', numberMatching: false, allowCodeFallback: true });
+    expect(fromSqlite.key?.permittedIpCount).toBe(1);
+    expect(fromSqlite.decided).toBe(true);
+    expect(fromSqlite.decidedTwice).toBe(false);
+    expect(fromSqlite.expired).toEqual(['00000000-0000-4000-8000-000000000002']);
+    expect(fromSqlite.history[1]).toMatchObject({
+      deactivateCredential: true,
+      geolocation: { country: 'NL', city: 'Amsterdam' },
+      bindingChoices: ['17', '42', '93'],
+    });
+    expect(typeof fromPostgres.history[0]?.created).toBe('number');
+    expect(fromSqlite.blocks).toBe(1);
+    expect(fromSqlite.consumedTwice).toBeNull();
+    expect(fromSqlite.remembered).toEqual([true, false]);
+    expect(fromSqlite.steps).toEqual([true, false]);
+    expect(fromSqlite.revokedSince).toHaveLength(1);
+    expect(fromSqlite.revokedLater).toEqual([]);
+    expect(fromSqlite.session?.ended).toBe(1_700_000_000_005);
+  });
+});
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`${kind} store`, () => {
+    it('rolls a failed transaction back completely', async () => {
+      const store = await (await fresh(kind)).open();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.users.create('bob', 1);
+          throw new Error('refused half-way');
+        }),
+      ).rejects.toThrow('refused half-way');
+      expect(await store.users.byName('bob')).toBeNull();
+    });
+
+    it('keeps a read-then-write limit when 12 transactions race for 3 places', async () => {
+      const target = await fresh(kind);
+      // On PostgreSQL four stores = four pools, as four server instances would have. SQLite serves one instance:
+      // its connections wait for each other's locks by blocking the thread, so one process keeps one connection.
+      const stores =
+        kind === 'postgres'
+          ? await Promise.all([target.open(), target.open(), target.open(), target.open()])
+          : [await target.open()];
+      const user = await stores[0]!.users.create('carol', 1);
+      const limited = async (tx: Repositories, n: number) => {
+        const count = (await tx.users.byName('slot-3'))
+          ? 3
+          : (await tx.users.byName('slot-2'))
+            ? 2
+            : (await tx.users.byName('slot-1'))
+              ? 1
+              : 0;
+        if (count >= 3) return false;
+        await tx.users.create(`slot-${count + 1}`, n);
+        return true;
+      };
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, n) =>
+          stores[n % stores.length]!.transaction((tx) => limited(tx, n)).catch((error: unknown) => error),
+        ),
+      );
+      // Every transaction either took a place or saw none left; none failed (lost races were run again).
+      expect(results.filter((r) => r === true)).toHaveLength(3);
+      expect(results.filter((r) => r === false)).toHaveLength(9);
+      expect(user.id).toBeGreaterThan(0);
+    });
+
+    it('migrates once and opens again without changes; a newer schema is refused', async () => {
+      const target = await fresh(kind);
+      const [a, b] = await Promise.all([target.open(), target.open()]);
+      await a.users.create('dave', 1);
+      expect((await b.users.byName('dave'))?.name).toBe('dave');
+      if (kind === 'postgres') {
+        await queryUrl(target.db, 'INSERT INTO countersign_schema (version, applied) VALUES (99, 0)');
+      } else {
+        const Database = (await import('better-sqlite3')).default;
+        const raw = new Database(target.db);
+        raw.pragma('user_version = 99');
+        raw.close();
+      }
+      await expect(openStore(target.db)).rejects.toThrow(/schema version 99, newer than this server knows/);
+    });
+  });
+}

@@ -1,5 +1,5 @@
 // The push hub: who is connected, and who is waiting for a request to change. Behind an interface so that a
-// hub spanning several server instances (PostgreSQL LISTEN/NOTIFY, issue 7) can replace this in-process one.
+// hub spanning several server instances (postgres-hub.ts, LISTEN/NOTIFY) can stand in for this in-process one.
 import type { ServerMessage } from '../../protocol/index.js';
 
 /** One open push stream of one device. */
@@ -25,25 +25,50 @@ export interface PushHub {
   notifyRequest(uuid: string): void;
 }
 
+export interface HubStats {
+  streams: number;
+  users: number;
+  waitedRequests: number;
+}
+
+/**
+ * The streams and waiters of this one process. Streams are indexed by user, so a publish touches only that user's
+ * streams, and a hub spanning instances can ask cheaply whether this process serves a user at all.
+ */
 export class InProcessHub implements PushHub {
-  private readonly streams = new Set<DeviceStream>();
+  private readonly streamsByUser = new Map<number, Set<DeviceStream>>();
   private readonly waiters = new Map<string, Set<() => void>>();
 
   attach(stream: DeviceStream): () => void {
-    this.streams.add(stream);
-    return () => this.streams.delete(stream);
+    let streams = this.streamsByUser.get(stream.userId);
+    if (!streams) {
+      streams = new Set();
+      this.streamsByUser.set(stream.userId, streams);
+    }
+    const set = streams;
+    set.add(stream);
+    return () => {
+      set.delete(stream);
+      if (set.size === 0 && this.streamsByUser.get(stream.userId) === set) this.streamsByUser.delete(stream.userId);
+    };
   }
 
   publishToUser(userId: number, message: ServerMessage): void {
-    for (const stream of this.streams) if (stream.userId === userId) stream.send(message);
+    const streams = this.streamsByUser.get(userId);
+    if (streams) for (const stream of streams) stream.send(message);
   }
 
   disconnectDevice(deviceId: number, code: number, reason: string): void {
-    for (const stream of [...this.streams]) if (stream.deviceId === deviceId) stream.close(code, reason);
+    this.disconnectDevices(new Set([deviceId]), code, reason);
+  }
+
+  /** Closes the open streams of every listed device, in one pass over the streams. */
+  disconnectDevices(deviceIds: ReadonlySet<number>, code: number, reason: string): void {
+    for (const stream of this.allStreams()) if (deviceIds.has(stream.deviceId)) stream.close(code, reason);
   }
 
   disconnectAll(code: number, reason: string): void {
-    for (const stream of [...this.streams]) stream.close(code, reason);
+    for (const stream of this.allStreams()) stream.close(code, reason);
   }
 
   waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -70,5 +95,38 @@ export class InProcessHub implements PushHub {
 
   notifyRequest(uuid: string): void {
     for (const wake of [...(this.waiters.get(uuid) ?? [])]) wake();
+  }
+
+  /** Wakes every waiter: each re-reads its request, so a wake without a change costs one read and no harm. */
+  wakeAll(): void {
+    for (const uuid of [...this.waiters.keys()]) this.notifyRequest(uuid);
+  }
+
+  /** Whether some device of the user has an open stream here. */
+  servesUser(userId: number): boolean {
+    return this.streamsByUser.has(userId);
+  }
+
+  /** Whether someone here is waiting for the request to change. */
+  isWaiting(uuid: string): boolean {
+    return this.waiters.has(uuid);
+  }
+
+  /** The users with at least one open stream here. */
+  servedUsers(): number[] {
+    return [...this.streamsByUser.keys()];
+  }
+
+  /** How many streams, users with streams, and requests with waiters this process holds (diagnostics, tests). */
+  stats(): HubStats {
+    let streams = 0;
+    for (const set of this.streamsByUser.values()) streams += set.size;
+    return { streams, users: this.streamsByUser.size, waitedRequests: this.waiters.size };
+  }
+
+  private allStreams(): DeviceStream[] {
+    const all: DeviceStream[] = [];
+    for (const streams of this.streamsByUser.values()) all.push(...streams);
+    return all;
   }
 }

@@ -1,0 +1,291 @@
+// The push hub of several server instances on one PostgreSQL database. Each instance delivers to its own streams
+// and waiters at once (an InProcessHub, so one instance is as fast as before), and tells the others through
+// NOTIFY, naming only ids. A receiver does something only for users it has streams for and requests someone here
+// waits on, and renders what it sends from the current row. When its LISTEN connection drops it reconnects and
+// resyncs from the rows what it may have missed.
+//
+// Duplicates are harmless, so the resync errs towards sending too much: a device's queue keys requests by uuid
+// (main/core/inbox.ts), so a second approval.requested for a request it already shows changes nothing, and a
+// second approval.resolved finds nothing left to remove. What must not happen is an approval.requested after the
+// approval.resolved of the same request (it would show a decided request again); messages to one user therefore
+// go out in order (SerialByKey), and approval.requested is sent only for a row that is PENDING when read.
+import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
+import { approvalRequestView } from '../http/views.js';
+import type { Store } from '../store/types.js';
+import { type DeviceStream, type HubStats, InProcessHub, type PushHub } from './hub.js';
+import { decodeNotice, type Notice, newInstanceId } from './notice.js';
+import { fullJitter, type HubLog, NoticeListener } from './pg-listener.js';
+import { NoticePublisher } from './pg-publisher.js';
+import { SerialByKey } from './serial.js';
+
+export type { HubLog } from './pg-listener.js';
+
+export interface PostgresHubOptions {
+  connectionString: string;
+  store: Store;
+  /** Default true. False: publish only, receive nothing (countersign-admin, which has no streams or waiters). */
+  listen?: boolean;
+  /** The NOTIFY channel every instance of one deployment shares (default "countersign"). */
+  channel?: string;
+  log?: HubLog;
+  /** Tuning, mostly for tests. */
+  now?: () => number;
+  reconnect?: { baseMs: number; maxMs: number };
+  heartbeat?: { intervalMs: number; timeoutMs: number };
+  /** How far before the last moment the listener was known to work a resync starts (clocks of instances differ). */
+  resyncMarginMs?: number;
+}
+
+export interface PostgresHub extends PushHub {
+  /** This instance's random id, sent with every notice so that it can skip its own. */
+  readonly instanceId: string;
+  /** What this instance serves (its own streams and waiters only). */
+  stats(): HubStats;
+  /** Stops listening and publishing (sending what is queued first). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CHANNEL = 'countersign';
+const DEFAULTS = {
+  reconnect: { baseMs: 100, maxMs: 10_000 },
+  heartbeat: { intervalMs: 10_000, timeoutMs: 5_000 },
+  resyncMarginMs: 5_000,
+};
+const REVOKED_REASON = 'This device was removed.';
+
+const consoleLog: HubLog = {
+  warn: (obj, msg) => console.warn(msg, obj),
+  error: (obj, msg) => console.error(msg, obj),
+};
+
+/** What other instances need to hear about a message published to a user, or null for a local-only message. */
+function noticeFor(userId: number, message: ServerMessage): Notice | null {
+  switch (message.type) {
+    case 'approval.requested':
+      return { kind: 'requested', user: userId, uuid: message.request.uuid };
+    case 'approval.resolved':
+      return { kind: 'resolved', user: userId, uuid: message.uuid };
+    case 'credential.locked':
+      return { kind: 'locked', user: userId, credential: message.credential.id, reason: message.reason };
+    default:
+      return null;
+  }
+}
+
+export async function startPostgresHub(options: PostgresHubOptions): Promise<PostgresHub> {
+  const channel = options.channel ?? DEFAULT_CHANNEL;
+  // Lower case and plain, so that LISTEN's identifier and pg_notify's text argument name the same channel.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`push hub: not a plain channel name: "${channel}"`);
+  const hub = new PgHub({ ...options, channel });
+  await hub.start(options.listen ?? true);
+  return hub;
+}
+
+class PgHub implements PostgresHub {
+  readonly instanceId = newInstanceId();
+  private readonly local = new InProcessHub();
+  private readonly store: Store;
+  private readonly log: HubLog;
+  private readonly now: () => number;
+  private readonly serial: SerialByKey<number>;
+  private readonly publisher: NoticePublisher;
+  private listener: NoticeListener | null = null;
+  /** Resync everything changed at or after this time; null when no resync is due. */
+  private resyncSince: number | null = null;
+  private resyncRunning = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly options: PostgresHubOptions & { channel: string }) {
+    this.store = options.store;
+    this.log = options.log ?? consoleLog;
+    this.now = options.now ?? Date.now;
+    this.serial = new SerialByKey((error) => this.log.error({ err: error }, 'push hub: could not deliver a notice'));
+    this.publisher = new NoticePublisher(options.connectionString, options.channel, this.instanceId, this.log);
+  }
+
+  async start(listen: boolean): Promise<void> {
+    if (!listen) return;
+    try {
+      this.listener = await NoticeListener.start({
+        connectionString: this.options.connectionString,
+        instanceId: this.instanceId,
+        channel: this.options.channel,
+        onPayload: (payload) => this.received(payload),
+        onReconnected: (lostSince) => this.resyncFrom(lostSince),
+        log: this.log,
+        now: this.now,
+        backoff: this.options.reconnect ?? DEFAULTS.reconnect,
+        heartbeat: this.options.heartbeat ?? DEFAULTS.heartbeat,
+      });
+    } catch (error) {
+      await this.publisher.close();
+      throw error;
+    }
+  }
+
+  // ---- PushHub: local delivery at once, then a notice for the other instances ----
+
+  attach(stream: DeviceStream): () => void {
+    return this.local.attach(stream);
+  }
+
+  publishToUser(userId: number, message: ServerMessage): void {
+    this.deliver(userId, message);
+    const notice = noticeFor(userId, message);
+    if (notice) this.publisher.send(notice);
+  }
+
+  disconnectDevice(deviceId: number, code: number, reason: string): void {
+    this.local.disconnectDevice(deviceId, code, reason);
+    this.publisher.send({ kind: 'disconnect', device: deviceId, code, reason });
+  }
+
+  /** This instance is shutting down: only its own streams close. */
+  disconnectAll(code: number, reason: string): void {
+    this.local.disconnectAll(code, reason);
+  }
+
+  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return this.local.waitForRequest(uuid, timeoutMs, signal);
+  }
+
+  notifyRequest(uuid: string): void {
+    this.local.notifyRequest(uuid);
+    this.publisher.send({ kind: 'wake', uuid });
+  }
+
+  stats(): HubStats {
+    return this.local.stats();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.listener?.close();
+      // Deliveries already under way read rows: let them finish while the store is still open.
+      await this.serial.idle();
+      await this.publisher.close();
+    })();
+    return this.closing;
+  }
+
+  // ---- receiving ----
+
+  /** To the user's streams here, behind any message to that user still being prepared (order per user). */
+  private deliver(userId: number, message: ServerMessage): void {
+    if (this.serial.busy(userId)) this.serial.run(userId, () => this.local.publishToUser(userId, message));
+    else this.local.publishToUser(userId, message);
+  }
+
+  private received(payload: string): void {
+    const decoded = decodeNotice(payload);
+    if (!decoded) {
+      this.log.warn({ payload: payload.slice(0, 200) }, 'push hub: ignored a notice that is not one of ours');
+      return;
+    }
+    if (decoded.from === this.instanceId || this.closing) return;
+    const notice = decoded.notice;
+    switch (notice.kind) {
+      case 'requested':
+        if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendRequested(notice.uuid));
+        break;
+      case 'resolved':
+        // The waiters re-read the row themselves; nothing to read here for them.
+        this.local.notifyRequest(notice.uuid);
+        if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendResolved(notice.uuid));
+        break;
+      case 'wake':
+        this.local.notifyRequest(notice.uuid);
+        break;
+      case 'locked':
+        if (this.local.servesUser(notice.user)) {
+          this.serial.run(notice.user, () => this.sendLocked(notice.user, notice.credential, notice.reason));
+        }
+        break;
+      case 'disconnect':
+        this.local.disconnectDevice(notice.device, notice.code, notice.reason);
+        break;
+    }
+  }
+
+  /** approval.requested from the current row, only while it is still PENDING (and not past its expiry). */
+  private async sendRequested(uuid: string): Promise<void> {
+    const row = await this.store.requests.byUuid(uuid);
+    if (!row) return;
+    if (row.status === 'PENDING') {
+      if (row.expiryTime > this.now()) {
+        this.local.publishToUser(row.userId, { type: 'approval.requested', request: approvalRequestView(row) });
+      }
+    } else {
+      // Decided before we got to it: the resolved notice may already have been handled, so say it here too.
+      this.local.publishToUser(row.userId, { type: 'approval.resolved', uuid, status: row.status });
+    }
+  }
+
+  private async sendResolved(uuid: string): Promise<void> {
+    const row = await this.store.requests.byUuid(uuid);
+    if (row && row.status !== 'PENDING') {
+      this.local.publishToUser(row.userId, { type: 'approval.resolved', uuid, status: row.status });
+    }
+  }
+
+  private async sendLocked(userId: number, credentialId: number, reason: string): Promise<void> {
+    const credential = await this.store.credentials.byId(credentialId);
+    if (!credential || credential.userId !== userId) return;
+    this.local.publishToUser(userId, {
+      type: 'credential.locked',
+      credential: { id: credential.id, name: credential.name },
+      reason,
+    });
+  }
+
+  // ---- resync after the listener dropped ----
+
+  private resyncFrom(lostSince: number): void {
+    const since = lostSince - (this.options.resyncMarginMs ?? DEFAULTS.resyncMarginMs);
+    this.resyncSince = Math.min(this.resyncSince ?? since, since);
+    void this.runResync();
+  }
+
+  /** Runs the due resync, again with backoff until it succeeds (the database may still be coming back). */
+  private async runResync(): Promise<void> {
+    if (this.resyncRunning) return;
+    this.resyncRunning = true;
+    try {
+      for (let attempt = 0; this.resyncSince !== null && !this.closing; ) {
+        const since = this.resyncSince;
+        try {
+          await this.resync(since);
+          if (this.resyncSince === since) this.resyncSince = null;
+        } catch (error) {
+          this.log.error({ err: error, attempt }, 'push hub: resync failed; trying again');
+          const delay = fullJitter(attempt, this.options.reconnect ?? DEFAULTS.reconnect);
+          attempt += 1;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    } finally {
+      this.resyncRunning = false;
+    }
+  }
+
+  private async resync(since: number): Promise<void> {
+    // Every long-poll here re-reads its request: cheap, and covers every resolve we may have missed.
+    this.local.wakeAll();
+    if (this.local.servedUsers().length === 0) return;
+    const [rows, revoked] = await Promise.all([
+      this.store.requests.changedSince(since),
+      this.store.devices.revokedSince(since),
+    ]);
+    if (revoked.length > 0) {
+      this.local.disconnectDevices(new Set(revoked), StreamCloseCode.DEVICE_REVOKED, REVOKED_REASON);
+    }
+    for (const row of rows) {
+      if (!this.local.servesUser(row.userId)) continue;
+      const { userId, uuid, status } = row;
+      // A decided request stays decided, so its row can be sent as read. A PENDING one is read again in turn:
+      // a resolve handled since the read above must not be followed by a stale approval.requested.
+      if (status === 'PENDING') this.serial.run(userId, () => this.sendRequested(uuid));
+      else this.serial.run(userId, () => this.local.publishToUser(userId, { type: 'approval.resolved', uuid, status }));
+    }
+  }
+}

@@ -80,7 +80,7 @@ async function setUp(key: string[], server: { requestLifetimeSeconds?: number } 
   const dir = await tempDir();
   cleanup.push(dir.remove);
   const db = join(dir.path, 'countersign.db');
-  const running: ServerProcess = await startServerProcess({ dbPath: db, ...server });
+  const running: ServerProcess = await startServerProcess({ db: db, ...server });
   cleanup.push(() => running.stop());
 
   expect(await admin(db, 'user', 'create', 'alice')).toMatchObject({ name: 'alice' });

@@ -19,10 +19,10 @@ it('retries polling while the server is down and returns the token approved afte
   const dir = await tempDir();
   cleanup.push(dir.remove);
   const dbPath = join(dir.path, 'countersign.db');
-  let server: ServerProcess = await startServerProcess({ dbPath });
+  let server: ServerProcess = await startServerProcess({ db: dbPath });
   cleanup.push(() => server.stop());
 
-  const admin = AdminCommands.open(dbPath);
+  const admin = await AdminCommands.open(dbPath);
   await admin.createUser('alice');
   const { api_key } = await admin.createKey({ user: 'alice', name: 'ci-bot', mode: 'push' });
   const { code } = await admin.pair('alice', server.url);
@@ -38,7 +38,7 @@ it('retries polling while the server is down and returns the token approved afte
   await expect
     .poll(() => progress.some((p) => p.connectionProblem?.kind === 'network'), { timeout: 15_000 })
     .toBe(true);
-  server = await startServerProcess({ dbPath, port: server.port });
+  server = await startServerProcess({ db: dbPath, port: server.port });
 
   expect((await device.decide(request.uuid, { decision: 'APPROVE' })).status).toBe(200);
   const result = await opening;

@@ -82,8 +82,8 @@ describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync â
   it('survives kill -9 and a restart of the server: reconnects, shows the pending request, the decision still lands', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-restart-'));
     const dbPath = join(dir, 'countersign.db');
-    let proc: ServerProcess = await startServerProcess({ dbPath });
-    const admin = AdminCommands.open(dbPath);
+    let proc: ServerProcess = await startServerProcess({ db: dbPath });
+    const admin = await AdminCommands.open(dbPath);
     cleanups.push(async () => {
       await proc.stop('SIGKILL');
       await admin.close();
@@ -107,7 +107,7 @@ describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync â
     await waitFor('the core to notice', () => states.some((s) => s.state.state === 'offline'));
     // Let it fail at least once against the dead port before the server comes back.
     await waitFor('a failed retry', () => states.filter((s) => s.state.state === 'offline').length >= 2);
-    proc = await startServerProcess({ dbPath, port: proc.port });
+    proc = await startServerProcess({ db: dbPath, port: proc.port });
     await waitConnected(c.core, accountId);
 
     expect(expectRetriesWithinBackoff(states, backoff)).toBeGreaterThanOrEqual(2);
@@ -127,8 +127,8 @@ describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync â
   it('notices a silent (frozen) server by the missing pings and reconnects once it answers again', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-frozen-'));
     const dbPath = join(dir, 'countersign.db');
-    const proc = await startServerProcess({ dbPath, pingIntervalMs: 300 });
-    const admin = AdminCommands.open(dbPath);
+    const proc = await startServerProcess({ db: dbPath, pingIntervalMs: 300 });
+    const admin = await AdminCommands.open(dbPath);
     cleanups.push(async () => {
       process.kill(proc.pid, 'SIGCONT');
       await proc.stop('SIGKILL');

@@ -15,7 +15,7 @@ let c: TestCore;
 
 beforeEach(async () => {
   dir = await tempDir();
-  server = await startTestServer({ dbPath: join(dir.path, 'countersign.db') });
+  server = await startTestServer({ db: join(dir.path, 'countersign.db') });
   await server.admin.createUser('ada');
 });
 afterEach(async () => {
@@ -79,7 +79,7 @@ describe.skipIf(!hasKeychainSession)(`offline TOTP code — ${NEEDS_KEYCHAIN}`, 
     if (!offline.ok) throw new Error(offline.error.message);
 
     // The same database (and its TOTP key file) on a new port: the core still knows only the old address.
-    server = await startTestServer({ dbPath: join(dir.path, 'countersign.db') });
+    server = await startTestServer({ db: join(dir.path, 'countersign.db') });
     const result = await openSession({ server: server.url, apiKey: api_key, totp: offline.value.code });
     expect(result).toMatchObject({ status: 'ACCEPTED', uuid: null });
     expect(c.core.listAccounts().find((a) => a.id === accountId)?.connection.state).not.toBe('connected');

@@ -28,7 +28,7 @@ function runSession(server: string, apiKey: string, code: string) {
 test.describe('offline code while disconnected', () => {
   // The server's database (and its TOTP key file beside it) must outlive the first server: a second one takes over.
   const dataDir = mkdtempSync(join(tmpdir(), 'countersign-e2e-totp-'));
-  test.use({ serverOptions: { dbPath: join(dataDir, 'countersign.db') } });
+  test.use({ serverOptions: { db: join(dataDir, 'countersign.db') } });
   test.afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('the Accounts view shows the offline code, and it opens a session while the desktop is disconnected', async ({
@@ -58,7 +58,7 @@ test.describe('offline code while disconnected', () => {
     expect(await approver.page.evaluate(() => navigator.clipboard.readText())).toBe(code);
 
     // A new server on the same database, at an address the desktop does not know: the desktop stays disconnected.
-    const server = await startServerProcess({ dbPath: world.server.dbPath });
+    const server = await startServerProcess({ db: world.server.db });
     try {
       const session = await runSession(server.url, key.apiKey, code);
       expect(session.code, session.stderr).toBe(0);

@@ -33,7 +33,7 @@ interface RequestRow {
 
 function requestRow(uuid: string): RequestRow {
   return query<RequestRow>(
-    server.dbPath,
+    server.db,
     `SELECT status, decision, decided_by_device_id, decision_signature, token_delivered, session_id
        FROM session_requests WHERE uuid = ?`,
     uuid,
@@ -41,12 +41,12 @@ function requestRow(uuid: string): RequestRow {
 }
 
 function credentialStatus(id: number): string {
-  return query<{ status: string }>(server.dbPath, 'SELECT status FROM credentials WHERE id = ?', id)[0]!.status;
+  return query<{ status: string }>(server.db, 'SELECT status FROM credentials WHERE id = ?', id)[0]!.status;
 }
 
 function liveSessions(credentialId: number): number {
   return query<{ n: number }>(
-    server.dbPath,
+    server.db,
     'SELECT COUNT(*) AS n FROM sessions WHERE credential_id = ? AND ended IS NULL AND expires > ?',
     credentialId,
     Date.now(),
@@ -109,7 +109,7 @@ describe('two devices deciding the same request at the same instant', () => {
       expect(again[0].SessionServerRequest.token_delivered).toBe(true);
     }
     const sessions = query<{ n: number }>(
-      server.dbPath,
+      server.db,
       'SELECT COUNT(*) AS n FROM sessions WHERE credential_id = ?',
       key.id,
     );

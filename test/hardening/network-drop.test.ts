@@ -40,7 +40,7 @@ async function uuidOf(asked: Asked): Promise<string> {
 }
 
 function serverPending(server: HardeningServer): string[] {
-  return query<{ uuid: string }>(server.dbPath, "SELECT uuid FROM session_requests WHERE status = 'PENDING'")
+  return query<{ uuid: string }>(server.db, "SELECT uuid FROM session_requests WHERE status = 'PENDING'")
     .map((row) => row.uuid)
     .sort();
 }

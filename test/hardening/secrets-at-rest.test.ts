@@ -90,7 +90,7 @@ describe.skipIf(!hasKeychainSession)(`secrets at rest — ${NEEDS_KEYCHAIN}`, ()
   });
 
   function serverFiles(): string[] {
-    return [server.dbPath, `${server.dbPath}-wal`, `${server.dbPath}-shm`].filter((f) => filesUnder(f).length > 0);
+    return [server.db, `${server.db}-wal`, `${server.db}-shm`].filter((f) => filesUnder(f).length > 0);
   }
 
   it('the server database (main file and write-ahead log) holds no secret in clear, while running and after', async () => {

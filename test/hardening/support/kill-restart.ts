@@ -85,9 +85,9 @@ export async function killAndRestart(options: KillRestartOptions): Promise<KillR
   const startedAt = Date.now();
   const dir = await tempDir('countersign-kill-');
   const dbPath = `${dir.path}/countersign.db`;
-  const serverOptions = { dbPath, requestLifetimeSeconds: options.requestLifetimeSeconds, pingIntervalMs: 2_000 };
+  const serverOptions = { db: dbPath, requestLifetimeSeconds: options.requestLifetimeSeconds, pingIntervalMs: 2_000 };
   let server: ServerProcess = await startServerProcess(serverOptions);
-  const admin = AdminCommands.open(dbPath);
+  const admin = await AdminCommands.open(dbPath);
   const streams: TestStream[] = [];
   try {
     const userCount = Math.ceil(options.requests / options.keysPerUser);

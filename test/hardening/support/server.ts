@@ -10,7 +10,8 @@ import { TEST_INTROSPECTION_SECRET, tempDir } from '../../support/server.js';
 export interface HardeningServer {
   url: string;
   port: number;
-  dbPath: string;
+  /** The SQLite database file. */
+  db: string;
   admin: AdminCommands;
   /** Every line the server logged at level error or above (an unexpected error is a bug). */
   errorLog: string[];
@@ -25,18 +26,18 @@ export async function startHardeningServer(config: Partial<ServerConfig> = {}): 
   const errorLog: string[] = [];
   const start = (port: number) =>
     startServer({
-      dbPath,
+      db: dbPath,
       port,
       host: '127.0.0.1',
       config: { introspectionSecret: TEST_INTROSPECTION_SECRET, ...config },
       logger: { level: 'error', stream: { write: (line: string) => errorLog.push(line) } },
     });
   let server: RunningServer = await start(0);
-  const admin = AdminCommands.open(dbPath);
+  const admin = await AdminCommands.open(dbPath);
   return {
     url: server.url,
     port: server.port,
-    dbPath,
+    db: dbPath,
     admin,
     errorLog,
     restart: async () => {

@@ -2,13 +2,34 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Playwright owns test/e2e; stress variants run with `npm run test:stress`.
-    exclude: ['test/e2e/**', 'test/stress/**', 'node_modules/**'],
     // Integration tests start real servers and processes; give them room, but never hide slowness in a timing
     // assertion (speed lives in `npm run bench`).
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Everything, with the server on embedded SQLite. test/scale-out (several servers on one PostgreSQL
+          // database, COUNTERSIGN_TEST_PG) is part of it.
+          name: 'default',
+          include: ['test/**/*.test.ts'],
+          // Playwright owns test/e2e; stress variants run with `npm run test:stress`.
+          exclude: ['test/e2e/**', 'test/stress/**', 'node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The same server tests again with the server on PostgreSQL: test/support/server.ts reads the store kind
+          // from COUNTERSIGN_TEST_STORE and gives every test server a fresh database on COUNTERSIGN_TEST_PG
+          // (run under scripts/with-postgres.sh, as npm test does).
+          name: 'server-postgres',
+          include: ['test/server/**/*.test.ts'],
+          env: { COUNTERSIGN_TEST_STORE: 'postgres' },
+        },
+      },
+    ],
   },
 });

@@ -5,11 +5,12 @@ import { http } from '../support/server.js';
 import {
   attempt,
   createKey,
+  countRows,
   databaseBytesContain,
   errorText,
-  inspectDb,
   openedAttempt,
   pendingAttempt,
+  queryDb,
   readStatus,
   readStatusOk,
   type World,
@@ -60,7 +61,7 @@ describe('approve', () => {
     expect(second[0].SessionServerRequest).toMatchObject({ status: 'ACCEPTED', token_delivered: true });
 
     expect(await introspect(token.token)).toMatchObject({ active: true, credential_id: key.id, ip: '127.0.0.1' });
-    expect(databaseBytesContain(w.server.dbPath, token.token)).toBe(false);
+    expect(await databaseBytesContain(w.server, token.token)).toBe(false);
   });
 
   it('gives the token to exactly one of several simultaneous reads', async () => {
@@ -69,9 +70,7 @@ describe('approve', () => {
     await w.device.decide(pending.uuid, { decision: 'APPROVE' });
     const reads = await Promise.all(Array.from({ length: 6 }, () => readStatusOk(w.server, pending.uuid, key.api_key)));
     expect(reads.filter((r) => r.Response.length === 3)).toHaveLength(1);
-    expect(inspectDb(w.server.dbPath, (db) => db.prepare('SELECT COUNT(*) AS n FROM sessions').get())).toEqual({
-      n: 1,
-    });
+    expect(await countRows(w.server, 'sessions')).toBe(1);
   });
 
   it('tells the owner which device decided, and keeps the signed decision as evidence', async () => {
@@ -89,10 +88,12 @@ describe('approve', () => {
       auto_accepted: false,
       binding_mismatch: false,
     });
-    const stored = inspectDb(w.server.dbPath, (db) =>
-      db.prepare('SELECT decision_signature FROM session_requests WHERE uuid = ?').get(pending.uuid),
+    const stored = await queryDb(
+      w.server,
+      'SELECT decision_signature FROM session_requests WHERE uuid = ?',
+      pending.uuid,
     );
-    expect(stored).toEqual({ decision_signature: w.device.signDecision(pending.uuid, { decision: 'APPROVE' }) });
+    expect(stored).toEqual([{ decision_signature: w.device.signDecision(pending.uuid, { decision: 'APPROVE' }) }]);
   });
 
   it('refuses a decision whose signature does not verify, and the request stays PENDING', async () => {

@@ -1,4 +1,5 @@
-// countersign-admin and countersign-server as real processes, on a real database file, as an operator uses them.
+// countersign-admin and countersign-server as real processes, on a real database (a SQLite file, or a PostgreSQL
+// database in the server-postgres project), as an operator uses them.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorText, PairingCode, parsePairingUrl } from '../../protocol/index.js';
 import { collectOutput } from '../support/child-output.js';
 import { TestDevice } from '../support/device.js';
-import { ADMIN_BIN, SERVER_BIN, type ServerProcess, startServerProcess, tempDir } from '../support/server.js';
+import { testStoreKind } from '../support/postgres.js';
+import {
+  ADMIN_BIN,
+  createTestDb,
+  SERVER_BIN,
+  type ServerProcess,
+  startServerProcess,
+  type TestDb,
+  tempDir,
+} from '../support/server.js';
 import { type attempt, errorText, openedAttempt, pendingAttempt, readStatusOk } from './helpers.js';
 
 interface Run {
@@ -35,20 +45,49 @@ function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = pr
 
 const admin = (db: string, ...args: string[]) => run(ADMIN_BIN, ['--db', db, ...args]);
 
+/** Starts countersign-server on a free port, takes its first stdout line, stops it with SIGTERM: line and exit code. */
+async function startupLine(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const closed = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', () => reject(new Error(`countersign-server exited before its startup line: ${output.stderr}`)));
+  });
+  child.kill('SIGTERM');
+  return { line, code: await closed };
+}
+
+const onPostgres = testStoreKind() === 'postgres';
+
 let dir: Awaited<ReturnType<typeof tempDir>>;
+let database: TestDb;
+/** --db: a file in a directory not made yet (the server makes it), or a fresh PostgreSQL database's URL. */
 let db: string;
+/** --totp-key where the server needs one (PostgreSQL), else nothing (SQLite makes its key file). */
+let keyArgs: string[];
 const running: ServerProcess[] = [];
 beforeEach(async () => {
   dir = await tempDir();
-  db = join(dir.path, 'data', 'countersign.db');
+  database = await createTestDb();
+  db = onPostgres ? database.db : join(dir.path, 'data', 'countersign.db');
+  keyArgs = database.totpKey ? ['--totp-key', database.totpKey.toString('hex')] : [];
 });
 afterEach(async () => {
   for (const server of running.splice(0)) await server.stop('SIGKILL');
+  await database.remove();
   await dir.remove();
 });
 
 async function serverProcess(options: Partial<Parameters<typeof startServerProcess>[0]> = {}) {
-  const server = await startServerProcess({ dbPath: db, ...options });
+  const server = await startServerProcess({ db, totpKey: database.totpKey, ...options });
   running.push(server);
   return server;
 }
@@ -132,35 +171,49 @@ describe('countersign-admin', () => {
 });
 
 describe('countersign-server', () => {
-  it('prints where it listens and which database, creating the directory', async () => {
-    const server = await serverProcess();
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  it('prints where it listens and which database', async () => {
+    const { line, code } = await startupLine(['--db', db, ...keyArgs]);
+    expect(line).toMatch(/^countersign-server listening on http:\/\/127\.0\.0\.1:\d+ /);
+    expect(line).toContain(`(database ${db})`);
+    expect(code).toBe(0);
+  });
+
+  it.skipIf(onPostgres)('creates the directory of a SQLite database file (SQLite only)', async () => {
+    await serverProcess();
     expect(existsSync(db)).toBe(true);
   });
 
-  it('puts the database under $XDG_DATA_HOME/countersign when --db is not given', async () => {
-    const child = spawn(process.execPath, [SERVER_BIN, '--port', '0'], {
-      env: { ...process.env, XDG_DATA_HOME: dir.path },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const line = await new Promise<string>((resolve) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(out);
-      });
-    });
-    const expected = join(dir.path, 'countersign', 'countersign.db');
-    expect(line).toContain(`(database ${expected})`);
-    child.kill('SIGTERM');
-    const [code] = await new Promise<[number | null]>((resolve) => child.once('close', (c) => resolve([c])));
-    expect(code).toBe(0);
-    expect(existsSync(expected)).toBe(true);
-  });
+  it.skipIf(onPostgres)(
+    'puts the database under $XDG_DATA_HOME/countersign when --db is not given (the default is SQLite)',
+    async () => {
+      const { line, code } = await startupLine([], { ...process.env, XDG_DATA_HOME: dir.path });
+      const expected = join(dir.path, 'countersign', 'countersign.db');
+      expect(line).toContain(`(database ${expected})`);
+      expect(code).toBe(0);
+      expect(existsSync(expected)).toBe(true);
+    },
+  );
+
+  it.skipIf(!onPostgres)(
+    'with a postgres:// URL: hides the password in its startup line, and needs --totp-key (PostgreSQL only)',
+    async () => {
+      // The test cluster trusts loopback connections, so any password is accepted — and must not be printed.
+      const withPassword = new URL(db);
+      withPassword.password = 'hunter2-secret';
+      const { line, code } = await startupLine(['--db', withPassword.toString(), ...keyArgs]);
+      expect(line).toContain(`(database ${withPassword.toString().replace('hunter2-secret', '***')})`);
+      expect(line).not.toContain('hunter2-secret');
+      expect(code).toBe(0);
+
+      const noKey = await run(SERVER_BIN, ['--port', '0', '--db', db]);
+      expect(noKey.code).toBe(1);
+      expect(noKey.stderr).toMatch(/--totp-key or COUNTERSIGN_TOTP_KEY/);
+    },
+  );
 
   it('exits 0 on SIGTERM and SIGINT', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--db', db], {
+      const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--db', db, ...keyArgs], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -181,7 +234,7 @@ describe('countersign-server', () => {
       [['--port', String(busy.port)], new RegExp(`port ${busy.port} on 127.0.0.1 is already in use`)],
     ];
     for (const [args, message] of cases) {
-      const result = await run(SERVER_BIN, ['--db', db, ...args]);
+      const result = await run(SERVER_BIN, ['--db', db, ...keyArgs, ...args]);
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr).toMatch(message);
     }

@@ -1,5 +1,5 @@
 // Shared steps of the server tests: a server with one user, a paired device and its open push stream; requester
-// calls as any HTTP client would make them; a read-only look into the database file.
+// calls as any HTTP client would make them; a read-only look into the database (SQLite file or PostgreSQL).
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -10,7 +10,15 @@ import {
   SessionServerRequestRead,
 } from '../../protocol/index.js';
 import { TestDevice, type TestStream } from '../support/device.js';
-import { type HttpReply, http, startTestServer, type TestServer, type TestServerOptions } from '../support/server.js';
+import { queryUrl } from '../support/postgres.js';
+import {
+  type HttpReply,
+  http,
+  startTestServer,
+  storeOf,
+  type TestServer,
+  type TestServerOptions,
+} from '../support/server.js';
 
 export interface World {
   server: TestServer;
@@ -97,41 +105,108 @@ export function errorText(reply: HttpReply): string {
   return body?.Error?.[0]?.error_description ?? `(not an error envelope: ${reply.text})`;
 }
 
-/** Reads the database file directly (read-only), as an operator would inspect it. */
-export function inspectDb<T>(dbPath: string, look: (db: Database.Database) => T): T {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return look(db);
-  } finally {
-    db.close();
+/** A database to look into: a test server, or anything with its --db (a SQLite file path or a postgres:// URL). */
+export type DbRef = Pick<TestServer, 'db'> | string;
+
+const dbOf = (ref: DbRef): string => (typeof ref === 'string' ? ref : ref.db);
+
+/**
+ * Runs one read-only query on the database, as an operator would look into it: SQLite opens the file read-only,
+ * PostgreSQL a connection of its own. Write the SQL so that both dialects take it, with ? for parameters.
+ */
+export async function queryDb<T extends Record<string, unknown>>(
+  ref: DbRef,
+  sql: string,
+  ...params: unknown[]
+): Promise<T[]> {
+  const db = dbOf(ref);
+  if (storeOf(db) === 'postgres') {
+    let n = 0;
+    return queryUrl<T>(
+      db,
+      sql.replace(/\?/g, () => `$${++n}`),
+      params,
+    );
   }
+  const file = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return file.prepare(sql).all(...params) as T[];
+  } finally {
+    file.close();
+  }
+}
+
+/** How many rows a table has (a number on both stores: PostgreSQL's COUNT is a bigint). */
+export async function countRows(ref: DbRef, table: string, where = '', ...params: unknown[]): Promise<number> {
+  const [row] = await queryDb<{ n: number | string }>(
+    ref,
+    `SELECT COUNT(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`,
+    ...params,
+  );
+  return Number(row!.n);
+}
+
+/** Every table, in name order. */
+async function tableNames(db: string): Promise<string[]> {
+  const rows =
+    storeOf(db) === 'postgres'
+      ? await queryDb<{ name: string }>(
+          db,
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+        )
+      : await queryDb<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  return rows.map((row) => row.name);
+}
+
+/** ORDER BY for a PostgreSQL table: its primary key columns (else its first column), so a snapshot is stable. */
+async function postgresOrder(db: string, table: string): Promise<string> {
+  const keys = await queryDb<{ name: string }>(
+    db,
+    `SELECT a.attname AS name FROM pg_index i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+       WHERE i.indrelid = ?::regclass AND i.indisprimary
+       ORDER BY array_position(i.indkey, a.attnum)`,
+    `public."${table}"`,
+  );
+  return keys.length > 0 ? keys.map((k) => `"${k.name}"`).join(', ') : '1';
 }
 
 /**
  * Contents of every table: equal snapshots mean nothing changed. Left out: what every authenticated device call
  * records by design (its signature against replay, the device's last_seen).
  */
-export function snapshotDb(dbPath: string): string {
-  return inspectDb(dbPath, (db) => {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
-      name: string;
-    }[];
-    return JSON.stringify(
-      tables
-        .filter((t) => t.name !== 'seen_signatures')
-        .map((t) => [
-          t.name,
-          (db.prepare(`SELECT * FROM "${t.name}"`).all() as Record<string, unknown>[]).map(
-            ({ last_seen: _ignored, ...row }) => row,
-          ),
-        ]),
-    );
-  });
+export async function snapshotDb(ref: DbRef): Promise<string> {
+  const db = dbOf(ref);
+  const tables = (await tableNames(db)).filter((name) => name !== 'seen_signatures');
+  const contents: [string, Record<string, unknown>[]][] = [];
+  for (const table of tables) {
+    // SQLite reads a table in its stored order, which a read-only look cannot change; PostgreSQL's is not stable.
+    const order = storeOf(db) === 'postgres' ? ` ORDER BY ${await postgresOrder(db, table)}` : '';
+    const rows = await queryDb<Record<string, unknown>>(db, `SELECT * FROM "${table}"${order}`);
+    contents.push([table, rows.map(({ last_seen: _ignored, ...row }) => row)]);
+  }
+  return JSON.stringify(contents);
 }
 
-/** Whether text occurs anywhere in the database file or its write-ahead log (raw bytes, as an attacker reads them). */
-export function databaseBytesContain(dbPath: string, text: string): boolean {
-  return [dbPath, `${dbPath}-wal`].some((file) => existsSync(file) && readFileSync(file).includes(text));
+/**
+ * Whether the text (or bytes) is stored anywhere in the database. SQLite: the raw bytes of the database file and its
+ * write-ahead log, as an attacker with the file reads them. PostgreSQL: whether any row of any table, as text,
+ * contains it (bytes: as hex, base64 or base64url); its files on disk belong to the cluster and are not scanned.
+ */
+export async function databaseBytesContain(ref: DbRef, text: string | Buffer): Promise<boolean> {
+  const db = dbOf(ref);
+  if (storeOf(db) === 'sqlite') {
+    return [db, `${db}-wal`].some((file) => existsSync(file) && readFileSync(file).includes(text));
+  }
+  const needles =
+    typeof text === 'string' ? [text] : [text.toString('hex'), text.toString('base64'), text.toString('base64url')];
+  for (const table of await tableNames(db)) {
+    for (const needle of needles) {
+      const hits = await countRows(db, `"${table}" t`, 'strpos(t::text, ?) > 0', needle);
+      if (hits > 0) return true;
+    }
+  }
+  return false;
 }
 
 /** Polls until check() returns a value other than undefined (no fixed sleeps). */

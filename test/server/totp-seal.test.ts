@@ -1,11 +1,12 @@
 // The operator's TOTP key: parsed from hex or base64, made into a 0600 file when absent, and sealing that binds a
 // secret to its device and key.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseServerArgs } from '../../server/cli-args.js';
 import { startServer } from '../../server/index.js';
 import { loadOrCreateTotpKeyFile, parseTotpKey, TotpSealer } from '../../server/totp-seal.js';
+import { createTestDatabase, testStoreKind } from '../support/postgres.js';
 import { tempDir } from '../support/server.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -53,16 +54,35 @@ describe('TOTP sealing key', () => {
     expect(() => new TotpSealer(Buffer.alloc(32, 8)).open(sealed, 4)).toThrow();
   });
 
-  it('startServer names where the key came from: a key file made now, the same file next time, or the operator', async () => {
-    const dbPath = join(dir.path, 'countersign.db');
-    const first = await startServer({ dbPath, port: 0 });
-    await first.close();
-    expect(first.totpKeySource).toBe(`TOTP secrets sealed with the key in ${dbPath}.totp-key, made now (mode 0600)`);
-    const second = await startServer({ dbPath, port: 0 });
-    await second.close();
-    expect(second.totpKeySource).toBe(`TOTP secrets sealed with the key in ${dbPath}.totp-key`);
-    const configured = await startServer({ dbPath, port: 0, config: { totpKey: KEY } });
-    await configured.close();
-    expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured --totp-key');
-  });
+  it.skipIf(testStoreKind() === 'postgres')(
+    'startServer names where the key came from: a key file made now, the same file next time, or the operator (SQLite only: PostgreSQL has no key file)',
+    async () => {
+      const db = join(dir.path, 'countersign.db');
+      const first = await startServer({ db, port: 0 });
+      await first.close();
+      expect(first.totpKeySource).toBe(`TOTP secrets sealed with the key in ${db}.totp-key, made now (mode 0600)`);
+      const second = await startServer({ db, port: 0 });
+      await second.close();
+      expect(second.totpKeySource).toBe(`TOTP secrets sealed with the key in ${db}.totp-key`);
+      const configured = await startServer({ db, port: 0, config: { totpKey: KEY } });
+      await configured.close();
+      expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured --totp-key');
+    },
+  );
+
+  it.skipIf(testStoreKind() !== 'postgres')(
+    'with PostgreSQL startServer refuses to start without a configured key, and names the configured one (PostgreSQL only)',
+    async () => {
+      const database = await createTestDatabase();
+      try {
+        await expect(startServer({ db: database.url, port: 0 })).rejects.toThrow(/--totp-key or COUNTERSIGN_TOTP_KEY/);
+        const configured = await startServer({ db: database.url, port: 0, config: { totpKey: KEY } });
+        await configured.close();
+        expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured --totp-key');
+        expect(existsSync(`${database.url}.totp-key`)).toBe(false);
+      } finally {
+        await database.drop();
+      }
+    },
+  );
 });

@@ -5,7 +5,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/index.js';
-import { tempDir } from '../support/server.js';
+import { createTestDb, tempDir } from '../support/server.js';
 import { createKey, pendingAttempt, type World, world } from './helpers.js';
 
 describe('behind a proxy', () => {
@@ -30,6 +30,7 @@ describe('behind a proxy', () => {
 describe('TLS', () => {
   it('serves HTTPS with the given certificate and key', async () => {
     const dir = await tempDir();
+    const database = await createTestDb();
     try {
       const cert = join(dir.path, 'cert.pem');
       const key = join(dir.path, 'key.pem');
@@ -42,9 +43,10 @@ describe('TLS', () => {
         { stdio: 'ignore' },
       );
       const server = await startServer({
-        dbPath: join(dir.path, 'db.sqlite'),
+        db: database.db,
         port: 0,
         tls: { certFile: cert, keyFile: key },
+        ...(database.totpKey ? { config: { totpKey: database.totpKey } } : {}),
       });
       try {
         expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -61,6 +63,7 @@ describe('TLS', () => {
         await server.close();
       }
     } finally {
+      await database.remove();
       await dir.remove();
     }
   });

@@ -23,7 +23,7 @@ describe('requester bodies', () => {
 
   it('refuses bad bodies with a message naming the field, and the database does not change', async () => {
     const key = await createKey(w, 'push');
-    const before = snapshotDb(w.server.dbPath);
+    const before = await snapshotDb(w.server);
     const cases: [unknown, number, string | RegExp][] = [
       [{ secret: key.api_key, extra: 1 }, 400, 'body: unknown field "extra"'],
       [{ secret: 42 }, 400, /^secret: .*expected string/],
@@ -43,18 +43,18 @@ describe('requester bodies', () => {
       const reply = await post(body, typeof body === 'string' ? { 'content-type': 'application/json' } : {});
       expectError(reply, status, text);
     }
-    expect(snapshotDb(w.server.dbPath)).toBe(before);
+    expect(await snapshotDb(w.server)).toBe(before);
   });
 
   it('refuses an oversize body with 413 and another content type with 415', async () => {
-    const before = snapshotDb(w.server.dbPath);
+    const before = await snapshotDb(w.server);
     const big = await post({ secret: 'x', description: 'y'.repeat(Limits.MAX_BODY_BYTES) });
     expectError(big, 413, ErrorText.BODY_TOO_LARGE);
     const text = await post('secret=x', { 'content-type': 'application/x-www-form-urlencoded' });
     expectError(text, 415, /Content-Type: application\/json/);
     const plain = await post('{"secret":"x"}', { 'content-type': 'text/plain' });
     expectError(plain, 415, /Content-Type: application\/json/);
-    expect(snapshotDb(w.server.dbPath)).toBe(before);
+    expect(await snapshotDb(w.server)).toBe(before);
   });
 
   it('answers an unknown route or method with 404 in the Error envelope', async () => {
@@ -93,7 +93,7 @@ describe('device bodies', () => {
     const key = await createKey(w, 'push');
     const pending = await pendingAttempt(w.server, key.api_key);
     const base = `/v1/user/${w.user.id}/credential-password-ip`;
-    const before = snapshotDb(w.server.dbPath);
+    const before = await snapshotDb(w.server);
     const cases: [string, string, unknown, string | RegExp][] = [
       ['POST', base, { name: 'k', mode: 'sometimes' }, /^mode: /],
       ['POST', base, { name: '', mode: 'push' }, 'name: name must not be empty'],
@@ -126,7 +126,7 @@ describe('device bodies', () => {
     for (const [method, path, body, text] of cases) {
       expectError(await w.device.request(method, path, body), 400, text);
     }
-    expect(snapshotDb(w.server.dbPath)).toBe(before);
+    expect(await snapshotDb(w.server)).toBe(before);
   });
 
   it('refuses a pairing body with a malformed code, naming the field', async () => {

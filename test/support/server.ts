@@ -1,7 +1,9 @@
-// Real approval servers for tests: in-process on a free loopback port with a fresh SQLite file, or as a real
-// child process (node bin/countersign-server.mjs) for kill/restart tests. Plus a plain HTTP helper that can bind a
-// source address (127.0.0.2) for the permitted-IP rules.
+// Real approval servers for tests: in-process on a free loopback port with a fresh database (a SQLite file, or with
+// COUNTERSIGN_TEST_STORE=postgres a fresh PostgreSQL database), or as a real child process
+// (node bin/countersign-server.mjs) for kill/restart tests. Plus a plain HTTP helper that can bind a source address
+// (127.0.0.2) for the permitted-IP rules.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { startServer } from '../../server/index.js';
 import { type HttpReply, readReply } from './http-reply.js';
+import { createTestDatabase, type TestStoreKind, testStoreKind } from './postgres.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SERVER_BIN = join(ROOT, 'bin', 'countersign-server.mjs');
@@ -20,7 +23,10 @@ export const ADMIN_BIN = join(ROOT, 'bin', 'countersign-admin.mjs');
 export const TEST_INTROSPECTION_SECRET = 'test-introspection-secret-0123456789';
 
 export interface TestServerOptions {
-  dbPath?: string;
+  /** A database of the caller's (a SQLite file or postgres:// URL), kept on close; else a fresh one, removed on close. */
+  db?: string;
+  /** The TOTP sealing key; with PostgreSQL a random one when not given (SQLite keeps its key file). */
+  totpKey?: Buffer;
   requestLifetimeSeconds?: number;
   sessionLifetimeSeconds?: number;
   introspectionSecret?: string;
@@ -48,7 +54,11 @@ export interface TestAdmin {
 export interface TestServer {
   url: string;
   port: number;
-  dbPath: string;
+  /** The database: a SQLite file path or a postgres:// URL. */
+  db: string;
+  store: TestStoreKind;
+  /** The configured TOTP sealing key; null when SQLite's key file beside the database holds it. */
+  totpKey: Buffer | null;
   introspectionSecret: string;
   admin: TestAdmin;
   close(): Promise<void>;
@@ -60,38 +70,73 @@ export async function tempDir(prefix = 'countersign-test-'): Promise<{ path: str
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
+export function storeOf(db: string): TestStoreKind {
+  return /^postgres(ql)?:\/\//i.test(db) ? 'postgres' : 'sqlite';
+}
+
+export interface TestDb {
+  /** A SQLite file path (not made yet) or the URL of an empty PostgreSQL database. */
+  db: string;
+  store: TestStoreKind;
+  /** With PostgreSQL a random key (the server needs one there); null for SQLite, which makes its own key file. */
+  totpKey: Buffer | null;
+  /** Removes the temp dir or drops the database. */
+  remove(): Promise<void>;
+}
+
+/** A fresh database for one test server of the store under test (testStoreKind()). */
+export async function createTestDb(store: TestStoreKind = testStoreKind()): Promise<TestDb> {
+  if (store === 'postgres') {
+    const database = await createTestDatabase();
+    return { db: database.url, store, totpKey: randomBytes(32), remove: () => database.drop() };
+  }
+  const dir = await tempDir();
+  return { db: join(dir.path, 'countersign.db'), store, totpKey: null, remove: () => dir.remove() };
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dir = options.dbPath ? null : await tempDir();
-  const dbPath = options.dbPath ?? join(dir!.path, 'countersign.db');
+  const fresh = options.db ? null : await createTestDb();
+  const db = options.db ?? fresh!.db;
+  const store = storeOf(db);
+  const totpKey = options.totpKey ?? fresh?.totpKey ?? (store === 'postgres' ? randomBytes(32) : null);
   const introspectionSecret = options.introspectionSecret ?? TEST_INTROSPECTION_SECRET;
-  const server = await startServer({
-    dbPath,
-    port: options.port ?? 0,
-    host: '127.0.0.1',
-    config: {
-      introspectionSecret,
-      trustProxy: options.trustProxy ?? false,
-      ...(options.requestLifetimeSeconds !== undefined
-        ? { requestLifetimeSeconds: options.requestLifetimeSeconds }
-        : {}),
-      ...(options.sessionLifetimeSeconds !== undefined
-        ? { sessionLifetimeSeconds: options.sessionLifetimeSeconds }
-        : {}),
-      ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
-      ...(options.firstUseLifetimeSeconds !== undefined
-        ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
-        : {}),
-    },
-  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      db,
+      port: options.port ?? 0,
+      host: '127.0.0.1',
+      config: {
+        introspectionSecret,
+        trustProxy: options.trustProxy ?? false,
+        ...(totpKey ? { totpKey } : {}),
+        ...(options.requestLifetimeSeconds !== undefined
+          ? { requestLifetimeSeconds: options.requestLifetimeSeconds }
+          : {}),
+        ...(options.sessionLifetimeSeconds !== undefined
+          ? { sessionLifetimeSeconds: options.sessionLifetimeSeconds }
+          : {}),
+        ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+        ...(options.firstUseLifetimeSeconds !== undefined
+          ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
+          : {}),
+      },
+    });
+  } catch (error) {
+    await fresh?.remove();
+    throw error;
+  }
   // The admin works through its own connection, as countersign-admin does beside a running server.
-  const admin = AdminCommands.open(
-    dbPath,
+  const admin = await AdminCommands.open(
+    db,
     options.firstUseLifetimeSeconds !== undefined ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds } : {},
   );
   return {
     url: server.url,
     port: server.port,
-    dbPath,
+    db,
+    store,
+    totpKey,
     introspectionSecret,
     admin: {
       createUser: (name) => admin.createUser(name),
@@ -99,9 +144,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       pair: (user) => admin.pair(user, server.url),
     },
     close: async () => {
-      await admin.close();
-      await server.close();
-      await dir?.remove();
+      try {
+        await admin.close();
+        await server.close();
+      } finally {
+        await fresh?.remove();
+      }
     },
   };
 }
@@ -115,7 +163,10 @@ export interface ServerProcess {
 }
 
 export interface ServerProcessOptions {
-  dbPath: string;
+  /** A SQLite file path or a postgres:// URL (--db). */
+  db: string;
+  /** --totp-key: 32 bytes, or their hex or base64 text. Required by the server with PostgreSQL. */
+  totpKey?: Buffer | string | null;
   port?: number;
   requestLifetimeSeconds?: number;
   pingIntervalMs?: number;
@@ -124,7 +175,10 @@ export interface ServerProcessOptions {
 
 /** Runs node bin/countersign-server.mjs; resolves once its startup line says where it listens. */
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const args = [SERVER_BIN, '--port', String(options.port ?? 0), '--db', options.dbPath, '--host', '127.0.0.1'];
+  const args = [SERVER_BIN, '--port', String(options.port ?? 0), '--db', options.db, '--host', '127.0.0.1'];
+  if (options.totpKey) {
+    args.push('--totp-key', typeof options.totpKey === 'string' ? options.totpKey : options.totpKey.toString('hex'));
+  }
   if (options.requestLifetimeSeconds !== undefined) {
     args.push('--request-lifetime', String(options.requestLifetimeSeconds));
   }

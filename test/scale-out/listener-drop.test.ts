@@ -16,7 +16,7 @@ import {
   seedUser,
   startInstance,
 } from './support/instances.js';
-import { startSilentableProxy } from './support/tcp-proxy.js';
+import { type Relay, startRelay, throughRelay } from './support/relay.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -169,20 +169,20 @@ describe('PostgresHub: the LISTEN connection drops', () => {
   });
 
   it('a silently dead connection is found by the heartbeat, and B resyncs from the last moment it was known to work', async () => {
-    let proxy: Awaited<ReturnType<typeof startSilentableProxy>> | null = null;
+    let relay: Relay | null = null;
     const { a, b } = await twoInstances(async (url) => {
-      proxy = await startSilentableProxy(url);
-      cleanups.push(proxy.close);
-      return proxy.url;
+      relay = await startRelay(Number(new URL(url).port));
+      cleanups.push(relay.close);
+      return throughRelay(url, relay);
     }, 300);
     await missWhileAway(
       a,
       b,
       // A publishes while B still believes it is listening: only the heartbeat can tell it otherwise.
-      async () => proxy!.goSilent(),
+      async () => relay!.goSilent(),
       async () => {
         await waitUntil(logged(b, 'no answer to the heartbeat'), 'the heartbeat finds the connection dead');
-        proxy!.heal();
+        relay!.heal();
       },
     );
     expect(b.log.filter((entry) => entry.level === 'error')).toEqual([]);

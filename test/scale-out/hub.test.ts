@@ -11,6 +11,7 @@ import {
   addDevice,
   ask,
   type Instance,
+  listenBackends,
   RecordingStream,
   requested,
   resolved,
@@ -191,6 +192,27 @@ describe('PostgresHub: two instances on one database', () => {
     } finally {
       detachLaptop();
       detachPhone();
+    }
+  });
+
+  it('a publish-only hub (countersign-admin) opens no LISTEN connection, and what it publishes before close() reaches B', async () => {
+    const gina = await seedUser(a, 'gina');
+    const stream = new RecordingStream(gina.device.row.id, gina.user.id);
+    const detach = b.hub.attach(stream);
+    const admin = await startInstance(db.url, { listen: false });
+    try {
+      expect(await listenBackends(admin)).toEqual([]);
+      const pending = [await ask(a, gina.apiKey), await ask(a, gina.apiKey)];
+      for (const request of pending) await stream.waitFor(requested(request.uuid));
+      // The admin deactivates the key and exits at once: close() still sends what was published.
+      await admin.services.credentials.update(gina.user.id, gina.credential.id, { status: 'INACTIVE' });
+      await admin.close();
+      for (const request of pending) {
+        expect(await stream.waitFor(resolved(request.uuid))).toMatchObject({ status: 'REJECTED' });
+      }
+    } finally {
+      detach();
+      await admin.close();
     }
   });
 

@@ -4,12 +4,12 @@
 // and a device removed meanwhile has lost its stream.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenApplicationName } from '../../server/push/pg-listener.js';
 import { createTestDatabase, queryUrl, testClusterUrl } from '../support/postgres.js';
 import {
   addDevice,
   ask,
   type Instance,
+  listenBackends,
   RecordingStream,
   requested,
   resolved,
@@ -34,16 +34,6 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, what: stri
 /** Whether the instance's hub logged the text (in the message or the error it carries). */
 const logged = (instance: Instance, text: string) => () =>
   instance.log.some((entry) => `${entry.msg} ${(entry.obj as { err?: Error }).err?.message}`.includes(text));
-
-/** The backends of the instance's LISTEN connection. */
-async function listenBackends(instance: Instance): Promise<number[]> {
-  const rows = await queryUrl<{ pid: number }>(
-    testClusterUrl(),
-    'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-    [listenApplicationName(instance.hub.instanceId)],
-  );
-  return rows.map((row) => row.pid);
-}
 
 /** A and B on one fresh database; B's hub reaches PostgreSQL through hubUrl(databaseUrl) and retries quickly. */
 async function twoInstances(hubUrl: (url: string) => Promise<string> | string, heartbeatMs = 10_000) {

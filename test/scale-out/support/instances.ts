@@ -7,10 +7,12 @@ import { canonicalDecision } from '../../../protocol/index.js';
 import { generateDeviceKeyPair, privateKeyObject, signText } from '../../../protocol/crypto.js';
 import { defaultConfig, type ServerConfig } from '../../../server/config.js';
 import type { DeviceStream } from '../../../server/push/hub.js';
+import { listenApplicationName } from '../../../server/push/pg-listener.js';
 import { type PostgresHubOptions, startPostgresHub } from '../../../server/push/postgres-hub.js';
 import { createServices, type Services } from '../../../server/services/index.js';
 import { openStore } from '../../../server/store/open.js';
 import type { DeviceRow, Store } from '../../../server/store/types.js';
+import { queryUrl, testClusterUrl } from '../../support/postgres.js';
 
 /** Every instance of one test shares the TOTP sealing key, as the design requires. */
 const TOTP_KEY = randomBytes(32);
@@ -204,4 +206,14 @@ export async function ask(instance: Instance, apiKey: string, description = 'dep
   });
   if (outcome.kind !== 'pending') throw new Error(`expected a PENDING request, got ${outcome.kind}`);
   return outcome.request;
+}
+
+/** The backends of the instance's LISTEN connection (none once closed, none for a publish-only hub). */
+export async function listenBackends(instance: Instance): Promise<number[]> {
+  const rows = await queryUrl<{ pid: number }>(
+    testClusterUrl(),
+    'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+    [listenApplicationName(instance.hub.instanceId)],
+  );
+  return rows.map((row) => row.pid);
 }

@@ -24,7 +24,8 @@ export const Notice = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('disconnect'),
     device: Id,
-    code: z.number().int(),
+    // An application close code (the hub sends 4401): anything else could make the WebSocket's close() throw.
+    code: z.number().int().min(4000).max(4999),
     reason: z.string().max(CLOSE_REASON_MAX_BYTES),
   }),
 ]);

@@ -183,7 +183,15 @@ class PgHub implements PostgresHub {
       return;
     }
     if (decoded.from === this.instanceId || this.closing) return;
-    const notice = decoded.notice;
+    try {
+      this.dispatch(decoded.notice);
+    } catch (error) {
+      // Thrown from a stream's send or close: that stream's trouble, not a reason to stop listening.
+      this.log.error({ err: error }, 'push hub: could not deliver a notice');
+    }
+  }
+
+  private dispatch(notice: Notice): void {
     switch (notice.kind) {
       case 'requested':
         if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendRequested(notice.uuid));

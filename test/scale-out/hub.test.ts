@@ -243,4 +243,34 @@ describe('PostgresHub: two instances on one database', () => {
       expect(Buffer.byteLength(payload)).toBeLessThan(NOTIFY_LIMIT);
     }
   });
+
+  // Last: it puts payloads on the channel that are not the hub's own.
+  it('ignores (and logs) a notice that is not one of ours, even one asking for an impossible close code', async () => {
+    const hank = await seedUser(a, 'hank');
+    const stream = new RecordingStream(hank.device.row.id, hank.user.id);
+    const detach = b.hub.attach(stream);
+    try {
+      const sender = new pg.Client({ connectionString: db.url });
+      await sender.connect();
+      const forged = [
+        'not json',
+        JSON.stringify({
+          from: 'f'.repeat(16),
+          kind: 'disconnect',
+          device: hank.device.row.id,
+          code: 1005,
+          reason: '',
+        }),
+        JSON.stringify({ from: 'f'.repeat(16), kind: 'requested', user: hank.user.id, uuid: 'not-a-uuid' }),
+      ];
+      for (const payload of forged) await sender.query('SELECT pg_notify($1, $2)', [DEFAULT_CHANNEL, payload]);
+      await sender.end();
+      const request = await ask(a, hank.apiKey);
+      await stream.waitFor(requested(request.uuid));
+      expect(stream.closedWith).toBeNull();
+      expect(b.log.filter((entry) => entry.msg.includes('not one of ours'))).toHaveLength(forged.length);
+    } finally {
+      detach();
+    }
+  });
 });

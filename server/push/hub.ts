@@ -19,9 +19,12 @@ export interface PushHub {
   disconnectDevice(deviceId: number, code: number, reason: string): void;
   /** Closes every stream (the server is shutting down). */
   disconnectAll(code: number, reason: string): void;
-  /** Resolves when notifyRequest(uuid) is called, after timeoutMs, or when signal aborts; whichever is first. */
+  /**
+   * Resolves when notifyRequest(uuid) is called (or was, moments ago), after timeoutMs, or when signal aborts;
+   * whichever is first.
+   */
   waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void>;
-  /** Wakes everyone waiting on the request: its status changed. */
+  /** Wakes everyone waiting on the request: its status changed (for good: it left PENDING). */
   notifyRequest(uuid: string): void;
 }
 
@@ -35,9 +38,21 @@ export interface HubStats {
  * The streams and waiters of this one process. Streams are indexed by user, so a publish touches only that user's
  * streams, and a hub spanning instances can ask cheaply whether this process serves a user at all.
  */
+/** How long a request's change is remembered for waiters that come just too late for the wake. */
+const RECENT_CHANGE_MS = 10_000;
+
 export class InProcessHub implements PushHub {
   private readonly streamsByUser = new Map<number, Set<DeviceStream>>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /**
+   * Requests that changed lately, oldest first, with when. A long-poll reads its row and then begins to wait; a
+   * change committed after that read whose wake comes before the wait begins would otherwise be slept through
+   * until the poll's time runs out. A change is final (the request left PENDING), so answering such a late
+   * waiter at once costs one read and is always right.
+   */
+  private readonly recentlyChanged = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   attach(stream: DeviceStream): () => void {
     let streams = this.streamsByUser.get(stream.userId);
@@ -72,6 +87,8 @@ export class InProcessHub implements PushHub {
   }
 
   waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const changed = this.recentlyChanged.get(uuid);
+    if (changed !== undefined && this.now() - changed <= RECENT_CHANGE_MS) return Promise.resolve();
     return new Promise((resolve) => {
       let waiters = this.waiters.get(uuid);
       if (!waiters) {
@@ -94,12 +111,26 @@ export class InProcessHub implements PushHub {
   }
 
   notifyRequest(uuid: string): void {
-    for (const wake of [...(this.waiters.get(uuid) ?? [])]) wake();
+    const now = this.now();
+    this.recentlyChanged.delete(uuid);
+    this.recentlyChanged.set(uuid, now);
+    for (const [old, at] of this.recentlyChanged) {
+      if (now - at <= RECENT_CHANGE_MS) break;
+      this.recentlyChanged.delete(old);
+    }
+    this.wake(uuid);
   }
 
-  /** Wakes every waiter: each re-reads its request, so a wake without a change costs one read and no harm. */
+  /**
+   * Wakes every waiter without saying anything changed: each re-reads its request (one read, no harm) and waits
+   * again if it is still PENDING.
+   */
   wakeAll(): void {
-    for (const uuid of [...this.waiters.keys()]) this.notifyRequest(uuid);
+    for (const uuid of [...this.waiters.keys()]) this.wake(uuid);
+  }
+
+  private wake(uuid: string): void {
+    for (const wake of [...(this.waiters.get(uuid) ?? [])]) wake();
   }
 
   /** Whether some device of the user has an open stream here. */

@@ -113,6 +113,28 @@ describe('PostgresHub: two instances on one database', () => {
     }
   });
 
+  it('a long-poll on B that begins to wait just after the wake from A is not left sleeping', async () => {
+    const ivy = await seedUser(a, 'ivy');
+    const stream = new RecordingStream(ivy.device.row.id, ivy.user.id);
+    const detach = b.hub.attach(stream);
+    try {
+      const request = await ask(a, ivy.apiKey);
+      // The requester on B has read the row (PENDING)...
+      expect((await b.store.requests.byUuid(request.uuid))?.status).toBe('PENDING');
+      // ...the decision on A commits and its notice reaches B (B's stream shows it)...
+      await a.services.approvals.decide(
+        ivy.device.row,
+        request.uuid,
+        ivy.device.decision(request.uuid, { decision: 'APPROVE' }),
+      );
+      await stream.waitFor(resolved(request.uuid));
+      // ...and only then does the requester begin its hour-long wait: it must return to read the row again.
+      await b.hub.waitForRequest(request.uuid, 3_600_000, new AbortController().signal);
+    } finally {
+      detach();
+    }
+  });
+
   it('B reads no row and sends nothing for a user it has no stream for', async () => {
     const carol = await seedUser(a, 'carol');
     const carolStream = new RecordingStream(carol.device.row.id, carol.user.id);

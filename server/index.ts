@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
-import { InProcessHub } from './push/hub.js';
+import { InProcessHub, type PushHub } from './push/hub.js';
+import { type HubLog, startPostgresHub } from './push/postgres-hub.js';
 import { describeDb, isPostgresUrl, openStore } from './store/open.js';
 import { loadOrCreateTotpKeyFile, totpKeyFileFor } from './totp-seal.js';
 
@@ -55,21 +56,42 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
     : undefined;
   const store = await openStore(options.db);
+  // The hub logs through the app's logger, which exists only once the app is built (and the app needs the hub).
+  let appLog: HubLog | null = null;
+  const hubLog: HubLog = {
+    warn: (obj, msg) => appLog?.warn(obj, msg),
+    error: (obj, msg) => appLog?.error(obj, msg),
+  };
+  let hub: PushHub & { close?(): Promise<void> };
+  try {
+    hub =
+      store.kind === 'postgres'
+        ? await startPostgresHub({ connectionString: options.db, store, log: hubLog })
+        : new InProcessHub();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const closeStorage = async () => {
+    await hub.close?.();
+    await store.close();
+  };
   const host = options.host ?? DEFAULT_HOST;
   const { app } = await buildApp({
     config,
     store,
-    hub: new InProcessHub(),
+    hub,
     fastify: { logger: options.logger, https },
   }).catch(async (error: unknown) => {
-    await store.close();
+    await closeStorage();
     throw error;
   });
+  appLog = app.log;
   try {
     await app.listen({ port: options.port ?? DEFAULT_PORT, host });
   } catch (error) {
     await app.close();
-    await store.close();
+    await closeStorage();
     throw error;
   }
   const address = app.server.address();
@@ -85,7 +107,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close: () => {
       closing ??= (async () => {
         await app.close();
-        await store.close();
+        await closeStorage();
       })();
       return closing;
     },

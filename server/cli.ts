@@ -9,6 +9,9 @@ function explain(error: unknown, port: number | undefined, host: string | undefi
   if (code === 'EACCES') return `not allowed to listen on port ${port} on ${host}; pick a port above 1023.`;
   if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine; check --host.`;
   if (code === 'ENOENT') return `file not found: ${(error as NodeJS.ErrnoException).path ?? (error as Error).message}`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') {
+    return `cannot reach the PostgreSQL server of --db (${(error as Error).message}); is it running, and are host and port right?`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 

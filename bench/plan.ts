@@ -9,6 +9,8 @@ export interface BenchPlan {
   throughputSteps: number[];
   throughputStepSeconds: number;
   throughputWarmupSeconds: number;
+  /** Throughput climb of the scale-out suite (1 and 2 instances on PostgreSQL); empty skips it. */
+  scaleOutThroughputSteps: number[];
   rendererSamples: number;
 }
 
@@ -21,6 +23,7 @@ export const fullPlan: BenchPlan = {
   throughputSteps: [1, 4, 16, 64, 256],
   throughputStepSeconds: 8,
   throughputWarmupSeconds: 1,
+  scaleOutThroughputSteps: [4, 16, 64],
   rendererSamples: 20,
 };
 
@@ -34,5 +37,6 @@ export const quickPlan: BenchPlan = {
   throughputSteps: [1, 4, 16, 64],
   throughputStepSeconds: 2,
   throughputWarmupSeconds: 0.5,
+  scaleOutThroughputSteps: [4, 16],
   rendererSamples: 20,
 };

@@ -1,7 +1,8 @@
-// npm run bench [-- --quick] [-- --only countersign,floor,renderer] [-- --devices 1,1000,10000] [-- --profile]
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out] [-- --devices 1,1000,10000]
+//               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
-// fails on a time. --profile also records a V8 CPU profile of the server process and summarises its top frames.
+// fails on a time. --profile also records a V8 CPU profile of every server process and summarises its top frames. The scale-out suite needs PostgreSQL: the npm script runs this under scripts/with-postgres.sh.
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,9 @@ import { ratioToFloor } from './support/stats.js';
 import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
 import { type FloorResults, floorBenchmarks } from './suites/floor.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
+import { scaleOutBenchmarks } from './suites/scale-out.js';
 
-const SUITES = ['countersign', 'floor', 'renderer'] as const;
+const SUITES = ['countersign', 'floor', 'renderer', 'scale-out'] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -91,11 +93,17 @@ async function main(): Promise<void> {
   const countersign = only.includes('countersign') ? await countersignBenchmarks(plan, log, profileDir) : null;
   const floor = only.includes('floor') ? await floorBenchmarks(plan, log) : null;
   const renderer = only.includes('renderer') ? await rendererBenchmarks(plan.rendererSamples, log) : null;
+  const scaleOut = only.includes('scale-out') ? await scaleOutBenchmarks(plan, log, profileDir) : null;
 
+  // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
+  const scaleOutProfiles: Record<string, Awaited<ReturnType<typeof summarizeCpuProfile>>> = {};
   if (profileDir) {
-    const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
-    serverProfile = file ? await summarizeCpuProfile(join(profileDir, file)) : null;
+    for (const file of (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile')).sort()) {
+      const summary = await summarizeCpuProfile(join(profileDir, file));
+      if (file === 'server.cpuprofile') serverProfile = summary;
+      else scaleOutProfiles[file.replace(/\.cpuprofile$/, '')] = summary;
+    }
   }
   const result = {
     started_at: startedAt.toISOString(),
@@ -108,7 +116,9 @@ async function main(): Promise<void> {
     floor,
     ratio_to_floor: countersign && floor ? ratios(countersign, floor) : null,
     renderer,
+    scale_out: scaleOut,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
+    ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };
   const json = JSON.stringify(result, null, 2);
   const dir = join(ROOT, 'bench', 'results');

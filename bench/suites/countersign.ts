@@ -43,7 +43,7 @@ export async function countersignBenchmarks(
     idleDevices: fleetSize,
     idleDevicesPerUser: devicesPerUser,
   });
-  const server = await startServerChild({ dbPath: join(dir, 'countersign.db'), cpuProfileDir });
+  const server = await startServerChild({ db: join(dir, 'countersign.db'), cpuProfileDir });
   const fleet = await Fleet.start();
   const target = new BenchDevice(server.url, seeded.target.device.id, seeded.target.device.privateKey);
   try {
@@ -111,7 +111,7 @@ export async function countersignBenchmarks(
     log('throughput climb');
     const climb = await throughput({
       server: server.url,
-      serverPid: server.pid,
+      serverPids: [server.pid],
       workers: seeded.workers,
       steps: plan.throughputSteps,
       stepSeconds: plan.throughputStepSeconds,

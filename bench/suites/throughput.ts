@@ -1,9 +1,10 @@
 // Full approvals per second: N requesters (openSession, the real requester library) each opening sessions one
 // after another with their own push-mode key, and N devices approving every request the moment it is pushed.
-// N steps up until the server saturates: a step that does not raise the rate by 5% ends the climb.
+// N steps up until the server saturates: a step that does not raise the rate by 5% ends the climb. With two
+// instances the requesters call one and the devices are connected to (and decide on) the other.
 import { openSession } from '../../client/index.js';
 import { BenchDevice } from '../support/bench-device.js';
-import { CpuWindow, MachineWindow, round } from '../support/proc-stats.js';
+import { CpuWindow, MachineWindow, round, totalCpuPercent, treeCpuTimeMs } from '../support/proc-stats.js';
 import type { SeededPair } from '../support/seed.js';
 import { type LatencySummary, summarize } from '../support/stats.js';
 
@@ -21,7 +22,10 @@ export interface ThroughputStep {
   approvals_per_second: number;
   /** From POST /v1/session-server to the token in hand, per approval. */
   approval_latency: LatencySummary;
+  /** Of one core, all server processes together (both instances when there are two). */
   server_cpu_percent: number;
+  /** Of one core, the whole PostgreSQL cluster; null without one. */
+  postgres_cpu_percent: number | null;
   load_generator_cpu_percent: number;
   /** Work on the machine that is not the benchmark's own (other processes), during the measured window. */
   other_processes_cpu_percent: number;
@@ -49,14 +53,20 @@ function autoApprove(device: BenchDevice, failed: (error: string) => void): void
 }
 
 export async function throughput(options: {
+  /** Where the requesters open sessions. */
   server: string;
-  serverPid: number;
+  /** Where the devices connect and decide (default: server). */
+  deviceServer?: string;
+  serverPids: number[];
+  /** The PostgreSQL postmaster, when the servers use a local cluster: its CPU is reported, not counted as others'. */
+  postmaster?: number | null;
   workers: SeededPair[];
   steps: number[];
   stepSeconds: number;
   warmupSeconds: number;
   log: (line: string) => void;
 }): Promise<ThroughputResult> {
+  const postmaster = options.postmaster ?? null;
   const approvers: BenchDevice[] = [];
   const steps: ThroughputStep[] = [];
   let best: ThroughputStep | null = null;
@@ -72,7 +82,7 @@ export async function throughput(options: {
       };
       while (approvers.length < concurrency) {
         const { device } = options.workers[approvers.length]!;
-        const approver = new BenchDevice(options.server, device.id, device.privateKey);
+        const approver = new BenchDevice(options.deviceServer ?? options.server, device.id, device.privateKey);
         await approver.connect();
         autoApprove(approver, (error) => fail(error));
         approvers.push(approver);
@@ -83,20 +93,24 @@ export async function throughput(options: {
       const endAt = measureFrom + options.stepSeconds * 1000;
       const latencies: number[] = [];
       // CPU is read over exactly the measured window, by timers, not when the last requester happens to finish.
-      let serverCpu: CpuWindow | null = null;
+      let serverCpu: CpuWindow[] = [];
       let ownCpu: NodeJS.CpuUsage | null = null;
-      let server: ReturnType<CpuWindow['end']> | null = null;
+      let serverPercent = Number.NaN;
+      let postgresCpu: CpuWindow | null = null;
+      let postgresPercent: number | null = null;
       let ownPercent = Number.NaN;
       let machine: MachineWindow | null = null;
       let others = Number.NaN;
       setTimeout(() => {
-        serverCpu = new CpuWindow(options.serverPid);
-        machine = new MachineWindow([options.serverPid]);
+        serverCpu = options.serverPids.map((pid) => new CpuWindow(pid));
+        if (postmaster !== null) postgresCpu = new CpuWindow(postmaster, treeCpuTimeMs);
+        machine = new MachineWindow(options.serverPids, postmaster === null ? [] : [postmaster]);
         ownCpu = process.cpuUsage();
       }, measureFrom - startedAt);
       const windowClosed = new Promise<void>((resolve) =>
         setTimeout(() => {
-          server = serverCpu?.end() ?? null;
+          serverPercent = totalCpuPercent(serverCpu);
+          postgresPercent = postgresCpu ? postgresCpu.end().cpu_percent : null;
           others = machine?.end().other_processes_cpu_percent ?? Number.NaN;
           const own = ownCpu ? process.cpuUsage(ownCpu) : null;
           if (own) ownPercent = round((own.user + own.system) / 10_000 / options.stepSeconds, 1);
@@ -119,13 +133,13 @@ export async function throughput(options: {
         }
       };
       await Promise.all([windowClosed, ...Array.from({ length: concurrency }, (_, index) => requester(index))]);
-      const serverWindow = server as ReturnType<CpuWindow['end']> | null;
       const step: ThroughputStep = {
         concurrency,
         approvals: latencies.length,
         approvals_per_second: round(latencies.length / options.stepSeconds, 1),
         approval_latency: summarize(latencies),
-        server_cpu_percent: serverWindow?.cpu_percent ?? Number.NaN,
+        server_cpu_percent: serverPercent,
+        postgres_cpu_percent: postgresPercent,
         load_generator_cpu_percent: ownPercent,
         other_processes_cpu_percent: others,
         errors,
@@ -134,7 +148,7 @@ export async function throughput(options: {
       steps.push(step);
       options.log(
         `throughput N=${concurrency}: ${step.approvals_per_second}/s, p50 ${step.approval_latency.p50_ms} ms, ` +
-          `server CPU ${step.server_cpu_percent}%, load generator CPU ${step.load_generator_cpu_percent}%, ` +
+          `server CPU ${step.server_cpu_percent}%${postmaster === null ? '' : `, PostgreSQL ${step.postgres_cpu_percent}%`}, load generator CPU ${step.load_generator_cpu_percent}%, ` +
           `other processes ${step.other_processes_cpu_percent}%`,
       );
       const rising = !best || step.approvals_per_second >= best.approvals_per_second * STILL_RISING;

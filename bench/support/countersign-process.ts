@@ -16,6 +16,8 @@ const SERVER_BIN = resolve(ROOT, 'bin/countersign-server.mjs');
 const NO_SESSION_RATE_LIMIT = HELP.includes('--session-rate-limit') ? ['--session-rate-limit', '0'] : [];
 
 export interface ServerChild {
+  /** The name it was started with (its stderr prefix and profile name). */
+  name: string;
   url: string;
   pid: number;
   /** Memory after a full garbage collection in the server. */
@@ -24,24 +26,40 @@ export interface ServerChild {
 }
 
 export interface ServerChildOptions {
-  dbPath: string;
-  /** Write a V8 CPU profile of the whole run into this directory (node --cpu-prof). */
+  /** --db: a SQLite file path or a postgres:// URL. */
+  db: string;
+  /** --totp-key (PostgreSQL needs one, the same on every instance); SQLite makes its own key file when absent. */
+  totpKey?: string;
+  /** Prefix of the child's stderr lines passed on (tells two instances apart). */
+  name?: string;
+  /** Write a V8 CPU profile of the whole run into this directory (node --cpu-prof), as <name>.cpuprofile. */
   cpuProfileDir?: string;
 }
 
 export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
   const nodeFlags = [...GC_PROBE_FLAGS];
-  if (options.cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  const name = options.name ?? 'server';
+  if (options.cpuProfileDir) {
+    nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`);
+  }
+  const totpKey = options.totpKey ? ['--totp-key', options.totpKey] : [];
   const child = spawnChild(
     process.execPath,
-    [...nodeFlags, SERVER_BIN, '--port', '0', '--host', '127.0.0.1', '--db', options.dbPath, ...NO_SESSION_RATE_LIMIT],
+    [
+      ...nodeFlags,
+      SERVER_BIN,
+      ...['--port', '0', '--host', '127.0.0.1', '--db', options.db],
+      ...totpKey,
+      ...NO_SESSION_RATE_LIMIT,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const readMemory = memoryProbe(child, '[server]');
+  const readMemory = memoryProbe(child, `[${name}]`);
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'countersign-server');
   // Keep draining stdout so a chatty server never blocks on a full pipe.
   child.stdout?.resume();
   return {
+    name,
     url: match[1]!,
     pid: child.pid!,
     readMemory,

@@ -1,7 +1,7 @@
 // Memory and CPU of a process as the kernel counts them (/proc/<pid>/status and /proc/<pid>/stat), so the figures
 // cover the whole server process — V8 heap, native buffers, libuv handles — and not only what V8 reports.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Memory {
   /** Resident set size, bytes. */
@@ -24,14 +24,37 @@ const CLOCK_TICKS_PER_SECOND = (() => {
   }
 })();
 
+/** /proc/<pid>/stat from field 3 (state) on: the command name (field 2) may contain spaces, so fields are counted
+ * after its closing parenthesis (index 0 = state, 1 = ppid, 11/12 = utime/stime, 13/14 = children's). */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU time (user + system) the process has used so far, in milliseconds. */
 export function cpuTimeMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+  const fields = statFields(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time of a process and its children, in milliseconds: its own, its children's that have exited (the kernel
+ * adds them to the parent when it reaps them) and those of the children still running. For a PostgreSQL postmaster
+ * that is the whole cluster — every backend, short-lived or not.
+ */
+export function treeCpuTimeMs(root: number): number {
+  const all = (fields: string[]) => fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0);
+  let ticks = all(statFields(root));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statFields(entry);
+      if (Number(fields[1]) === root) ticks += all(fields);
+    } catch {
+      // Exited while the list was read: its time went to the parent's children's count.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Watches a process's CPU over a stretch of time; percent is of one core (200% = two cores busy). */
@@ -39,15 +62,28 @@ export class CpuWindow {
   private readonly startedAt = performance.now();
   private readonly startCpu: number;
 
-  constructor(private readonly pid: number) {
-    this.startCpu = cpuTimeMs(pid);
+  /** read: how the CPU time is counted (treeCpuTimeMs for a process and its children). */
+  constructor(
+    private readonly pid: number,
+    private readonly read: (pid: number) => number = cpuTimeMs,
+  ) {
+    this.startCpu = read(pid);
   }
 
   end(): { seconds: number; cpu_ms: number; cpu_percent: number } {
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const cpuMs = cpuTimeMs(this.pid) - this.startCpu;
+    const cpuMs = this.read(this.pid) - this.startCpu;
     return { seconds: round(seconds, 2), cpu_ms: round(cpuMs, 0), cpu_percent: round(cpuMs / 10 / seconds, 2) };
   }
+}
+
+/** Several processes' windows ended and added up (percent of one core); NaN for none. */
+export function totalCpuPercent(windows: CpuWindow[]): number {
+  if (windows.length === 0) return Number.NaN;
+  return round(
+    windows.reduce((sum, window) => sum + window.end().cpu_percent, 0),
+    2,
+  );
 }
 
 export function round(value: number, digits: number): number {
@@ -81,10 +117,15 @@ export class MachineWindow {
   private readonly ticks = machineTicks();
   private readonly pressure = cpuPressureMicros();
   private readonly ours: Map<number, number>;
+  private readonly ourTrees: Map<number, number>;
 
-  /** pids: the benchmark's own processes (this one is counted automatically). */
-  constructor(pids: number[]) {
+  /**
+   * pids: the benchmark's own processes (this one is counted automatically); trees: processes counted with all
+   * their children (a PostgreSQL cluster the benchmark started).
+   */
+  constructor(pids: number[], trees: number[] = []) {
     this.ours = new Map([process.pid, ...pids].map((pid) => [pid, cpuTimeMs(pid)]));
+    this.ourTrees = new Map(trees.map((pid) => [pid, treeCpuTimeMs(pid)]));
   }
 
   end() {
@@ -97,6 +138,13 @@ export class MachineWindow {
         oursMs += cpuTimeMs(pid) - before;
       } catch {
         // The process has exited: its time is no longer counted anywhere.
+      }
+    }
+    for (const [pid, before] of this.ourTrees) {
+      try {
+        oursMs += treeCpuTimeMs(pid) - before;
+      } catch {
+        // As above.
       }
     }
     const pressure = cpuPressureMicros();

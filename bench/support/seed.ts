@@ -1,12 +1,13 @@
-// Fills a fresh database before the server starts: users, push-mode API keys and approver devices with real
-// Ed25519 key pairs. Devices are written through the server's own store instead of being paired one by one over
-// HTTP, because pairing is not what is measured and 10 000 pairings would dominate the run; every connection the
-// benchmarks then make is a real signed upgrade with these keys.
+// Fills a fresh database before the server starts (a SQLite file or a PostgreSQL URL, through the server's own
+// openStore): users, push-mode API keys and approver devices with real Ed25519 key pairs. Devices are written
+// through the store instead of being paired one by one over HTTP, because pairing is not what is measured and
+// 10 000 pairings would dominate the run; every connection the benchmarks then make is a real signed upgrade with
+// these keys.
 import { generateDeviceKeyPair } from '../../protocol/crypto.js';
 import { defaultConfig } from '../../server/config.js';
 import { InProcessHub } from '../../server/push/hub.js';
 import { CredentialService } from '../../server/services/credentials.js';
-import { openSqliteStore } from '../../server/store/sqlite/open.js';
+import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 
 export interface SeededDevice {
@@ -58,8 +59,9 @@ async function addPair(store: Store, name: string): Promise<SeededPair> {
   return { apiKey, device: await addDevice(store, user.id, `${name} desktop`) };
 }
 
-export async function seed(dbPath: string, plan: SeedPlan): Promise<Seeded> {
-  const store = openSqliteStore(dbPath);
+/** db: a SQLite file path or a postgres:// URL, as countersign-server's --db takes it. */
+export async function seed(db: string, plan: SeedPlan): Promise<Seeded> {
+  const store = await openStore(db);
   try {
     const target = await addPair(store, 'target');
     const workers: SeededPair[] = [];

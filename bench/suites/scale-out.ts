@@ -5,7 +5,8 @@
 //   2. one instance on PostgreSQL;
 //   3. two instances on one PostgreSQL database: the requester calls A, the device is connected to B and posts its
 //      decision to B, so the push crosses A → B and the decision B → A (the PostgreSQL push hub, LISTEN/NOTIFY).
-// Then the throughput climb on one PostgreSQL instance and across the two (requesters on A, devices on B).
+// Then the throughput climb on one PostgreSQL instance and across the two (requesters on A, devices on B), and how
+// many PostgreSQL transactions committed and rolled back (lost a SERIALIZABLE race) over all of it.
 // Every server is `node bin/countersign-server.mjs` in its own process; PostgreSQL is the cluster that
 // scripts/with-postgres.sh started for this run, with a fresh database dropped at the end.
 import { randomBytes } from 'node:crypto';
@@ -17,8 +18,8 @@ import { BenchDevice } from '../support/bench-device.js';
 import { removeOnExit } from '../support/children.js';
 import { type ServerChild, startServerChild } from '../support/countersign-process.js';
 import { createBenchDatabase, postmasterPid } from '../support/postgres-db.js';
-import { CpuWindow, MachineWindow, totalCpuPercent, treeCpuTimeMs } from '../support/proc-stats.js';
-import { type SeededPair, seed } from '../support/seed.js';
+import { CpuWindow, MachineWindow, round, totalCpuPercent, treeCpuTimeMs } from '../support/proc-stats.js';
+import { type Seeded, type SeededPair, seed } from '../support/seed.js';
 import type { LatencySummary } from '../support/stats.js';
 import { countersignFlow, type FlowLatency } from './flow-latency.js';
 import { type ThroughputResult, throughput } from './throughput.js';
@@ -45,6 +46,16 @@ export interface ScaleOutResults {
   postgres_2_instances: ScaleOutPhase;
   /** Null when the plan has no throughput steps. */
   throughput: { postgres_1_instance: ThroughputResult; postgres_2_instances: ThroughputResult } | null;
+  /**
+   * The whole PostgreSQL part (both latency phases and both climbs), from pg_stat_database. Here a rollback is a
+   * transaction that lost a SERIALIZABLE race and ran again (or, on its last attempt, failed the call).
+   */
+  postgres_transactions: {
+    sessions_opened: number;
+    committed: number;
+    rolled_back: number;
+    rolled_back_per_session: number | null;
+  };
   /** The percentiles side by side, to read at a glance. */
   summary: Record<string, Record<'request_to_push' | 'decision_to_requester', Percentiles>>;
 }
@@ -152,6 +163,69 @@ const percentiles = (phase: ScaleOutPhase) => ({
   decision_to_requester: pick(phase.decision_to_requester),
 });
 
+interface PostgresPhases {
+  one: ScaleOutPhase;
+  two: ScaleOutPhase;
+  throughput: ScaleOutResults['throughput'];
+}
+
+/** Instance A alone, then A and B; every server stopped before it returns. */
+async function postgresPhases(
+  plan: BenchPlan,
+  log: Log,
+  db: string,
+  seeded: Seeded,
+  cpuProfileDir?: string,
+): Promise<PostgresPhases> {
+  const postmaster = await postmasterPid();
+  // Every instance must seal TOTP secrets with the same key; nothing here uses TOTP, but the server wants one.
+  const totpKey = randomBytes(32).toString('hex');
+  const servers: ServerChild[] = [];
+  try {
+    const a = await startServerChild({ db, totpKey, name: 'A', cpuProfileDir });
+    servers.push(a);
+    const common = { plan, log, pair: seeded.target, postmaster };
+    const one = await measure({
+      ...common,
+      label: '1 instance on PostgreSQL',
+      requesterServer: a,
+      deviceServer: a,
+      servers: [a],
+    });
+    let throughputOne: ThroughputResult | null = null;
+    if (plan.scaleOutThroughputSteps.length > 0) {
+      log('throughput, 1 instance on PostgreSQL');
+      throughputOne = await climb(plan, log, seeded.workers, [a], postmaster);
+    }
+
+    // B starts only now, so the one-instance figures above ran without a second listener on the database.
+    const b = await startServerChild({ db, totpKey, name: 'B', cpuProfileDir });
+    servers.push(b);
+    const two = await measure({
+      ...common,
+      label: '2 instances on PostgreSQL (requester → A, device on B)',
+      requesterServer: a,
+      deviceServer: b,
+      servers: [a, b],
+    });
+    let throughputTwo: ThroughputResult | null = null;
+    if (plan.scaleOutThroughputSteps.length > 0) {
+      log('throughput, 2 instances on PostgreSQL (requesters → A, devices on B)');
+      throughputTwo = await climb(plan, log, seeded.workers, [a, b], postmaster);
+    }
+    return {
+      one: { store: 'postgres', instances: 1, ...one },
+      two: { store: 'postgres', instances: 2, ...two },
+      throughput:
+        throughputOne && throughputTwo
+          ? { postgres_1_instance: throughputOne, postgres_2_instances: throughputTwo }
+          : null,
+    };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
 /** cpuProfileDir: profile every server (sqlite, A, B .cpuprofile) over its whole life. */
 export async function scaleOutBenchmarks(plan: BenchPlan, log: Log, cpuProfileDir?: string): Promise<ScaleOutResults> {
   const sqlite = await sqliteOneInstance(plan, log, cpuProfileDir);
@@ -161,63 +235,34 @@ export async function scaleOutBenchmarks(plan: BenchPlan, log: Log, cpuProfileDi
     const workers = Math.max(0, ...plan.scaleOutThroughputSteps);
     log(`PostgreSQL: fresh database, seeding the target and ${workers} workers`);
     const seeded = await seed(database.url, { workers, idleDevices: 0, idleDevicesPerUser: 1 });
-    const postmaster = await postmasterPid();
-    // Every instance must seal TOTP secrets with the same key; nothing here uses TOTP, but the server wants one.
-    const totpKey = randomBytes(32).toString('hex');
-    const servers: ServerChild[] = [];
-    try {
-      const a = await startServerChild({ db: database.url, totpKey, name: 'A', cpuProfileDir });
-      servers.push(a);
-      const common = { plan, log, pair: seeded.target, postmaster };
-      const one = await measure({
-        ...common,
-        label: '1 instance on PostgreSQL',
-        requesterServer: a,
-        deviceServer: a,
-        servers: [a],
-      });
-      let throughputOne: ThroughputResult | null = null;
-      if (plan.scaleOutThroughputSteps.length > 0) {
-        log('throughput, 1 instance on PostgreSQL');
-        throughputOne = await climb(plan, log, seeded.workers, [a], postmaster);
-      }
-
-      // B starts only now, so the one-instance figures above ran without a second listener on the database.
-      const b = await startServerChild({ db: database.url, totpKey, name: 'B', cpuProfileDir });
-      servers.push(b);
-      const two = await measure({
-        ...common,
-        label: '2 instances on PostgreSQL (requester → A, device on B)',
-        requesterServer: a,
-        deviceServer: b,
-        servers: [a, b],
-      });
-      let throughputTwo: ThroughputResult | null = null;
-      if (plan.scaleOutThroughputSteps.length > 0) {
-        log('throughput, 2 instances on PostgreSQL (requesters → A, devices on B)');
-        throughputTwo = await climb(plan, log, seeded.workers, [a, b], postmaster);
-      }
-
-      const postgresOne: ScaleOutPhase = { store: 'postgres', instances: 1, ...one };
-      const postgresTwo: ScaleOutPhase = { store: 'postgres', instances: 2, ...two };
-      return {
-        sqlite_measured: `in this suite, fresh database, ${plan.samples} samples after ${plan.warmup} warm-up (as the others)`,
-        sqlite_1_instance: sqlite,
-        postgres_1_instance: postgresOne,
-        postgres_2_instances: postgresTwo,
-        throughput:
-          throughputOne && throughputTwo
-            ? { postgres_1_instance: throughputOne, postgres_2_instances: throughputTwo }
-            : null,
-        summary: {
-          sqlite_1_instance: percentiles(sqlite),
-          postgres_1_instance: percentiles(postgresOne),
-          postgres_2_instances: percentiles(postgresTwo),
-        },
-      };
-    } finally {
-      await Promise.all(servers.map((server) => server.stop()));
-    }
+    const before = await database.totals();
+    const postgres = await postgresPhases(plan, log, database.url, seeded, cpuProfileDir);
+    const after = await database.totals();
+    const sessions = after.sessions - before.sessions;
+    const rolledBack = after.rolledBack - before.rolledBack;
+    const transactions = {
+      sessions_opened: sessions,
+      committed: after.committed - before.committed,
+      rolled_back: rolledBack,
+      rolled_back_per_session: sessions > 0 ? round(rolledBack / sessions, 2) : null,
+    };
+    log(
+      `PostgreSQL transactions: ${transactions.committed} committed, ${rolledBack} rolled back ` +
+        `(${transactions.rolled_back_per_session} per session opened)`,
+    );
+    return {
+      sqlite_measured: `in this suite, fresh database, ${plan.samples} samples after ${plan.warmup} warm-up (as the others)`,
+      sqlite_1_instance: sqlite,
+      postgres_1_instance: postgres.one,
+      postgres_2_instances: postgres.two,
+      throughput: postgres.throughput,
+      postgres_transactions: transactions,
+      summary: {
+        sqlite_1_instance: percentiles(sqlite),
+        postgres_1_instance: percentiles(postgres.one),
+        postgres_2_instances: percentiles(postgres.two),
+      },
+    };
   } finally {
     await database.drop();
   }

@@ -10,6 +10,14 @@ export interface BenchDatabase {
   url: string;
   /** Drops it, ending any connection a server left open. Safe to call twice. */
   drop(): Promise<void>;
+  /** Transactions committed and rolled back in it so far (read once the counts stop moving), and sessions opened. */
+  totals(): Promise<DatabaseTotals>;
+}
+
+export interface DatabaseTotals {
+  committed: number;
+  rolledBack: number;
+  sessions: number;
 }
 
 /** The cluster's superuser URL, or a sentence that says how to get one. */
@@ -52,6 +60,31 @@ export async function postmasterPid(): Promise<number | null> {
   }
 }
 
+/**
+ * A backend reports its transaction counts to pg_stat_database at most once a second, and at the latest when it
+ * exits: read after the servers have stopped, and again until two readings agree. Read through the cluster's own
+ * database, since a reading from the bench database would itself count there. The sessions are counted last.
+ */
+async function settledTotals(cluster: string, url: string, name: string): Promise<DatabaseTotals> {
+  const read = async () => {
+    const [stats] = await run(
+      cluster,
+      `SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = '${name}'`,
+    );
+    return { committed: Number(stats?.xact_commit), rolledBack: Number(stats?.xact_rollback) };
+  };
+  let last = await read();
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await read();
+    const settled = next.committed === last.committed && next.rolledBack === last.rolledBack;
+    last = next;
+    if (settled) break;
+  }
+  const [sessions] = await run(url, 'SELECT count(*) AS n FROM sessions');
+  return { ...last, sessions: Number(sessions?.n) };
+}
+
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const cluster = clusterUrl();
   // Lower-case letters and digits: a name that needs no quoting.
@@ -62,6 +95,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
   let dropped = false;
   return {
     url: url.toString(),
+    totals: () => settledTotals(cluster, url.toString(), name),
     drop: async () => {
       if (dropped) return;
       dropped = true;

@@ -77,7 +77,7 @@ export class ApprovalService {
     return this.ctx.store.transaction(async (tx) => {
       const now = this.now();
       // Read again inside the transaction: the key may have been deactivated since the check above.
-      const credential = await tx.credentials.byId(credentialId);
+      const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
       const owner = { credentialId: credential.id, userId: credential.userId };
       const opened = await this.sessions.open(tx, owner, attempt.ip, now);
@@ -98,7 +98,8 @@ export class ApprovalService {
   private async ask(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
     const request = await this.ctx.store.transaction(async (tx) => {
       const now = this.now();
-      const credential = await tx.credentials.byId(credentialId);
+      // Held: two requests for the key on two instances must not both count 2 pending and both be let in.
+      const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
       if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
         throw new ApiError(429, ErrorText.TOO_MANY_PENDING, { 'retry-after': String(Limits.POLL_INTERVAL_SECONDS) });
@@ -154,15 +155,16 @@ export class ApprovalService {
     const current = (await this.ctx.store.credentials.byId(credential.id))!;
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
     if (!final && !keyUsable(current, this.now())) throw badCredentials();
-    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid);
+    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid, credential.id);
     return { request, opened: null } satisfies StatusRead;
   }
 
-  private async deliverToken(uuid: string): Promise<StatusRead> {
+  private async deliverToken(uuid: string, credentialId: number): Promise<StatusRead> {
     return this.ctx.store.transaction(async (tx) => {
       const now = this.now();
+      // The key first (held), then the request: every transaction about a key takes them in this order.
+      const credential = (await tx.credentials.hold(credentialId))!;
       const pending = (await tx.requests.byUuid(uuid))!;
-      const credential = (await tx.credentials.byId(pending.credentialId))!;
       // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
       // the check in readStatus must win, or a session could open on a key its owner has just switched off.
       // Throwing rolls back, so the token stays undelivered.
@@ -201,16 +203,22 @@ export class ApprovalService {
       throw new ApiError(400, 'signature: does not verify with this device key over the canonical decision string');
     }
     if (request.status === 'PENDING' && request.expiryTime <= this.now()) await this.expireDue();
-    return transactionWithOutbox(this.ctx, (tx, outbox) => this.applyDecision(tx, device, uuid, decision, outbox));
+    return transactionWithOutbox(this.ctx, (tx, outbox) =>
+      this.applyDecision(tx, device, request.credentialId, uuid, decision, outbox),
+    );
   }
 
   private async applyDecision(
     tx: Repositories,
     device: DeviceRow,
+    credentialId: number,
     uuid: string,
     decision: Decision,
     outbox: Outbox,
   ): Promise<DecisionOutcome> {
+    // Held before the request is read: a block counted toward the lock, a trusted IP added and a deactivation
+    // must not interleave with another decision about the same key on another instance.
+    await tx.credentials.hold(credentialId);
     const request = (await tx.requests.byUuid(uuid))!;
     const now = this.now();
     if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {

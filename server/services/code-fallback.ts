@@ -70,7 +70,7 @@ export class CodeFallbackService {
     outbox: Outbox,
   ): Promise<CodeOutcome | null> {
     const now = this.ctx.config.now();
-    const credential = await tx.credentials.byId(credentialId);
+    const credential = await tx.credentials.hold(credentialId);
     if (!credential || !keyUsable(credential, now)) throw new CodeRefused();
     const deviceId = await this.matchingDevice(tx, credential.userId, code, now);
     const fields = {

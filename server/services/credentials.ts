@@ -114,7 +114,7 @@ export class CredentialService {
 
   async update(userId: number, id: number, changes: KeyChanges): Promise<CredentialRow> {
     return transactionWithOutbox(this.ctx, async (tx, outbox) => {
-      const credential = await tx.credentials.byId(id);
+      const credential = await tx.credentials.hold(id);
       if (!credential || credential.userId !== userId) throw notFound();
       const now = this.now();
       const row: CredentialChanges = {
@@ -152,7 +152,7 @@ export class CredentialService {
   async addIp(userId: number, credentialId: number, value: string, status: IpStatus): Promise<PermittedIpRow> {
     const ip = normalizeIp(value);
     return this.ctx.store.transaction(async (tx) => {
-      const credential = await tx.credentials.byId(credentialId);
+      const credential = await tx.credentials.hold(credentialId);
       if (!credential || credential.userId !== userId) throw notFound();
       const existing = (await tx.permittedIps.listByCredential(credentialId)).find((row) => row.ip === ip);
       if (existing) {
@@ -175,7 +175,7 @@ export class CredentialService {
     change: { status: IpStatus; ip?: string },
   ): Promise<PermittedIpRow> {
     return this.ctx.store.transaction(async (tx) => {
-      const credential = await tx.credentials.byId(credentialId);
+      const credential = await tx.credentials.hold(credentialId);
       if (!credential || credential.userId !== userId) throw notFound();
       const row = await tx.permittedIps.byId(ipId);
       if (!row || row.credentialId !== credentialId) throw notFound();

@@ -1,14 +1,16 @@
 // One transaction runner for both dialects: the work gets repositories bound to one connection held for the whole
 // transaction (SQLite has a single connection, so holding it also keeps every other statement out).
-// PostgreSQL runs transactions SERIALIZABLE: checks such as "at most 3 pending per key" or "lock after the third
-// block" read rows and then write, and two server instances may do that at the same moment. SERIALIZABLE makes the
-// database refuse one of them (40001) instead of letting both pass; that one simply runs again from the start.
+// On PostgreSQL, checks such as "at most 3 pending per key" read rows and then write, and two server instances may
+// do that at the same moment: such transactions first hold the key's row (credentials.hold), so the second waits
+// for the first to commit and then sees its rows. A transaction the database ends to break a deadlock (40P01), or
+// a serialization failure (40001), runs again from the start.
 import { sql } from 'kysely';
 import type { Db } from './kysely/db.js';
 import { repositories } from './kysely/index.js';
-import type { Repositories } from './types.js';
+import type { Repositories, StoreKind } from './types.js';
 
 export interface TransactionRules {
+  kind: StoreKind;
   /** The statement that opens the transaction. */
   begin: string;
   /** Whether the error means "lost a race, run it again" (it is then rolled back and retried). */
@@ -28,7 +30,7 @@ export async function runTransaction<T>(
       return await db.connection().execute(async (connection) => {
         await sql.raw(rules.begin).execute(connection);
         try {
-          const result = await work(repositories(connection));
+          const result = await work(repositories(connection, rules.kind));
           await sql.raw('COMMIT').execute(connection);
           return result;
         } catch (error) {

@@ -189,6 +189,13 @@ export interface UserRepository {
 export interface CredentialRepository {
   create(credential: NewCredential): Promise<CredentialRow>;
   byId(id: number): Promise<CredentialRow | null>;
+  /**
+   * Inside a transaction: reads the key and holds it until the transaction ends, so that every other transaction
+   * about the same key (on any server instance) waits. Every rule that reads and then writes is about one key — at
+   * most 3 pending requests, the lock after 3 refusals, one decision, the token once, no duplicate IP — so each
+   * such transaction starts here. (PostgreSQL: SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already holds all.)
+   */
+  hold(id: number): Promise<CredentialRow | null>;
   byKeyHash(keyHash: string): Promise<CredentialRow | null>;
   listByUser(userId: number): Promise<CredentialRow[]>;
   update(id: number, changes: CredentialChanges): Promise<void>;
@@ -284,8 +291,8 @@ export interface Store extends Repositories {
   /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
    * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more
-   * than once: PostgreSQL runs it SERIALIZABLE and runs it again when it lost a race with another transaction
-   * (on any instance), so work must change nothing outside tx except through what it returns.
+   * than once (PostgreSQL runs it again when the database ended it to break a deadlock), so work must change
+   * nothing outside tx except through what it returns.
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   close(): Promise<void>;

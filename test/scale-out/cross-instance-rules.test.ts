@@ -1,8 +1,8 @@
 // The rules that read and then write, kept across server instances: two approval servers on one PostgreSQL
 // database, requests and decisions spread over both at the same moment. On one SQLite instance these hold because
-// transactions run one at a time; here they hold because PostgreSQL runs them SERIALIZABLE and retries the loser.
-// (Under plain READ COMMITTED the pending limit fails here; the three blocks rarely overlap closely enough to show
-// it, which test/store's 12-way race does.)
+// transactions run one at a time; here because each such transaction first holds the key's row (SELECT … FOR
+// UPDATE), so the same key's transactions on the other instance wait. (Without the hold the pending limit fails
+// here; the three blocks rarely overlap closely enough to show it, which test/store's 12-way race does.)
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Limits } from '../../protocol/index.js';

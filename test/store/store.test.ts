@@ -189,7 +189,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(await store.users.byName('bob')).toBeNull();
     });
 
-    it('keeps a read-then-write limit when 12 transactions race for 3 places', async () => {
+    it('keeps a per-key limit when 12 transactions race for 3 places, each holding the key first', async () => {
       const target = await fresh(kind);
       // On PostgreSQL four stores = four pools, as four server instances would have. SQLite serves one instance:
       // its connections wait for each other's locks by blocking the thread, so one process keeps one connection.
@@ -198,27 +198,48 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           ? await Promise.all([target.open(), target.open(), target.open(), target.open()])
           : [await target.open()];
       const user = await stores[0]!.users.create('carol', 1);
-      const limited = async (tx: Repositories, n: number) => {
-        const count = (await tx.users.byName('slot-3'))
-          ? 3
-          : (await tx.users.byName('slot-2'))
-            ? 2
-            : (await tx.users.byName('slot-1'))
-              ? 1
-              : 0;
-        if (count >= 3) return false;
-        await tx.users.create(`slot-${count + 1}`, n);
+      const key = await stores[0]!.credentials.create({
+        userId: user.id,
+        name: 'k',
+        keyHash: 'd'.repeat(64),
+        mode: 'push',
+        numberMatching: false,
+        created: 1,
+        expiryTime: 2,
+      });
+      // The pending-limit rule as the approval service runs it: hold the key, count, then insert.
+      const takePlace = async (tx: Repositories, n: number) => {
+        await tx.credentials.hold(key.id);
+        if ((await tx.requests.countPending(key.id, 0)) >= 3) return false;
+        await tx.requests.create({
+          uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+          credentialId: key.id,
+          userId: user.id,
+          status: 'PENDING',
+          description: null,
+          ip: '192.0.2.1',
+          ipKnown: false,
+          userAgent: null,
+          geolocation: null,
+          bindingCode: null,
+          bindingChoices: null,
+          created: 1,
+          expiryTime: 1_000,
+          autoAccepted: false,
+          tokenDelivered: false,
+          sessionId: null,
+        });
         return true;
       };
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, n) =>
-          stores[n % stores.length]!.transaction((tx) => limited(tx, n)).catch((error: unknown) => error),
+          stores[n % stores.length]!.transaction((tx) => takePlace(tx, n)).catch((error: unknown) => error),
         ),
       );
-      // Every transaction either took a place or saw none left; none failed (lost races were run again).
+      // Every transaction either took a place or saw none left; none failed.
       expect(results.filter((r) => r === true)).toHaveLength(3);
       expect(results.filter((r) => r === false)).toHaveLength(9);
-      expect(user.id).toBeGreaterThan(0);
+      expect(await stores[0]!.requests.countPending(key.id, 0)).toBe(3);
     });
 
     it('migrates once and opens again without changes; a newer schema is refused', async () => {

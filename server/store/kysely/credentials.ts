@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { CredentialsTable } from '../schema.js';
-import type { CredentialChanges, CredentialRepository, CredentialRow } from '../types.js';
+import type { CredentialChanges, CredentialRepository, CredentialRow, StoreKind } from '../types.js';
 import { type Db, flag, isSet } from './db.js';
 
 type Raw = Selectable<CredentialsTable> & { permitted_ip_count: number | string };
@@ -41,7 +41,7 @@ const CHANGE_COLUMNS = {
   updated: 'updated',
 } as const satisfies Record<keyof CredentialChanges, keyof CredentialsTable>;
 
-export function credentials(db: Db): CredentialRepository {
+export function credentials(db: Db, kind: StoreKind): CredentialRepository {
   const select = () =>
     db
       .selectFrom('credentials as c')
@@ -78,6 +78,14 @@ export function credentials(db: Db): CredentialRepository {
       return (await read(id))!;
     },
     byId: read,
+    hold: async (id) => {
+      // SQLite has no FOR UPDATE; its BEGIN IMMEDIATE already keeps every other writer out.
+      const raw = await select()
+        .where('c.id', '=', id)
+        .$if(kind === 'postgres', (query) => query.forUpdate('c'))
+        .executeTakeFirst();
+      return raw ? row(raw as Raw) : null;
+    },
     byKeyHash: async (hash) => {
       const raw = await select().where('c.key_hash', '=', hash).executeTakeFirst();
       return raw ? row(raw as Raw) : null;

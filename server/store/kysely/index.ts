@@ -1,6 +1,6 @@
 // Every repository over one Kysely instance: the store's own for single statements, or one bound to a
 // transaction's connection.
-import type { Repositories } from '../types.js';
+import type { Repositories, StoreKind } from '../types.js';
 import { credentials } from './credentials.js';
 import type { Db } from './db.js';
 import { devices } from './devices.js';
@@ -12,10 +12,10 @@ import { sessions } from './sessions.js';
 import { totp } from './totp.js';
 import { users } from './users.js';
 
-export function repositories(db: Db): Repositories {
+export function repositories(db: Db, kind: StoreKind): Repositories {
   return {
     users: users(db),
-    credentials: credentials(db),
+    credentials: credentials(db, kind),
     permittedIps: permittedIps(db),
     requests: requests(db),
     sessions: sessions(db),

@@ -18,7 +18,7 @@ const MAX_CACHED_STATEMENTS = 500;
 
 // BEGIN IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes never fails
 // half-way because countersign-admin wrote in between; it waits (busy timeout) instead. Nothing to retry.
-const RULES: TransactionRules = { begin: 'BEGIN IMMEDIATE', isRetryable: () => false, maxAttempts: 1 };
+const RULES: TransactionRules = { kind: 'sqlite', begin: 'BEGIN IMMEDIATE', isRetryable: () => false, maxAttempts: 1 };
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -69,7 +69,7 @@ export function openSqliteStore(path: string): Store {
   let closing: Promise<void> | null = null;
   return {
     kind: 'sqlite',
-    ...repositories(kysely),
+    ...repositories(kysely, 'sqlite'),
     transaction: (work) => runTransaction(kysely, RULES, work),
     // Waits for the single connection, so a transaction in flight finishes first.
     close: () => {

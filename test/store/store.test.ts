@@ -178,6 +178,34 @@ describe('one query layer, two dialects', () => {
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`${kind} store`, () => {
+    it('prepared queries take each call its own values, and each set of changed columns its own UPDATE', async () => {
+      const store = await (await fresh(kind)).open();
+      const user = await store.users.create('erin', 1);
+      const make = (n: number) =>
+        store.credentials.create({
+          userId: user.id,
+          name: `key-${n}`,
+          keyHash: String(n).repeat(64),
+          mode: 'push',
+          numberMatching: false,
+          created: n,
+          expiryTime: n + 1,
+        });
+      const [one, two] = [await make(1), await make(2)];
+      await store.credentials.update(one.id, { name: 'renamed', updated: 10 });
+      await store.credentials.update(two.id, { status: 'ACTIVE', updated: 20 });
+      await store.credentials.update(two.id, { name: undefined, numberMatching: true, updated: 30 });
+      expect(await store.credentials.byId(one.id)).toMatchObject({ name: 'renamed', status: 'PENDING_FIRST_USE' });
+      expect(await store.credentials.byId(two.id)).toMatchObject({
+        name: 'key-2',
+        status: 'ACTIVE',
+        numberMatching: true,
+        updated: 30,
+      });
+      expect((await store.credentials.byKeyHash('2'.repeat(64)))?.id).toBe(two.id);
+      expect(await store.credentials.byKeyHash('3'.repeat(64))).toBeNull();
+    });
+
     it('rolls a failed transaction back completely', async () => {
       const store = await (await fresh(kind)).open();
       await expect(

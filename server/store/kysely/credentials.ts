@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
+import { prepared } from './prepared.js';
 import type { CredentialsTable } from '../schema.js';
 import type { CredentialChanges, CredentialRepository, CredentialRow, StoreKind } from '../types.js';
 import { type Db, flag, isSet } from './db.js';
@@ -41,22 +42,39 @@ const CHANGE_COLUMNS = {
   updated: 'updated',
 } as const satisfies Record<keyof CredentialChanges, keyof CredentialsTable>;
 
+const selectCredentials = (db: Db) =>
+  db
+    .selectFrom('credentials as c')
+    .selectAll('c')
+    .select((eb) =>
+      eb
+        .selectFrom('permitted_ips as p')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('p.credential_id', '=', 'c.id')
+        .as('permitted_ip_count'),
+    );
+
+// The queries every session attempt and decision runs, built once (prepared.ts).
+const BY_ID = prepared((db, _kind, id: number) => selectCredentials(db).where('c.id', '=', id));
+// SQLite has no FOR UPDATE; its BEGIN IMMEDIATE already keeps every other writer out.
+const HOLD = prepared((db, kind, id: number) =>
+  selectCredentials(db)
+    .where('c.id', '=', id)
+    .$if(kind === 'postgres', (query) => query.forUpdate('c')),
+);
+const BY_KEY_HASH = prepared((db, _kind, hash: string) => selectCredentials(db).where('c.key_hash', '=', hash));
+const UPDATE = prepared((db, _kind, id: number, values: Updateable<CredentialsTable>) =>
+  db.updateTable('credentials').set(values).where('id', '=', id),
+);
+
 export function credentials(db: Db, kind: StoreKind): CredentialRepository {
-  const select = () =>
-    db
-      .selectFrom('credentials as c')
-      .selectAll('c')
-      .select((eb) =>
-        eb
-          .selectFrom('permitted_ips as p')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('p.credential_id', '=', 'c.id')
-          .as('permitted_ip_count'),
-      );
-  const read = async (id: number) => {
-    const raw = await select().where('c.id', '=', id).executeTakeFirst();
-    return raw ? row(raw as Raw) : null;
-  };
+  const select = () => selectCredentials(db);
+  const first = (result: { rows: unknown[] }) => (result.rows[0] ? row(result.rows[0] as Raw) : null);
+  const byId = BY_ID(db, kind);
+  const hold = HOLD(db, kind);
+  const byKeyHash = BY_KEY_HASH(db, kind);
+  const update = UPDATE(db, kind);
+  const read = async (id: number) => first(await byId(id));
   return {
     create: async (c) => {
       const { id } = await db
@@ -78,27 +96,18 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
       return (await read(id))!;
     },
     byId: read,
-    hold: async (id) => {
-      // SQLite has no FOR UPDATE; its BEGIN IMMEDIATE already keeps every other writer out.
-      const raw = await select()
-        .where('c.id', '=', id)
-        .$if(kind === 'postgres', (query) => query.forUpdate('c'))
-        .executeTakeFirst();
-      return raw ? row(raw as Raw) : null;
-    },
-    byKeyHash: async (hash) => {
-      const raw = await select().where('c.key_hash', '=', hash).executeTakeFirst();
-      return raw ? row(raw as Raw) : null;
-    },
+    hold: async (id) => first(await hold(id)),
+    byKeyHash: async (hash) => first(await byKeyHash(hash)),
     listByUser: async (userId) =>
       (await select().where('c.user_id', '=', userId).orderBy('c.id').execute()).map((raw) => row(raw as Raw)),
     update: async (id, changes) => {
       const values: Record<string, unknown> = {};
+      // The prepared UPDATE is compiled once for each set of columns it is given.
       for (const [key, value] of Object.entries(changes)) {
         if (value === undefined) continue;
         values[CHANGE_COLUMNS[key as keyof CredentialChanges]] = typeof value === 'boolean' ? flag(value) : value;
       }
-      await db.updateTable('credentials').set(values).where('id', '=', id).execute();
+      await update(id, values);
     },
   };
 }

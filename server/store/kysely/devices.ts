@@ -1,24 +1,31 @@
-import type { DeviceRepository, DeviceRow, Platform } from '../types.js';
+import type { DeviceRepository, DeviceRow, Platform, StoreKind } from '../types.js';
 import type { Db } from './db.js';
+import { prepared } from './prepared.js';
 
-export function devices(db: Db): DeviceRepository {
-  const select = () =>
-    db
-      .selectFrom('devices as d')
-      .innerJoin('users as u', 'u.id', 'd.user_id')
-      .select([
-        'd.id',
-        'd.user_id as userId',
-        'u.name as userName',
-        'd.name',
-        'd.platform',
-        'd.public_key as publicKey',
-        'd.created',
-        'd.last_seen as lastSeen',
-        'd.revoked',
-      ]);
+const selectDevices = (db: Db) =>
+  db
+    .selectFrom('devices as d')
+    .innerJoin('users as u', 'u.id', 'd.user_id')
+    .select([
+      'd.id',
+      'd.user_id as userId',
+      'u.name as userName',
+      'd.name',
+      'd.platform',
+      'd.public_key as publicKey',
+      'd.created',
+      'd.last_seen as lastSeen',
+      'd.revoked',
+    ]);
+
+// Every signed call reads its device: built once (prepared.ts).
+const BY_ID = prepared((db, _kind, id: number) => selectDevices(db).where('d.id', '=', id));
+
+export function devices(db: Db, kind: StoreKind): DeviceRepository {
+  const select = () => selectDevices(db);
+  const byId = BY_ID(db, kind);
   const read = async (id: number): Promise<DeviceRow | null> => {
-    const row = await select().where('d.id', '=', id).executeTakeFirst();
+    const row = (await byId(id)).rows[0];
     return row ? { ...row, platform: row.platform as Platform } : null;
   };
   return {

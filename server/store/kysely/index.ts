@@ -16,12 +16,12 @@ export function repositories(db: Db, kind: StoreKind): Repositories {
   return {
     users: users(db),
     credentials: credentials(db, kind),
-    permittedIps: permittedIps(db),
-    requests: requests(db),
-    sessions: sessions(db),
-    devices: devices(db),
+    permittedIps: permittedIps(db, kind),
+    requests: requests(db, kind),
+    sessions: sessions(db, kind),
+    devices: devices(db, kind),
     pairingCodes: pairingCodes(db),
-    seenSignatures: seenSignatures(db),
+    seenSignatures: seenSignatures(db, kind),
     totp: totp(db),
   };
 }

@@ -1,9 +1,16 @@
-import type { PermittedIpRepository } from '../types.js';
+import type { PermittedIpRepository, StoreKind } from '../types.js';
 import type { Db } from './db.js';
+import { prepared } from './prepared.js';
 
 const COLUMNS = ['id', 'credential_id as credentialId', 'ip', 'status', 'created', 'updated'] as const;
 
-export function permittedIps(db: Db): PermittedIpRepository {
+// Every session attempt reads the key's IPs: built once (prepared.ts).
+const BY_CREDENTIAL = prepared((db, _kind, credentialId: number) =>
+  db.selectFrom('permitted_ips').select(COLUMNS).where('credential_id', '=', credentialId).orderBy('id'),
+);
+
+export function permittedIps(db: Db, kind: StoreKind): PermittedIpRepository {
+  const byCredential = BY_CREDENTIAL(db, kind);
   return {
     create: (credentialId, ip, status, now) =>
       db
@@ -13,8 +20,7 @@ export function permittedIps(db: Db): PermittedIpRepository {
         .executeTakeFirstOrThrow(),
     byId: async (id) =>
       (await db.selectFrom('permitted_ips').select(COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null,
-    listByCredential: (credentialId) =>
-      db.selectFrom('permitted_ips').select(COLUMNS).where('credential_id', '=', credentialId).orderBy('id').execute(),
+    listByCredential: async (credentialId) => (await byCredential(credentialId)).rows,
     setStatus: async (id, status, now) => {
       await db.updateTable('permitted_ips').set({ status, updated: now }).where('id', '=', id).execute();
     },

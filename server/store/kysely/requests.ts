@@ -1,7 +1,14 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { SessionRequestsTable } from '../schema.js';
-import type { DecisionRecord, NewSessionRequest, SessionRequestRepository, SessionRequestRow } from '../types.js';
+import type {
+  DecisionRecord,
+  NewSessionRequest,
+  SessionRequestRepository,
+  SessionRequestRow,
+  StoreKind,
+} from '../types.js';
 import { changed, type Db, flag, isSet } from './db.js';
+import { prepared } from './prepared.js';
 
 type Raw = Selectable<SessionRequestsTable> & {
   credential_name: string;
@@ -41,61 +48,97 @@ function row(raw: Raw): SessionRequestRow {
   };
 }
 
-export function requests(db: Db): SessionRequestRepository {
-  // The key's name and mode come along with every request row: every reader (push, history) shows them.
-  const select = () =>
-    db
-      .selectFrom('session_requests as r')
-      .innerJoin('credentials as c', 'c.id', 'r.credential_id')
-      .selectAll('r')
-      .select(['c.name as credential_name', 'c.mode as credential_mode']);
+// The key's name and mode come along with every request row: every reader (push, history) shows them.
+const selectRequests = (db: Db) =>
+  db
+    .selectFrom('session_requests as r')
+    .innerJoin('credentials as c', 'c.id', 'r.credential_id')
+    .selectAll('r')
+    .select(['c.name as credential_name', 'c.mode as credential_mode']);
+
+// The queries every approval runs, built once (prepared.ts).
+const BY_UUID = prepared((db, _kind, uuid: string) => selectRequests(db).where('r.uuid', '=', uuid));
+const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
+  db
+    .selectFrom('session_requests')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('credential_id', '=', credentialId)
+    .where('status', '=', 'PENDING')
+    .where('expiry_time', '>', now),
+);
+const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
+  db.insertInto('session_requests').values(values),
+);
+const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>
+  db.updateTable('session_requests').set(changes).where('uuid', '=', uuid).where('status', '=', 'PENDING'),
+);
+const CLAIM_TOKEN = prepared((db, _kind, uuid: string) =>
+  db
+    .updateTable('session_requests')
+    .set({ token_delivered: 1 })
+    .where('uuid', '=', uuid)
+    .where('status', '=', 'ACCEPTED')
+    .where('token_delivered', '=', 0),
+);
+const LINK_SESSION = prepared((db, _kind, uuid: string, sessionId: number) =>
+  db.updateTable('session_requests').set({ session_id: sessionId }).where('uuid', '=', uuid),
+);
+// A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
+const COUNT_BLOCKS = prepared((db, _kind, credentialId: number, since: number) =>
+  db
+    .selectFrom('session_requests')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('credential_id', '=', credentialId)
+    .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1)]))
+    .where('decided_at', '>=', since),
+);
+
+export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
+  const select = () => selectRequests(db);
   const rows = async (query: ReturnType<typeof select>) => (await query.execute()).map(row);
+  const byUuid = BY_UUID(db, kind);
   const read = async (uuid: string) => {
-    const raw = await select().where('r.uuid', '=', uuid).executeTakeFirst();
+    const raw = (await byUuid(uuid)).rows[0];
     return raw ? row(raw) : null;
   };
-  const count = async (query: Promise<{ n: number | string } | undefined>) => Number((await query)?.n ?? 0);
+  const countPending = COUNT_PENDING(db, kind);
+  const insert = INSERT(db, kind);
+  const decide = DECIDE(db, kind);
+  const claimToken = CLAIM_TOKEN(db, kind);
+  const linkSession = LINK_SESSION(db, kind);
+  const countBlocks = COUNT_BLOCKS(db, kind);
+  const count = (result: { rows: { n: number | string }[] }) => Number(result.rows[0]?.n ?? 0);
+  const affected = (result: { numAffectedRows?: bigint }) => Number(result.numAffectedRows ?? 0n);
 
   return {
     create: async (r: NewSessionRequest) => {
-      await db
-        .insertInto('session_requests')
-        .values({
-          uuid: r.uuid,
-          credential_id: r.credentialId,
-          user_id: r.userId,
-          status: r.status,
-          description: r.description,
-          ip: r.ip,
-          ip_known: flag(r.ipKnown),
-          user_agent: r.userAgent,
-          geolocation: r.geolocation === null ? null : JSON.stringify(r.geolocation),
-          binding_code: r.bindingCode,
-          binding_choices: r.bindingChoices === null ? null : JSON.stringify(r.bindingChoices),
-          created: r.created,
-          expiry_time: r.expiryTime,
-          auto_accepted: flag(r.autoAccepted),
-          token_delivered: flag(r.tokenDelivered),
-          session_id: r.sessionId,
-          approved_by_code: flag(r.approvedByCode ?? false),
-          wrong_code: flag(r.wrongCode ?? false),
-          decided_at: r.decidedAt ?? null,
-          decided_by_device_id: r.decidedByDeviceId ?? null,
-        })
-        .execute();
+      // Every column named, always: one shape, so one prepared INSERT.
+      await insert({
+        uuid: r.uuid,
+        credential_id: r.credentialId,
+        user_id: r.userId,
+        status: r.status,
+        description: r.description,
+        ip: r.ip,
+        ip_known: flag(r.ipKnown),
+        user_agent: r.userAgent,
+        geolocation: r.geolocation === null ? null : JSON.stringify(r.geolocation),
+        binding_code: r.bindingCode,
+        binding_choices: r.bindingChoices === null ? null : JSON.stringify(r.bindingChoices),
+        created: r.created,
+        expiry_time: r.expiryTime,
+        auto_accepted: flag(r.autoAccepted),
+        token_delivered: flag(r.tokenDelivered),
+        session_id: r.sessionId,
+        approved_by_code: flag(r.approvedByCode ?? false),
+        wrong_code: flag(r.wrongCode ?? false),
+        decided_at: r.decidedAt ?? null,
+        decided_by_device_id: r.decidedByDeviceId ?? null,
+      });
       return (await read(r.uuid))!;
     },
     byUuid: read,
-    countPending: (credentialId, now) =>
-      count(
-        db
-          .selectFrom('session_requests')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('credential_id', '=', credentialId)
-          .where('status', '=', 'PENDING')
-          .where('expiry_time', '>', now)
-          .executeTakeFirst(),
-      ),
+    countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
     pendingForUser: (userId, now) =>
       rows(
         select()
@@ -107,22 +150,17 @@ export function requests(db: Db): SessionRequestRepository {
     pendingForCredential: (credentialId) =>
       rows(select().where('r.credential_id', '=', credentialId).where('r.status', '=', 'PENDING').orderBy('r.seq')),
     decide: async (uuid, d: DecisionRecord) =>
-      changed(
-        await db
-          .updateTable('session_requests')
-          .set({
-            status: d.status,
-            decided_at: d.decidedAt,
-            decided_by_device_id: d.deviceId,
-            decision: d.decision,
-            trust_ip: flag(d.trustIp),
-            deactivate_credential: flag(d.deactivateCredential),
-            binding_mismatch: flag(d.bindingMismatch),
-            decision_signature: d.signature,
-          })
-          .where('uuid', '=', uuid)
-          .where('status', '=', 'PENDING')
-          .executeTakeFirst(),
+      affected(
+        await decide(uuid, {
+          status: d.status,
+          decided_at: d.decidedAt,
+          decided_by_device_id: d.deviceId,
+          decision: d.decision,
+          trust_ip: flag(d.trustIp),
+          deactivate_credential: flag(d.deactivateCredential),
+          binding_mismatch: flag(d.bindingMismatch),
+          decision_signature: d.signature,
+        }),
       ) === 1,
     rejectPending: async (uuid, now) =>
       changed(
@@ -154,30 +192,11 @@ export function requests(db: Db): SessionRequestRepository {
           .orderBy('r.seq'),
       );
     },
-    claimTokenDelivery: async (uuid) =>
-      changed(
-        await db
-          .updateTable('session_requests')
-          .set({ token_delivered: 1 })
-          .where('uuid', '=', uuid)
-          .where('status', '=', 'ACCEPTED')
-          .where('token_delivered', '=', 0)
-          .executeTakeFirst(),
-      ) === 1,
+    claimTokenDelivery: async (uuid) => affected(await claimToken(uuid)) === 1,
     linkSession: async (uuid, sessionId) => {
-      await db.updateTable('session_requests').set({ session_id: sessionId }).where('uuid', '=', uuid).execute();
+      await linkSession(uuid, sessionId);
     },
-    // A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
-    countBlocks: (credentialId, since) =>
-      count(
-        db
-          .selectFrom('session_requests')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('credential_id', '=', credentialId)
-          .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1)]))
-          .where('decided_at', '>=', since)
-          .executeTakeFirst(),
-      ),
+    countBlocks: async (credentialId, since) => count(await countBlocks(credentialId, since)),
     history: (filter) =>
       rows(
         select()

@@ -1,16 +1,20 @@
-import type { SeenSignatureRepository } from '../types.js';
+import type { SeenSignatureRepository, StoreKind } from '../types.js';
 import type { Db } from './db.js';
+import { prepared } from './prepared.js';
 
-export function seenSignatures(db: Db): SeenSignatureRepository {
+// Every signed call records its signature: built once (prepared.ts).
+const REMEMBER = prepared((db, _kind, deviceId: number, signature: string, now: number) =>
+  db
+    .insertInto('seen_signatures')
+    .values({ device_id: deviceId, signature, seen_at: now })
+    .onConflict((conflict) => conflict.doNothing()),
+);
+
+export function seenSignatures(db: Db, kind: StoreKind): SeenSignatureRepository {
+  const remember = REMEMBER(db, kind);
   return {
-    remember: async (deviceId, signature, now) => {
-      const result = await db
-        .insertInto('seen_signatures')
-        .values({ device_id: deviceId, signature, seen_at: now })
-        .onConflict((conflict) => conflict.doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
-    },
+    remember: async (deviceId, signature, now) =>
+      Number((await remember(deviceId, signature, now)).numAffectedRows ?? 0n) === 1,
     pruneOlderThan: async (time) => {
       await db.deleteFrom('seen_signatures').where('seen_at', '<', time).execute();
     },

@@ -1,5 +1,8 @@
-import type { SessionRepository } from '../types.js';
+import type { Insertable } from 'kysely';
+import type { SessionsTable } from '../schema.js';
+import type { SessionRepository, StoreKind } from '../types.js';
 import type { Db } from './db.js';
+import { prepared } from './prepared.js';
 
 const COLUMNS = [
   'id',
@@ -12,13 +15,18 @@ const COLUMNS = [
   'ended',
 ] as const;
 
-export function sessions(db: Db): SessionRepository {
+// Every opened session: built once (prepared.ts).
+const INSERT = prepared((db, _kind, values: Insertable<SessionsTable>) =>
+  db.insertInto('sessions').values(values).returning(COLUMNS),
+);
+
+export function sessions(db: Db, kind: StoreKind): SessionRepository {
   const select = () => db.selectFrom('sessions').select(COLUMNS);
+  const insert = INSERT(db, kind);
   return {
-    create: (s) =>
-      db
-        .insertInto('sessions')
-        .values({
+    create: async (s) =>
+      (
+        await insert({
           token_hash: s.tokenHash,
           credential_id: s.credentialId,
           user_id: s.userId,
@@ -26,8 +34,7 @@ export function sessions(db: Db): SessionRepository {
           created: s.created,
           expires: s.expires,
         })
-        .returning(COLUMNS)
-        .executeTakeFirstOrThrow(),
+      ).rows[0]!,
     byId: async (id) => (await select().where('id', '=', id).executeTakeFirst()) ?? null,
     byTokenHash: async (hash) => (await select().where('token_hash', '=', hash).executeTakeFirst()) ?? null,
     end: async (id, now) => {

@@ -6,7 +6,7 @@
 //   3. two instances on one PostgreSQL database: the requester calls A, the device is connected to B and posts its
 //      decision to B, so the push crosses A → B and the decision B → A (the PostgreSQL push hub, LISTEN/NOTIFY).
 // Then the throughput climb on one PostgreSQL instance and across the two (requesters on A, devices on B), and how
-// many PostgreSQL transactions committed and rolled back (lost a SERIALIZABLE race) over all of it.
+// many PostgreSQL transactions committed and rolled back over all of it.
 // Every server is `node bin/countersign-server.mjs` in its own process; PostgreSQL is the cluster that
 // scripts/with-postgres.sh started for this run, with a fresh database dropped at the end.
 import { randomBytes } from 'node:crypto';
@@ -47,8 +47,9 @@ export interface ScaleOutResults {
   /** Null when the plan has no throughput steps. */
   throughput: { postgres_1_instance: ThroughputResult; postgres_2_instances: ThroughputResult } | null;
   /**
-   * The whole PostgreSQL part (both latency phases and both climbs), from pg_stat_database. Here a rollback is a
-   * transaction that lost a SERIALIZABLE race and ran again (or, on its last attempt, failed the call).
+   * The whole PostgreSQL part (both latency phases and both climbs), from pg_stat_database. A rollback is a
+   * transaction the server refused half-way (a 4xx such as 429 too many pending or 409 already decided) or one the
+   * database ended to break a deadlock (run again).
    */
   postgres_transactions: {
     sessions_opened: number;

@@ -84,6 +84,12 @@ function statusOf(reply: { status: number; text: string; json: unknown }) {
   return { status: read[0].SessionServerRequest.status, token: read[2]?.Token.token };
 }
 
+/** Waits until every one of the requests has been pushed, in whatever order. */
+async function requestedAll(stream: TestStream, uuids: string[]) {
+  const missing = new Set(uuids);
+  while (missing.size > 0) missing.delete((await stream.next('approval.requested')).request.uuid);
+}
+
 async function nextRequested(stream: TestStream, uuid: string) {
   for (;;) {
     const message = await stream.next('approval.requested');
@@ -120,8 +126,8 @@ describe('two countersign-server processes on one PostgreSQL database', () => {
     const alice = await aliceOnB(d);
     const fromA = await ask(d.a, alice.apiKey, 'pending, asked on A');
     const fromB = await ask(d.b, alice.apiKey, 'pending, asked on B');
-    await nextRequested(alice.stream, fromA);
-    await nextRequested(alice.stream, fromB);
+    // Either may come first: fromB is pushed by B itself, fromA crosses from A by NOTIFY and can arrive later.
+    await requestedAll(alice.stream, [fromA, fromB]);
     // A requester long-polling on B when it dies.
     const pollOnB = longPoll(d.b, fromB, alice.apiKey).then(
       () => 'answered',

@@ -1,7 +1,6 @@
 // The heart of Countersign: a session attempt with an API key either opens at once (ip-only, trusted IP),
 // is refused, or waits as a PENDING request for the owner's signed decision; the requester polls for the outcome
 // and receives the session token exactly once.
-import { transactionWithOutbox } from './transaction.js';
 import { randomUUID } from 'node:crypto';
 import {
   canonicalDecision,
@@ -20,6 +19,7 @@ import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '
 import type { ServiceContext } from './context.js';
 import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
+import { transactionWithOutbox } from './transaction.js';
 
 export interface SessionAttempt {
   secret: string;

@@ -1,7 +1,6 @@
 // The offline fallback: a TOTP code from one of the key owner's devices opens a session at once, in place of a
 // push approval (for keys whose owner allowed it). Each (device, time step) is accepted once; a wrong code is
 // recorded in the history and counts toward the key's lock like a BLOCK.
-import { transactionWithOutbox } from './transaction.js';
 import { randomUUID } from 'node:crypto';
 import { ErrorText } from '../../protocol/index.js';
 import { matchTotp, TOTP_SKEW_STEPS, TOTP_STEP_SECONDS } from '../../protocol/totp.js';
@@ -14,6 +13,7 @@ import type { SessionAttempt } from './approvals.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService, keyUsable, lockIfTooManyRefusals } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
+import { transactionWithOutbox } from './transaction.js';
 
 /** A used step can no longer match once it is this far behind the clock; older records are pruned. */
 const USED_STEP_RETENTION_MS = (2 * TOTP_SKEW_STEPS + 2) * TOTP_STEP_SECONDS * 1000;

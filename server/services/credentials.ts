@@ -1,6 +1,5 @@
 // API keys (credential-password-ip) and their permitted IPs: what the owner manages from a device and the admin
 // from the command line. A key's value is shown once, at creation; only its hash is kept.
-import { transactionWithOutbox } from './transaction.js';
 import { ErrorText, type IpStatus, type KeyMode, Limits } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { normalizeIp } from '../ip.js';
@@ -8,6 +7,7 @@ import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
 import type { CredentialChanges, CredentialRow, PermittedIpRow, Repositories } from '../store/types.js';
 import type { ServiceContext } from './context.js';
+import { transactionWithOutbox } from './transaction.js';
 
 export interface NewKey {
   name: string;

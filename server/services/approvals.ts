@@ -151,11 +151,13 @@ export class ApprovalService {
       await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
       request = await this.settle((await this.ctx.store.requests.byUuid(uuid))!);
     }
-    // Reads that could still lead to a session need a key that still works; an outcome that is final is told.
-    const current = (await this.ctx.store.credentials.byId(credential.id))!;
-    const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
-    if (!final && !keyUsable(current, this.now())) throw badCredentials();
+    // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
+    // holds); an outcome that is final is told.
     if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid, credential.id);
+    const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
+    if (!final && !keyUsable((await this.ctx.store.credentials.byId(credential.id))!, this.now())) {
+      throw badCredentials();
+    }
     return { request, opened: null } satisfies StatusRead;
   }
 
@@ -172,11 +174,12 @@ export class ApprovalService {
       if (!(await tx.requests.claimTokenDelivery(uuid))) {
         return { request: (await tx.requests.byUuid(uuid))!, opened: null };
       }
-      const request = (await tx.requests.byUuid(uuid))!;
-      const opened = await this.sessions.open(tx, request, request.ip, now);
+      // The row as this transaction leaves it, without reading it back (each read is a round trip on PostgreSQL):
+      // only the two columns written here change.
+      const opened = await this.sessions.open(tx, pending, pending.ip, now);
       await tx.requests.linkSession(uuid, opened.session.id);
-      await CredentialService.recordUse(tx, credential, request, now);
-      return { request: (await tx.requests.byUuid(uuid))!, opened };
+      await CredentialService.recordUse(tx, credential, pending, now);
+      return { request: { ...pending, tokenDelivered: true, sessionId: opened.session.id }, opened };
     });
   }
 

@@ -8,6 +8,9 @@ export type Db = Kysely<Schema>;
 export const flag = (value: boolean): Flag => (value ? 1 : 0);
 export const isSet = (value: Flag): boolean => value === 1;
 
-/** Rows an UPDATE or DELETE changed, as a number (Kysely reports a bigint). */
-export const changed = (result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): number =>
-  Number(result.numUpdatedRows ?? result.numDeletedRows ?? 0n);
+/**
+ * Rows a statement changed, as a number (Kysely reports a bigint): from a builder's UPDATE result, or from a
+ * prepared query's raw result (prepared.ts).
+ */
+export const changed = (result: { numUpdatedRows?: bigint; numAffectedRows?: bigint }): number =>
+  Number(result.numUpdatedRows ?? result.numAffectedRows ?? 0n);

@@ -108,7 +108,6 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const linkSession = LINK_SESSION(db, kind);
   const countBlocks = COUNT_BLOCKS(db, kind);
   const count = (result: { rows: { n: number | string }[] }) => Number(result.rows[0]?.n ?? 0);
-  const affected = (result: { numAffectedRows?: bigint }) => Number(result.numAffectedRows ?? 0n);
 
   return {
     create: async (r: NewSessionRequest) => {
@@ -150,7 +149,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     pendingForCredential: (credentialId) =>
       rows(select().where('r.credential_id', '=', credentialId).where('r.status', '=', 'PENDING').orderBy('r.seq')),
     decide: async (uuid, d: DecisionRecord) =>
-      affected(
+      changed(
         await decide(uuid, {
           status: d.status,
           decided_at: d.decidedAt,
@@ -192,7 +191,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           .orderBy('r.seq'),
       );
     },
-    claimTokenDelivery: async (uuid) => affected(await claimToken(uuid)) === 1,
+    claimTokenDelivery: async (uuid) => changed(await claimToken(uuid)) === 1,
     linkSession: async (uuid, sessionId) => {
       await linkSession(uuid, sessionId);
     },

@@ -1,5 +1,5 @@
 import type { SeenSignatureRepository, StoreKind } from '../types.js';
-import type { Db } from './db.js';
+import { changed, type Db } from './db.js';
 import { prepared } from './prepared.js';
 
 // Every signed call records its signature: built once (prepared.ts).
@@ -13,8 +13,7 @@ const REMEMBER = prepared((db, _kind, deviceId: number, signature: string, now: 
 export function seenSignatures(db: Db, kind: StoreKind): SeenSignatureRepository {
   const remember = REMEMBER(db, kind);
   return {
-    remember: async (deviceId, signature, now) =>
-      Number((await remember(deviceId, signature, now)).numAffectedRows ?? 0n) === 1,
+    remember: async (deviceId, signature, now) => changed(await remember(deviceId, signature, now)) === 1,
     pruneOlderThan: async (time) => {
       await db.deleteFrom('seen_signatures').where('seen_at', '<', time).execute();
     },

@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The CLIs run as built JavaScript (dist/node); build it once per run from the current sources.
+    globalSetup: ['test/support/build-node.ts'],
     projects: [
       {
         extends: true,

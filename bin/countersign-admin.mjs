@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
-register();
-await import('../server/admin/cli.ts');
+// Plain JavaScript built from the TypeScript sources by `npm run build:node` (which `npm ci` runs as `prepare`).
+import { runBuilt } from './built.mjs';
+await runBuilt('server/admin/cli.js');

@@ -1,6 +1,6 @@
 // One HTTP exchange with the approval server: JSON in, JSON out, bunq error envelopes turned into CountersignError.
 //
-// Why node:http/https and not fetch: Node 20's fetch cannot bind the outgoing connection to a local address
+// Why node:http/https and not fetch: Node's fetch cannot bind the outgoing connection to a local address
 // (that needs undici's Agent, which is not a dependency of ours), and tests must be able to originate from
 // 127.0.0.2 to exercise the permitted-IP rules. Using node:http(s) for every call keeps a single code path, so
 // the tests exercise exactly what users run.

@@ -16,7 +16,7 @@ import { type BuildOptions, build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-// Electron 45 runs Node 22 and Chromium 140.
+// Electron 45 runs Node 24 (since Electron 40) and a Chromium newer than 140; chrome140 is a safe lower bound.
 export const MAIN_EXTERNALS = ['electron', 'keytar', 'better-sqlite3', 'node-notifier'];
 /** ws's optional native speed-ups: not installed; ws uses its JavaScript code when requiring them fails. */
 export const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate'];
@@ -28,7 +28,7 @@ export function mainBuildOptions(projectRoot: string): BuildOptions {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: 'node24',
     external: [...MAIN_EXTERNALS, ...OPTIONAL_EXTERNALS],
     sourcemap: 'linked',
     legalComments: 'none',

@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     return 0;
   }
   // Listen for signals before anything else: a signal sent the moment the startup line appears must already find
-  // a listener (installed just before printing it, Node 20 was seen to die of such a signal), and the listeners
+  // a listener (installed just before printing it, a process was seen to die of such a signal), and the listeners
   // stay installed for the whole shutdown.
   let stopRequested: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => {

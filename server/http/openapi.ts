@@ -1,5 +1,9 @@
 // GET /openapi.json: the OpenAPI 3.1 document of every route, generated from the router's catalog, whose
-// schemas are the same zod schemas that validate requests and describe replies.
+// schemas are the same zod schemas that validate requests and describe replies. It is written for generated
+// clients: every operation has its stable operationId (named where the route is registered), and it passes
+// Redocly's recommended ruleset with no finding (test/server/openapi-lint.test.ts). The WebSocket push stream is
+// no HTTP operation (its only success is 101 Switching Protocols), so it is described under `x-websocket-streams`
+// instead of `paths`, where a generator would make a useless method of it.
 import { z } from 'zod';
 import { ErrorEnvelope } from '../../protocol/index.js';
 import type { CatalogEntry, RouteAuth } from './router.js';
@@ -44,6 +48,7 @@ function operation(entry: CatalogEntry): JsonSchema {
     content: { 'application/json': { schema: outputSchema(ErrorEnvelope) } },
   };
   const op: JsonSchema = {
+    operationId: entry.operationId,
     summary: entry.summary,
     parameters: [...parameters(entry.params, 'path'), ...parameters(entry.query, 'query')],
     security: SECURITY[entry.auth],
@@ -58,10 +63,12 @@ function operation(entry: CatalogEntry): JsonSchema {
 
 export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const streams: Record<string, Record<string, JsonSchema>> = {};
   for (const entry of catalog) {
     const path = entry.url.replace(/:([A-Za-z]+)/g, '{$1}');
-    paths[path] ??= {};
-    paths[path][entry.method.toLowerCase()] = operation(entry);
+    const into = entry.websocket ? streams : paths;
+    into[path] ??= {};
+    into[path][entry.method.toLowerCase()] = operation(entry);
   }
   return {
     openapi: '3.1.0',
@@ -69,8 +76,12 @@ export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
       title: 'Countersign approval server',
       version: '1',
       description: 'Push-approved two-factor authentication for API keys (protocol v1). See docs/PROTOCOL.md.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    // Relative to where the document was fetched from: the server that serves it.
+    servers: [{ url: '/', description: 'The Countersign server that serves this document' }],
     paths,
+    'x-websocket-streams': streams,
     components: {
       securitySchemes: {
         deviceSignature: {

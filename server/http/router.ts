@@ -29,6 +29,8 @@ interface RouteShape<P extends Schema, Q extends Schema, B extends Schema> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify syntax: /v1/user/:userID/credential-password-ip */
   url: string;
+  /** Stable name of the operation in the OpenAPI document (what generated clients call their method). */
+  operationId: string;
   summary: string;
   params?: P;
   query?: Q;
@@ -48,6 +50,7 @@ export interface DeviceRoute<P extends Schema, Q extends Schema, B extends Schem
 
 export interface StreamRoute<P extends z.ZodType> {
   url: string;
+  operationId: string;
   summary: string;
   params: P;
   handler(socket: WebSocket, input: { params: z.output<P>; request: FastifyRequest; device: DeviceRow }): void;
@@ -57,6 +60,7 @@ export interface StreamRoute<P extends z.ZodType> {
 export interface CatalogEntry {
   method: string;
   url: string;
+  operationId: string;
   summary: string;
   auth: RouteAuth;
   params?: z.ZodType;
@@ -116,6 +120,7 @@ export class Router {
     this.catalog.push({
       method: 'GET',
       url: spec.url,
+      operationId: spec.operationId,
       summary: spec.summary,
       auth: 'device',
       params: spec.params,

@@ -28,6 +28,7 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
   router.route({
     method: 'POST',
     url: '/v1/approver-device',
+    operationId: 'pairDevice',
     summary: 'Pair a device: register its Ed25519 public key with a one-time pairing code.',
     auth: 'none',
     body: ApproverDeviceCreate,
@@ -69,6 +70,7 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
   router.deviceRoute({
     method: 'DELETE',
     url: '/v1/approver-device/:id',
+    operationId: 'removeOwnDevice',
     summary: 'Remove a device of your user (usually the calling device itself, when it unpairs).',
     params: z.object({ id: IdParam }),
     responses: { 200: EmptyResponse },
@@ -81,6 +83,7 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
   router.deviceRoute({
     method: 'DELETE',
     url: '/v1/user/:userID/approver-device/:id',
+    operationId: 'removeDevice',
     summary: 'Remove a device of your user.',
     params: z.object({ userID: IdParam, id: IdParam }),
     responses: { 200: EmptyResponse },
@@ -93,6 +96,7 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/approver-device',
+    operationId: 'listDevices',
     summary: "List your user's paired devices.",
     params: z.object({ userID: IdParam }),
     responses: { 200: DeviceList },
@@ -104,6 +108,7 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
   router.deviceRoute({
     method: 'POST',
     url: '/v1/user/:userID/pairing-code',
+    operationId: 'createPairingCode',
     summary: 'Invite another device: a new one-time pairing code for your user (plain object, no envelope).',
     params: z.object({ userID: IdParam }),
     body: z.strictObject({}).optional(),

@@ -21,6 +21,7 @@ export function credentialRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/credential-password-ip',
+    operationId: 'listCredentials',
     summary: "List the user's API keys.",
     params: UserParams,
     responses: { 200: CredentialPasswordIpList },
@@ -34,6 +35,7 @@ export function credentialRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/credential-password-ip/:itemId',
+    operationId: 'getCredential',
     summary: 'Read one API key.',
     params: ItemParams,
     responses: { 200: CredentialPasswordIpRead },
@@ -47,6 +49,7 @@ export function credentialRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'POST',
     url: '/v1/user/:userID/credential-password-ip',
+    operationId: 'createCredential',
     summary: 'Create an API key (extension). token_value appears in this reply only.',
     params: UserParams,
     body: CredentialCreate,
@@ -68,6 +71,7 @@ export function credentialRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'PUT',
     url: '/v1/user/:userID/credential-password-ip/:itemId',
+    operationId: 'updateCredential',
     summary:
       'Change an API key (extension): status ACTIVE/INACTIVE (ACTIVE lifts a lock), mode, name, number matching, code fallback.',
     params: ItemParams,

@@ -13,6 +13,7 @@ export function historyRoutes(router: Router, store: Store): void {
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/session-server-request',
+    operationId: 'listSessionRequests',
     summary: "History of the user's session requests, newest first (paged with older_than).",
     params: z.object({ userID: IdParam }),
     query: HistoryQuery,

@@ -8,6 +8,7 @@ export function openApiRoute(router: Router): void {
   router.route({
     method: 'GET',
     url: '/openapi.json',
+    operationId: 'getOpenApiDocument',
     summary: 'This document: every route of protocol v1, generated from the protocol schemas.',
     auth: 'none',
     responses: { 200: z.object({ openapi: z.string() }).loose() },

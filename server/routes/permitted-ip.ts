@@ -21,6 +21,7 @@ export function permittedIpRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'GET',
     url: BASE,
+    operationId: 'listPermittedIps',
     summary: "List an API key's permitted IPs.",
     params: ListParams,
     responses: { 200: PermittedIpList },
@@ -34,6 +35,7 @@ export function permittedIpRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'POST',
     url: BASE,
+    operationId: 'createPermittedIp',
     summary: 'Add a permitted IP (one address, or "*" for any); status defaults to ACTIVE.',
     params: ListParams,
     body: PermittedIpCreate,
@@ -52,6 +54,7 @@ export function permittedIpRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'GET',
     url: `${BASE}/:itemId`,
+    operationId: 'getPermittedIp',
     summary: 'Read one permitted IP.',
     params: ItemParams,
     responses: { 200: PermittedIpRead },
@@ -69,6 +72,7 @@ export function permittedIpRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'PUT',
     url: `${BASE}/:itemId`,
+    operationId: 'updatePermittedIp',
     summary: 'Set a permitted IP ACTIVE or INACTIVE (its address cannot change).',
     params: ItemParams,
     body: PermittedIpUpdate,

@@ -11,6 +11,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
   router.route({
     method: 'GET',
     url: '/v1/session-server-request/:uuid',
+    operationId: 'getSessionRequestStatus',
     summary: 'Status of a session request; ?wait=N holds the reply until it changes. The token comes once.',
     auth: 'api-key',
     params: UuidParams,
@@ -43,6 +44,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
   router.deviceRoute({
     method: 'POST',
     url: '/v1/session-server-request/:uuid/decision',
+    operationId: 'decideSessionRequest',
     summary: "The owner's signed decision: APPROVE or BLOCK. First decision wins (409 after), 410 once expired.",
     params: UuidParams,
     body: Decision,

@@ -34,6 +34,7 @@ export function sessionServerRoutes(router: Router, services: Services, config: 
   router.route({
     method: 'POST',
     url: '/v1/session-server',
+    operationId: 'openSession',
     summary: 'Open a session with an API key: 200 at once, or 202 while the key owner is asked.',
     auth: 'none',
     body: SessionServerCreate,
@@ -79,6 +80,7 @@ export function sessionServerRoutes(router: Router, services: Services, config: 
   router.route({
     method: 'POST',
     url: '/v1/session-server/introspect',
+    operationId: 'introspectSession',
     summary: 'For the API that consumes sessions: is this session token live? (RFC 7662 style, no envelope)',
     auth: 'introspection-secret',
     body: IntrospectBody,
@@ -94,6 +96,7 @@ export function sessionServerRoutes(router: Router, services: Services, config: 
   router.route({
     method: 'DELETE',
     url: '/v1/session-server/:id',
+    operationId: 'closeSession',
     summary: 'End a session, authenticated by its own session token.',
     auth: 'session-token',
     params: z.object({ id: IdParam }),

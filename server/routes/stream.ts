@@ -30,6 +30,7 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
   const { store, hub, config } = deps;
   router.stream({
     url: '/v1/approver-device/:id/stream',
+    operationId: 'openDeviceStream',
     summary: 'WebSocket push stream of the device (messages: protocol/push.ts ServerMessage, ClientMessage).',
     params: z.object({ id: IdParam }),
     handler: (socket: WebSocket, { request, device }) => {

@@ -39,11 +39,13 @@ export const ServerMessage = z.discriminatedUnion('type', [
     uuid: Uuid,
     status: RequestStatus,
   }),
-  /** A key got locked after repeated blocks: tell the owner why. */
+  /** A key got locked after repeated blocks or wrong codes: tell the owner why, and how many sessions it ended. */
   z.object({
     type: z.literal('credential.locked'),
     credential: z.object({ id: Id, name: z.string() }),
     reason: z.string(),
+    /** The key's open sessions the lock ended (the reason says it in words too). */
+    sessions_ended: z.number().int().min(0),
   }),
   z.object({ type: z.literal('ping'), t: z.number().int() }),
 ]);

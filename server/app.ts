@@ -53,12 +53,12 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   installErrorHandling(app);
   requireHost(app);
   acceptJsonBodiesOnly(app);
-  limitSessionAttempts(app, config);
+  limitSessionAttempts(app, services.limits.sessions);
 
   const router = new Router(app, services.devices);
-  sessionServerRoutes(router, services, config);
+  sessionServerRoutes(router, services);
   sessionServerRequestRoutes(router, services, shutdown.signal);
-  approverDeviceRoutes(router, services, config);
+  approverDeviceRoutes(router, services);
   streamRoutes(router, { store, hub, config });
   credentialRoutes(router, services);
   permittedIpRoutes(router, services);

@@ -28,6 +28,11 @@ export interface ServerConfig {
   /** Wrong TOTP codes allowed per client IP within codeFailureWindowMs before 429 (the key also locks after 3). */
   codeFailureLimit: number;
   codeFailureWindowMs: number;
+  /**
+   * Addresses each per-address limit holds in memory at most (one instance on SQLite; on PostgreSQL the counts are
+   * rows of the shared database instead). When full, the window that ends first is forgotten.
+   */
+  rateLimitMemoryEntries: number;
   now: () => number;
 }
 
@@ -49,5 +54,7 @@ export const defaultConfig: ServerConfig = {
   // make guessing hopeless.
   codeFailureLimit: 10,
   codeFailureWindowMs: 15 * 60_000,
+  // A few MiB per limit at most, and more addresses than one instance sees in a window.
+  rateLimitMemoryEntries: 50_000,
   now: Date.now,
 };

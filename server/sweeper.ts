@@ -1,5 +1,5 @@
 // Background upkeep: PENDING requests past their lifetime become EXPIRED (and devices and waiting requesters hear
-// it), and replay records older than any still-valid signature are pruned.
+// it), and replay records older than any still-valid signature and rate-limit windows that have ended are pruned.
 import type { Services } from './services/index.js';
 
 const PRUNE_EVERY_MS = 30_000;
@@ -15,6 +15,7 @@ export function startSweeper(services: Services, intervalMs: number, log: (error
       if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = Date.now();
         await services.devices.pruneSeenSignatures();
+        await services.limits.prune();
       }
     } catch (error) {
       log(error);

@@ -4,11 +4,12 @@ import type {
   ApproverDevice,
   CredentialPasswordIp,
   PermittedIp,
+  ServerMessage,
   SessionRequestHistoryEntry,
   SessionServerRequest,
 } from '../../protocol/index.js';
 import { Limits } from '../../protocol/index.js';
-import type { CredentialRow, DeviceRow, PermittedIpRow, SessionRequestRow } from '../store/types.js';
+import type { CredentialLockRow, CredentialRow, DeviceRow, PermittedIpRow, SessionRequestRow } from '../store/types.js';
 
 export function iso(time: number): string {
   return new Date(time).toISOString();
@@ -101,5 +102,18 @@ export function deviceView(row: DeviceRow): ApproverDevice {
     platform: row.platform,
     created: iso(row.created),
     last_seen: isoOrNull(row.lastSeen),
+  };
+}
+
+/** credential.locked as the owner's devices get it: from the recorded lock, with the key's current name. */
+export function lockedMessage(
+  lock: Pick<CredentialLockRow, 'credentialId' | 'reason' | 'sessionsEnded'>,
+  credentialName: string,
+): Extract<ServerMessage, { type: 'credential.locked' }> {
+  return {
+    type: 'credential.locked',
+    credential: { id: lock.credentialId, name: credentialName },
+    reason: lock.reason,
+    sessions_ended: lock.sessionsEnded,
   };
 }

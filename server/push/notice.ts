@@ -18,8 +18,14 @@ export const Notice = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('resolved'), user: Id, uuid: Uuid }),
   /** Only the requester's long-poll needs to re-read the request. */
   z.object({ kind: z.literal('wake'), uuid: Uuid }),
-  /** A key got locked; the receiver reads its name from the row. */
-  z.object({ kind: z.literal('locked'), user: Id, credential: Id, reason: z.string().max(REASON_MAX_BYTES) }),
+  /** A key got locked, ending that many of its sessions; the receiver reads its name from the row. */
+  z.object({
+    kind: z.literal('locked'),
+    user: Id,
+    credential: Id,
+    reason: z.string().max(REASON_MAX_BYTES),
+    sessions: z.number().int().min(0),
+  }),
   /** Every stream of the device closes (it was removed). */
   z.object({
     kind: z.literal('disconnect'),

@@ -10,8 +10,8 @@
 // approval.resolved of the same request (it would show a decided request again); messages to one user therefore
 // go out in order (SerialByKey), and approval.requested is sent only for a row that is PENDING when read.
 import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
-import { approvalRequestView } from '../http/views.js';
-import type { Store } from '../store/types.js';
+import { approvalRequestView, lockedMessage } from '../http/views.js';
+import type { CredentialLockRow, Store } from '../store/types.js';
 import { type DeviceStream, type HubStats, InProcessHub, type PushHub } from './hub.js';
 import { decodeNotice, type Notice, newInstanceId } from './notice.js';
 import { fullJitter, type HubLog, NoticeListener } from './pg-listener.js';
@@ -66,7 +66,13 @@ function noticeFor(userId: number, message: ServerMessage): Notice | null {
     case 'approval.resolved':
       return { kind: 'resolved', user: userId, uuid: message.uuid };
     case 'credential.locked':
-      return { kind: 'locked', user: userId, credential: message.credential.id, reason: message.reason };
+      return {
+        kind: 'locked',
+        user: userId,
+        credential: message.credential.id,
+        reason: message.reason,
+        sessions: message.sessions_ended,
+      };
     default:
       return null;
   }
@@ -206,7 +212,8 @@ class PgHub implements PostgresHub {
         break;
       case 'locked':
         if (this.local.servesUser(notice.user)) {
-          this.serial.run(notice.user, () => this.sendLocked(notice.user, notice.credential, notice.reason));
+          const lock = { userId: notice.user, credentialId: notice.credential, reason: notice.reason };
+          this.serial.run(notice.user, () => this.sendLocked({ ...lock, sessionsEnded: notice.sessions }));
         }
         break;
       case 'disconnect':
@@ -236,14 +243,10 @@ class PgHub implements PostgresHub {
     }
   }
 
-  private async sendLocked(userId: number, credentialId: number, reason: string): Promise<void> {
-    const credential = await this.store.credentials.byId(credentialId);
-    if (!credential || credential.userId !== userId) return;
-    this.local.publishToUser(userId, {
-      type: 'credential.locked',
-      credential: { id: credential.id, name: credential.name },
-      reason,
-    });
+  private async sendLocked(lock: Omit<CredentialLockRow, 'id' | 'lockedAt'>): Promise<void> {
+    const credential = await this.store.credentials.byId(lock.credentialId);
+    if (!credential || credential.userId !== lock.userId) return;
+    this.local.publishToUser(lock.userId, lockedMessage(lock, credential.name));
   }
 
   // ---- resync after the listener dropped ----
@@ -280,9 +283,10 @@ class PgHub implements PostgresHub {
     // Every long-poll here re-reads its request: cheap, and covers every resolve we may have missed.
     this.local.wakeAll();
     if (this.local.servedUsers().length === 0) return;
-    const [rows, revoked] = await Promise.all([
+    const [rows, revoked, locks] = await Promise.all([
       this.store.requests.changedSince(since),
       this.store.devices.revokedSince(since),
+      this.store.locks.since(since),
     ]);
     if (revoked.length > 0) {
       this.local.disconnectDevices(new Set(revoked), StreamCloseCode.DEVICE_REVOKED, REVOKED_REASON);
@@ -294,6 +298,10 @@ class PgHub implements PostgresHub {
       // a resolve handled since the read above must not be followed by a stale approval.requested.
       if (status === 'PENDING') this.serial.run(userId, () => this.sendRequested(uuid));
       else this.serial.run(userId, () => this.local.publishToUser(userId, { type: 'approval.resolved', uuid, status }));
+    }
+    // Locks are told again from their records (the same lock twice only repeats what the owner already saw).
+    for (const lock of locks) {
+      if (this.local.servesUser(lock.userId)) this.serial.run(lock.userId, () => this.sendLocked(lock));
     }
   }
 }

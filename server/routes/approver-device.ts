@@ -10,10 +10,9 @@ import {
   pairingUrl,
 } from '../../protocol/index.js';
 import { base32Encode, otpauthUri } from '../../protocol/totp.js';
-import type { ServerConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { clientIp } from '../http/client-ip.js';
-import { FailureLimiter } from '../http/rate-limiter.js';
+import { rateLimited } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import { deviceView, iso } from '../http/views.js';
 import type { Services } from '../services/index.js';
@@ -21,9 +20,9 @@ import type { Services } from '../services/index.js';
 const EmptyResponse = z.object({ Response: z.tuple([]) });
 const DeviceList = z.object({ Response: z.array(z.object({ ApproverDevice })) });
 
-export function approverDeviceRoutes(router: Router, services: Services, config: ServerConfig): void {
+export function approverDeviceRoutes(router: Router, services: Services): void {
   // Pairing codes carry 80 bits, so guessing is hopeless anyway; the limit keeps it from costing the server much.
-  const failedPairings = new FailureLimiter(config.pairingFailureLimit, config.pairingFailureWindowMs, config.now);
+  const failedPairings = services.limits.pairing;
 
   router.route({
     method: 'POST',
@@ -35,11 +34,8 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
     responses: { 200: ApproverDeviceCreated },
     handler: async ({ body, request }) => {
       const ip = clientIp(request);
-      if (failedPairings.blocked(ip)) {
-        throw new ApiError(429, ErrorText.RATE_LIMITED, {
-          'retry-after': String(failedPairings.retryAfterSeconds(ip)),
-        });
-      }
+      const wait = await failedPairings.blocked(ip);
+      if (wait !== null) throw rateLimited(wait);
       try {
         const { device, totpSecret } = await services.pairing.pair({
           pairingCode: body.pairing_code,
@@ -61,7 +57,8 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
           ],
         };
       } catch (error) {
-        if (error instanceof ApiError && error.message === ErrorText.PAIRING_CODE_INVALID) failedPairings.fail(ip);
+        if (error instanceof ApiError && error.message === ErrorText.PAIRING_CODE_INVALID)
+          await failedPairings.fail(ip);
         throw error;
       }
     },

@@ -14,10 +14,10 @@ import {
 } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { clientIp } from '../http/client-ip.js';
-import { FailureLimiter } from '../http/rate-limiter.js';
+import { codeScope, rateLimited } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import { iso, sessionServerRequestView } from '../http/views.js';
-import type { ServerConfig } from '../config.js';
+import type { SessionAttempt } from '../services/approvals.js';
 import { CodeRefused } from '../services/code-fallback.js';
 import type { Services } from '../services/index.js';
 
@@ -27,9 +27,21 @@ function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function sessionServerRoutes(router: Router, services: Services, config: ServerConfig): void {
-  // Wrong TOTP codes per client IP: with the lock after 3 per key, guessing a 6-digit code is hopeless.
-  const failedCodes = new FailureLimiter(config.codeFailureLimit, config.codeFailureWindowMs, config.now);
+export function sessionServerRoutes(router: Router, services: Services): void {
+  // Refused TOTP codes per client address: with the lock after 3 per key, guessing a 6-digit code is hopeless.
+  // Counted per key named, so that guesses with unknown keys from a shared address lock out nobody with a real key.
+  const failedCodes = services.limits.codes;
+  const withCode = async (attempt: SessionAttempt, totp: string) => {
+    const scope = codeScope(await services.codes.keyId(attempt.secret));
+    const wait = await failedCodes.blocked(attempt.ip, scope);
+    if (wait !== null) throw rateLimited(wait);
+    try {
+      return { kind: 'opened' as const, ...(await services.codes.attempt(attempt, totp)) };
+    } catch (error) {
+      if (error instanceof CodeRefused) await failedCodes.fail(attempt.ip, scope);
+      throw error;
+    }
+  };
 
   router.route({
     method: 'POST',
@@ -48,19 +60,8 @@ export function sessionServerRoutes(router: Router, services: Services, config: 
         userAgent: header(request.headers[Header.USER_AGENT])?.slice(0, 500) ?? null,
         geolocation: parseGeolocation(header(request.headers[Header.GEOLOCATION])),
       };
-      if (body.totp !== undefined && failedCodes.blocked(ip)) {
-        throw new ApiError(429, ErrorText.RATE_LIMITED, { 'retry-after': String(failedCodes.retryAfterSeconds(ip)) });
-      }
       const outcome =
-        body.totp === undefined
-          ? await services.approvals.attempt(attempt)
-          : await services.codes.attempt(attempt, body.totp).then(
-              (opened) => ({ kind: 'opened' as const, ...opened }),
-              (error: unknown) => {
-                if (error instanceof CodeRefused) failedCodes.fail(ip);
-                throw error;
-              },
-            );
+        body.totp === undefined ? await services.approvals.attempt(attempt) : await withCode(attempt, body.totp);
       if (outcome.kind === 'pending') {
         return reply
           .code(202)

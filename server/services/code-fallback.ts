@@ -39,6 +39,11 @@ export class CodeFallbackService {
     await tx.totp.setSecret(deviceId, this.sealer.seal(secret, deviceId));
   }
 
+  /** The id of the key the secret names, or null: refused codes count per key named (the route's limit). */
+  async keyId(secret: string): Promise<number | null> {
+    return (await this.ctx.store.credentials.byKeyHash(hashSecret(secret)))?.id ?? null;
+  }
+
   /**
    * Opens a session for a valid, unused code, or refuses with the same 401 whatever the reason (unknown key, key
    * without code fallback, IP not permitted for an ip-only key, wrong or used code), so a refusal tells nothing.

@@ -2,6 +2,7 @@
 // from the command line. A key's value is shown once, at creation; only its hash is kept.
 import { ErrorText, type IpStatus, type KeyMode, Limits } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
+import { lockedMessage } from '../http/views.js';
 import { normalizeIp } from '../ip.js';
 import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
@@ -44,8 +45,10 @@ export async function deactivateKey(tx: Repositories, credentialId: number, now:
 }
 
 /**
- * The third refusal within the lock window (BLOCK decisions and wrong TOTP codes count together) locks the key; its
- * PENDING requests are rejected and the owner's devices are told why, naming what was counted.
+ * The third refusal within the lock window (BLOCK decisions and wrong TOTP codes count together) locks the key: a
+ * lock means someone who should not is using it, so the sessions it opened end (as on deactivation) and its PENDING
+ * requests are rejected. The owner's devices are told why, naming what was counted and how many sessions ended; the
+ * lock is recorded so that an instance that missed the notice can still tell them.
  */
 export async function lockIfTooManyRefusals(
   tx: Repositories,
@@ -58,12 +61,21 @@ export async function lockIfTooManyRefusals(
   const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
   if ((await tx.requests.countBlocks(credential.id, since)) < Limits.LOCK_AFTER_BLOCKS) return;
   await tx.credentials.update(credential.id, { status: 'LOCKED', updated: now });
+  const sessionsEnded = await tx.sessions.endAllOfCredential(credential.id, now);
   await rejectPendingOfKey(tx, credential.id, now, outbox);
-  outbox.toUser(credential.userId, {
-    type: 'credential.locked',
-    credential: { id: credential.id, name: credential.name },
-    reason: `Locked after ${Limits.LOCK_AFTER_BLOCKS} ${counted} within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes. Set it ACTIVE again to unlock it.`,
+  const lock = await tx.locks.record({
+    credentialId: credential.id,
+    userId: credential.userId,
+    lockedAt: now,
+    reason: lockReason(counted, sessionsEnded),
+    sessionsEnded,
   });
+  outbox.toUser(credential.userId, lockedMessage(lock, credential.name));
+}
+
+function lockReason(counted: string, sessionsEnded: number): string {
+  const ended = sessionsEnded === 1 ? '1 session ended' : `${sessionsEnded} sessions ended`;
+  return `Locked after ${Limits.LOCK_AFTER_BLOCKS} ${counted} within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes; ${ended}. Set it ACTIVE again to unlock it.`;
 }
 
 /** Rejects the key's PENDING requests: it can no longer open sessions (deactivated or locked). */

@@ -1,4 +1,5 @@
 // All domain services of one server, built over one store, hub and config.
+import { RateLimits } from '../http/rate-limiter.js';
 import { TotpSealer } from '../totp-seal.js';
 import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';
@@ -15,6 +16,8 @@ export interface Services {
   devices: DeviceService;
   pairing: PairingService;
   codes: CodeFallbackService;
+  /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
+  limits: RateLimits;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -28,5 +31,6 @@ export function createServices(ctx: ServiceContext): Services {
     devices: new DeviceService(ctx),
     pairing: new PairingService(ctx, codes),
     codes,
+    limits: new RateLimits(ctx.store.rateCounts, ctx.config),
   };
 }

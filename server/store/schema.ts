@@ -115,6 +115,22 @@ export interface UsedTotpStepsTable {
   used_at: number;
 }
 
+export interface CredentialLocksTable {
+  id: Generated<number>;
+  credential_id: number;
+  user_id: number;
+  locked_at: number;
+  reason: string;
+  sessions_ended: number;
+}
+
+/** PostgreSQL only: the shared rate-limit counts (SQLite's single instance counts in memory). */
+export interface RateLimitsTable {
+  key: string;
+  window_end: number;
+  count: number;
+}
+
 export interface Schema {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -125,4 +141,6 @@ export interface Schema {
   pairing_codes: PairingCodesTable;
   seen_signatures: SeenSignaturesTable;
   used_totp_steps: UsedTotpStepsTable;
+  credential_locks: CredentialLocksTable;
+  rate_limits: RateLimitsTable;
 }

@@ -236,8 +236,8 @@ export interface SessionRepository {
   byId(id: number): Promise<SessionRow | null>;
   byTokenHash(tokenHash: string): Promise<SessionRow | null>;
   end(id: number, now: number): Promise<void>;
-  /** Ends every live session opened with the key (it was deactivated). */
-  endAllOfCredential(credentialId: number, now: number): Promise<void>;
+  /** Ends every open (not ended, not expired) session of the key (deactivated or locked); returns how many. */
+  endAllOfCredential(credentialId: number, now: number): Promise<number>;
 }
 
 export interface DeviceRepository {
@@ -272,6 +272,41 @@ export interface TotpRepository {
   pruneUsedStepsOlderThan(time: number): Promise<void>;
 }
 
+/** One key's count in its current window (rate limits). */
+export interface RateCount {
+  count: number;
+  /** When the window ends (Unix ms); the next hit after it starts a new window. */
+  windowEnd: number;
+}
+
+/** Counts per key in fixed windows that start with a key's first hit: the storage of every rate limit. */
+export interface RateCountRepository {
+  /** Counts one hit (starting a new window when the key has none running) and returns the count with it. */
+  hit(key: string, windowMs: number, now: number): Promise<RateCount>;
+  /** The key's running window, or null; counts nothing. */
+  peek(key: string, now: number): Promise<RateCount | null>;
+  /** Forgets the windows that have ended. */
+  prune(now: number): Promise<void>;
+}
+
+export interface CredentialLockRow {
+  id: number;
+  credentialId: number;
+  userId: number;
+  lockedAt: number;
+  /** What the owner's devices are told (credential.locked's reason). */
+  reason: string;
+  /** How many open sessions of the key the lock ended. */
+  sessionsEnded: number;
+}
+
+/** Every lock of a key, kept so that an instance that missed the notice can still tell the owner's devices. */
+export interface CredentialLockRepository {
+  record(lock: Omit<CredentialLockRow, 'id'>): Promise<CredentialLockRow>;
+  /** Locks at or after the time, oldest first. */
+  since(time: number): Promise<CredentialLockRow[]>;
+}
+
 export interface Repositories {
   users: UserRepository;
   credentials: CredentialRepository;
@@ -282,12 +317,18 @@ export interface Repositories {
   pairingCodes: PairingCodeRepository;
   seenSignatures: SeenSignatureRepository;
   totp: TotpRepository;
+  locks: CredentialLockRepository;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';
 
 export interface Store extends Repositories {
   readonly kind: StoreKind;
+  /**
+   * Rate-limit counts every instance on this database shares (PostgreSQL), or null where one instance counts in its
+   * own memory (SQLite).
+   */
+  readonly rateCounts: RateCountRepository | null;
   /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
    * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorText, Limits } from '../../protocol/index.js';
 import { generateDeviceKeyPair } from '../../protocol/crypto.js';
 import { defaultConfig } from '../../server/config.js';
-import { rateLimitKey } from '../../server/http/request-rate-limiter.js';
+import { rateLimitKey } from '../../server/http/rate-limiter.js';
 import type { TestDevice } from '../support/device.js';
 import { KeepAliveClient, type RawReply } from './support/client.js';
 import { snapshot, snapshotDifference } from './support/db.js';
@@ -99,7 +99,10 @@ describe('prompt flooding on one key', () => {
     for (const stream of streams) {
       const locked = await stream.next('credential.locked');
       expect(locked.credential).toEqual({ id: key.id, name: 'flooded key' });
-      expect(locked.reason).toMatch(/^Locked after 3 blocked session requests within 10 minutes\./);
+      expect(locked.reason).toBe(
+        'Locked after 3 blocked session requests within 10 minutes; 0 sessions ended. Set it ACTIVE again to unlock it.',
+      );
+      expect(locked.sessions_ended).toBe(0);
     }
     const after = await attempt(s, key.api_key);
     expect(after.status).toBe(401);

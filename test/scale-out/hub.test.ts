@@ -257,7 +257,7 @@ describe('PostgresHub: two instances on one database', () => {
       encodeNotice(from, { kind: 'requested', user: id, uuid }),
       encodeNotice(from, { kind: 'resolved', user: id, uuid }),
       encodeNotice(from, { kind: 'wake', uuid }),
-      encodeNotice(from, { kind: 'locked', user: id, credential: id, reason: long }),
+      encodeNotice(from, { kind: 'locked', user: id, credential: id, reason: long, sessions: id }),
       encodeNotice(from, { kind: 'disconnect', device: id, code: 4401, reason: long }),
     ];
     for (const payload of worst) {

@@ -117,45 +117,87 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
   expect(order.lastIndexOf(`requested ${polled.uuid}`)).toBeLessThan(order.indexOf(`approval.resolved ${polled.uuid}`));
 }
 
+/** B's hub logs in as a role of its own, so that a test can keep B (and only B) out while A carries on. */
+async function twoInstancesWithBOwnRole() {
+  const role = `hub_b_${randomBytes(4).toString('hex')}`;
+  await queryUrl(testClusterUrl(), `CREATE ROLE ${role} LOGIN`);
+  cleanups.push(() => queryUrl(testClusterUrl(), `DROP ROLE IF EXISTS ${role}`));
+  const { a, b } = await twoInstances((url) => {
+    const asRole = new URL(url);
+    asRole.username = role;
+    return asRole.toString();
+  });
+  // The database goes first in cleanup, ending B's connections, so the role can be dropped after it.
+  cleanups.push(async () => {
+    await b.close();
+    await a.close();
+  });
+  return {
+    a,
+    b,
+    /** B's listener is terminated and cannot log in again until restore. */
+    cut: async () => {
+      await queryUrl(testClusterUrl(), `ALTER ROLE ${role} NOLOGIN`);
+      const [pid] = await listenBackends(b);
+      expect(pid).toBeDefined();
+      const [row] = await queryUrl<{ ok: boolean }>(testClusterUrl(), 'SELECT pg_terminate_backend($1) AS ok', [pid]);
+      expect(row?.ok).toBe(true);
+      await waitUntil(logged(b, 'the LISTEN connection dropped'), 'B notices the drop');
+      await waitUntil(logged(b, 'could not reconnect'), 'B has tried to reconnect and failed');
+    },
+    restore: async () => {
+      await queryUrl(testClusterUrl(), `ALTER ROLE ${role} LOGIN`);
+    },
+  };
+}
+
 describe('PostgresHub: the LISTEN connection drops', () => {
   it('B reconnects after its backend is terminated, and resyncs what A published while it could not log in', async () => {
-    // B's hub logs in as a role of its own, so the test can keep B (and only B) out while A carries on.
-    const role = `hub_b_${randomBytes(4).toString('hex')}`;
-    await queryUrl(testClusterUrl(), `CREATE ROLE ${role} LOGIN`);
-    cleanups.push(() => queryUrl(testClusterUrl(), `DROP ROLE IF EXISTS ${role}`));
-    const { a, b } = await twoInstances((url) => {
-      const asRole = new URL(url);
-      asRole.username = role;
-      return asRole.toString();
-    });
-    // The database goes first in cleanup, ending B's connections, so the role can be dropped after it.
-    cleanups.push(async () => {
-      await b.close();
-      await a.close();
-    });
-
-    await missWhileAway(
-      a,
-      b,
-      async () => {
-        await queryUrl(testClusterUrl(), `ALTER ROLE ${role} NOLOGIN`);
-        const [pid] = await listenBackends(b);
-        expect(pid).toBeDefined();
-        const [row] = await queryUrl<{ ok: boolean }>(testClusterUrl(), 'SELECT pg_terminate_backend($1) AS ok', [pid]);
-        expect(row?.ok).toBe(true);
-        await waitUntil(logged(b, 'the LISTEN connection dropped'), 'B notices the drop');
-        await waitUntil(logged(b, 'could not reconnect'), 'B has tried to reconnect and failed');
-      },
-      async () => {
-        await queryUrl(testClusterUrl(), `ALTER ROLE ${role} LOGIN`);
-      },
-    );
+    const { a, b, cut, restore } = await twoInstancesWithBOwnRole();
+    await missWhileAway(a, b, cut, restore);
     expect(b.log.filter((entry) => entry.level === 'error')).toEqual([]);
 
     // close() ends the LISTEN connection for good, and closing twice is fine.
     await b.close();
     await b.close();
     expect(await listenBackends(b)).toEqual([]);
+  });
+
+  it("a key locked on A while B could not listen reaches B's devices once B is back, with the sessions it ended", async () => {
+    const { a, b, cut, restore } = await twoInstancesWithBOwnRole();
+    const alice = await seedUser(a, 'alice');
+    const stream = new RecordingStream(alice.device.row.id, alice.user.id);
+    const detach = b.hub.attach(stream);
+    cleanups.push(async () => detach());
+    const session = await a.services.sessions.open(
+      a.store,
+      { credentialId: alice.credential.id, userId: alice.user.id },
+      '127.0.0.1',
+      Date.now(),
+    );
+
+    await cut();
+    for (let n = 0; n < 3; n += 1) {
+      const request = await ask(a, alice.apiKey, `attempt ${n}`);
+      await a.services.approvals.decide(
+        alice.device.row,
+        request.uuid,
+        alice.device.decision(request.uuid, { decision: 'BLOCK' }),
+      );
+    }
+    expect((await a.store.credentials.byId(alice.credential.id))?.status).toBe('LOCKED');
+    expect(stream.received.filter((message) => message.type === 'credential.locked')).toEqual([]);
+
+    await restore();
+    expect(await stream.waitFor((message) => message.type === 'credential.locked')).toEqual({
+      type: 'credential.locked',
+      credential: { id: alice.credential.id, name: alice.credential.name },
+      reason:
+        'Locked after 3 blocked session requests within 10 minutes; 1 session ended. Set it ACTIVE again to unlock it.',
+      sessions_ended: 1,
+    });
+    expect(await b.services.sessions.introspect(session.token)).toEqual({ active: false });
+    expect(b.log.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
   it('a silently dead connection is found by the heartbeat, and B resyncs from the last moment it was known to work', async () => {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorText, IntrospectResult } from '../../protocol/index.js';
 import { http } from '../support/server.js';
-import { createKey, errorText, eventually, openedAttempt, type World, world } from './helpers.js';
+import { createKey, errorText, eventually, openedAttempt, pendingAttempt, type World, world } from './helpers.js';
 
 let w: World;
 afterEach(async () => w.close());
@@ -81,5 +81,31 @@ describe('ending a session', () => {
       expect(errorText(reply)).toBe(ErrorText.SESSION_AUTH);
     }
     expect(IntrospectResult.parse((await introspect(one.token)).json).active).toBe(true);
+  });
+});
+
+describe('a lock', () => {
+  it("ends the key's open sessions, as deactivating does, and tells the owner how many", async () => {
+    w = await world();
+    // Opens at once from 127.0.0.1; asks the owner from any other address.
+    const key = await createKey(w, 'push-unless-trusted', { ips: ['127.0.0.1'], name: 'exporter' });
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i += 1) tokens.push((await openedAttempt(w.server, key.api_key)).Response[1].Token.token);
+    const otherKey = await openSession();
+    for (let i = 0; i < 3; i += 1) {
+      const pending = await pendingAttempt(w.server, key.api_key, { localAddress: '127.0.0.2' });
+      expect((await w.device.decide(pending.uuid, { decision: 'BLOCK' })).status).toBe(200);
+    }
+    const locked = await w.stream.next('credential.locked');
+    expect(locked).toEqual({
+      type: 'credential.locked',
+      credential: { id: key.id, name: 'exporter' },
+      reason:
+        'Locked after 3 blocked session requests within 10 minutes; 3 sessions ended. Set it ACTIVE again to unlock it.',
+      sessions_ended: 3,
+    });
+    for (const token of tokens) expect((await introspect(token)).json).toEqual({ active: false });
+    // Only that key's sessions.
+    expect(IntrospectResult.parse((await introspect(otherKey.token)).json).active).toBe(true);
   });
 });

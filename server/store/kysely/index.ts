@@ -1,6 +1,7 @@
 // Every repository over one Kysely instance: the store's own for single statements, or one bound to a
 // transaction's connection.
 import type { Repositories, StoreKind } from '../types.js';
+import { credentialLocks } from './credential-locks.js';
 import { credentials } from './credentials.js';
 import type { Db } from './db.js';
 import { devices } from './devices.js';
@@ -23,5 +24,6 @@ export function repositories(db: Db, kind: StoreKind): Repositories {
     pairingCodes: pairingCodes(db),
     seenSignatures: seenSignatures(db, kind),
     totp: totp(db),
+    locks: credentialLocks(db),
   };
 }

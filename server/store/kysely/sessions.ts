@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { SessionsTable } from '../schema.js';
 import type { SessionRepository, StoreKind } from '../types.js';
-import type { Db } from './db.js';
+import { changed, type Db } from './db.js';
 import { prepared } from './prepared.js';
 
 const COLUMNS = [
@@ -40,13 +40,15 @@ export function sessions(db: Db, kind: StoreKind): SessionRepository {
     end: async (id, now) => {
       await db.updateTable('sessions').set({ ended: now }).where('id', '=', id).where('ended', 'is', null).execute();
     },
-    endAllOfCredential: async (credentialId, now) => {
-      await db
-        .updateTable('sessions')
-        .set({ ended: now })
-        .where('credential_id', '=', credentialId)
-        .where('ended', 'is', null)
-        .execute();
-    },
+    endAllOfCredential: async (credentialId, now) =>
+      changed(
+        await db
+          .updateTable('sessions')
+          .set({ ended: now })
+          .where('credential_id', '=', credentialId)
+          .where('ended', 'is', null)
+          .where('expires', '>', now)
+          .executeTakeFirst(),
+      ),
   };
 }

@@ -113,4 +113,15 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (device_id, step)
    ) WITHOUT ROWID;
    CREATE INDEX used_totp_steps_age ON used_totp_steps (used_at);`,
+  // 3: every lock of a key, with what the owner was told and how many open sessions it ended (an instance that
+  // missed the notice reads them from here).
+  `CREATE TABLE credential_locks (
+     id INTEGER PRIMARY KEY,
+     credential_id INTEGER NOT NULL REFERENCES credentials(id),
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     locked_at INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     sessions_ended INTEGER NOT NULL
+   );
+   CREATE INDEX credential_locks_time ON credential_locks (locked_at);`,
 ];

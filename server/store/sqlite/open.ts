@@ -70,6 +70,7 @@ export function openSqliteStore(path: string): Store {
   return {
     kind: 'sqlite',
     ...repositories(kysely, 'sqlite'),
+    rateCounts: null,
     transaction: (work) => runTransaction(kysely, RULES, work),
     // Waits for the single connection, so a transaction in flight finishes first.
     close: () => {

@@ -43,7 +43,7 @@ Exit status:
   130  interrupted (Ctrl-C)
 
 Examples:
-  TOKEN=$(countersign-session --server https://cs.example.com --api-key-file ~/.config/ci-bot.key --description "nightly export")
+  TOKEN=$(countersign-session --server https://cs.example.com --api-key-file ci-bot.key --description "nightly")
   countersign-session --server https://cs.example.com --api-key-stdin < ci-bot.key
   COUNTERSIGN_API_KEY="$(cat ci-bot.key)" countersign-session --server http://127.0.0.1:8787 --timeout 60
 `;

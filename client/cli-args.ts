@@ -3,10 +3,12 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { DisplayText } from '../protocol/index.js';
+import { firstLine, inlineSecretWarning, readSecretFile } from '../cli/secret-input.js';
 import { serverUrl } from './http.js';
+import { plainHttpGuard } from './transport.js';
 
-export const HELP = `Usage: countersign-session --server URL --api-key KEY [--description TEXT] [--timeout S]
-                           [--totp [CODE]]
+export const HELP = `Usage: countersign-session --server URL [--api-key-file FILE | --api-key-stdin]
+                           [--description TEXT] [--timeout S] [--totp [CODE]] [--insecure-http]
 
 Opens a session on a Countersign approval server with an API key. When the key asks its owner
 (mode push, or push-unless-trusted from an IP the key does not trust yet), waits until the owner
@@ -15,29 +17,35 @@ on stdout, so TOKEN=$(countersign-session …) works.
 
 Options:
   --server URL          the approval server, e.g. https://countersign.example.com
-                        (or the environment variable COUNTERSIGN_SERVER)
-  --api-key KEY         the API key. "--api-key -" reads it from standard input; without the flag
-                        it comes from the environment variable COUNTERSIGN_API_KEY. Either way the
-                        key stays out of your shell history and the process list.
+                        (or the environment variable COUNTERSIGN_SERVER). Plain http:// only to this
+                        machine (localhost, 127.0.0.0/8, ::1) unless --insecure-http is given
+  The API key, one way (none of them puts it in your shell history or the process list):
+    COUNTERSIGN_API_KEY   the environment variable, used when no flag below is given
+    --api-key-file FILE   the first line of FILE
+    --api-key-stdin       the first line of standard input ("--api-key -" does the same)
+    (--api-key KEY still works but warns: every user of this machine can read KEY in the process list)
   --description TEXT    shown to the key owner with the request (at most 200 characters)
   --timeout S           stop waiting after S seconds (the server lets a request expire after
                         120 s unless it was configured otherwise)
   --totp CODE           offline fallback: the 6-digit code your Countersign desktop shows (it works
                         without a connection). For a key that allows code fallback the session opens
                         at once, no push. "--totp" alone asks for the code on the terminal.
+  --insecure-http       allow plain http:// to a server that is not on this machine: the API key, the
+                        code and the token then cross the network unencrypted. Only on a network you trust
   -h, --help            show this text
 
 Exit status:
   0    approved, or opened at once (ip-only key, trusted IP): the token is on stdout
   2    blocked by the key owner
   3    expired, or --timeout reached, before anyone decided
-  1    error: bad flags, key or IP refused (HTTP 401), too many waiting requests (HTTP 429),
-       server unreachable
+  1    error: bad flags, unreadable key file, plain http:// refused, key or IP refused (HTTP 401),
+       too many waiting requests (HTTP 429), server unreachable
   130  interrupted (Ctrl-C)
 
 Examples:
-  TOKEN=$(countersign-session --server https://cs.example.com --api-key - --description "nightly export" < key.txt)
-  COUNTERSIGN_API_KEY=… countersign-session --server http://127.0.0.1:8787 --timeout 60
+  TOKEN=$(countersign-session --server https://cs.example.com --api-key-file ci-bot.key --description "nightly")
+  countersign-session --server https://cs.example.com --api-key-stdin < ci-bot.key
+  COUNTERSIGN_API_KEY="$(cat ci-bot.key)" countersign-session --server http://127.0.0.1:8787 --timeout 60
 `;
 
 export class UsageError extends Error {
@@ -46,8 +54,12 @@ export class UsageError extends Error {
 
 export interface SessionCliArgs {
   server: string;
-  /** The key itself, or 'stdin' when it is to be read from standard input. */
+  /** The key itself (from the environment, a file or the command line), or to be read from standard input. */
   apiKey: string | { fromStdin: true };
+  /** Plain http:// to a host that is not this machine is allowed. */
+  insecureHttp: boolean;
+  /** For stderr: what works but should not be done (a key on the command line). */
+  warnings: string[];
   description?: string;
   timeoutSeconds?: number;
   /** The TOTP code, or 'prompt' to ask for it on the terminal. */
@@ -68,21 +80,16 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
 
   const server = values.server ?? env.COUNTERSIGN_SERVER;
   if (!server) throw new UsageError('--server URL is required (or set COUNTERSIGN_SERVER).');
+  const insecureHttp = values['insecure-http'] === true;
   try {
-    serverUrl(server);
+    plainHttpGuard(serverUrl(server), insecureHttp);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
 
-  let apiKey: SessionCliArgs['apiKey'];
-  if (values['api-key'] === '-') apiKey = { fromStdin: true };
-  else if (values['api-key'] !== undefined) apiKey = values['api-key'];
-  else if (env.COUNTERSIGN_API_KEY) apiKey = env.COUNTERSIGN_API_KEY;
-  else
-    throw new UsageError('--api-key KEY is required (or "--api-key -" to read it from stdin, or COUNTERSIGN_API_KEY).');
-  if (apiKey === '') throw new UsageError('--api-key must not be empty.');
-
-  const args: SessionCliArgs = { server, apiKey };
+  const warnings: string[] = [];
+  const apiKey = apiKeySource(values, env, warnings);
+  const args: SessionCliArgs = { server, apiKey, insecureHttp, warnings };
   if (values.description !== undefined) {
     const checked = DisplayText(200).safeParse(values.description);
     if (!checked.success) throw new UsageError(`--description ${checked.error.issues[0]?.message ?? 'is not valid'}.`);
@@ -96,7 +103,7 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
   }
   if (values['totp-prompt']) {
     if (apiKey !== null && typeof apiKey === 'object') {
-      throw new UsageError('"--api-key -" and "--totp" without a code both need standard input: give --totp CODE.');
+      throw new UsageError('--api-key-stdin and "--totp" without a code both need standard input: give --totp CODE.');
     }
     args.totp = 'prompt';
   } else if (values.totp !== undefined) {
@@ -106,6 +113,38 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
     args.totp = values.totp;
   }
   return args;
+}
+
+/** Where the API key comes from: at most one flag, else COUNTERSIGN_API_KEY. A file is read here. */
+function apiKeySource(
+  values: ReturnType<typeof parse>['values'],
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): SessionCliArgs['apiKey'] {
+  const inline = values['api-key'];
+  const given = [
+    inline !== undefined && (inline === '-' ? '"--api-key -"' : '--api-key'),
+    values['api-key-file'] !== undefined && '--api-key-file',
+    values['api-key-stdin'] === true && '--api-key-stdin',
+  ].filter((flag) => flag !== false);
+  if (given.length > 1) throw new UsageError(`Give the API key one way, not with ${given.join(' and ')}.`);
+  if (values['api-key-stdin'] || inline === '-') return { fromStdin: true };
+  if (values['api-key-file'] !== undefined) {
+    try {
+      return readSecretFile(values['api-key-file'], '--api-key-file');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (inline !== undefined) {
+    if (inline === '') throw new UsageError('--api-key must not be empty.');
+    warnings.push(inlineSecretWarning('--api-key KEY', 'COUNTERSIGN_API_KEY, --api-key-file FILE or --api-key-stdin'));
+    return inline;
+  }
+  if (env.COUNTERSIGN_API_KEY) return env.COUNTERSIGN_API_KEY;
+  throw new UsageError(
+    'The API key is missing: set COUNTERSIGN_API_KEY, or give --api-key-file FILE or --api-key-stdin.',
+  );
 }
 
 /** "--totp" with no code after it (last, or followed by another flag) means: ask for the code. */
@@ -139,6 +178,9 @@ function parse(argv: string[]) {
     options: {
       server: { type: 'string' },
       'api-key': { type: 'string' },
+      'api-key-file': { type: 'string' },
+      'api-key-stdin': { type: 'boolean' },
+      'insecure-http': { type: 'boolean' },
       description: { type: 'string' },
       timeout: { type: 'string' },
       totp: { type: 'string' },
@@ -156,7 +198,7 @@ export async function readKeyFromStdin(stdin: NodeJS.ReadableStream): Promise<st
     chunks.push(buffer);
     if (buffer.includes(0x0a)) break;
   }
-  const key = (Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
-  if (!key) throw new UsageError('"--api-key -" found no API key on standard input.');
+  const key = firstLine(Buffer.concat(chunks).toString('utf8'));
+  if (!key) throw new UsageError('--api-key-stdin found no API key on standard input.');
   return key;
 }

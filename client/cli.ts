@@ -41,6 +41,7 @@ async function main(): Promise<number> {
     stderr.write(`countersign-session: ${explain(error)}\n`);
     return ExitCode.ERROR;
   }
+  for (const warning of args.warnings) stderr.write(`countersign-session: ${warning}\n`);
 
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted'));
@@ -57,6 +58,7 @@ async function main(): Promise<number> {
       description: args.description,
       timeoutSeconds: args.timeoutSeconds,
       totp,
+      insecureHttp: args.insecureHttp,
       userAgent: USER_AGENT,
       signal: controller.signal,
       onProgress: (progress) => display.update(progress),

@@ -11,6 +11,12 @@ export interface CloseSessionOptions {
   sessionId: number;
   signal?: AbortSignal;
   localAddress?: string;
+  /**
+   * Send over plain http:// to a host that is not this machine. Off by default: the request is then refused
+   * before anything is sent (CountersignError kind 'insecure-transport'), because the secrets it carries would
+   * cross the network unencrypted. https:// and loopback http:// need no option.
+   */
+  insecureHttp?: boolean;
 }
 
 /** Any success envelope: the reply to DELETE carries nothing the caller needs. */
@@ -24,6 +30,7 @@ export async function closeSession(options: CloseSessionOptions): Promise<void> 
     headers: { [Header.CLIENT_AUTHENTICATION]: options.token },
     signal: options.signal,
     localAddress: options.localAddress,
+    insecureHttp: options.insecureHttp,
     idleTimeoutMs: 15_000,
   });
   if (reply.status !== 200) throw errorFromReply(reply);

@@ -8,6 +8,8 @@ export type CountersignErrorKind =
   | 'network'
   /** The server replied with something that is not protocol v1 (wrong server, proxy page, version mismatch). */
   | 'protocol'
+  /** Refused before sending: plain http:// to a host that is not this machine, without insecureHttp. */
+  | 'insecure-transport'
   /** The request was ACCEPTED but its token was already handed to an earlier reader (tokens go out once). */
   | 'token-delivered';
 

@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { ErrorEnvelope, Header } from '../protocol/index.js';
 import { CountersignError } from './errors.js';
+import { plainHttpGuard } from './transport.js';
 
 /** A protocol reply is a few hundred bytes; anything far larger is not our server, so stop reading. */
 const MAX_REPLY_BYTES = 1024 * 1024;
@@ -24,6 +25,8 @@ export interface HttpCall {
   headers?: Record<string, string>;
   body?: unknown;
   localAddress?: string;
+  /** Allow plain http:// to a host that is not this machine (refused otherwise, before anything is sent). */
+  insecureHttp?: boolean;
   signal?: AbortSignal;
   /** Give up when the connection is silent this long (a long-poll is silent for up to its wait). */
   idleTimeoutMs: number;
@@ -75,8 +78,11 @@ export function send(call: HttpCall): Promise<HttpReply> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
 
   return new Promise<HttpReply>((resolve, reject) => {
+    // Throwing here rejects the promise: no socket is opened for a refused URL.
+    const lookup = plainHttpGuard(url, call.insecureHttp === true);
     const fail = (error: Error) => {
       if (call.signal?.aborted) reject(call.signal.reason);
+      else if (error instanceof CountersignError) reject(error);
       else
         reject(new CountersignError(`Cannot reach ${url.origin}: ${error.message}`, { kind: 'network', cause: error }));
     };
@@ -87,6 +93,7 @@ export function send(call: HttpCall): Promise<HttpReply> {
         headers,
         signal: call.signal,
         ...(call.localAddress ? { localAddress: call.localAddress } : {}),
+        ...(lookup ? { lookup } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

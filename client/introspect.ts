@@ -9,6 +9,12 @@ export interface IntrospectOptions {
   token: string;
   signal?: AbortSignal;
   localAddress?: string;
+  /**
+   * Send over plain http:// to a host that is not this machine. Off by default: the request is then refused
+   * before anything is sent (CountersignError kind 'insecure-transport'), because the secrets it carries would
+   * cross the network unencrypted. https:// and loopback http:// need no option.
+   */
+  insecureHttp?: boolean;
 }
 
 /** {active:true, user_id, credential_id, ip, created, expires} for a live session, {active:false} otherwise. */
@@ -21,6 +27,7 @@ export async function introspect(options: IntrospectOptions): Promise<Introspect
     body: { token: options.token },
     signal: options.signal,
     localAddress: options.localAddress,
+    insecureHttp: options.insecureHttp,
     idleTimeoutMs: 15_000,
   });
   if (reply.status !== 200) throw errorFromReply(reply);

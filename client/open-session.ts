@@ -31,6 +31,12 @@ export interface OpenSessionOptions {
   /** Local address to send from (tests use 127.0.0.2 as a second source IP). */
   localAddress?: string;
   /**
+   * Send over plain http:// to a host that is not this machine. Off by default: the request is then refused
+   * before anything is sent (CountersignError kind 'insecure-transport'), because the secrets it carries would
+   * cross the network unencrypted. https:// and loopback http:// need no option.
+   */
+  insecureHttp?: boolean;
+  /**
    * Offline fallback: the 6-digit code the key owner's desktop shows. For a key that allows it, a valid code opens
    * the session at once (no push); a wrong or used code is refused like a bad key (401).
    */
@@ -116,6 +122,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     },
     signal: options.signal,
     localAddress: options.localAddress,
+    insecureHttp: options.insecureHttp,
     idleTimeoutMs: REPLY_MARGIN_MS,
   });
   const receivedAt = Date.now();
@@ -168,6 +175,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
         headers: { ...headers, [Header.CLIENT_AUTHENTICATION]: options.apiKey },
         signal: options.signal,
         localAddress: options.localAddress,
+        insecureHttp: options.insecureHttp,
         idleTimeoutMs: wait * 1000 + REPLY_MARGIN_MS,
       });
       if (TRANSIENT_STATUSES.has(poll.status)) throw errorFromReply(poll);

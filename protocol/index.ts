@@ -7,6 +7,7 @@ export * from './device.js';
 export * from './envelope.js';
 export * from './errors.js';
 export * from './headers.js';
+export * from './loopback.js';
 export * from './primitives.js';
 export * from './push.js';
 export * from './session.js';

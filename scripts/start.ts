@@ -1,10 +1,12 @@
 // `npm start`: a first look at Countersign on one machine. Starts a local approval server (embedded SQLite under
 // data/), makes a demo user with a push-mode key, issues a pairing code and starts the desktop approver with the
 // pairing link — or, where the Electron binary is not installed, says so and keeps the server running.
-// Everything it makes lives in data/ (ignored by git); Ctrl-C stops everything.
+// Everything it makes lives in data/ (ignored by git; COUNTERSIGN_DATA_DIR names another folder); Ctrl-C stops
+// everything. The demo key's value is never printed: the command it prints reads the key from a 0600 file into
+// COUNTERSIGN_API_KEY, so the key stays out of the terminal's scrollback, the shell history and the process list.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminCommands } from '../server/admin/commands.js';
 import { DEFAULT_PORT, startServer } from '../server/index.js';
@@ -12,10 +14,12 @@ import { openSqliteStore } from '../server/store/sqlite/open.js';
 import { findElectronBinary } from './electron-binary.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = join(root, 'data');
+const dataDir = resolve(process.env.COUNTERSIGN_DATA_DIR || join(root, 'data'));
 const dbPath = join(dataDir, 'countersign.db');
 /** The demo key's value is shown once by the server; it is kept here so each `npm start` can print it again. */
 const demoFile = join(dataDir, 'demo.json');
+/** The key alone, for the printed command to read (a JSON file would need a parser in the shell). */
+const demoKeyFile = join(dataDir, 'demo-api-key');
 const DEMO_USER = 'demo';
 // A fixed port: the approver remembers the server's URL when it pairs, so it must be the same next time.
 const port = Number(process.env.COUNTERSIGN_PORT ?? DEFAULT_PORT);
@@ -26,6 +30,8 @@ interface Demo {
 }
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
+/** A path as one shell word, whatever it contains. */
+const shellQuote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`);
 
 mkdirSync(dataDir, { recursive: true });
 const server = await startServer({ db: dbPath, port, logger: { level: 'warn' } }).catch((error: unknown) => {
@@ -80,10 +86,14 @@ if (devices.length === 0 || !approverHasProfile) {
 }
 await admin.close();
 
+writeFileSync(demoKeyFile, `${demo.apiKey}\n`, { mode: 0o600 });
+chmodSync(demoKeyFile, 0o600);
+
 say();
-say(`  API key of the demo key: ${demo.apiKey}`);
+say(`  The demo key's value is in ${demoKeyFile} (mode 0600).`);
 say('  Ask for a session with it (the approver shows the request; Approve gives this command its token):');
-say(`    npx countersign-session --server ${server.url} --api-key ${demo.apiKey} --description "first try"`);
+say(`    export COUNTERSIGN_API_KEY="$(cat ${shellQuote(demoKeyFile)})"`);
+say(`    npx countersign-session --server ${server.url} --description "first try"`);
 say();
 
 let electron: ChildProcess | null = null;

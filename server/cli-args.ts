@@ -4,13 +4,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StartServerOptions } from './index.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
+import { DB_PASSWORD_FLAGS, SECRET_FLAGS, serverSecrets, type Warn, withDbPassword } from './cli-secrets.js';
 import { isPostgresUrl } from './store/open.js';
-import { parseTotpKey } from './totp-seal.js';
 
 export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy]
-                          [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
+                          [--tls-cert FILE --tls-key FILE]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
-                          [--session-rate-limit N] [--totp-key KEY]
+                          [--session-rate-limit N]
+                          [--introspection-secret-file FILE] [--totp-key-file FILE] [--db-password-file FILE]
 
 Runs the Countersign approval server with an embedded SQLite database, or on PostgreSQL, where several
 instances (behind one load balancer) share the database and each other's pushes.
@@ -19,23 +20,32 @@ Options:
   --port N                    TCP port (default 8787; 0 picks a free one)
   --db FILE                   SQLite database file, created when missing
                               (default $XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…)
-  --db postgres://USER:PASSWORD@HOST:PORT/DATABASE
-                              PostgreSQL instead (tables created on first start; needs --totp-key)
+  --db postgres://USER@HOST:PORT/DATABASE
+                              PostgreSQL instead (tables created on first start; needs a TOTP key); the
+                              password comes from --db-password-file or PGPASSWORD
   --host ADDR                 address to listen on (default 127.0.0.1)
   --trust-proxy               take the requester's IP from X-Forwarded-For (only behind your own proxy)
   --tls-cert FILE, --tls-key FILE
                               serve HTTPS and WSS with this certificate and key (PEM)
-  --introspection-secret S    Bearer secret for POST /v1/session-server/introspect
-                              (or COUNTERSIGN_INTROSPECTION_SECRET; without one introspection is refused)
   --request-lifetime S        seconds a session request waits for a decision (default 120)
   --session-lifetime S        seconds a session lasts (default 3600)
   --ping-interval-ms MS       push stream heartbeat (default 20000)
   --session-rate-limit N      POST /v1/session-server attempts per minute from one IP (IPv6: one /64) before
                               429 (default 60; 0 turns the limit off, e.g. for a load test)
-  --totp-key KEY              32 bytes (hex or base64) that seal the devices' TOTP secrets in the database
+
+Secrets (each from a file, whose first line is the value, or from the environment; never the command line,
+which every user of the machine can read in the process list):
+  --introspection-secret-file FILE
+                              Bearer secret for POST /v1/session-server/introspect, at least 16 characters
+                              (or COUNTERSIGN_INTROSPECTION_SECRET; without one introspection is refused)
+  --totp-key-file FILE        32 bytes (hex or base64) that seal the devices' TOTP secrets in the database
                               (or COUNTERSIGN_TOTP_KEY; without one a key file FILE.totp-key is made beside
                               the SQLite database, mode 0600 — keep it out of database backups; with
                               PostgreSQL the key is required and must be the same on every instance)
+  --db-password-file FILE     the PostgreSQL password (or PGPASSWORD; not both in the URL and here)
+  --introspection-secret S, --totp-key KEY, a password in the --db URL
+                              still work, with a warning on stderr: the value shows in the process list
+
   -h, --help                  show this text
 `;
 
@@ -57,7 +67,12 @@ function wholeNumber(flag: string, value: string | undefined, min: number, max: 
   return Number(value);
 }
 
-export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartServerOptions | 'help' {
+/** warn receives what works but should not be done (a secret on the command line); the CLI prints it on stderr. */
+export function parseServerArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  warn: Warn = () => {},
+): StartServerOptions | 'help' {
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(argv).values;
@@ -68,30 +83,33 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together: give both or neither.');
   }
-  const secret = values['introspection-secret'] ?? env.COUNTERSIGN_INTROSPECTION_SECRET;
-  if (secret !== undefined && secret.length < 16) {
-    throw new UsageError('The introspection secret must be at least 16 characters.');
-  }
   const requestLifetimeSeconds = wholeNumber('request-lifetime', values['request-lifetime'], 1, 86_400);
   const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
   const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
   const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
-  const totpKeyText = values['totp-key'] ?? env.COUNTERSIGN_TOTP_KEY;
-  const totpKey = totpKeyText === undefined ? null : parseTotpKey(totpKeyText);
-  if (totpKeyText !== undefined && !totpKey) {
-    throw new UsageError('The TOTP key must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -base64 32).');
+  const port = wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT;
+  const db = databaseOption(values.db, env);
+  // Secrets last: a file is read only once every other flag is known to be right.
+  let secrets: ReturnType<typeof serverSecrets>;
+  let dbWithPassword: string;
+  try {
+    secrets = serverSecrets(values, env, warn);
+    dbWithPassword = withDbPassword(db, values, warn);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+  const { introspectionSecret, totpKey } = secrets;
   return {
-    port: wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT,
+    port,
     host: values.host ?? DEFAULT_HOST,
-    db: databaseOption(values.db, env),
+    db: dbWithPassword,
     tls:
       values['tls-cert'] && values['tls-key']
         ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
         : undefined,
     config: {
       trustProxy: values['trust-proxy'] === true,
-      introspectionSecret: secret ?? null,
+      introspectionSecret,
       ...(requestLifetimeSeconds !== undefined ? { requestLifetimeSeconds } : {}),
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
       ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
@@ -122,13 +140,14 @@ function parse(argv: string[]) {
       'trust-proxy': { type: 'boolean' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
-      'introspection-secret': { type: 'string' },
       'request-lifetime': { type: 'string' },
       'session-lifetime': { type: 'string' },
       'ping-interval-ms': { type: 'string' },
       'session-rate-limit': { type: 'string' },
-      'totp-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      // The secrets, each from a file or the environment (cli-secrets.ts).
+      ...SECRET_FLAGS,
+      ...DB_PASSWORD_FLAGS,
     },
   });
 }

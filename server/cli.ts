@@ -18,7 +18,9 @@ function explain(error: unknown, port: number | undefined, host: string | undefi
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseServerArgs>;
   try {
-    options = parseServerArgs(process.argv.slice(2), process.env);
+    options = parseServerArgs(process.argv.slice(2), process.env, (warning) =>
+      process.stderr.write(`countersign-server: ${warning}\n`),
+    );
   } catch (error) {
     const hint = error instanceof UsageError ? '\nRun countersign-server --help for usage.' : '';
     process.stderr.write(`countersign-server: ${(error as Error).message}${hint}\n`);

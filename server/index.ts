@@ -37,12 +37,12 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const config: ServerConfig = { ...defaultConfig, ...options.config };
-  let totpKeySource = 'TOTP secrets sealed with the configured --totp-key';
+  let totpKeySource = 'TOTP secrets sealed with the configured TOTP key';
   if (!config.totpKey && isPostgresUrl(options.db)) {
     // A key file beside the database cannot exist for a database on another machine, and every instance must
     // seal and unseal with the same key.
     throw new Error(
-      'With PostgreSQL, give the TOTP sealing key with --totp-key or COUNTERSIGN_TOTP_KEY (the same on every ' +
+      'With PostgreSQL, give the TOTP sealing key with --totp-key-file or COUNTERSIGN_TOTP_KEY (the same on every ' +
         'instance; make one with: openssl rand -base64 32).',
     );
   }

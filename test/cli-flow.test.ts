@@ -3,7 +3,7 @@
 //   countersign-admin --db … user create alice
 //   countersign-admin --db … key create --user alice --name ci-bot --mode push
 //   countersign-admin --db … pair --user alice --server URL   → a TestDevice pairs with the code
-//   countersign-session --server URL --api-key KEY --description "nightly export"
+//   COUNTERSIGN_API_KEY=KEY countersign-session --server URL --description "nightly export"
 // The device receives approval.requested and decides; the session process prints the token on stdout and exits
 // 0 (approved), 2 (blocked) or 3 (expired). The bins run with `node bin/….mjs` — the files npx would run —
 // because npx adds seconds of npm start-up per call.
@@ -94,15 +94,9 @@ async function setUp(key: string[], server: { requestLifetimeSeconds?: number } 
 }
 
 function session(flow: Flow, ...extra: string[]): Run {
-  return run(SESSION_BIN, [
-    '--server',
-    flow.url,
-    '--api-key',
-    flow.apiKey,
-    '--description',
-    'nightly export',
-    ...extra,
-  ]);
+  return run(SESSION_BIN, ['--server', flow.url, '--description', 'nightly export', ...extra], {
+    env: { COUNTERSIGN_API_KEY: flow.apiKey },
+  });
 }
 
 // Each test starts several Node processes (server, three admin calls, the session): allow for a busy machine.

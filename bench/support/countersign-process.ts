@@ -28,7 +28,7 @@ export interface ServerChild {
 export interface ServerChildOptions {
   /** --db: a SQLite file path or a postgres:// URL. */
   db: string;
-  /** --totp-key (PostgreSQL needs one, the same on every instance); SQLite makes its own key file when absent. */
+  /** COUNTERSIGN_TOTP_KEY (PostgreSQL needs one, the same on every instance); SQLite makes its own key file when absent. */
   totpKey?: string;
   /** Prefix of the child's stderr lines passed on (tells two instances apart). */
   name?: string;
@@ -42,17 +42,12 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
   if (options.cpuProfileDir) {
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
-  const totpKey = options.totpKey ? ['--totp-key', options.totpKey] : [];
+  // In the environment, not on the command line, where the process list would show it.
+  const env = options.totpKey ? { ...process.env, COUNTERSIGN_TOTP_KEY: options.totpKey } : process.env;
   const child = spawnChild(
     process.execPath,
-    [
-      ...nodeFlags,
-      SERVER_BIN,
-      ...['--port', '0', '--host', '127.0.0.1', '--db', options.db],
-      ...totpKey,
-      ...NO_SESSION_RATE_LIMIT,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    [...nodeFlags, SERVER_BIN, ...['--port', '0', '--host', '127.0.0.1', '--db', options.db], ...NO_SESSION_RATE_LIMIT],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const readMemory = memoryProbe(child, `[${name}]`);
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'countersign-server');

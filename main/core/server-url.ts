@@ -1,17 +1,9 @@
 // Which server URLs the approver accepts: https anywhere, http only to this machine (loopback), never anything
 // else. A device key signs over whatever channel it is given, so a plain-text link to another host would let
 // anyone on the path read the approval prompts and hold back decisions.
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../../protocol/index.js';
 import type { Result } from './api.js';
 import { fail, ok } from './result.js';
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || /^::ffff:127\./.test(host);
-  return false;
-}
 
 /** The normalised base URL (origin plus any path prefix, no trailing slash), or why it is refused. */
 export function checkServerUrl(input: string): Result<string> {
@@ -26,7 +18,7 @@ export function checkServerUrl(input: string): Result<string> {
   }
   if (url.username || url.password)
     return fail('INVALID_INPUT', 'The server URL must not contain a user name or password.');
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     return fail(
       'INSECURE_TRANSPORT',
       `Refusing plain http:// to ${url.hostname}: approvals must travel encrypted. Use the server's https:// address ` +

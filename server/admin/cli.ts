@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import qrcode from 'qrcode-terminal';
 import { databaseOption } from '../cli-args.js';
+import { DB_PASSWORD_FLAGS, withDbPassword } from '../cli-secrets.js';
 import { AdminCommands, AdminError } from './commands.js';
 
 const HELP = `Usage:
@@ -14,7 +15,9 @@ const HELP = `Usage:
 Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
 --code-fallback lets a TOTP code from the owner's desktop open a session in place of a push approval.
 --db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…);
-a postgres://user:password@host/database URL works on the database of PostgreSQL server instances.
+a postgres://USER@HOST/DATABASE URL works on the database of PostgreSQL server instances, with the password
+from --db-password-file FILE (its first line) or PGPASSWORD — a password in the URL works too, but warns: the
+process list shows it to every user of the machine.
 Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}.
 `;
 
@@ -33,6 +36,7 @@ function parse(argv: string[]) {
       'code-fallback': { type: 'boolean' },
       server: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...DB_PASSWORD_FLAGS,
     },
   });
 }
@@ -52,7 +56,14 @@ async function run(argv: string[]): Promise<unknown> {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return 'help';
   const command = positionals.join(' ');
-  const admin = await AdminCommands.open(databaseOption(values.db, process.env));
+  const warn = (warning: string) => process.stderr.write(`countersign-admin: ${warning}\n`);
+  let db: string;
+  try {
+    db = withDbPassword(databaseOption(values.db, process.env), values, warn);
+  } catch (error) {
+    throw new AdminError((error as Error).message);
+  }
+  const admin = await AdminCommands.open(db);
   try {
     if (positionals[0] === 'user' && positionals[1] === 'create' && positionals.length === 3) {
       return await admin.createUser(positionals[2]!);

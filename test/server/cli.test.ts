@@ -207,7 +207,7 @@ describe('countersign-server', () => {
 
       const noKey = await run(SERVER_BIN, ['--port', '0', '--db', db]);
       expect(noKey.code).toBe(1);
-      expect(noKey.stderr).toMatch(/--totp-key or COUNTERSIGN_TOTP_KEY/);
+      expect(noKey.stderr).toMatch(/--totp-key-file or COUNTERSIGN_TOTP_KEY/);
     },
   );
 

@@ -66,7 +66,7 @@ describe('TOTP sealing key', () => {
       expect(second.totpKeySource).toBe(`TOTP secrets sealed with the key in ${db}.totp-key`);
       const configured = await startServer({ db, port: 0, config: { totpKey: KEY } });
       await configured.close();
-      expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured --totp-key');
+      expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured TOTP key');
     },
   );
 
@@ -75,10 +75,12 @@ describe('TOTP sealing key', () => {
     async () => {
       const database = await createTestDatabase();
       try {
-        await expect(startServer({ db: database.url, port: 0 })).rejects.toThrow(/--totp-key or COUNTERSIGN_TOTP_KEY/);
+        await expect(startServer({ db: database.url, port: 0 })).rejects.toThrow(
+          /--totp-key-file or COUNTERSIGN_TOTP_KEY/,
+        );
         const configured = await startServer({ db: database.url, port: 0, config: { totpKey: KEY } });
         await configured.close();
-        expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured --totp-key');
+        expect(configured.totpKeySource).toBe('TOTP secrets sealed with the configured TOTP key');
         expect(existsSync(`${database.url}.totp-key`)).toBe(false);
       } finally {
         await database.drop();

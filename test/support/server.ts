@@ -32,6 +32,8 @@ export interface TestServerOptions {
   introspectionSecret?: string;
   pingIntervalMs?: number;
   port?: number;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
   trustProxy?: boolean;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
@@ -105,7 +107,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server = await startServer({
       db,
       port: options.port ?? 0,
-      host: '127.0.0.1',
+      host: options.host ?? '127.0.0.1',
       config: {
         introspectionSecret,
         trustProxy: options.trustProxy ?? false,
@@ -165,7 +167,7 @@ export interface ServerProcess {
 export interface ServerProcessOptions {
   /** A SQLite file path or a postgres:// URL (--db). */
   db: string;
-  /** --totp-key: 32 bytes, or their hex or base64 text. Required by the server with PostgreSQL. */
+  /** COUNTERSIGN_TOTP_KEY: 32 bytes, or their hex or base64 text. Required by the server with PostgreSQL. */
   totpKey?: Buffer | string | null;
   port?: number;
   requestLifetimeSeconds?: number;
@@ -176,15 +178,19 @@ export interface ServerProcessOptions {
 /** Runs node bin/countersign-server.mjs; resolves once its startup line says where it listens. */
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = [SERVER_BIN, '--port', String(options.port ?? 0), '--db', options.db, '--host', '127.0.0.1'];
+  // The secrets go in the environment, as an operator should pass them: never on the command line.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    COUNTERSIGN_INTROSPECTION_SECRET: options.introspectionSecret ?? TEST_INTROSPECTION_SECRET,
+  };
   if (options.totpKey) {
-    args.push('--totp-key', typeof options.totpKey === 'string' ? options.totpKey : options.totpKey.toString('hex'));
+    env.COUNTERSIGN_TOTP_KEY = typeof options.totpKey === 'string' ? options.totpKey : options.totpKey.toString('hex');
   }
   if (options.requestLifetimeSeconds !== undefined) {
     args.push('--request-lifetime', String(options.requestLifetimeSeconds));
   }
   if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
-  args.push('--introspection-secret', options.introspectionSecret ?? TEST_INTROSPECTION_SECRET);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise((resolvePromise, reject) => {
     let stdout = '';

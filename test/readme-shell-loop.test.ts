@@ -1,0 +1,98 @@
+// The README's "Try the whole loop from a shell" block, run as written: the server line in one bash, the other lines
+// in another, in an empty folder; a test device plays the desktop and approves. Two liberties, both mechanical: the
+// port 8787 becomes a free one (another server may hold 8787 on this machine), and `npx countersign-…` runs the same
+// bin file npx would run, through a shell function (npx itself spends seconds starting npm per call).
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChildOutput, collectOutput } from './support/child-output.js';
+import { TestDevice } from './support/device.js';
+import { tempDir } from './support/server.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const NPX = `npx() { local bin="$1"; shift; node ${JSON.stringify(join(ROOT, 'bin'))}/"$bin".mjs "$@"; }`;
+
+function readmeBlock(heading: string): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf(`## ${heading}`));
+  const block = /```sh\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error(`README: no sh block under "## ${heading}"`);
+  return block[1]!.split('\n');
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((done) => server.once('listening', done));
+  const address = server.address();
+  await new Promise((done) => server.close(done));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+function bash(script: string, cwd: string) {
+  const child = spawn('bash', ['-c', script], {
+    cwd,
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, COUNTERSIGN_API_KEY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: ChildOutput = collectOutput(child);
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+  return { child, output, exited };
+}
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+describe('README', { timeout: 120_000 }, () => {
+  it('"Try the whole loop from a shell" works as written: the session command prints a token', async () => {
+    const port = String(await freePort());
+    const lines = readmeBlock('Try the whole loop from a shell').map((line) => line.replaceAll('8787', port));
+    const serverLine = lines.findIndex((line) => line.startsWith('npx countersign-server '));
+    expect(serverLine).toBe(0);
+    const dir = await tempDir('countersign-readme-');
+    cleanup.push(dir.remove);
+
+    const server = bash(
+      `${NPX}\nexec ${lines[0]!.replace(/^npx (\S+)/, `node ${join(ROOT, 'bin')}/$1.mjs`)}`,
+      dir.path,
+    );
+    cleanup.push(async () => {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    });
+    await expect.poll(() => server.output.stdout, { timeout: 30_000 }).toContain('listening on');
+
+    const rest = bash(`set -e\n${NPX}\n${lines.slice(1).join('\n')}`, dir.path);
+    cleanup.push(async () => {
+      rest.child.kill('SIGTERM');
+      await rest.exited;
+    });
+    await expect.poll(() => rest.output.stdout, { timeout: 30_000 }).toMatch(/"code":"[A-Z0-9-]+"/);
+    const pairing = JSON.parse(rest.output.stdout.split('\n').find((line) => line.includes('"pairing_url"'))!) as {
+      code: string;
+    };
+    const device = await TestDevice.pair(`http://127.0.0.1:${port}`, pairing.code);
+    const stream = await device.connect();
+    cleanup.push(() => stream.close());
+    await stream.next('hello');
+    const { request } = await stream.next('approval.requested', 30_000);
+    expect(request.description).toBe('nightly export');
+    expect((await device.decide(request.uuid, { decision: 'APPROVE' })).status).toBe(200);
+
+    expect(await rest.exited, rest.output.stderr).toBe(0);
+    const out = rest.output.stdout.trim().split('\n');
+    expect(out.at(-1)).toMatch(/^cst_\S{20,}$/);
+    // The key went to files only their owner reads, and onto no command line.
+    const key = readFileSync(join(dir.path, 'data', 'ci-bot.key'), 'utf8').trim();
+    expect(key).toMatch(/^csk_/);
+    for (const file of ['ci-bot.key', 'ci-bot.json']) {
+      expect(statSync(join(dir.path, 'data', file)).mode & 0o777, file).toBe(0o600);
+    }
+    expect(rest.output.stdout + rest.output.stderr).not.toContain(key);
+    expect(rest.output.stderr).not.toContain('warning');
+  });
+});

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Limits, StreamCloseCode } from '../protocol/index.js';
 import type { ServerConfig } from './config.js';
 import { echoRequestId, installErrorHandling } from './http/error-handler.js';
+import { identifyClients } from './http/client-ip.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { Router } from './http/router.js';
 import { limitSessionAttempts } from './http/session-rate-limit.js';
@@ -35,7 +36,6 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   const app = Fastify({
     logger: options.fastify?.logger ?? false,
     bodyLimit: Limits.MAX_BODY_BYTES,
-    trustProxy: config.trustProxy,
     ...transportErrorOptions,
     ...(options.fastify?.https ? { https: { ...options.fastify.https, ...transportErrorOptions.http } } : {}),
   }) as unknown as FastifyInstance;
@@ -52,6 +52,8 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   echoRequestId(app);
   installErrorHandling(app);
   requireHost(app);
+  // Who the client is (--trust-proxy), before anything that counts or records it.
+  identifyClients(app, config.trustProxy);
   acceptJsonBodiesOnly(app);
   limitSessionAttempts(app, config);
 

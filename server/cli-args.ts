@@ -5,9 +5,16 @@ import { parseArgs } from 'node:util';
 import type { StartServerOptions } from './index.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
 import { isPostgresUrl } from './store/open.js';
+import {
+  NO_TRUSTED_PROXY,
+  parseTrustProxy,
+  TRUST_PROXY_USAGE,
+  type TrustedProxies,
+  TrustProxyError,
+} from './http/trusted-proxies.js';
 import { parseTotpKey } from './totp-seal.js';
 
-export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy]
+export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy LIST|HOPS]
                           [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
                           [--session-rate-limit N] [--totp-key KEY]
@@ -22,7 +29,11 @@ Options:
   --db postgres://USER:PASSWORD@HOST:PORT/DATABASE
                               PostgreSQL instead (tables created on first start; needs --totp-key)
   --host ADDR                 address to listen on (default 127.0.0.1)
-  --trust-proxy               take the requester's IP from X-Forwarded-For (only behind your own proxy)
+  --trust-proxy LIST|HOPS     behind your own reverse proxy: the proxies whose X-Forwarded-For is believed,
+                              as addresses/CIDRs (--trust-proxy 127.0.0.1,10.0.0.0/8,::1) or as the number
+                              of proxies in front of the server (--trust-proxy 1). The header is read right
+                              to left, skipping only trusted proxies; from any other peer it is ignored.
+                              Count your proxies or list them. (or COUNTERSIGN_TRUST_PROXY; default: none)
   --tls-cert FILE, --tls-key FILE
                               serve HTTPS and WSS with this certificate and key (PEM)
   --introspection-secret S    Bearer secret for POST /v1/session-server/introspect
@@ -59,6 +70,7 @@ function wholeNumber(flag: string, value: string | undefined, min: number, max: 
 
 export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartServerOptions | 'help' {
   let values: ReturnType<typeof parse>['values'];
+  refuseBareTrustProxy(argv);
   try {
     values = parse(argv).values;
   } catch (error) {
@@ -76,6 +88,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
   const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
   const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
   const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
+  const trustProxy = trustProxyOption(values['trust-proxy'], env);
   const totpKeyText = values['totp-key'] ?? env.COUNTERSIGN_TOTP_KEY;
   const totpKey = totpKeyText === undefined ? null : parseTotpKey(totpKeyText);
   if (totpKeyText !== undefined && !totpKey) {
@@ -90,7 +103,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
         ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
         : undefined,
     config: {
-      trustProxy: values['trust-proxy'] === true,
+      trustProxy,
       introspectionSecret: secret ?? null,
       ...(requestLifetimeSeconds !== undefined ? { requestLifetimeSeconds } : {}),
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
@@ -99,6 +112,28 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
       ...(totpKey ? { totpKey } : {}),
     },
   };
+}
+
+// --trust-proxy LIST|HOPS, or COUNTERSIGN_TRUST_PROXY. The flag took no value once; a bare flag (last, or followed
+// by another flag) is refused with what to pass — checked before parseArgs, whose own message says neither.
+function refuseBareTrustProxy(argv: string[]): void {
+  const at = argv.indexOf('--trust-proxy');
+  const end = argv.indexOf('--');
+  if (at !== -1 && (end === -1 || at < end) && (argv[at + 1] === undefined || argv[at + 1]!.startsWith('-'))) {
+    throw new UsageError(`--trust-proxy needs a value: ${TRUST_PROXY_USAGE}.`);
+  }
+}
+
+function trustProxyOption(value: string | undefined, env: NodeJS.ProcessEnv): TrustedProxies {
+  const fromEnv = value === undefined && Boolean(env.COUNTERSIGN_TRUST_PROXY);
+  const text = fromEnv ? env.COUNTERSIGN_TRUST_PROXY : value;
+  if (text === undefined) return NO_TRUSTED_PROXY;
+  try {
+    return parseTrustProxy(text);
+  } catch (error) {
+    if (!(error instanceof TrustProxyError)) throw error;
+    throw new UsageError(fromEnv ? error.message.replace('--trust-proxy', 'COUNTERSIGN_TRUST_PROXY') : error.message);
+  }
 }
 
 /** --db: a postgres:// URL as given (it must parse), else a file path made absolute. */
@@ -119,7 +154,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       db: { type: 'string' },
       host: { type: 'string' },
-      'trust-proxy': { type: 'boolean' },
+      'trust-proxy': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'introspection-secret': { type: 'string' },

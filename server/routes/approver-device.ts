@@ -12,7 +12,7 @@ import {
 import { base32Encode, otpauthUri } from '../../protocol/totp.js';
 import type { ServerConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp, requestOrigin } from '../http/client-ip.js';
 import { FailureLimiter } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import { deviceView, iso } from '../http/views.js';
@@ -109,8 +109,9 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
     body: z.strictObject({}).optional(),
     responses: { 200: PairingCodeIssued },
     handler: async ({ params, request }) => {
+      // The origin first: a bad X-Forwarded-Host is a 400 before any code exists.
+      const server = requestOrigin(request);
       const issued = await services.pairing.issue(params.userID);
-      const server = `${request.protocol}://${request.host}`;
       return { pairing_url: pairingUrl(server, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
     },
   });

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
+import { NO_TRUSTED_PROXY, parseTrustProxy } from '../../server/http/trusted-proxies.js';
 import { startServer } from '../../server/index.js';
 import { type HttpReply, readReply } from './http-reply.js';
 import { createTestDatabase, type TestStoreKind, testStoreKind } from './postgres.js';
@@ -32,7 +33,8 @@ export interface TestServerOptions {
   introspectionSecret?: string;
   pingIntervalMs?: number;
   port?: number;
-  trustProxy?: boolean;
+  /** --trust-proxy's value: proxy addresses/CIDRs ("127.0.0.1,10.0.0.0/8") or a hop count ("1"). */
+  trustProxy?: string;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
 }
@@ -108,7 +110,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       host: '127.0.0.1',
       config: {
         introspectionSecret,
-        trustProxy: options.trustProxy ?? false,
+        trustProxy: options.trustProxy === undefined ? NO_TRUSTED_PROXY : parseTrustProxy(options.trustProxy),
         ...(totpKey ? { totpKey } : {}),
         ...(options.requestLifetimeSeconds !== undefined
           ? { requestLifetimeSeconds: options.requestLifetimeSeconds }
@@ -171,6 +173,9 @@ export interface ServerProcessOptions {
   requestLifetimeSeconds?: number;
   pingIntervalMs?: number;
   introspectionSecret?: string;
+  /** More flags, after the ones above. */
+  extraArgs?: string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs node bin/countersign-server.mjs; resolves once its startup line says where it listens. */
@@ -184,7 +189,8 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   }
   if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
   args.push('--introspection-secret', options.introspectionSecret ?? TEST_INTROSPECTION_SECRET);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  args.push(...(options.extraArgs ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env: options.env });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise((resolvePromise, reject) => {
     let stdout = '';

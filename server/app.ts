@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.js';
 import { echoRequestId, installErrorHandling } from './http/error-handler.js';
 import { identifyClients } from './http/client-ip.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
+import { refuseForeignHosts } from './http/loopback-host.js';
 import { Router } from './http/router.js';
 import { limitSessionAttempts } from './http/session-rate-limit.js';
 import { requireHost, transportErrorOptions } from './http/transport-errors.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   hub: PushHub;
   /** Fastify's own options that depend on how it is run: logger, https. */
   fastify?: Pick<FastifyServerOptions, 'logger'> & { https?: { cert: Buffer; key: Buffer } };
+  /** The address the server listens on: on a loopback one, requests for any other Host are refused. */
+  listenHost?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; services: Services }> {
@@ -52,6 +55,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   echoRequestId(app);
   installErrorHandling(app);
   requireHost(app);
+  if (options.listenHost !== undefined) refuseForeignHosts(app, options.listenHost);
   // Who the client is (--trust-proxy), before anything that counts or records it.
   identifyClients(app, config.trustProxy);
   acceptJsonBodiesOnly(app);

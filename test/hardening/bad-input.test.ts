@@ -105,7 +105,11 @@ describe('requests that are not even well-formed HTTP', () => {
     ],
     ['a chunk size that is not hex', post('Transfer-Encoding: chunked\r\n', 'zz\r\n{}\r\n0\r\n\r\n'), 400],
     ['a body shorter than its Content-Length', post('Content-Length: 100\r\n'), 400],
-    ['broken percent-encoding in a path id', 'GET /v1/session-server-request/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
+    [
+      'broken percent-encoding in a path id',
+      'GET /v1/session-server-request/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      400,
+    ],
     [
       'a truncated UTF-8 escape in the path',
       'GET /v1/user/%E0%A4%A/credential-password-ip HTTP/1.1\r\nHost: localhost\r\n\r\n',

@@ -24,11 +24,12 @@ instances (behind one load balancer) share the database and each other's pushes.
 
 Options:
   --port N                    TCP port (default 8787; 0 picks a free one)
-  --db FILE                   SQLite database file, created when missing
+  --db FILE                   SQLite database file, created when missing (mode 0600, new folders 0700)
                               (default $XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…)
   --db postgres://USER:PASSWORD@HOST:PORT/DATABASE
                               PostgreSQL instead (tables created on first start; needs --totp-key)
-  --host ADDR                 address to listen on (default 127.0.0.1)
+  --host ADDR                 address to listen on (default 127.0.0.1); on a loopback address only requests
+                              for localhost, 127.x or [::1] are answered (a shield against DNS rebinding)
   --trust-proxy LIST|HOPS     behind your own reverse proxy: the proxies whose X-Forwarded-For is believed,
                               as addresses/CIDRs (--trust-proxy 127.0.0.1,10.0.0.0/8,::1) or as the number
                               of proxies in front of the server (--trust-proxy 1). The header is read right

@@ -70,7 +70,13 @@ export function isIpAddress(value: string): boolean {
 export const PermittedIpValue = z
   .string()
   .max(45)
-  .refine((v) => v === '*' || isIpAddress(v), 'must be an IPv4 or IPv6 address, or "*" for any address');
+  .superRefine((v, ctx) => {
+    // A zone id names an interface of the machine that wrote it, not an address anyone connects from.
+    if (v.includes('%'))
+      ctx.addIssue({ code: 'custom', message: 'must not carry an IPv6 zone id ("%…"); give the address alone' });
+    else if (v !== '*' && !isIpAddress(v))
+      ctx.addIssue({ code: 'custom', message: 'must be an IPv4 or IPv6 address, or "*" for any address' });
+  });
 
 /**
  * Free text shown to the key owner: printable, no control characters. A prompt must not be able to spoof lines, nor

@@ -5,7 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Limits, StreamCloseCode } from '../protocol/index.js';
 import type { ServerConfig } from './config.js';
 import { echoRequestId, installErrorHandling } from './http/error-handler.js';
+import { identifyClients } from './http/client-ip.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
+import { refuseForeignHosts } from './http/loopback-host.js';
 import { Router } from './http/router.js';
 import { limitSessionAttempts } from './http/session-rate-limit.js';
 import { requireHost, transportErrorOptions } from './http/transport-errors.js';
@@ -28,6 +30,8 @@ export interface AppOptions {
   hub: PushHub;
   /** Fastify's own options that depend on how it is run: logger, https. */
   fastify?: Pick<FastifyServerOptions, 'logger'> & { https?: { cert: Buffer; key: Buffer } };
+  /** The address the server listens on: on a loopback one, requests for any other Host are refused. */
+  listenHost?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; services: Services }> {
@@ -35,7 +39,6 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   const app = Fastify({
     logger: options.fastify?.logger ?? false,
     bodyLimit: Limits.MAX_BODY_BYTES,
-    trustProxy: config.trustProxy,
     ...transportErrorOptions,
     ...(options.fastify?.https ? { https: { ...options.fastify.https, ...transportErrorOptions.http } } : {}),
   }) as unknown as FastifyInstance;
@@ -52,6 +55,9 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   echoRequestId(app);
   installErrorHandling(app);
   requireHost(app);
+  if (options.listenHost !== undefined) refuseForeignHosts(app, options.listenHost);
+  // Who the client is (--trust-proxy), before anything that counts or records it.
+  identifyClients(app, config.trustProxy);
   acceptJsonBodiesOnly(app);
   limitSessionAttempts(app, services.limits.sessions);
 

@@ -6,8 +6,15 @@ import type { StartServerOptions } from './index.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
 import { DB_PASSWORD_FLAGS, SECRET_FLAGS, serverSecrets, type Warn, withDbPassword } from './cli-secrets.js';
 import { isPostgresUrl } from './store/open.js';
+import {
+  NO_TRUSTED_PROXY,
+  parseTrustProxy,
+  TRUST_PROXY_USAGE,
+  type TrustedProxies,
+  TrustProxyError,
+} from './http/trusted-proxies.js';
 
-export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy]
+export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy LIST|HOPS]
                           [--tls-cert FILE --tls-key FILE]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
                           [--session-rate-limit N]
@@ -18,13 +25,18 @@ instances (behind one load balancer) share the database and each other's pushes.
 
 Options:
   --port N                    TCP port (default 8787; 0 picks a free one)
-  --db FILE                   SQLite database file, created when missing
+  --db FILE                   SQLite database file, created when missing (mode 0600, new folders 0700)
                               (default $XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…)
   --db postgres://USER@HOST:PORT/DATABASE
                               PostgreSQL instead (tables created on first start; needs a TOTP key); the
                               password comes from --db-password-file or PGPASSWORD
-  --host ADDR                 address to listen on (default 127.0.0.1)
-  --trust-proxy               take the requester's IP from X-Forwarded-For (only behind your own proxy)
+  --host ADDR                 address to listen on (default 127.0.0.1); on a loopback address only requests
+                              for localhost, 127.x or [::1] are answered (a shield against DNS rebinding)
+  --trust-proxy LIST|HOPS     behind your own reverse proxy: the proxies whose X-Forwarded-For is believed,
+                              as addresses/CIDRs (--trust-proxy 127.0.0.1,10.0.0.0/8,::1) or as the number
+                              of proxies in front of the server (--trust-proxy 1). The header is read right
+                              to left, skipping only trusted proxies; from any other peer it is ignored.
+                              Count your proxies or list them. (or COUNTERSIGN_TRUST_PROXY; default: none)
   --tls-cert FILE, --tls-key FILE
                               serve HTTPS and WSS with this certificate and key (PEM)
   --request-lifetime S        seconds a session request waits for a decision (default 120)
@@ -74,6 +86,7 @@ export function parseServerArgs(
   warn: Warn = () => {},
 ): StartServerOptions | 'help' {
   let values: ReturnType<typeof parse>['values'];
+  refuseBareTrustProxy(argv);
   try {
     values = parse(argv).values;
   } catch (error) {
@@ -89,6 +102,7 @@ export function parseServerArgs(
   const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
   const port = wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT;
   const db = databaseOption(values.db, env);
+  const trustProxy = trustProxyOption(values['trust-proxy'], env);
   // Secrets last: a file is read only once every other flag is known to be right.
   let secrets: ReturnType<typeof serverSecrets>;
   let dbWithPassword: string;
@@ -108,7 +122,7 @@ export function parseServerArgs(
         ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
         : undefined,
     config: {
-      trustProxy: values['trust-proxy'] === true,
+      trustProxy,
       introspectionSecret,
       ...(requestLifetimeSeconds !== undefined ? { requestLifetimeSeconds } : {}),
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
@@ -117,6 +131,28 @@ export function parseServerArgs(
       ...(totpKey ? { totpKey } : {}),
     },
   };
+}
+
+// --trust-proxy LIST|HOPS, or COUNTERSIGN_TRUST_PROXY. The flag took no value once; a bare flag (last, or followed
+// by another flag) is refused with what to pass — checked before parseArgs, whose own message says neither.
+function refuseBareTrustProxy(argv: string[]): void {
+  const at = argv.indexOf('--trust-proxy');
+  const end = argv.indexOf('--');
+  if (at !== -1 && (end === -1 || at < end) && (argv[at + 1] === undefined || argv[at + 1]!.startsWith('-'))) {
+    throw new UsageError(`--trust-proxy needs a value: ${TRUST_PROXY_USAGE}.`);
+  }
+}
+
+function trustProxyOption(value: string | undefined, env: NodeJS.ProcessEnv): TrustedProxies {
+  const fromEnv = value === undefined && Boolean(env.COUNTERSIGN_TRUST_PROXY);
+  const text = fromEnv ? env.COUNTERSIGN_TRUST_PROXY : value;
+  if (text === undefined) return NO_TRUSTED_PROXY;
+  try {
+    return parseTrustProxy(text);
+  } catch (error) {
+    if (!(error instanceof TrustProxyError)) throw error;
+    throw new UsageError(fromEnv ? error.message.replace('--trust-proxy', 'COUNTERSIGN_TRUST_PROXY') : error.message);
+  }
 }
 
 /** --db: a postgres:// URL as given (it must parse), else a file path made absolute. */
@@ -137,7 +173,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       db: { type: 'string' },
       host: { type: 'string' },
-      'trust-proxy': { type: 'boolean' },
+      'trust-proxy': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'request-lifetime': { type: 'string' },

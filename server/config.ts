@@ -1,5 +1,6 @@
 // What an operator (or a test) can tune, with the defaults of DESIGN.md.
 import { Limits } from '../protocol/index.js';
+import { NO_TRUSTED_PROXY, type TrustedProxies } from './http/trusted-proxies.js';
 
 export interface ServerConfig {
   requestLifetimeSeconds: number;
@@ -8,8 +9,8 @@ export interface ServerConfig {
   introspectionSecret: string | null;
   /** How often the push stream pings; a device that has not answered the previous ping by then is dropped. */
   pingIntervalMs: number;
-  /** Take the requester's address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /** The proxies whose X-Forwarded-For/-Proto/-Host are believed (--trust-proxy); none by default. */
+  trustProxy: TrustedProxies;
   /** How long a never-used key (PENDING_FIRST_USE) stays valid. */
   firstUseLifetimeSeconds: number;
   /** How often expired requests are swept and old replay records pruned. */
@@ -41,7 +42,7 @@ export const defaultConfig: ServerConfig = {
   sessionLifetimeSeconds: Limits.DEFAULT_SESSION_LIFETIME_SECONDS,
   introspectionSecret: null,
   pingIntervalMs: 20_000,
-  trustProxy: false,
+  trustProxy: NO_TRUSTED_PROXY,
   firstUseLifetimeSeconds: 30 * 24 * 3600,
   sweepIntervalMs: 500,
   pairingFailureLimit: 10,

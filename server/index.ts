@@ -82,6 +82,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     store,
     hub,
     fastify: { logger: options.logger, https },
+    listenHost: host,
   }).catch(async (error: unknown) => {
     await closeStorage();
     throw error;

@@ -2,8 +2,9 @@
 // does not give anyone the codes. The key comes from --totp-key / COUNTERSIGN_TOTP_KEY (32 bytes, base64 or hex);
 // without one the server makes one in a file beside the database (mode 0600) and says so when it starts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDir } from './private-files.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -40,7 +41,7 @@ export function loadOrCreateTotpKeyFile(path: string): { key: Buffer; created: b
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const key = randomBytes(KEY_BYTES);
-  mkdirSync(dirname(path), { recursive: true });
+  makePrivateDir(dirname(path));
   try {
     writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {

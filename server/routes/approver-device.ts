@@ -11,7 +11,7 @@ import {
 } from '../../protocol/index.js';
 import { base32Encode, otpauthUri } from '../../protocol/totp.js';
 import { ApiError } from '../http/api-error.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp, requestOrigin } from '../http/client-ip.js';
 import { rateLimited } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import { deviceView, iso } from '../http/views.js';
@@ -111,8 +111,9 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
     body: z.strictObject({}).optional(),
     responses: { 200: PairingCodeIssued },
     handler: async ({ params, request }) => {
+      // The origin first: a bad X-Forwarded-Host is a 400 before any code exists.
+      const server = requestOrigin(request);
       const issued = await services.pairing.issue(params.userID);
-      const server = `${request.protocol}://${request.host}`;
       return { pairing_url: pairingUrl(server, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
     },
   });

@@ -14,6 +14,7 @@ import { publicKeyObject, verifyText } from '../../protocol/crypto.js';
 import { ApiError } from '../http/api-error.js';
 import { approvalRequestView } from '../http/views.js';
 import { Outbox } from '../push/outbox.js';
+import { parseIp } from '../ip.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
 import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
@@ -251,6 +252,8 @@ export class ApprovalService {
 
   /** "Approve and trust this IP": the request's IP becomes ACTIVE for the key (re-activated if listed). */
   private async trustIp(tx: Repositories, request: SessionRequestRow, now: number): Promise<void> {
+    // Only one real address is ever trusted this way: "*" (any address) is for the owner to type, never a request's.
+    if (!parseIp(request.ip).ok) return;
     const listed = (await tx.permittedIps.listByCredential(request.credentialId)).find((row) => row.ip === request.ip);
     if (!listed) await tx.permittedIps.create(request.credentialId, request.ip, 'ACTIVE', now);
     else if (listed.status !== 'ACTIVE') await tx.permittedIps.setStatus(listed.id, 'ACTIVE', now);

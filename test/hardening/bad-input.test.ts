@@ -89,13 +89,13 @@ describe('requests that are not even well-formed HTTP', () => {
   afterAll(async () => server.close());
 
   const post = (head: string, body = '{}') =>
-    `POST /v1/session-server HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n${body}`;
+    `POST /v1/session-server HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${head}\r\n${body}`;
   const cases: [string, string, number][] = [
     ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 400],
     ['an HTTP/2 preface on an HTTP/1 port', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 400],
-    ['a header name with a space', 'GET /openapi.json HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', 400],
-    ['a NUL in the path', 'GET /v1/\u0000 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
-    ['20 KB of headers', `GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ['a header name with a space', 'GET /openapi.json HTTP/1.1\r\nHost: localhost\r\nBad Header: y\r\n\r\n', 400],
+    ['a NUL in the path', 'GET /v1/\u0000 HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
+    ['20 KB of headers', `GET /openapi.json HTTP/1.1\r\nHost: localhost\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
     ['a Content-Length that is not a number', post('Content-Length: abc\r\n'), 400],
     ['two different Content-Lengths', post('Content-Length: 2\r\nContent-Length: 3\r\n'), 400],
     [
@@ -105,10 +105,14 @@ describe('requests that are not even well-formed HTTP', () => {
     ],
     ['a chunk size that is not hex', post('Transfer-Encoding: chunked\r\n', 'zz\r\n{}\r\n0\r\n\r\n'), 400],
     ['a body shorter than its Content-Length', post('Content-Length: 100\r\n'), 400],
-    ['broken percent-encoding in a path id', 'GET /v1/session-server-request/%zz HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    [
+      'broken percent-encoding in a path id',
+      'GET /v1/session-server-request/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      400,
+    ],
     [
       'a truncated UTF-8 escape in the path',
-      'GET /v1/user/%E0%A4%A/credential-password-ip HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /v1/user/%E0%A4%A/credential-password-ip HTTP/1.1\r\nHost: localhost\r\n\r\n',
       400,
     ],
     ['HTTP/1.1 without Host', 'GET /openapi.json HTTP/1.1\r\nConnection: close\r\n\r\n', 400],

@@ -46,7 +46,7 @@ function expectLimited(reply: HttpReply): void {
 
 describe('per-address limits', () => {
   it(`refused codes: a client rotating inside one IPv6 /64 is cut off after ${CODE_LIMIT}, as one address is`, async () => {
-    w = await world({ trustProxy: true });
+    w = await world({ trustProxy: '127.0.0.1' });
     const statuses: number[] = [];
     for (let n = 1; n <= CODE_LIMIT + 3; n += 1)
       statuses.push((await withCode('csk_guess', '123456', inOne64(n))).status);
@@ -57,7 +57,7 @@ describe('per-address limits', () => {
   });
 
   it(`failed pairings: a client rotating inside one IPv6 /64 is cut off after ${PAIRING_LIMIT}`, async () => {
-    w = await world({ trustProxy: true });
+    w = await world({ trustProxy: '127.0.0.1' });
     const statuses: number[] = [];
     for (let n = 1; n <= PAIRING_LIMIT + 2; n += 1) {
       statuses.push((await pair('AAAA-BBBB-CCCC-DDDD', inOne64(n))).status);
@@ -69,7 +69,7 @@ describe('per-address limits', () => {
   });
 
   it('a requester with a real key still opens a session by code from an address where others guessed with unknown keys', async () => {
-    w = await world({ trustProxy: true });
+    w = await world({ trustProxy: '127.0.0.1' });
     const key = await w.server.admin.createKey({
       user: w.user.name,
       name: 'nightly',

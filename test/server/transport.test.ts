@@ -13,7 +13,7 @@ describe('behind a proxy', () => {
   afterEach(async () => w.close());
 
   it('takes the requester address from X-Forwarded-For with --trust-proxy', async () => {
-    w = await world({ trustProxy: true });
+    w = await world({ trustProxy: '127.0.0.1' });
     const key = await createKey(w, 'push');
     await pendingAttempt(w.server, key.api_key, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     expect((await w.stream.next('approval.requested')).request.ip).toBe('203.0.113.7');

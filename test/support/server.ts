@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
+import { NO_TRUSTED_PROXY, parseTrustProxy } from '../../server/http/trusted-proxies.js';
 import { startServer } from '../../server/index.js';
 import { type HttpReply, readReply } from './http-reply.js';
 import { createTestDatabase, type TestStoreKind, testStoreKind } from './postgres.js';
@@ -34,7 +35,8 @@ export interface TestServerOptions {
   port?: number;
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
-  trustProxy?: boolean;
+  /** --trust-proxy's value: proxy addresses/CIDRs ("127.0.0.1,10.0.0.0/8") or a hop count ("1"). */
+  trustProxy?: string;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
 }
@@ -110,7 +112,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       host: options.host ?? '127.0.0.1',
       config: {
         introspectionSecret,
-        trustProxy: options.trustProxy ?? false,
+        trustProxy: options.trustProxy === undefined ? NO_TRUSTED_PROXY : parseTrustProxy(options.trustProxy),
         ...(totpKey ? { totpKey } : {}),
         ...(options.requestLifetimeSeconds !== undefined
           ? { requestLifetimeSeconds: options.requestLifetimeSeconds }
@@ -173,6 +175,9 @@ export interface ServerProcessOptions {
   requestLifetimeSeconds?: number;
   pingIntervalMs?: number;
   introspectionSecret?: string;
+  /** More flags, after the ones above. */
+  extraArgs?: string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs node bin/countersign-server.mjs; resolves once its startup line says where it listens. */
@@ -180,7 +185,7 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   const args = [SERVER_BIN, '--port', String(options.port ?? 0), '--db', options.db, '--host', '127.0.0.1'];
   // The secrets go in the environment, as an operator should pass them: never on the command line.
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...(options.env ?? process.env),
     COUNTERSIGN_INTROSPECTION_SECRET: options.introspectionSecret ?? TEST_INTROSPECTION_SECRET,
   };
   if (options.totpKey) {
@@ -190,6 +195,7 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
     args.push('--request-lifetime', String(options.requestLifetimeSeconds));
   }
   if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
+  args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise((resolvePromise, reject) => {

@@ -2,14 +2,13 @@
 // server runs, a busy timeout so that the two wait for each other instead of failing, and the migrations. Queries
 // go through Kysely (one query layer with PostgreSQL) over a statement cache: Kysely prepares each query's SQL
 // text anew, and better-sqlite3 statements are reusable, so the same SQL is prepared once.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { repositories } from '../kysely/index.js';
 import type { Schema } from '../schema.js';
 import { runTransaction, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
+import { createPrivateFile } from '../../private-files.js';
 import { migrations } from './migrations.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -53,7 +52,8 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
 }
 
 export function openSqliteStore(path: string): Store {
-  mkdirSync(dirname(path), { recursive: true });
+  // SQLite gives the -wal and -shm files the database file's mode, so a 0600 database keeps them 0600 too.
+  createPrivateFile(path);
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

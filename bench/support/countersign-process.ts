@@ -34,6 +34,8 @@ export interface ServerChildOptions {
   name?: string;
   /** Write a V8 CPU profile of the whole run into this directory (node --cpu-prof), as <name>.cpuprofile. */
   cpuProfileDir?: string;
+  /** Extra environment, e.g. COUNTERSIGN_INTROSPECTION_SECRET (a secret never goes on the command line). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
@@ -52,7 +54,11 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
       ...totpKey,
       ...NO_SESSION_RATE_LIMIT,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    },
   );
   const readMemory = memoryProbe(child, `[${name}]`);
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'countersign-server');

@@ -83,8 +83,6 @@ export async function buildGatewayApp(
     logger: options.logger ?? false,
     // Receiving one whole request from the script may take this long (a large upload); then the socket closes.
     requestTimeout: 300_000,
-    // Requests reach the upstreams as they came: no case folding, no trailing-slash rewriting.
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
   }) as unknown as FastifyInstance;
   const checker = new SessionChecker(settings.server, settings.introspectionSecret);
   const limiter = new SessionLimiter();

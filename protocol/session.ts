@@ -112,6 +112,8 @@ export const IntrospectBody = z.strictObject({
 export const IntrospectResult = z.union([
   z.object({
     active: z.literal(true),
+    /** The session's id (Id.id of the reply that handed out the token): names it in logs without the token. */
+    session_id: Id,
     user_id: Id,
     credential_id: Id,
     ip: z.string(),

@@ -53,6 +53,29 @@ export function loadOrCreateTotpKeyFile(path: string): { key: Buffer; created: b
   return { key, created: true };
 }
 
+/**
+ * AES-256-GCM under a 32-byte key, with associated data that names what the value belongs to (so a sealed value
+ * copied to another row or another place does not open there). The sealed form is "v1." + base64url(iv | tag | body).
+ * Also used by countersign-gateway for the upstream secrets in its config file.
+ */
+export function sealWithKey(key: Buffer, plain: Buffer, associatedData: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(associatedData));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+/** Throws when the value was sealed with another key, for other associated data, or altered. */
+export function openWithKey(key: Buffer, sealed: string, associatedData: string): Buffer {
+  if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('unknown sealed value format');
+  const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(associatedData));
+  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+}
+
 export class TotpSealer {
   constructor(private readonly key: Buffer) {
     if (key.length !== KEY_BYTES) throw new Error(`The TOTP key must be ${KEY_BYTES} bytes.`);
@@ -60,20 +83,11 @@ export class TotpSealer {
 
   /** The device id is bound in as associated data: a sealed secret copied to another device's row does not open. */
   seal(secret: Buffer, deviceId: number): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(Buffer.from(`device:${deviceId}`));
-    const body = Buffer.concat([cipher.update(secret), cipher.final()]);
-    return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+    return sealWithKey(this.key, secret, `device:${deviceId}`);
   }
 
   /** Throws when the value was sealed with another key, for another device, or altered. */
   open(sealed: string, deviceId: number): Buffer {
-    if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('unknown sealed TOTP secret format');
-    const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(`device:${deviceId}`));
-    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    return openWithKey(this.key, sealed, `device:${deviceId}`);
   }
 }

@@ -34,6 +34,8 @@ export interface ServerChildOptions {
   name?: string;
   /** Write a V8 CPU profile of the whole run into this directory (node --cpu-prof), as <name>.cpuprofile. */
   cpuProfileDir?: string;
+  /** Extra environment, e.g. COUNTERSIGN_INTROSPECTION_SECRET (a secret never goes on the command line). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
@@ -43,7 +45,7 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
   // In the environment, not on the command line, where the process list would show it.
-  const env = options.totpKey ? { ...process.env, COUNTERSIGN_TOTP_KEY: options.totpKey } : process.env;
+  const env = { ...process.env, ...options.env, ...(options.totpKey ? { COUNTERSIGN_TOTP_KEY: options.totpKey } : {}) };
   const child = spawnChild(
     process.execPath,
     [...nodeFlags, SERVER_BIN, ...['--port', '0', '--host', '127.0.0.1', '--db', options.db], ...NO_SESSION_RATE_LIMIT],

@@ -45,6 +45,7 @@ export class SessionService {
     if (!session || session.ended !== null || session.expires <= this.ctx.config.now()) return { active: false };
     return {
       active: true,
+      session_id: session.id,
       user_id: session.userId,
       credential_id: session.credentialId,
       ip: session.ip,

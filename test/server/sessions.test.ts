@@ -25,11 +25,17 @@ async function openSession() {
 describe('introspection', () => {
   it('describes a live session as RFC 7662 does, without the bunq envelope', async () => {
     w = await world({ sessionLifetimeSeconds: 3600 });
-    const { key, token } = await openSession();
+    const { key, id, token } = await openSession();
     const reply = await introspect(token);
     expect(reply.status).toBe(200);
     const result = IntrospectResult.parse(reply.json);
-    expect(result).toMatchObject({ active: true, user_id: w.user.id, credential_id: key.id, ip: '127.0.0.1' });
+    expect(result).toMatchObject({
+      active: true,
+      session_id: id,
+      user_id: w.user.id,
+      credential_id: key.id,
+      ip: '127.0.0.1',
+    });
     if (!result.active) throw new Error('unreachable');
     expect(Date.parse(result.expires) - Date.parse(result.created)).toBe(3600_000);
   });

@@ -20,6 +20,8 @@ export const Notice = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('wake'), uuid: Uuid }),
   /** A key got locked; the receiver reads its name from the row. */
   z.object({ kind: z.literal('locked'), user: Id, credential: Id, reason: z.string().max(REASON_MAX_BYTES) }),
+  /** A device of the user was paired or removed: the receiver renders the message from the audit trail's row. */
+  z.object({ kind: z.literal('device'), user: Id, event: Id }),
   /** Every stream of the device closes (it was removed). */
   z.object({
     kind: z.literal('disconnect'),

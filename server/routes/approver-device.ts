@@ -45,6 +45,7 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
           publicKey: body.public_key,
           name: body.name,
           platform: body.platform,
+          ip,
         });
         const secret = base32Encode(totpSecret);
         return {
@@ -72,8 +73,8 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
     summary: 'Remove a device of your user (usually the calling device itself, when it unpairs).',
     params: z.object({ id: IdParam }),
     responses: { 200: EmptyResponse },
-    handler: async ({ params, device }) => {
-      await services.devices.revoke(device, params.id);
+    handler: async ({ params, device, request }) => {
+      await services.devices.revoke(device, params.id, clientIp(request));
       return { Response: [] };
     },
   });
@@ -84,8 +85,8 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
     summary: 'Remove a device of your user.',
     params: z.object({ userID: IdParam, id: IdParam }),
     responses: { 200: EmptyResponse },
-    handler: async ({ params, device }) => {
-      await services.devices.revoke(device, params.id);
+    handler: async ({ params, device, request }) => {
+      await services.devices.revoke(device, params.id, clientIp(request));
       return { Response: [] };
     },
   });
@@ -108,8 +109,8 @@ export function approverDeviceRoutes(router: Router, services: Services, config:
     params: z.object({ userID: IdParam }),
     body: z.strictObject({}).optional(),
     responses: { 200: PairingCodeIssued },
-    handler: async ({ params, request }) => {
-      const issued = await services.pairing.issue(params.userID);
+    handler: async ({ params, request, device }) => {
+      const issued = await services.pairing.issue(params.userID, device.id);
       const server = `${request.protocol}://${request.host}`;
       return { pairing_url: pairingUrl(server, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
     },

@@ -154,7 +154,7 @@ describe('PostgresHub: two instances on one database', () => {
         );
       }
       expect((await a.store.credentials.byId(dave.credential.id))?.status).toBe('LOCKED');
-      await a.services.devices.revoke(dave.device.row, spare.row.id);
+      await a.services.devices.revoke(dave.device.row, spare.row.id, '127.0.0.1');
       // B has received all of them (one LISTEN connection delivers in commit order, like this one)...
       await channel.waitFor(
         (payload) => payload.includes('"kind":"locked"') && payload.includes(`"user":${dave.user.id}`),
@@ -206,7 +206,7 @@ describe('PostgresHub: two instances on one database', () => {
     const detachLaptop = b.hub.attach(laptopStream);
     const detachPhone = b.hub.attach(phoneStream);
     try {
-      await a.services.devices.revoke(frank.device.row, phone.row.id);
+      await a.services.devices.revoke(frank.device.row, phone.row.id, '127.0.0.1');
       expect(await phoneStream.waitForClose()).toEqual({ code: 4401, reason: 'This device was removed.' });
       const request = await ask(a, frank.apiKey);
       await laptopStream.waitFor(requested(request.uuid));

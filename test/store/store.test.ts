@@ -115,7 +115,13 @@ async function script(store: Store) {
     expires: t0 + 3_600_000,
   });
   await store.sessions.endAllOfCredential(key.id, t0 + 5);
-  await store.pairingCodes.create({ codeHash: 'c'.repeat(64), userId: user.id, created: t0, expires: t0 + 600_000 });
+  await store.pairingCodes.create({
+    codeHash: 'c'.repeat(64),
+    userId: user.id,
+    created: t0,
+    expires: t0 + 600_000,
+    invitedByDeviceId: device.id,
+  });
   await store.devices.revoke(device.id, t0 + 30);
   return {
     key: await store.credentials.byId(key.id),

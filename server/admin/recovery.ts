@@ -65,6 +65,7 @@ export async function deactivateKey(admin: AdminCommands, keyId: number) {
   const key = await admin.store.credentials.byId(keyId);
   if (!key)
     throw new AdminError(`No key with id ${keyId}. List a user's keys with: countersign-admin key list --user NAME`);
+  if (key.status === 'INACTIVE') return credentialView(key);
   const ctx = await admin.pushContext();
   const updated = await new CredentialService(ctx).update(key.userId, keyId, { status: 'INACTIVE' });
   return credentialView(updated);

@@ -131,6 +131,8 @@ describe('countersign-admin key', () => {
 
     const deactivated = await adminJson('key', 'deactivate', '--key', String(key.id));
     expect(deactivated).toMatchObject({ id: key.id, name: 'deploy', status: 'INACTIVE', token_value: null });
+    // Again: nothing changes, the same key is printed.
+    expect(await adminJson('key', 'deactivate', '--key', String(key.id))).toEqual(deactivated);
     expect((await readStatusOk(serverRef, pending.uuid, key.api_key)).Response[0].SessionServerRequest.status).toBe(
       'REJECTED',
     );

@@ -83,3 +83,47 @@ export const PairingCodeIssued = z.object({
   expires_at: Timestamp,
 });
 export type PairingCodeIssued = z.infer<typeof PairingCodeIssued>;
+
+/** A device as an enrolment event names it. */
+export const DeviceSummary = z.object({ id: Id, name: z.string(), platform: Platform });
+export type DeviceSummary = z.infer<typeof DeviceSummary>;
+
+/** The device that made the pairing code or removed a device; null wherever the operator (countersign-admin) did. */
+export const DeviceActor = z.object({ device_id: Id, name: z.string() });
+export type DeviceActor = z.infer<typeof DeviceActor>;
+
+export const DeviceEventKind = z.enum(['paired', 'removed']);
+export type DeviceEventKind = z.infer<typeof DeviceEventKind>;
+
+/**
+ * One entry of the user's enrolment audit trail (GET /v1/user/{userID}/device-event), the same facts the stream's
+ * device.paired and device.removed messages carry.
+ */
+export const DeviceEvent = z.object({
+  id: Id,
+  kind: DeviceEventKind,
+  device: DeviceSummary,
+  /** paired: the address the new device paired from. removed: the remover's address; null when the operator removed it. */
+  ip: z.string().nullable(),
+  at: Timestamp,
+  /** paired: the device whose invite (pairing code) was used. removed: the device that removed it. Null: the operator. */
+  by: DeviceActor.nullable(),
+});
+export type DeviceEvent = z.infer<typeof DeviceEvent>;
+
+export const DeviceEventList = z.object({ Response: z.array(z.object({ DeviceEvent })) });
+
+export const DeviceEventQuery = z.strictObject({
+  count: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, 'count must be a whole number from 1 to 200')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 200, 'count must be a whole number from 1 to 200')
+    .optional(),
+  /** Only events older than the event with this id (paging). */
+  older_than: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'older_than must be the id of a device event')
+    .transform(Number)
+    .optional(),
+});

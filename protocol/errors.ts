@@ -1,5 +1,6 @@
 // Error texts that clients may rely on, and the HTTP status each goes with. One place, so that the server, the
 // requester client and the approver all agree on wording.
+import { Limits } from './headers.js';
 
 export const ErrorText = {
   /** bunq's own wording for an unknown, inactive or locked key, or an IP not permitted. */
@@ -16,6 +17,7 @@ export const ErrorText = {
   FORBIDDEN: 'This device may not act for this user.',
   NOT_FOUND: 'Not found.',
   PAIRING_CODE_INVALID: 'The pairing code is unknown, used or expired.',
+  TOO_MANY_PAIRING_CODES: `This user already has ${Limits.MAX_OUTSTANDING_PAIRING_CODES} unused pairing codes. Pair a device with one of them, or wait for one to expire (${Limits.PAIRING_CODE_LIFETIME_SECONDS / 60} minutes after it was made).`,
   INTROSPECTION_AUTH: 'Introspection needs Authorization: Bearer <introspection secret>.',
   SESSION_AUTH: 'X-Bunq-Client-Authentication must carry the session token of this session.',
   IP_IMMUTABLE: 'An IP address cannot be changed. Set it INACTIVE and add the new address instead.',

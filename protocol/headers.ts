@@ -22,6 +22,8 @@ export const Limits = {
   DEFAULT_REQUEST_LIFETIME_SECONDS: 120,
   DEFAULT_SESSION_LIFETIME_SECONDS: 3600,
   PAIRING_CODE_LIFETIME_SECONDS: 600,
+  /** Unused, unexpired pairing codes a user may have at once (from devices and countersign-admin together). */
+  MAX_OUTSTANDING_PAIRING_CODES: 3,
   /** Three BLOCKs within this window lock the key. */
   LOCK_WINDOW_SECONDS: 600,
   LOCK_AFTER_BLOCKS: 3,

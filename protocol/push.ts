@@ -1,5 +1,6 @@
 // Messages on the push stream WebSocket /v1/approver-device/{id}/stream. Each frame is one JSON object with a type.
 import { z } from 'zod';
+import { DeviceActor, DeviceSummary } from './device.js';
 import { Id, KeyMode, RequestStatus, Timestamp, Uuid } from './primitives.js';
 import { Geolocation } from './session.js';
 
@@ -46,6 +47,31 @@ export const ServerMessage = z.discriminatedUnion('type', [
     reason: z.string(),
     /** The key's open sessions the lock ended (the reason says it in words too). */
     sessions_ended: z.number().int().min(0),
+  }),
+  /**
+   * A new device was paired for the user (sent to the user's other devices). event_id is the audit trail entry's id
+   * (GET /v1/user/{userID}/device-event): the same event may be sent twice, so a device shows each id once.
+   */
+  z.object({
+    type: z.literal('device.paired'),
+    event_id: Id,
+    device: DeviceSummary,
+    /** The address the new device paired from, as the server saw it. */
+    ip: z.string(),
+    at: Timestamp,
+    /** The device whose pairing code was used; null for a code from the operator (countersign-admin pair). */
+    invited_by: DeviceActor.nullable(),
+  }),
+  /** A device of the user was removed (sent to the user's remaining devices). */
+  z.object({
+    type: z.literal('device.removed'),
+    event_id: Id,
+    device: DeviceSummary,
+    /** The device that removed it (the device itself when it unpaired); null for the operator (countersign-admin). */
+    removed_by: DeviceActor.nullable(),
+    /** The remover's address as the server saw it; null when the operator removed it. */
+    ip: z.string().nullable(),
+    at: Timestamp,
   }),
   z.object({ type: z.literal('ping'), t: z.number().int() }),
 ]);

@@ -14,6 +14,7 @@ import { requireHost, transportErrorOptions } from './http/transport-errors.js';
 import type { PushHub } from './push/hub.js';
 import { approverDeviceRoutes } from './routes/approver-device.js';
 import { credentialRoutes } from './routes/credential-password-ip.js';
+import { deviceEventRoutes } from './routes/device-event.js';
 import { historyRoutes } from './routes/history.js';
 import { openApiRoute } from './routes/openapi.js';
 import { permittedIpRoutes } from './routes/permitted-ip.js';
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   credentialRoutes(router, services);
   permittedIpRoutes(router, services);
   historyRoutes(router, store);
+  deviceEventRoutes(router, store);
   openApiRoute(router);
 
   const stopSweeper = startSweeper(services, config.sweepIntervalMs, (error) =>

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
-import { InProcessHub, type PushHub } from './push/hub.js';
+import type { PushHub } from './push/hub.js';
 import { type HubLog, startPostgresHub } from './push/postgres-hub.js';
+import { SqliteHub } from './push/sqlite-hub.js';
 import { describeDb, isPostgresUrl, openStore } from './store/open.js';
 import { loadOrCreateTotpKeyFile, totpKeyFileFor } from './totp-seal.js';
 
@@ -67,7 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     hub =
       store.kind === 'postgres'
         ? await startPostgresHub({ connectionString: options.db, store, log: hubLog })
-        : new InProcessHub();
+        : await SqliteHub.start(store, hubLog);
   } catch (error) {
     await store.close();
     throw error;

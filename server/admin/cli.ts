@@ -5,20 +5,28 @@ import qrcode from 'qrcode-terminal';
 import { databaseOption } from '../cli-args.js';
 import { DB_PASSWORD_FLAGS, withDbPassword } from '../cli-secrets.js';
 import { AdminCommands, AdminError } from './commands.js';
+import { runRecovery } from './recovery-cli.js';
 
 const HELP = `Usage:
   countersign-admin [--db FILE|URL] user create NAME
   countersign-admin [--db FILE|URL] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
                                                [--ip A.B.C.D]... [--number-matching] [--code-fallback]
   countersign-admin [--db FILE|URL] pair --user NAME --server URL
+  countersign-admin [--db FILE|URL] device list --user NAME
+  countersign-admin [--db FILE|URL] device remove --user NAME --device ID
+  countersign-admin [--db FILE|URL] key list --user NAME
+  countersign-admin [--db FILE|URL] key deactivate --key ID
 
 Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
+device remove and key deactivate are for a user who lost a device (or every one): the user's connected devices
+are told, the removed device's stream closes, and a deactivated key's sessions end and its requests are refused.
 --code-fallback lets a TOTP code from the owner's desktop open a session in place of a push approval.
 --db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…);
 a postgres://USER@HOST/DATABASE URL works on the database of PostgreSQL server instances, with the password
 from --db-password-file FILE (its first line) or PGPASSWORD — a password in the URL works too, but warns: the
 process list shows it to every user of the machine.
-Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}.
+Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}
+· {user,devices} · {id,name,platform,removed_at} · {user,keys} · the deactivated key.
 `;
 
 function parse(argv: string[]) {
@@ -35,6 +43,8 @@ function parse(argv: string[]) {
       'number-matching': { type: 'boolean' },
       'code-fallback': { type: 'boolean' },
       server: { type: 'string' },
+      device: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...DB_PASSWORD_FLAGS,
     },
@@ -86,6 +96,8 @@ async function run(argv: string[]): Promise<unknown> {
     if (command === 'pair') {
       return await admin.pair(required(values.user, '--user NAME'), required(values.server, '--server URL'));
     }
+    const recovery = await runRecovery(admin, command, values);
+    if (recovery !== undefined) return recovery;
     throw new AdminError(`Unknown command "${command}".`);
   } finally {
     await admin.close();

@@ -4,6 +4,8 @@ import { DisplayText, KeyMode, PermittedIpValue, pairingUrl } from '../../protoc
 import { defaultConfig, type ServerConfig } from '../config.js';
 import { iso } from '../http/views.js';
 import { InProcessHub } from '../push/hub.js';
+import { type PostgresHub, startPostgresHub } from '../push/postgres-hub.js';
+import type { ServiceContext } from '../services/context.js';
 import { CredentialService } from '../services/credentials.js';
 import { issuePairingCode } from '../services/pairing.js';
 import { openStore } from '../store/open.js';
@@ -26,20 +28,41 @@ export interface KeyRequest {
 const UserName = DisplayText(100).refine((name) => name.trim().length > 0, 'must not be empty');
 
 export class AdminCommands {
-  // The admin's services reach no device: nothing they do here needs a push (a new key or pairing code is news to
-  // nobody yet), so they get a hub of their own.
-  private readonly ctx;
+  // A new user, key or pairing code is news to nobody yet: those commands need no push, so they get a hub that
+  // reaches no device. Removing a device or deactivating a key does tell the user's devices (pushHub()).
+  private readonly ctx: ServiceContext;
+  private publisher: PostgresHub | null = null;
 
   constructor(
-    private readonly store: Store,
+    readonly store: Store,
     config: Partial<ServerConfig> = {},
+    /** The database as given (--db): with PostgreSQL, pushes go to the server instances through it. */
+    private readonly db: string | null = null,
   ) {
     this.ctx = { store, hub: new InProcessHub(), config: { ...defaultConfig, ...config } };
   }
 
   /** db: a SQLite file or a postgres:// URL, as countersign-server's --db. */
   static async open(db: string, config: Partial<ServerConfig> = {}): Promise<AdminCommands> {
-    return new AdminCommands(await openStore(db), config);
+    return new AdminCommands(await openStore(db), config, db);
+  }
+
+  /**
+   * Services whose pushes reach the user's connected devices. On PostgreSQL a publish-only hub: NOTIFY tells every
+   * server instance, none is listened to. On SQLite the server on the same file picks the change up from the
+   * rows itself (server/push/sqlite-hub.ts).
+   */
+  async pushContext(): Promise<ServiceContext> {
+    if (this.store.kind !== 'postgres' || this.db === null) return this.ctx;
+    this.publisher ??= await startPostgresHub({ connectionString: this.db, store: this.store, listen: false });
+    return { ...this.ctx, hub: this.publisher };
+  }
+
+  /** The named user, or an AdminError that says how to make one. */
+  async user(name: string) {
+    const user = await this.store.users.byName(name);
+    if (!user) throw new AdminError(`No user named "${name}". Create it with: countersign-admin user create NAME`);
+    return user;
   }
 
   async createUser(name: string): Promise<{ id: number; name: string }> {
@@ -86,18 +109,14 @@ export class AdminCommands {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new AdminError(`--server must be an http:// or https:// URL (got "${server}").`);
     }
-    const issued = await issuePairingCode(this.ctx, user.id);
+    const issued = await issuePairingCode(this.ctx, user.id, null);
     const base = server.replace(/\/+$/, '');
     return { pairing_url: pairingUrl(base, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
   }
 
-  close(): Promise<void> {
-    return this.store.close();
-  }
-
-  private async user(name: string) {
-    const user = await this.store.users.byName(name);
-    if (!user) throw new AdminError(`No user named "${name}". Create it with: countersign-admin user create NAME`);
-    return user;
+  /** Sends what is still to be pushed, then closes the database. */
+  async close(): Promise<void> {
+    await this.publisher?.close();
+    await this.store.close();
   }
 }

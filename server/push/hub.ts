@@ -13,7 +13,7 @@ export interface DeviceStream {
 export interface PushHub {
   /** Registers an open stream; the returned function unregisters it. */
   attach(stream: DeviceStream): () => void;
-  /** Sends a message to every open stream of the user's devices. */
+  /** Sends a message to every open stream of the user's devices (news about a device: to the others only). */
   publishToUser(userId: number, message: ServerMessage): void;
   /** Closes every open stream of one device (it was removed). */
   disconnectDevice(deviceId: number, code: number, reason: string): void;
@@ -26,6 +26,14 @@ export interface PushHub {
   waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Wakes everyone waiting on the request: its status changed (for good: it left PENDING). */
   notifyRequest(uuid: string): void;
+}
+
+/**
+ * Whether a message is news about the receiving device itself: a device is not told that it was paired, and a
+ * removed device learns it from its stream closing (4401), not from a message. So "the user's other devices".
+ */
+function aboutItself(message: ServerMessage, deviceId: number): boolean {
+  return (message.type === 'device.paired' || message.type === 'device.removed') && message.device.id === deviceId;
 }
 
 export interface HubStats {
@@ -70,7 +78,7 @@ export class InProcessHub implements PushHub {
 
   publishToUser(userId: number, message: ServerMessage): void {
     const streams = this.streamsByUser.get(userId);
-    if (streams) for (const stream of streams) stream.send(message);
+    if (streams) for (const stream of streams) if (!aboutItself(message, stream.deviceId)) stream.send(message);
   }
 
   disconnectDevice(deviceId: number, code: number, reason: string): void {

@@ -26,6 +26,8 @@ export const Notice = z.discriminatedUnion('kind', [
     reason: z.string().max(REASON_MAX_BYTES),
     sessions: z.number().int().min(0),
   }),
+  /** A device of the user was paired or removed: the receiver renders the message from the audit trail's row. */
+  z.object({ kind: z.literal('device'), user: Id, event: Id }),
   /** Every stream of the device closes (it was removed). */
   z.object({
     kind: z.literal('disconnect'),

@@ -6,10 +6,12 @@
 //
 // Duplicates are harmless, so the resync errs towards sending too much: a device's queue keys requests by uuid
 // (main/core/inbox.ts), so a second approval.requested for a request it already shows changes nothing, and a
-// second approval.resolved finds nothing left to remove. What must not happen is an approval.requested after the
+// second approval.resolved finds nothing left to remove, and device.paired / device.removed carry the audit trail's
+// event_id for a device to show each once. What must not happen is an approval.requested after the
 // approval.resolved of the same request (it would show a decided request again); messages to one user therefore
 // go out in order (SerialByKey), and approval.requested is sent only for a row that is PENDING when read.
 import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
+import { deviceEventMessage } from '../http/device-event-views.js';
 import { approvalRequestView, lockedMessage } from '../http/views.js';
 import type { CredentialLockRow, Store } from '../store/types.js';
 import { type DeviceStream, type HubStats, InProcessHub, type PushHub } from './hub.js';
@@ -73,6 +75,9 @@ function noticeFor(userId: number, message: ServerMessage): Notice | null {
         reason: message.reason,
         sessions: message.sessions_ended,
       };
+    case 'device.paired':
+    case 'device.removed':
+      return { kind: 'device', user: userId, event: message.event_id };
     default:
       return null;
   }
@@ -216,10 +221,19 @@ class PgHub implements PostgresHub {
           this.serial.run(notice.user, () => this.sendLocked({ ...lock, sessionsEnded: notice.sessions }));
         }
         break;
+      case 'device':
+        if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendDeviceEvent(notice));
+        break;
       case 'disconnect':
         this.local.disconnectDevice(notice.device, notice.code, notice.reason);
         break;
     }
+  }
+
+  /** device.paired or device.removed from the audit trail's row (which never changes once written). */
+  private async sendDeviceEvent(notice: { user: number; event: number }): Promise<void> {
+    const row = await this.store.deviceEvents.byId(notice.event);
+    if (row && row.userId === notice.user) this.local.publishToUser(row.userId, deviceEventMessage(row));
   }
 
   /** approval.requested from the current row, only while it is still PENDING (and not past its expiry). */
@@ -283,13 +297,19 @@ class PgHub implements PostgresHub {
     // Every long-poll here re-reads its request: cheap, and covers every resolve we may have missed.
     this.local.wakeAll();
     if (this.local.servedUsers().length === 0) return;
-    const [rows, revoked, locks] = await Promise.all([
+    const [rows, revoked, locks, deviceEvents] = await Promise.all([
       this.store.requests.changedSince(since),
       this.store.devices.revokedSince(since),
       this.store.locks.since(since),
+      this.store.deviceEvents.since(since),
     ]);
     if (revoked.length > 0) {
       this.local.disconnectDevices(new Set(revoked), StreamCloseCode.DEVICE_REVOKED, REVOKED_REASON);
+    }
+    // Pairings and removals the notices may have missed; one already told comes again with the same event_id.
+    for (const event of deviceEvents) {
+      if (!this.local.servesUser(event.userId)) continue;
+      this.serial.run(event.userId, () => this.local.publishToUser(event.userId, deviceEventMessage(event)));
     }
     for (const row of rows) {
       if (!this.local.servesUser(row.userId)) continue;

@@ -42,6 +42,7 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
           publicKey: body.public_key,
           name: body.name,
           platform: body.platform,
+          ip,
         });
         const secret = base32Encode(totpSecret);
         return {
@@ -71,8 +72,8 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
     summary: 'Remove a device of your user (usually the calling device itself, when it unpairs).',
     params: z.object({ id: IdParam }),
     responses: { 200: EmptyResponse },
-    handler: async ({ params, device }) => {
-      await services.devices.revoke(device, params.id);
+    handler: async ({ params, device, request }) => {
+      await services.devices.revoke(device, params.id, clientIp(request));
       return { Response: [] };
     },
   });
@@ -84,8 +85,8 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
     summary: 'Remove a device of your user.',
     params: z.object({ userID: IdParam, id: IdParam }),
     responses: { 200: EmptyResponse },
-    handler: async ({ params, device }) => {
-      await services.devices.revoke(device, params.id);
+    handler: async ({ params, device, request }) => {
+      await services.devices.revoke(device, params.id, clientIp(request));
       return { Response: [] };
     },
   });
@@ -110,10 +111,10 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
     params: z.object({ userID: IdParam }),
     body: z.strictObject({}).optional(),
     responses: { 200: PairingCodeIssued },
-    handler: async ({ params, request }) => {
+    handler: async ({ params, request, device }) => {
       // The origin first: a bad X-Forwarded-Host is a 400 before any code exists.
       const server = requestOrigin(request);
-      const issued = await services.pairing.issue(params.userID);
+      const issued = await services.pairing.issue(params.userID, device.id);
       return { pairing_url: pairingUrl(server, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
     },
   });

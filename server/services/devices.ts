@@ -10,8 +10,10 @@ import {
 } from '../../protocol/index.js';
 import { publicKeyObject, sha256Hex, verifyText } from '../../protocol/crypto.js';
 import { ApiError } from '../http/api-error.js';
+import { deviceEventMessage } from '../http/device-event-views.js';
 import type { DeviceRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
+import { transactionWithOutbox } from './transaction.js';
 
 /** What a device call presents: its headers, and what the signature covers. */
 export interface SignedCall {
@@ -71,13 +73,44 @@ export class DeviceService {
     return this.ctx.store.devices.listByUser(userId);
   }
 
-  /** Removes a device of the caller's user (itself or another); its open stream closes with 4401. */
-  async revoke(caller: DeviceRow, deviceId: number): Promise<void> {
-    const target = await this.ctx.store.devices.byId(deviceId);
-    if (!target || target.revoked !== null || target.userId !== caller.userId) {
-      throw new ApiError(404, ErrorText.NOT_FOUND);
-    }
-    await this.ctx.store.devices.revoke(deviceId, this.ctx.config.now());
+  /**
+   * Removes a device of the caller's user (itself or another), seen from ip. Its open stream closes with 4401, and
+   * the user's other devices are told who removed it.
+   */
+  async revoke(caller: DeviceRow, deviceId: number, ip: string | null): Promise<void> {
+    await this.remove(caller.userId, deviceId, { deviceId: caller.id, ip });
+  }
+
+  /** The operator (countersign-admin) removes a device of the user: the same, with no device or address as remover. */
+  async revokeByOperator(userId: number, deviceId: number): Promise<DeviceRow> {
+    return this.remove(userId, deviceId, { deviceId: null, ip: null });
+  }
+
+  /**
+   * Revokes the device, ends the unused pairing codes it made (an invite from a device no longer trusted must not
+   * let another one in) and records the event, together; then closes its streams. 404 for a device that is not
+   * the user's or already removed (also when a second removal loses the race).
+   */
+  private async remove(userId: number, deviceId: number, by: { deviceId: number | null; ip: string | null }) {
+    const removed = await transactionWithOutbox(this.ctx, async (tx, outbox) => {
+      const target = await tx.devices.byId(deviceId);
+      const now = this.ctx.config.now();
+      if (!target || target.userId !== userId || !(await tx.devices.revoke(deviceId, now))) {
+        throw new ApiError(404, ErrorText.NOT_FOUND);
+      }
+      await tx.pairingCodes.expireIssuedBy(deviceId, now);
+      const event = await tx.deviceEvents.record({
+        userId,
+        kind: 'removed',
+        deviceId,
+        ip: by.ip,
+        at: now,
+        byDeviceId: by.deviceId,
+      });
+      outbox.toUser(userId, deviceEventMessage(event));
+      return { ...target, revoked: now };
+    });
     this.ctx.hub.disconnectDevice(deviceId, StreamCloseCode.DEVICE_REVOKED, 'This device was removed.');
+    return removed;
   }
 }

@@ -1,12 +1,15 @@
 // Pairing: a one-time code (10 minutes, single use, stored as a hash) lets a new device register its public key
-// for a user. Issued by the admin CLI or by an already paired device of that user.
+// for a user. Issued by the admin CLI or by an already paired device of that user (the code remembers which), at
+// most a few outstanding at a time; every pairing is recorded and told to the user's other devices.
 import { ErrorText, Limits } from '../../protocol/index.js';
 import { newTotpSecret } from '../../protocol/totp.js';
+import { deviceEventMessage } from '../http/device-event-views.js';
 import { ApiError } from '../http/api-error.js';
 import { hashSecret, newPairingCode } from '../secrets.js';
 import type { DeviceRow, Platform } from '../store/types.js';
 import type { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
+import { transactionWithOutbox } from './transaction.js';
 
 export interface IssuedCode {
   code: string;
@@ -19,15 +22,45 @@ export interface NewDevice {
   publicKey: string;
   name: string;
   platform: Platform;
+  /** The address the device pairs from, as the server sees it. */
+  ip: string;
 }
 
-/** A new one-time pairing code for the user (also what countersign-admin pair does). */
-export async function issuePairingCode(ctx: ServiceContext, userId: number): Promise<IssuedCode> {
+/** Refused: the user already has the most unused codes allowed. Retry-After: when the soonest one expires. */
+export class TooManyPairingCodes extends ApiError {
+  constructor(retryAfterSeconds: number) {
+    super(429, ErrorText.TOO_MANY_PAIRING_CODES, { 'retry-after': String(retryAfterSeconds) });
+  }
+}
+
+/**
+ * A new one-time pairing code for the user, made by one of the user's devices (invitedByDeviceId) or by the
+ * operator (null, countersign-admin pair). Counted and added under the user's row held, so that two instances
+ * cannot both find room for one more.
+ */
+export async function issuePairingCode(
+  ctx: ServiceContext,
+  userId: number,
+  invitedByDeviceId: number | null,
+): Promise<IssuedCode> {
   const code = newPairingCode();
-  const now = ctx.config.now();
-  const expiresAt = now + Limits.PAIRING_CODE_LIFETIME_SECONDS * 1000;
-  await ctx.store.pairingCodes.create({ codeHash: hashSecret(code), userId, created: now, expires: expiresAt });
-  return { code, expiresAt };
+  return ctx.store.transaction(async (tx) => {
+    const now = ctx.config.now();
+    if (!(await tx.users.hold(userId))) throw new ApiError(404, ErrorText.NOT_FOUND);
+    const outstanding = await tx.pairingCodes.outstandingExpiries(userId, now);
+    if (outstanding.length >= Limits.MAX_OUTSTANDING_PAIRING_CODES) {
+      throw new TooManyPairingCodes(Math.max(1, Math.ceil((outstanding[0]! - now) / 1000)));
+    }
+    const expiresAt = now + Limits.PAIRING_CODE_LIFETIME_SECONDS * 1000;
+    await tx.pairingCodes.create({
+      codeHash: hashSecret(code),
+      userId,
+      created: now,
+      expires: expiresAt,
+      invitedByDeviceId,
+    });
+    return { code, expiresAt };
+  });
 }
 
 export interface PairedDevice {
@@ -42,16 +75,17 @@ export class PairingService {
     private readonly codes: CodeFallbackService,
   ) {}
 
-  async issue(userId: number): Promise<IssuedCode> {
-    return issuePairingCode(this.ctx, userId);
+  /** A code made by one of the user's devices. */
+  async issue(userId: number, invitedByDeviceId: number): Promise<IssuedCode> {
+    return issuePairingCode(this.ctx, userId, invitedByDeviceId);
   }
 
   /**
-   * Spends the code and registers the device with a new TOTP secret, together: a failed registration leaves the
-   * code unspent.
+   * Spends the code and registers the device with a new TOTP secret and its audit-trail event, together: a failed
+   * registration leaves the code unspent. The user's other devices hear of it once this commits.
    */
   async pair(device: NewDevice): Promise<PairedDevice> {
-    return this.ctx.store.transaction(async (tx) => {
+    return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.ctx.config.now();
       const code = await tx.pairingCodes.consume(hashSecret(device.pairingCode), now);
       if (!code) throw new ApiError(400, ErrorText.PAIRING_CODE_INVALID);
@@ -64,6 +98,15 @@ export class PairingService {
       });
       const totpSecret = newTotpSecret();
       await this.codes.storeSecret(tx, created.id, totpSecret);
+      const event = await tx.deviceEvents.record({
+        userId: code.userId,
+        kind: 'paired',
+        deviceId: created.id,
+        ip: device.ip,
+        at: now,
+        byDeviceId: code.invitedByDeviceId,
+      });
+      outbox.toUser(code.userId, deviceEventMessage(event));
       return { device: created, totpSecret };
     });
   }

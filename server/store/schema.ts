@@ -101,6 +101,19 @@ export interface PairingCodesTable {
   created: number;
   expires: number;
   used_at: number | null;
+  /** The device that made the code; null for one from countersign-admin. */
+  invited_by_device_id: number | null;
+}
+
+export interface DeviceEventsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: 'paired' | 'removed';
+  device_id: number;
+  ip: string | null;
+  at: number;
+  /** paired: the inviting device; removed: the removing device; null: the operator. */
+  by_device_id: number | null;
 }
 
 export interface SeenSignaturesTable {
@@ -143,4 +156,5 @@ export interface Schema {
   used_totp_steps: UsedTotpStepsTable;
   credential_locks: CredentialLocksTable;
   rate_limits: RateLimitsTable;
+  device_events: DeviceEventsTable;
 }

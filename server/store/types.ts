@@ -178,11 +178,36 @@ export interface PairingCodeRow {
   created: number;
   expires: number;
   usedAt: number | null;
+  /** The device that made the code; null for one from countersign-admin. */
+  invitedByDeviceId: number | null;
 }
+
+export type DeviceEventKind = 'paired' | 'removed';
+
+/** One pairing or removal, with the names it shows (read through the devices, which are never deleted). */
+export interface DeviceEventRow {
+  id: number;
+  userId: number;
+  kind: DeviceEventKind;
+  deviceId: number;
+  deviceName: string;
+  platform: Platform;
+  ip: string | null;
+  at: number;
+  byDeviceId: number | null;
+  byDeviceName: string | null;
+}
+
+export type NewDeviceEvent = Pick<DeviceEventRow, 'userId' | 'kind' | 'deviceId' | 'ip' | 'at' | 'byDeviceId'>;
 
 export interface UserRepository {
   create(name: string, created: number): Promise<UserRow>;
   byId(id: number): Promise<UserRow | null>;
+  /**
+   * Inside a transaction: reads the user and holds the row until the transaction ends, so that counting and then
+   * adding the user's pairing codes cannot interleave with another instance doing the same (as credentials.hold).
+   */
+  hold(id: number): Promise<UserRow | null>;
   byName(name: string): Promise<UserRow | null>;
 }
 
@@ -245,7 +270,8 @@ export interface DeviceRepository {
   byId(id: number): Promise<DeviceRow | null>;
   listByUser(userId: number): Promise<DeviceRow[]>;
   touch(id: number, now: number): Promise<void>;
-  revoke(id: number, now: number): Promise<void>;
+  /** Conditional: only a device not yet revoked is; false when it already was. */
+  revoke(id: number, now: number): Promise<boolean>;
   /** Ids of devices revoked at or after the time (a push hub's resync after it lost events). */
   revokedSince(since: number): Promise<number[]>;
 }
@@ -254,6 +280,23 @@ export interface PairingCodeRepository {
   create(code: Omit<PairingCodeRow, 'usedAt'>): Promise<void>;
   /** Conditional: marks an unused, unexpired code used; returns its row or null. */
   consume(codeHash: string, now: number): Promise<PairingCodeRow | null>;
+  /** When each of the user's unused, unexpired codes expires, soonest first. */
+  outstandingExpiries(userId: number, now: number): Promise<number[]>;
+  /** Ends the unused codes a device made (it was removed): they expire now. */
+  expireIssuedBy(deviceId: number, now: number): Promise<void>;
+}
+
+export interface DeviceEventRepository {
+  record(event: NewDeviceEvent): Promise<DeviceEventRow>;
+  byId(id: number): Promise<DeviceEventRow | null>;
+  /** The user's events, newest first; only those with an id below beforeId when given. */
+  listByUser(filter: { userId: number; beforeId?: number; limit: number }): Promise<DeviceEventRow[]>;
+  /** Events at or after the time, oldest first (a push hub's resync after it lost events). */
+  since(time: number): Promise<DeviceEventRow[]>;
+  /** Events with an id above the given one, oldest first (a SQLite server catching up on another process's). */
+  after(id: number): Promise<DeviceEventRow[]>;
+  /** The id of the newest event; 0 when there is none. */
+  lastId(): Promise<number>;
 }
 
 export interface SeenSignatureRepository {
@@ -318,6 +361,7 @@ export interface Repositories {
   seenSignatures: SeenSignatureRepository;
   totp: TotpRepository;
   locks: CredentialLockRepository;
+  deviceEvents: DeviceEventRepository;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';

@@ -3,6 +3,7 @@
 // carry ids only, far below NOTIFY's 8 000-byte limit.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDeviceKeyPair } from '../../protocol/crypto.js';
 import { approvalRequestView } from '../../server/http/views.js';
 import { encodeNotice, NOTICE_MAX_BYTES, newInstanceId } from '../../server/push/notice.js';
 import { DEFAULT_CHANNEL } from '../../server/push/postgres-hub.js';
@@ -154,7 +155,7 @@ describe('PostgresHub: two instances on one database', () => {
         );
       }
       expect((await a.store.credentials.byId(dave.credential.id))?.status).toBe('LOCKED');
-      await a.services.devices.revoke(dave.device.row, spare.row.id);
+      await a.services.devices.revoke(dave.device.row, spare.row.id, '127.0.0.1');
       // B has received all of them (one LISTEN connection delivers in commit order, like this one)...
       await channel.waitFor(
         (payload) => payload.includes('"kind":"locked"') && payload.includes(`"user":${dave.user.id}`),
@@ -206,14 +207,50 @@ describe('PostgresHub: two instances on one database', () => {
     const detachLaptop = b.hub.attach(laptopStream);
     const detachPhone = b.hub.attach(phoneStream);
     try {
-      await a.services.devices.revoke(frank.device.row, phone.row.id);
+      await a.services.devices.revoke(frank.device.row, phone.row.id, '127.0.0.1');
       expect(await phoneStream.waitForClose()).toEqual({ code: 4401, reason: 'This device was removed.' });
+      // The other device is told, from the audit trail's row; the removed one is not sent the news about itself.
+      expect(await laptopStream.waitFor((message) => message.type === 'device.removed')).toEqual({
+        type: 'device.removed',
+        event_id: expect.any(Number),
+        device: { id: phone.row.id, name: 'frank-phone', platform: 'linux' },
+        removed_by: { device_id: frank.device.row.id, name: 'frank-laptop' },
+        ip: '127.0.0.1',
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      expect(phoneStream.received.filter((message) => message.type === 'device.removed')).toEqual([]);
       const request = await ask(a, frank.apiKey);
       await laptopStream.waitFor(requested(request.uuid));
       expect(laptopStream.closedWith).toBeNull();
     } finally {
       detachLaptop();
       detachPhone();
+    }
+  });
+
+  it('a device paired on A with an invite from the laptop is told to the laptop streaming on B', async () => {
+    const june = await seedUser(a, 'june');
+    const stream = new RecordingStream(june.device.row.id, june.user.id);
+    const detach = b.hub.attach(stream);
+    try {
+      const invite = await a.services.pairing.issue(june.user.id, june.device.row.id);
+      const paired = await a.services.pairing.pair({
+        pairingCode: invite.code,
+        publicKey: generateDeviceKeyPair().publicKey,
+        name: 'june-new-phone',
+        platform: 'darwin',
+        ip: '203.0.113.66',
+      });
+      expect(await stream.waitFor((message) => message.type === 'device.paired')).toEqual({
+        type: 'device.paired',
+        event_id: expect.any(Number),
+        device: { id: paired.device.id, name: 'june-new-phone', platform: 'darwin' },
+        ip: '203.0.113.66',
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        invited_by: { device_id: june.device.row.id, name: 'june-laptop' },
+      });
+    } finally {
+      detach();
     }
   });
 
@@ -241,7 +278,7 @@ describe('PostgresHub: two instances on one database', () => {
   it('every notice on the wire names ids only and stays far below the 8 000-byte NOTIFY limit', async () => {
     expect(channel.payloads.length).toBeGreaterThan(10);
     const kinds = new Set(channel.payloads.map((payload) => (JSON.parse(payload) as { kind: string }).kind));
-    expect([...kinds].sort()).toEqual(['disconnect', 'locked', 'requested', 'resolved']);
+    expect([...kinds].sort()).toEqual(['device', 'disconnect', 'locked', 'requested', 'resolved']);
     for (const payload of channel.payloads) {
       expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(NOTICE_MAX_BYTES);
       // No row content: not the description, the requester's IP or user agent, nor a key name.
@@ -259,6 +296,7 @@ describe('PostgresHub: two instances on one database', () => {
       encodeNotice(from, { kind: 'wake', uuid }),
       encodeNotice(from, { kind: 'locked', user: id, credential: id, reason: long, sessions: id }),
       encodeNotice(from, { kind: 'disconnect', device: id, code: 4401, reason: long }),
+      encodeNotice(from, { kind: 'device', user: id, event: id }),
     ];
     for (const payload of worst) {
       expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(NOTICE_MAX_BYTES);

@@ -83,7 +83,7 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
     alice.device.decision(polled.uuid, { decision: 'APPROVE' }),
   );
   const missed = await ask(a, alice.apiKey, 'while B was away');
-  await a.services.devices.revoke(alice.device.row, phone.row.id);
+  await a.services.devices.revoke(alice.device.row, phone.row.id, '127.0.0.1');
   // Nothing of it can have reached B: its listener is gone and cannot come back yet.
   expect(
     stream.received.filter((message) => message.type !== 'approval.requested' || message.request.uuid !== polled.uuid),
@@ -102,6 +102,14 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
   });
   expect(await stream.waitFor(requested(missed.uuid))).toMatchObject({ request: { description: 'while B was away' } });
   expect(await phoneStream.waitForClose()).toEqual({ code: 4401, reason: 'This device was removed.' });
+  // The removal's message to the user's other device, rendered from the audit trail by the resync.
+  expect(await stream.waitFor((message) => message.type === 'device.removed')).toMatchObject({
+    type: 'device.removed',
+    device: { id: phone.row.id, name: 'alice-phone' },
+    removed_by: { device_id: alice.device.row.id, name: 'alice-laptop' },
+    ip: '127.0.0.1',
+  });
+  expect(phoneStream.received.some((message) => message.type === 'device.removed')).toBe(false);
   expect(logged(b, 'listening again')()).toBe(true);
 
   // Live again: the next request arrives without any resync.

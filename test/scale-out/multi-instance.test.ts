@@ -5,7 +5,7 @@
 // at once: exactly one decision wins.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SessionServerPending, SessionServerRequestRead } from '../../protocol/index.js';
+import { PairingCodeIssued, SessionServerPending, SessionServerRequestRead } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { TestDevice, type TestStream } from '../support/device.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -98,6 +98,28 @@ async function nextRequested(stream: TestStream, uuid: string) {
 }
 
 describe('two countersign-server processes on one PostgreSQL database', () => {
+  it('a device paired on A with an invite made through B is told to the device streaming on B', async () => {
+    const d = await deployment();
+    const alice = await aliceOnB(d);
+    const issued = await alice.device.request('POST', `/v1/user/${alice.device.userId}/pairing-code`, {});
+    expect(issued.status, issued.text).toBe(200);
+    const phone = await TestDevice.pair(d.a.url, PairingCodeIssued.parse(issued.json).code, 'alice-phone');
+    expect(await alice.stream.next('device.paired')).toEqual({
+      type: 'device.paired',
+      event_id: expect.any(Number),
+      device: { id: phone.id, name: 'alice-phone', platform: 'linux' },
+      ip: '127.0.0.1',
+      at: expect.any(String),
+      invited_by: { device_id: alice.device.id, name: 'alice-laptop' },
+    });
+    // And its removal on A, by the phone itself.
+    expect((await phone.request('DELETE', `/v1/approver-device/${phone.id}`)).status).toBe(200);
+    expect(await alice.stream.next('device.removed')).toMatchObject({
+      device: { id: phone.id },
+      removed_by: { device_id: phone.id, name: 'alice-phone' },
+    });
+  });
+
   it('requester on A, device on B, decision on B: the long-poll on A returns the token', async () => {
     const d = await deployment();
     const alice = await aliceOnB(d);

@@ -28,6 +28,7 @@ const ROUTES = [
   'get /v1/user/{userID}/credential-password-ip/{credentialId}/ip/{itemId}',
   'put /v1/user/{userID}/credential-password-ip/{credentialId}/ip/{itemId}',
   'get /v1/user/{userID}/session-server-request',
+  'get /v1/user/{userID}/device-event',
   'get /openapi.json',
 ];
 

@@ -115,9 +115,60 @@ async function script(store: Store) {
     expires: t0 + 3_600_000,
   });
   await store.sessions.endAllOfCredential(key.id, t0 + 5);
-  await store.pairingCodes.create({ codeHash: 'c'.repeat(64), userId: user.id, created: t0, expires: t0 + 600_000 });
-  await store.devices.revoke(device.id, t0 + 30);
+  await store.pairingCodes.create({
+    codeHash: 'c'.repeat(64),
+    userId: user.id,
+    created: t0,
+    expires: t0 + 600_000,
+    invitedByDeviceId: null,
+  });
+  const outstanding = await store.pairingCodes.outstandingExpiries(user.id, t0);
+  await store.pairingCodes.create({
+    codeHash: 'd'.repeat(64),
+    userId: user.id,
+    created: t0,
+    expires: t0 + 600_000,
+    invitedByDeviceId: device.id,
+  });
+  await store.pairingCodes.expireIssuedBy(device.id, t0 + 3);
+  const phone = await store.devices.create({
+    userId: user.id,
+    name: 'phone',
+    platform: 'darwin',
+    publicKey: 'pk2',
+    created: t0 + 4,
+  });
+  const paired = await store.deviceEvents.record({
+    userId: user.id,
+    kind: 'paired',
+    deviceId: phone.id,
+    ip: '203.0.113.66',
+    at: t0 + 4,
+    byDeviceId: device.id,
+  });
+  const revokedOnce = await store.devices.revoke(device.id, t0 + 30);
+  const revokedAgain = await store.devices.revoke(device.id, t0 + 31);
+  await store.deviceEvents.record({
+    userId: user.id,
+    kind: 'removed',
+    deviceId: device.id,
+    ip: null,
+    at: t0 + 30,
+    byDeviceId: null,
+  });
   return {
+    outstanding,
+    outstandingAfterExpiry: await store.pairingCodes.outstandingExpiries(user.id, t0 + 3),
+    consumedExpired: await store.pairingCodes.consume('d'.repeat(64), t0 + 3),
+    revokedOnce,
+    revokedAgain,
+    paired,
+    events: await store.deviceEvents.listByUser({ userId: user.id, limit: 10 }),
+    eventsOlder: await store.deviceEvents.listByUser({ userId: user.id, beforeId: paired.id + 1, limit: 10 }),
+    eventsSince: (await store.deviceEvents.since(t0 + 5)).map((event) => event.kind),
+    eventsAfter: (await store.deviceEvents.after(paired.id)).map((event) => event.kind),
+    lastEventId: await store.deviceEvents.lastId(),
+    held: await store.transaction((tx) => tx.users.hold(user.id)),
     key: await store.credentials.byId(key.id),
     byHash: await store.credentials.byKeyHash('a'.repeat(64)),
     list: await store.credentials.listByUser(user.id),
@@ -173,6 +224,26 @@ describe('one query layer, two dialects', () => {
     expect(fromSqlite.revokedSince).toHaveLength(1);
     expect(fromSqlite.revokedLater).toEqual([]);
     expect(fromSqlite.session?.ended).toBe(1_700_000_000_005);
+    expect(fromSqlite.outstanding).toEqual([1_700_000_600_000]);
+    expect(fromSqlite.outstandingAfterExpiry).toEqual([1_700_000_600_000]);
+    expect(fromSqlite.consumedExpired).toBeNull();
+    expect([fromSqlite.revokedOnce, fromSqlite.revokedAgain]).toEqual([true, false]);
+    expect(fromSqlite.paired).toMatchObject({
+      kind: 'paired',
+      deviceName: 'phone',
+      platform: 'darwin',
+      ip: '203.0.113.66',
+      byDeviceName: 'laptop',
+    });
+    expect(fromSqlite.events.map((event) => [event.kind, event.deviceName, event.byDeviceName])).toEqual([
+      ['removed', 'laptop', null],
+      ['paired', 'phone', 'laptop'],
+    ]);
+    expect(fromSqlite.eventsOlder).toEqual([fromSqlite.paired]);
+    expect(fromSqlite.eventsSince).toEqual(['removed']);
+    expect(fromSqlite.eventsAfter).toEqual(['removed']);
+    expect(fromSqlite.lastEventId).toBe(fromSqlite.events[0]?.id);
+    expect(fromSqlite.held?.name).toBeDefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import type { DeviceRepository, DeviceRow, Platform, StoreKind } from '../types.js';
-import type { Db } from './db.js';
+import { changed, type Db } from './db.js';
 import { prepared } from './prepared.js';
 
 const selectDevices = (db: Db) =>
@@ -51,9 +51,15 @@ export function devices(db: Db, kind: StoreKind): DeviceRepository {
     touch: async (id, now) => {
       await db.updateTable('devices').set({ last_seen: now }).where('id', '=', id).execute();
     },
-    revoke: async (id, now) => {
-      await db.updateTable('devices').set({ revoked: now }).where('id', '=', id).where('revoked', 'is', null).execute();
-    },
+    revoke: async (id, now) =>
+      changed(
+        await db
+          .updateTable('devices')
+          .set({ revoked: now })
+          .where('id', '=', id)
+          .where('revoked', 'is', null)
+          .executeTakeFirst(),
+      ) === 1,
     revokedSince: async (since) =>
       (await db.selectFrom('devices').select('id').where('revoked', '>=', since).execute()).map((row) => row.id),
   };

@@ -4,6 +4,7 @@ import type { Repositories, StoreKind } from '../types.js';
 import { credentialLocks } from './credential-locks.js';
 import { credentials } from './credentials.js';
 import type { Db } from './db.js';
+import { deviceEvents } from './device-events.js';
 import { devices } from './devices.js';
 import { pairingCodes } from './pairing-codes.js';
 import { permittedIps } from './permitted-ips.js';
@@ -15,7 +16,7 @@ import { users } from './users.js';
 
 export function repositories(db: Db, kind: StoreKind): Repositories {
   return {
-    users: users(db),
+    users: users(db, kind),
     credentials: credentials(db, kind),
     permittedIps: permittedIps(db, kind),
     requests: requests(db, kind),
@@ -25,5 +26,6 @@ export function repositories(db: Db, kind: StoreKind): Repositories {
     seenSignatures: seenSignatures(db, kind),
     totp: totp(db),
     locks: credentialLocks(db),
+    deviceEvents: deviceEvents(db),
   };
 }

@@ -6,7 +6,13 @@ export function pairingCodes(db: Db): PairingCodeRepository {
     create: async (code) => {
       await db
         .insertInto('pairing_codes')
-        .values({ code_hash: code.codeHash, user_id: code.userId, created: code.created, expires: code.expires })
+        .values({
+          code_hash: code.codeHash,
+          user_id: code.userId,
+          created: code.created,
+          expires: code.expires,
+          invited_by_device_id: code.invitedByDeviceId,
+        })
         .execute();
     },
     // Single use: only an unused, unexpired code is spent, and only once even if two pairings race.
@@ -17,7 +23,34 @@ export function pairingCodes(db: Db): PairingCodeRepository {
         .where('code_hash', '=', codeHash)
         .where('used_at', 'is', null)
         .where('expires', '>', now)
-        .returning(['code_hash as codeHash', 'user_id as userId', 'created', 'expires', 'used_at as usedAt'])
+        .returning([
+          'code_hash as codeHash',
+          'user_id as userId',
+          'created',
+          'expires',
+          'used_at as usedAt',
+          'invited_by_device_id as invitedByDeviceId',
+        ])
         .executeTakeFirst()) ?? null,
+    outstandingExpiries: async (userId, now) =>
+      (
+        await db
+          .selectFrom('pairing_codes')
+          .select('expires')
+          .where('user_id', '=', userId)
+          .where('used_at', 'is', null)
+          .where('expires', '>', now)
+          .orderBy('expires')
+          .execute()
+      ).map((row) => row.expires),
+    expireIssuedBy: async (deviceId, now) => {
+      await db
+        .updateTable('pairing_codes')
+        .set({ expires: now })
+        .where('invited_by_device_id', '=', deviceId)
+        .where('used_at', 'is', null)
+        .where('expires', '>', now)
+        .execute();
+    },
   };
 }

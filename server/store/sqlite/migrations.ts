@@ -124,4 +124,19 @@ export const migrations: readonly string[] = [
      sessions_ended INTEGER NOT NULL
    );
    CREATE INDEX credential_locks_time ON credential_locks (locked_at);`,
+  // 4: devices are enrolled and removed in the open. Each pairing code names the device that made it (null: the
+  // operator); every pairing and removal is an audit-trail event the user's devices are told about.
+  `ALTER TABLE pairing_codes ADD COLUMN invited_by_device_id INTEGER;
+   CREATE INDEX pairing_codes_user ON pairing_codes (user_id, expires);
+   CREATE TABLE device_events (
+     id INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     kind TEXT NOT NULL CHECK (kind IN ('paired', 'removed')),
+     device_id INTEGER NOT NULL REFERENCES devices(id),
+     ip TEXT,
+     at INTEGER NOT NULL,
+     by_device_id INTEGER REFERENCES devices(id)
+   );
+   CREATE INDEX device_events_user ON device_events (user_id, id);
+   CREATE INDEX device_events_at ON device_events (at);`,
 ];

@@ -257,8 +257,11 @@ export interface PairingCodeRepository {
 }
 
 export interface SeenSignatureRepository {
-  /** Records a (device, signature) pair; false when it was seen before (a replay). */
-  remember(deviceId: number, signature: string, now: number): Promise<boolean>;
+  /**
+   * Records a (device, signature) pair by the signature's raw 64 bytes, never by the text it came in: one signature
+   * has several base64 spellings. False when it was seen before (a replay).
+   */
+  remember(deviceId: number, signature: Uint8Array, now: number): Promise<boolean>;
   pruneOlderThan(time: number): Promise<void>;
 }
 

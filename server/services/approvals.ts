@@ -248,6 +248,11 @@ export class ApprovalService {
 
     if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
+    // A wrong number-match pick counts toward the lock like a BLOCK.
+    if (bindingMismatch) {
+      const credential = (await tx.credentials.byId(request.credentialId))!;
+      await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests or wrong number-match picks');
+    }
     return { uuid, status, bindingMismatch };
   }
 

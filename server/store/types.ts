@@ -224,7 +224,7 @@ export interface SessionRequestRepository {
   /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
   claimTokenDelivery(uuid: string): Promise<boolean>;
   linkSession(uuid: string, sessionId: number): Promise<void>;
-  /** BLOCK decisions and wrong TOTP codes since the time: together they lock the key. */
+  /** BLOCK decisions, wrong TOTP codes and wrong number-match picks since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
   /** Requests created, decided or expired at or after the time (a push hub's resync after it lost events). */

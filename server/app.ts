@@ -6,6 +6,7 @@ import { Limits, StreamCloseCode } from '../protocol/index.js';
 import type { ServerConfig } from './config.js';
 import { echoRequestId, installErrorHandling } from './http/error-handler.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
+import { FailureLimiter } from './http/rate-limiter.js';
 import { Router } from './http/router.js';
 import { limitSessionAttempts } from './http/session-rate-limit.js';
 import { requireHost, transportErrorOptions } from './http/transport-errors.js';
@@ -55,7 +56,12 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   acceptJsonBodiesOnly(app);
   limitSessionAttempts(app, config);
 
-  const router = new Router(app, services.devices);
+  const failedDeviceAuths = new FailureLimiter(
+    config.deviceAuthFailureLimit,
+    config.deviceAuthFailureWindowMs,
+    config.now,
+  );
+  const router = new Router(app, services.devices, failedDeviceAuths);
   sessionServerRoutes(router, services, config);
   sessionServerRequestRoutes(router, services, shutdown.signal);
   approverDeviceRoutes(router, services, config);

@@ -42,10 +42,27 @@ export function base64UrlIssue(text: string, bytes?: number, what = 'a value'): 
   return null;
 }
 
+/** The canonical encodings of `bytes` bytes as one regular expression (for the OpenAPI document). */
+export function canonicalBase64UrlPattern(bytes: number): string {
+  const length = base64UrlLength(bytes);
+  const unusedBits = [0, 4, 2][bytes % 3]!;
+  if (unusedBits === 0) return `^[A-Za-z0-9_-]{${length}}$`;
+  const lasts = [...ALPHABET].filter((_, index) => (index & ((1 << unusedBits) - 1)) === 0).join('');
+  return `^[A-Za-z0-9_-]{${length - 1}}[${lasts}]$`;
+}
+
 /** A zod string that is the canonical base64url encoding of exactly `bytes` bytes, described as `what`. */
 export function canonicalBase64Url(bytes: number, what: string) {
-  return z.string().superRefine((text, ctx) => {
-    const issue = base64UrlIssue(text, bytes, what);
-    if (issue) ctx.addIssue({ code: 'custom', message: issue });
-  });
+  return z
+    .string()
+    .superRefine((text, ctx) => {
+      const issue = base64UrlIssue(text, bytes, what);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
+    })
+    .meta({
+      description: `${what}: canonical base64url without padding (unused bits zero)`,
+      pattern: canonicalBase64UrlPattern(bytes),
+      minLength: base64UrlLength(bytes),
+      maxLength: base64UrlLength(bytes),
+    });
 }

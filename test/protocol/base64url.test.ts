@@ -2,7 +2,14 @@
 // own codec for every length and spelling fast-check comes up with, and for the fixed-size wire values.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64UrlIssue, Base64UrlText, PublicKey, Signature } from '../../protocol/index.js';
+import {
+  base64UrlIssue,
+  base64UrlLength,
+  Base64UrlText,
+  canonicalBase64UrlPattern,
+  PublicKey,
+  Signature,
+} from '../../protocol/index.js';
 import { fromBase64Url } from '../../protocol/crypto.js';
 
 const roundTrips = (text: string) =>
@@ -28,6 +35,19 @@ describe('canonical base64url', () => {
         expect(base64UrlIssue(text, bytes.length + 1)).not.toBeNull();
       }),
     );
+  });
+
+  it('the OpenAPI pattern matches exactly the canonical encodings', () => {
+    for (const bytes of [32, 64]) {
+      const pattern = new RegExp(canonicalBase64UrlPattern(bytes));
+      const length = base64UrlLength(bytes);
+      fc.assert(
+        fc.property(fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{${length}}$`)), (text) => {
+          expect(pattern.test(text)).toBe(base64UrlIssue(text, bytes) === null);
+        }),
+        { numRuns: 2_000 },
+      );
+    }
   });
 
   it('names what is wrong', () => {

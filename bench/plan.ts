@@ -12,6 +12,8 @@ export interface BenchPlan {
   /** Throughput climb of the scale-out suite (1 and 2 instances on PostgreSQL); empty skips it. */
   scaleOutThroughputSteps: number[];
   rendererSamples: number;
+  /** Status reads per step of the status-reads suite (heap after N and after 2N). */
+  statusReads: number;
 }
 
 export const fullPlan: BenchPlan = {
@@ -25,6 +27,7 @@ export const fullPlan: BenchPlan = {
   throughputWarmupSeconds: 1,
   scaleOutThroughputSteps: [4, 16, 64],
   rendererSamples: 20,
+  statusReads: 30_000,
 };
 
 /** 10 000 signed upgrades alone can take half a minute on a busy 2-core machine: the quick look stops at 1 000. */
@@ -39,4 +42,5 @@ export const quickPlan: BenchPlan = {
   throughputWarmupSeconds: 0.5,
   scaleOutThroughputSteps: [4, 16],
   rendererSamples: 20,
+  statusReads: 10_000,
 };

@@ -9,6 +9,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
+import { Base64UrlText, base64UrlIssue } from './base64url.js';
 
 // DER prefixes of an Ed25519 SubjectPublicKeyInfo and PKCS#8 key: the raw 32 bytes follow them.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -22,8 +23,19 @@ export function toBase64Url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-export function fromBase64Url(text: string): Buffer {
-  return Buffer.from(text, 'base64url');
+/**
+ * Decodes base64url, in its canonical form only (protocol/base64url.ts): padding, the standard alphabet, a wrong
+ * length or non-zero unused bits throw, so that one byte string never has two accepted spellings. With `bytes`
+ * the length must match too.
+ */
+export function fromBase64Url(text: string, bytes?: number): Buffer {
+  const issue = base64UrlIssue(text, bytes);
+  if (issue) throw new Error(`Not canonical base64url: ${issue}.`);
+  const decoded = Buffer.from(text, 'base64url');
+  // Belt and braces: the rule above is exactly "re-encoding gives the input back".
+  if (decoded.toString('base64url') !== text)
+    throw new Error(`Not canonical base64url: ${Base64UrlText.NOT_CANONICAL}.`);
+  return decoded;
 }
 
 /** A new device key pair: both halves as raw bytes in base64url (the private half is the 32-byte seed). */
@@ -38,8 +50,7 @@ export function generateDeviceKeyPair(): {
 }
 
 export function publicKeyObject(publicKeyB64: string): KeyObject {
-  const raw = fromBase64Url(publicKeyB64);
-  if (raw.length !== 32) throw new Error('An Ed25519 public key is 32 bytes.');
+  const raw = fromBase64Url(publicKeyB64, 32);
   return createPublicKey({
     key: Buffer.concat([SPKI_PREFIX, raw]),
     format: 'der',
@@ -48,8 +59,7 @@ export function publicKeyObject(publicKeyB64: string): KeyObject {
 }
 
 export function privateKeyObject(privateKeyB64: string): KeyObject {
-  const raw = fromBase64Url(privateKeyB64);
-  if (raw.length !== 32) throw new Error('An Ed25519 private key seed is 32 bytes.');
+  const raw = fromBase64Url(privateKeyB64, 32);
   return createPrivateKey({
     key: Buffer.concat([PKCS8_PREFIX, raw]),
     format: 'der',
@@ -62,12 +72,17 @@ export function signText(privateKey: KeyObject, text: string): string {
   return toBase64Url(sign(null, Buffer.from(text, 'utf8'), privateKey));
 }
 
-/** Verifies a base64url signature over text; false (never a throw) for anything malformed. */
+/** Verifies a base64url signature over text; false (never a throw) for anything malformed or not canonical. */
 export function verifyText(publicKey: KeyObject, text: string, signatureB64: string): boolean {
-  const sig = fromBase64Url(signatureB64);
-  if (sig.length !== 64) return false;
+  if (base64UrlIssue(signatureB64, 64) !== null) return false;
+  return verifySignature(publicKey, text, Buffer.from(signatureB64, 'base64url'));
+}
+
+/** Verifies a raw 64-byte signature over text; false (never a throw) for anything malformed. */
+export function verifySignature(publicKey: KeyObject, text: string, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
   try {
-    return verify(null, Buffer.from(text, 'utf8'), publicKey, sig);
+    return verify(null, Buffer.from(text, 'utf8'), publicKey, signature);
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 // The wire contract of Countersign protocol v1: one source for types and run-time validation, used by the server,
 // the requester client and the desktop approver. docs/PROTOCOL.md explains it in prose.
+export * from './base64url.js';
 export * from './canonical.js';
 export * from './credential.js';
 export * from './decision.js';

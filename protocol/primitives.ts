@@ -1,6 +1,7 @@
 // Small shared building blocks of the wire contract. Pure zod + string logic: no Node APIs here, so the
 // renderer bundle (through the IPC contract) may import these files too.
 import { z } from 'zod';
+import { canonicalBase64Url } from './base64url.js';
 
 /** ISO 8601 UTC timestamp as it appears in JSON, e.g. "2026-11-23T08:30:00.000Z". */
 export const Timestamp = z.iso.datetime({ offset: false }).describe('ISO 8601 UTC timestamp');
@@ -15,12 +16,10 @@ export const IdParam = z
 /** Session-server request ids are random UUIDs (v4), so they cannot be guessed or enumerated. */
 export const Uuid = z.uuid();
 
-/** base64url without padding, as every key and signature on the wire. */
-export const Base64Url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be base64url without padding');
-/** Raw 32-byte Ed25519 public key → 43 base64url characters. */
-export const PublicKey = Base64Url.length(43, 'must be the 32-byte Ed25519 public key in base64url (43 characters)');
-/** 64-byte Ed25519 signature → 86 base64url characters. */
-export const Signature = Base64Url.length(86, 'must be a 64-byte Ed25519 signature in base64url (86 characters)');
+/** Raw 32-byte Ed25519 public key → 43 base64url characters, canonical only (protocol/base64url.ts). */
+export const PublicKey = canonicalBase64Url(32, 'the 32-byte Ed25519 public key');
+/** 64-byte Ed25519 signature → 86 base64url characters, canonical only (protocol/base64url.ts). */
+export const Signature = canonicalBase64Url(64, 'a 64-byte Ed25519 signature');
 
 export const KeyMode = z.enum(['ip-only', 'push', 'push-unless-trusted']);
 export type KeyMode = z.infer<typeof KeyMode>;

@@ -62,7 +62,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   acceptJsonBodiesOnly(app);
   limitSessionAttempts(app, services.limits.sessions);
 
-  const router = new Router(app, services.devices);
+  const router = new Router(app, services.devices, services.limits.deviceAuth);
   sessionServerRoutes(router, services);
   sessionServerRequestRoutes(router, services, shutdown.signal);
   approverDeviceRoutes(router, services);

@@ -18,6 +18,12 @@ export interface ServerConfig {
   /** Failed pairing attempts allowed per IP within pairingFailureWindowMs before 429. */
   pairingFailureLimit: number;
   pairingFailureWindowMs: number;
+  /**
+   * Failed device authentications (any 401 of a device-signed call or upgrade) allowed per client IP within
+   * deviceAuthFailureWindowMs before 429: each can cost an Ed25519 verification.
+   */
+  deviceAuthFailureLimit: number;
+  deviceAuthFailureWindowMs: number;
   /** POST /v1/session-server attempts allowed per client IP (IPv6: per /64) within sessionRateWindowMs; 0 = no limit. */
   sessionRateLimit: number;
   sessionRateWindowMs: number;
@@ -47,6 +53,9 @@ export const defaultConfig: ServerConfig = {
   sweepIntervalMs: 500,
   pairingFailureLimit: 10,
   pairingFailureWindowMs: 15 * 60_000,
+  // A paired device rarely fails (a clock far off, a replay after a retry); room for a few devices behind one NAT.
+  deviceAuthFailureLimit: 30,
+  deviceAuthFailureWindowMs: 15 * 60_000,
   // A program opens a session and uses it for an hour; one address asking once a second for a minute is a flood.
   sessionRateLimit: 60,
   sessionRateWindowMs: 60_000,

@@ -3,6 +3,7 @@
 // connected devices, as when a device does it.
 import { credentialView, iso } from '../http/views.js';
 import { CredentialService } from '../services/credentials.js';
+import { DeviceKeyCache } from '../services/device-keys.js';
 import { DeviceService } from '../services/devices.js';
 import { type AdminCommands, AdminError } from './commands.js';
 
@@ -51,7 +52,9 @@ export async function removeDevice(admin: AdminCommands, userName: string, devic
   if (device.revoked !== null) {
     throw new AdminError(`Device ${deviceId} of user "${user.name}" was already removed at ${iso(device.revoked)}.`);
   }
-  const removed = await new DeviceService(await admin.pushContext()).revokeByOperator(user.id, deviceId);
+  // A fresh key cache: this process verifies no signature, the removal only needs the service's transaction.
+  const devices = new DeviceService(await admin.pushContext(), new DeviceKeyCache());
+  const removed = await devices.revokeByOperator(user.id, deviceId);
   return { id: removed.id, name: removed.name, platform: removed.platform, removed_at: iso(removed.revoked!) };
 }
 

@@ -160,6 +160,8 @@ export interface RateLimitSettings {
   codeFailureWindowMs: number;
   sessionRateLimit: number;
   sessionRateWindowMs: number;
+  deviceAuthFailureLimit: number;
+  deviceAuthFailureWindowMs: number;
   /** Keys each limit may hold in memory (when not counted in a shared database). */
   rateLimitMemoryEntries: number;
   now: () => number;
@@ -173,6 +175,8 @@ export class RateLimits {
   readonly codes: RateLimiter;
   /** POST /v1/session-server attempts per address, good or bad. */
   readonly sessions: RateLimiter;
+  /** Refused device authentications (bad signature, unknown device, replay) per address: each costs a verify. */
+  readonly deviceAuth: RateLimiter;
   /** The in-memory counts, one per limit (empty when counts are shared). */
   readonly memory: MemoryRateCounts[] = [];
 
@@ -194,6 +198,11 @@ export class RateLimits {
       name: 'session',
       limit: settings.sessionRateLimit,
       windowMs: settings.sessionRateWindowMs,
+    });
+    this.deviceAuth = this.limiter({
+      name: 'device-auth',
+      limit: settings.deviceAuthFailureLimit,
+      windowMs: settings.deviceAuthFailureWindowMs,
     });
   }
 

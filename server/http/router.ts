@@ -9,6 +9,8 @@ import type { DeviceService } from '../services/devices.js';
 import type { DeviceRow } from '../store/types.js';
 import { ApiError } from './api-error.js';
 import { ErrorText } from '../../protocol/index.js';
+import { clientIp } from './client-ip.js';
+import { type RateLimiter, rateLimited } from './rate-limiter.js';
 import { parseInput } from './validation.js';
 
 /** How a route's caller proves who it is (shown in the OpenAPI document). */
@@ -85,6 +87,8 @@ export class Router {
   constructor(
     private readonly app: FastifyInstance,
     private readonly devices: DeviceService,
+    /** Failed device authentications per client address (each may have cost a signature verification). */
+    private readonly failedAuths: RateLimiter,
   ) {}
 
   route<P extends Schema, Q extends Schema, B extends Schema>(spec: PublicRoute<P, Q, B>): void {
@@ -150,13 +154,21 @@ export class Router {
     });
   }
 
-  private authenticate(request: FastifyRequest): Promise<DeviceRow> {
-    return this.devices.authenticate({
-      headers: request.headers,
-      method: request.method,
-      pathWithQuery: request.raw.url ?? request.url,
-      body: request.rawBody,
-    });
+  private async authenticate(request: FastifyRequest): Promise<DeviceRow> {
+    const ip = clientIp(request);
+    const wait = await this.failedAuths.blocked(ip);
+    if (wait !== null) throw rateLimited(wait);
+    try {
+      return await this.devices.authenticate({
+        headers: request.headers,
+        method: request.method,
+        pathWithQuery: request.raw.url ?? request.url,
+        body: request.rawBody,
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) await this.failedAuths.fail(ip);
+      throw error;
+    }
   }
 
   private parse<P extends Schema, Q extends Schema, B extends Schema>(

@@ -1,6 +1,7 @@
 // A PENDING session request: the requester polls it (long-poll), the owner's device decides it.
 import { z } from 'zod';
 import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQuery } from '../../protocol/index.js';
+import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
 import { iso, sessionServerRequestView } from '../http/views.js';
 import type { Services } from '../services/index.js';
@@ -19,14 +20,13 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
     responses: { 200: SessionServerRequestRead },
     handler: async ({ params, query, request, reply }) => {
       // Stop waiting when the requester hangs up or the server shuts down.
-      const gone = new AbortController();
-      reply.raw.once('close', () => gone.abort());
+      const stop = abortOnCloseOrShutdown(reply.raw, shutdown);
       const apiKey = request.headers[Header.CLIENT_AUTHENTICATION];
       const { request: row, opened } = await services.approvals.readStatus(
         params.uuid,
         typeof apiKey === 'string' ? apiKey : undefined,
         query.wait ?? 0,
-        AbortSignal.any([gone.signal, shutdown]),
+        stop,
       );
       const item = { SessionServerRequest: sessionServerRequestView(row) };
       if (!opened) return { Response: [item] };

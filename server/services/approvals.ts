@@ -10,7 +10,7 @@ import {
   Limits,
   type RequestStatus,
 } from '../../protocol/index.js';
-import { publicKeyObject, verifyText } from '../../protocol/crypto.js';
+import { verifyText } from '../../protocol/crypto.js';
 import { ApiError } from '../http/api-error.js';
 import { approvalRequestView } from '../http/views.js';
 import { Outbox } from '../push/outbox.js';
@@ -18,6 +18,7 @@ import { parseIp } from '../ip.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
 import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
+import type { DeviceKeyCache } from './device-keys.js';
 import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -55,6 +56,7 @@ export class ApprovalService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly sessions: SessionService,
+    private readonly keys: DeviceKeyCache,
   ) {}
 
   private now(): number {
@@ -203,7 +205,7 @@ export class ApprovalService {
   async decide(device: DeviceRow, uuid: string, decision: Decision): Promise<DecisionOutcome> {
     const request = await this.ctx.store.requests.byUuid(uuid);
     if (!request || request.userId !== device.userId) throw new ApiError(404, ErrorText.NOT_FOUND);
-    if (!verifyText(publicKeyObject(device.publicKey), canonicalDecision(uuid, decision), decision.signature)) {
+    if (!verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature)) {
       throw new ApiError(400, 'signature: does not verify with this device key over the canonical decision string');
     }
     if (request.status === 'PENDING' && request.expiryTime <= this.now()) await this.expireDue();
@@ -247,6 +249,11 @@ export class ApprovalService {
 
     if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
+    // A wrong number-match pick counts toward the lock like a BLOCK.
+    if (bindingMismatch) {
+      const credential = (await tx.credentials.byId(request.credentialId))!;
+      await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests or wrong number-match picks');
+    }
     return { uuid, status, bindingMismatch };
   }
 

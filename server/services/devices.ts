@@ -8,12 +8,13 @@ import {
   StreamCloseCode,
   TIMESTAMP_TOLERANCE_MS,
 } from '../../protocol/index.js';
-import { publicKeyObject, sha256Hex, verifyText } from '../../protocol/crypto.js';
+import { sha256Hex, verifySignature } from '../../protocol/crypto.js';
 import { ApiError } from '../http/api-error.js';
 import { deviceEventMessage } from '../http/device-event-views.js';
 import type { DeviceRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
+import type { DeviceKeyCache } from './device-keys.js';
 
 /** What a device call presents: its headers, and what the signature covers. */
 export interface SignedCall {
@@ -30,6 +31,7 @@ export interface SignedCall {
  */
 export const SEEN_SIGNATURE_RETENTION_MS = 2 * TIMESTAMP_TOLERANCE_MS + 60_000;
 
+const SIGNATURE_HEADER = 'X-Countersign-Signature';
 const authFailed = (text: string = ErrorText.DEVICE_AUTH_FAILED) => new ApiError(401, text);
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -37,7 +39,10 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 export class DeviceService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly keys: DeviceKeyCache,
+  ) {}
 
   async authenticate(call: SignedCall): Promise<DeviceRow> {
     const deviceId = single(call.headers[Header.DEVICE]);
@@ -45,7 +50,12 @@ export class DeviceService {
     const signature = single(call.headers[Header.SIGNATURE]);
     if (!deviceId || !/^[1-9][0-9]{0,15}$/.test(deviceId)) throw authFailed();
     if (!timestamp || !/^[0-9]{1,16}$/.test(timestamp)) throw authFailed();
-    if (!signature || !Signature.safeParse(signature).success) throw authFailed();
+    if (!signature) throw authFailed();
+    // Canonical base64url only (protocol/base64url.ts): a re-spelt signature is refused before anything else, and
+    // told why, so that a client that encodes wrongly learns it.
+    const parsed = Signature.safeParse(signature);
+    if (!parsed.success) throw authFailed(`${SIGNATURE_HEADER}: ${parsed.error.issues[0]!.message}`);
+    const signatureBytes = Buffer.from(signature, 'base64url');
     const device = await this.ctx.store.devices.byId(Number(deviceId));
     if (!device || device.revoked !== null) throw authFailed();
     const now = this.ctx.config.now();
@@ -56,9 +66,9 @@ export class DeviceService {
       timestamp,
       bodySha256Hex: sha256Hex(call.body ?? Buffer.alloc(0)),
     });
-    if (!verifyText(publicKeyObject(device.publicKey), canonical, signature)) throw authFailed();
-    // Only a verified signature is remembered, so forged ones cannot fill the table.
-    if (!(await this.ctx.store.seenSignatures.remember(device.id, signature, now))) {
+    if (!verifySignature(this.keys.keyOf(device), canonical, signatureBytes)) throw authFailed();
+    // Only a verified signature is remembered, so forged ones cannot fill the table; by its bytes, not its text.
+    if (!(await this.ctx.store.seenSignatures.remember(device.id, signatureBytes, now))) {
       throw authFailed(ErrorText.REPLAYED);
     }
     await this.ctx.store.devices.touch(device.id, now);
@@ -110,6 +120,7 @@ export class DeviceService {
       outbox.toUser(userId, deviceEventMessage(event));
       return { ...target, revoked: now };
     });
+    this.keys.forget(deviceId);
     this.ctx.hub.disconnectDevice(deviceId, StreamCloseCode.DEVICE_REVOKED, 'This device was removed.');
     return removed;
   }

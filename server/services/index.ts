@@ -5,6 +5,7 @@ import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
+import { DeviceKeyCache } from './device-keys.js';
 import { DeviceService } from './devices.js';
 import { PairingService } from './pairing.js';
 import { SessionService } from './sessions.js';
@@ -23,12 +24,13 @@ export interface Services {
 export function createServices(ctx: ServiceContext): Services {
   const sessions = new SessionService(ctx);
   if (!ctx.config.totpKey) throw new Error('config.totpKey is missing: startServer reads or makes one.');
+  const keys = new DeviceKeyCache();
   const codes = new CodeFallbackService(ctx, sessions, new TotpSealer(ctx.config.totpKey));
   return {
     credentials: new CredentialService(ctx),
     sessions,
-    approvals: new ApprovalService(ctx, sessions),
-    devices: new DeviceService(ctx),
+    approvals: new ApprovalService(ctx, sessions, keys),
+    devices: new DeviceService(ctx, keys),
     pairing: new PairingService(ctx, codes),
     codes,
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),

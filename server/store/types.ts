@@ -249,7 +249,7 @@ export interface SessionRequestRepository {
   /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
   claimTokenDelivery(uuid: string): Promise<boolean>;
   linkSession(uuid: string, sessionId: number): Promise<void>;
-  /** BLOCK decisions and wrong TOTP codes since the time: together they lock the key. */
+  /** BLOCK decisions, wrong TOTP codes and wrong number-match picks since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
   /** Requests created, decided or expired at or after the time (a push hub's resync after it lost events). */
@@ -300,8 +300,11 @@ export interface DeviceEventRepository {
 }
 
 export interface SeenSignatureRepository {
-  /** Records a (device, signature) pair; false when it was seen before (a replay). */
-  remember(deviceId: number, signature: string, now: number): Promise<boolean>;
+  /**
+   * Records a (device, signature) pair by the signature's raw 64 bytes, never by the text it came in: one signature
+   * has several base64 spellings. False when it was seen before (a replay).
+   */
+  remember(deviceId: number, signature: Uint8Array, now: number): Promise<boolean>;
   pruneOlderThan(time: number): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
-// Time and counting rules: request expiry, long-poll wake-ups, at most 3 PENDING per key, lock after 3 blocks.
+// Time and counting rules: request expiry, long-poll wake-ups, at most 3 PENDING per key, lock after 3 blocks (or wrong
+// number-match picks).
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorText, Limits } from '../../protocol/index.js';
 import { http } from '../support/server.js';
@@ -129,6 +130,44 @@ describe('limits', () => {
     const next = await pendingAttempt(w.server, key.api_key);
     await w.device.decide(next.uuid, { decision: 'BLOCK' });
     await pendingAttempt(w.server, key.api_key);
+  });
+
+  it('counts a wrong number-match pick as a block: 3 wrong picks lock the key', async () => {
+    w = await world();
+    const key = await createKey(w, 'push', { name: 'matched', numberMatching: true });
+    for (let i = 0; i < Limits.LOCK_AFTER_BLOCKS; i += 1) {
+      const pending = await pendingAttempt(w.server, key.api_key);
+      const choices = (await w.stream.next('approval.requested')).request.binding_choices!;
+      const wrongPick = choices.find((choice) => choice !== pending.binding_code)!;
+      const reply = await w.device.decide(pending.uuid, { decision: 'APPROVE', binding_code: wrongPick });
+      expect(reply.json).toMatchObject({ Response: [{ SessionServerRequest: { binding_mismatch: true } }] });
+    }
+    const locked = await w.stream.next('credential.locked');
+    expect(locked.credential).toEqual({ id: key.id, name: 'matched' });
+    expect(locked.reason).toBe(
+      'Locked after 3 blocked session requests or wrong number-match picks within 10 minutes; 0 sessions ended. Set it ACTIVE again to unlock it.',
+    );
+    const refused = await attempt(w.server, key.api_key);
+    expect(refused.status).toBe(401);
+    expect(errorText(refused)).toBe(ErrorText.BAD_CREDENTIALS);
+    const path = `/v1/user/${w.user.id}/credential-password-ip/${key.id}`;
+    expect((await w.device.request('GET', path)).json).toMatchObject({
+      Response: [{ CredentialPasswordIp: { status: 'LOCKED' } }],
+    });
+  });
+
+  it('counts wrong picks and blocks together toward the lock', async () => {
+    w = await world();
+    const key = await createKey(w, 'push', { numberMatching: true });
+    const first = await pendingAttempt(w.server, key.api_key);
+    await w.device.decide(first.uuid, { decision: 'APPROVE' }); // no pick at all is a wrong pick
+    const second = await pendingAttempt(w.server, key.api_key);
+    await w.device.decide(second.uuid, { decision: 'BLOCK' });
+    // Two refusals: still usable.
+    const third = await pendingAttempt(w.server, key.api_key);
+    await w.device.decide(third.uuid, { decision: 'APPROVE', binding_code: third.binding_code === '00' ? '01' : '00' });
+    await w.stream.next('credential.locked');
+    expect((await attempt(w.server, key.api_key)).status).toBe(401);
   });
 
   it('rejects the PENDING requests of a key when it gets locked', async () => {

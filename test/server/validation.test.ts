@@ -111,13 +111,13 @@ describe('device bodies', () => {
       [
         'POST',
         `/v1/session-server-request/${pending.uuid}/decision`,
-        { decision: 'MAYBE', signature: 'a'.repeat(86) },
+        { decision: 'MAYBE', signature: 'A'.repeat(86) },
         /^decision: /,
       ],
       [
         'POST',
         `/v1/session-server-request/${pending.uuid}/decision`,
-        { decision: 'APPROVE', deactivate_credential: true, signature: 'a'.repeat(86) },
+        { decision: 'APPROVE', deactivate_credential: true, signature: 'A'.repeat(86) },
         'body: deactivate_credential goes only with BLOCK',
       ],
       ['GET', `/v1/user/${w.user.id}/session-server-request?count=500`, undefined, 'count: count must be 1 to 200'],

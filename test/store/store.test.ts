@@ -185,8 +185,8 @@ async function script(store: Store) {
     consumed: await store.pairingCodes.consume('c'.repeat(64), t0 + 1),
     consumedTwice: await store.pairingCodes.consume('c'.repeat(64), t0 + 2),
     remembered: [
-      await store.seenSignatures.remember(device.id, 's', t0),
-      await store.seenSignatures.remember(device.id, 's', t0),
+      await store.seenSignatures.remember(device.id, Buffer.alloc(64, 7), t0),
+      await store.seenSignatures.remember(device.id, Buffer.alloc(64, 7), t0),
     ],
     steps: [
       await store.totp.spendStep(device.id, 56_666_666, t0),

@@ -89,7 +89,9 @@ const COUNT_BLOCKS = prepared((db, _kind, credentialId: number, since: number) =
     .selectFrom('session_requests')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('credential_id', '=', credentialId)
-    .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1)]))
+    // Refusals that count toward the lock: a BLOCK, a wrong TOTP code, and a wrong number-match pick (a random
+    // pick wins 1 in 3, so a free wrong pick would let an attacker's requests be tried until one is approved).
+    .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1), eb('binding_mismatch', '=', 1)]))
     .where('decided_at', '>=', since),
 );
 

@@ -1,3 +1,4 @@
+import { toBase64Url } from '../../../protocol/crypto.js';
 import type { SeenSignatureRepository, StoreKind } from '../types.js';
 import { changed, type Db } from './db.js';
 import { prepared } from './prepared.js';
@@ -13,7 +14,10 @@ const REMEMBER = prepared((db, _kind, deviceId: number, signature: string, now: 
 export function seenSignatures(db: Db, kind: StoreKind): SeenSignatureRepository {
   const remember = REMEMBER(db, kind);
   return {
-    remember: async (deviceId, signature, now) => changed(await remember(deviceId, signature, now)) === 1,
+    // Keyed on the bytes: the column holds their canonical base64url, one text per byte string whatever spelling
+    // the call used. (The column is unchanged, so records written before this rule still meet their replays:
+    // genuine clients always sent the canonical text.)
+    remember: async (deviceId, signature, now) => changed(await remember(deviceId, toBase64Url(signature), now)) === 1,
     pruneOlderThan: async (time) => {
       await db.deleteFrom('seen_signatures').where('seen_at', '<', time).execute();
     },

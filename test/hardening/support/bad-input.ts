@@ -130,11 +130,13 @@ async function sendStreamCase(device: TestDevice, c: StreamCase): Promise<{ code
 
 export async function runBadInputCorpus(options: BadInputOptions): Promise<BadInputFigures> {
   const startedAt = Date.now();
-  // Thousands of session attempts and failed pairings from one address: the per-IP limits are not under test
-  // here (abuse.test.ts tests them), and a long lifetime keeps the PENDING request as it is.
+  // Thousands of session attempts, failed pairings and failed device authentications from one address: the per-IP
+  // limits are not under test here (abuse.test.ts and device-auth-limit.test.ts test them), and a long lifetime
+  // keeps the PENDING request as it is.
   const server = await startHardeningServer({
     sessionRateLimit: 0,
     pairingFailureLimit: Number.MAX_SAFE_INTEGER,
+    deviceAuthFailureLimit: Number.MAX_SAFE_INTEGER,
     requestLifetimeSeconds: 24 * 3600,
   });
   try {

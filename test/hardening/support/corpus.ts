@@ -432,7 +432,8 @@ export function corpus(t: CorpusTargets): { name: string; arbitrary: fc.Arbitrar
       }),
     );
 
-  const signature86 = fc.stringMatching(/^[A-Za-z0-9_-]{86}$/);
+  // Canonical base64url of 64 bytes: the last character's 4 unused bits zero.
+  const signature86 = fc.stringMatching(/^[A-Za-z0-9_-]{85}[AQgw]$/);
   const decisionBody = fc.oneof(
     // Well formed, but the decision signature verifies with no key (random bytes): 400.
     fc
@@ -455,7 +456,15 @@ export function corpus(t: CorpusTargets): { name: string; arbitrary: fc.Arbitrar
       signature: {
         valid: signature86,
         invalid: fc.oneof(
-          fc.constantFrom(OMIT, '', 'A'.repeat(85), 'A'.repeat(87), `${'A'.repeat(84)}==`, '+'.repeat(86)),
+          fc.constantFrom(
+            OMIT,
+            '',
+            'A'.repeat(85),
+            'A'.repeat(87),
+            `${'A'.repeat(84)}==`,
+            '+'.repeat(86),
+            'B'.repeat(86),
+          ),
           notAString,
         ),
       },
@@ -494,7 +503,8 @@ export function corpus(t: CorpusTargets): { name: string; arbitrary: fc.Arbitrar
   const pairingCodeLike = fc.stringMatching(
     /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/,
   );
-  const publicKey = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+  // Canonical base64url of 32 bytes: the last character's 2 unused bits zero.
+  const publicKey = fc.stringMatching(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/);
   const pairing = withTransportDamage(
     brokenRecord({
       pairing_code: {
@@ -506,7 +516,10 @@ export function corpus(t: CorpusTargets): { name: string; arbitrary: fc.Arbitrar
       },
       public_key: {
         valid: publicKey,
-        invalid: fc.oneof(fc.constantFrom('A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`, OMIT), notAString),
+        invalid: fc.oneof(
+          fc.constantFrom('A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`, 'B'.repeat(43), OMIT),
+          notAString,
+        ),
       },
       name: {
         valid: fc.oneof(

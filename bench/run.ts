@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out] [-- --devices 1,1000,10000]
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,ciba-peer] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -13,12 +13,13 @@ import { ROOT } from './support/countersign-process.js';
 import { summarizeCpuProfile } from './support/cpu-profile.js';
 import { machineFacts } from './support/machine.js';
 import { ratioToFloor } from './support/stats.js';
+import { type CibaPeerResults, cibaPeerBenchmarks } from './suites/ciba-peer.js';
 import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
 import { type FloorResults, floorBenchmarks } from './suites/floor.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 
-const SUITES = ['countersign', 'floor', 'renderer', 'scale-out'] as const;
+const SUITES = ['countersign', 'floor', 'renderer', 'scale-out', 'ciba-peer'] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -66,6 +67,30 @@ function ratios(countersign: CountersignResults, floor: FloorResults) {
   };
 }
 
+/**
+ * Countersign's throughput step against the CIBA peer's at the same concurrency: completed push approvals per
+ * second over the peer's completed flows per second (above 1: ours does more per second), and the p50 and p99 of a
+ * flow as ours over the peer's (below 1: ours is quicker).
+ */
+function ratiosToPeer(countersign: CountersignResults, peer: CibaPeerResults) {
+  const byConcurrency: Record<string, unknown> = {};
+  for (const theirs of peer.steps) {
+    const ours = countersign.throughput.steps.find((step) => step.concurrency === theirs.concurrency);
+    if (!ours) continue;
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    byConcurrency[`concurrency_${theirs.concurrency}`] = {
+      ours_per_second: ours.approvals_per_second,
+      peer_per_second: theirs.flows_per_second,
+      per_second: ratio(ours.approvals_per_second, theirs.flows_per_second),
+      p50: ratio(ours.approval_latency.p50_ms, theirs.flow_latency.p50_ms),
+      p99: ratio(ours.approval_latency.p99_ms, theirs.flow_latency.p99_ms),
+      ours_server_cpu_percent: ours.server_cpu_percent,
+      peer_server_cpu_percent: theirs.server_cpu_percent,
+    };
+  }
+  return byConcurrency;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -94,6 +119,7 @@ async function main(): Promise<void> {
   const floor = only.includes('floor') ? await floorBenchmarks(plan, log) : null;
   const renderer = only.includes('renderer') ? await rendererBenchmarks(plan.rendererSamples, log) : null;
   const scaleOut = only.includes('scale-out') ? await scaleOutBenchmarks(plan, log, profileDir) : null;
+  const cibaPeer = only.includes('ciba-peer') ? await cibaPeerBenchmarks(plan, log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -117,6 +143,8 @@ async function main(): Promise<void> {
     ratio_to_floor: countersign && floor ? ratios(countersign, floor) : null,
     renderer,
     scale_out: scaleOut,
+    ciba_peer: cibaPeer,
+    ratio_to_ciba_peer: countersign && cibaPeer ? ratiosToPeer(countersign, cibaPeer) : null,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };
@@ -126,6 +154,7 @@ async function main(): Promise<void> {
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${json}\n`);
   log(`written to ${file}`);
+  if (result.ratio_to_ciba_peer) log(`ours / CIBA peer: ${JSON.stringify(result.ratio_to_ciba_peer)}`);
   process.stdout.write(`${json}\n`);
 }
 

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,ciba-peer] [-- --devices 1,1000,10000]
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,ciba-peer,statements] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -18,8 +18,9 @@ import { type CountersignResults, countersignBenchmarks } from './suites/counter
 import { type FloorResults, floorBenchmarks } from './suites/floor.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
+import { statementBenchmarks } from './suites/statements.js';
 
-const SUITES = ['countersign', 'floor', 'renderer', 'scale-out', 'ciba-peer'] as const;
+const SUITES = ['countersign', 'floor', 'renderer', 'scale-out', 'ciba-peer', 'statements'] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   const renderer = only.includes('renderer') ? await rendererBenchmarks(plan.rendererSamples, log) : null;
   const scaleOut = only.includes('scale-out') ? await scaleOutBenchmarks(plan, log, profileDir) : null;
   const cibaPeer = only.includes('ciba-peer') ? await cibaPeerBenchmarks(plan, log) : null;
+  const statements = only.includes('statements') ? await statementBenchmarks(log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
     scale_out: scaleOut,
     ciba_peer: cibaPeer,
     ratio_to_ciba_peer: countersign && cibaPeer ? ratiosToPeer(countersign, cibaPeer) : null,
+    statements_per_push_approval: statements,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };
@@ -155,6 +158,12 @@ async function main(): Promise<void> {
   await writeFile(file, `${json}\n`);
   log(`written to ${file}`);
   if (result.ratio_to_ciba_peer) log(`ours / CIBA peer: ${JSON.stringify(result.ratio_to_ciba_peer)}`);
+  if (statements) {
+    log(
+      `per push approval: ${statements.sqlite.per_approval} statements on SQLite, ` +
+        `${statements.postgres?.per_approval ?? 'not counted'} round trips on PostgreSQL`,
+    );
+  }
   process.stdout.write(`${json}\n`);
 }
 

@@ -119,4 +119,8 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (device_id, step)
    );
    CREATE INDEX used_totp_steps_age ON used_totp_steps (used_at);`,
+  // 2: what the sweeper prunes by: sessions past their expiry, and ended ones (a partial index, so the insert of a
+  // new, live session does not touch it). The same indexes as SQLite's migration 3.
+  `CREATE INDEX sessions_expires ON sessions (expires);
+   CREATE INDEX sessions_ended ON sessions (ended) WHERE ended IS NOT NULL;`,
 ];

@@ -10,7 +10,7 @@ import { parseTotpKey } from './totp-seal.js';
 export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy]
                           [--tls-cert FILE --tls-key FILE] [--introspection-secret S]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
-                          [--session-rate-limit N] [--totp-key KEY]
+                          [--session-rate-limit N] [--totp-key KEY] [--history-days N]
 
 Runs the Countersign approval server with an embedded SQLite database, or on PostgreSQL, where several
 instances (behind one load balancer) share the database and each other's pushes.
@@ -36,6 +36,8 @@ Options:
                               (or COUNTERSIGN_TOTP_KEY; without one a key file FILE.totp-key is made beside
                               the SQLite database, mode 0600 — keep it out of database backups; with
                               PostgreSQL the key is required and must be the same on every instance)
+  --history-days N            days session requests are kept in the history (default 90); ended or expired
+                              sessions and spent pairing codes are deleted as they end
   -h, --help                  show this text
 `;
 
@@ -76,6 +78,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
   const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
   const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
   const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
+  const historyDays = wholeNumber('history-days', values['history-days'], 1, 36_500);
   const totpKeyText = values['totp-key'] ?? env.COUNTERSIGN_TOTP_KEY;
   const totpKey = totpKeyText === undefined ? null : parseTotpKey(totpKeyText);
   if (totpKeyText !== undefined && !totpKey) {
@@ -96,6 +99,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): StartSe
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
       ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
       ...(sessionRateLimit !== undefined ? { sessionRateLimit } : {}),
+      ...(historyDays !== undefined ? { historyDays } : {}),
       ...(totpKey ? { totpKey } : {}),
     },
   };
@@ -128,6 +132,7 @@ function parse(argv: string[]) {
       'ping-interval-ms': { type: 'string' },
       'session-rate-limit': { type: 'string' },
       'totp-key': { type: 'string' },
+      'history-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

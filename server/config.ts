@@ -12,8 +12,10 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** How long a never-used key (PENDING_FIRST_USE) stays valid. */
   firstUseLifetimeSeconds: number;
-  /** How often expired requests are swept and old replay records pruned. */
+  /** How often expired requests are swept. */
   sweepIntervalMs: number;
+  /** How often old replay records and what retention no longer keeps are pruned (at a sweep, so at least this). */
+  pruneIntervalMs: number;
   /** Failed pairing attempts allowed per IP within pairingFailureWindowMs before 429. */
   pairingFailureLimit: number;
   pairingFailureWindowMs: number;
@@ -28,6 +30,8 @@ export interface ServerConfig {
   /** Wrong TOTP codes allowed per client IP within codeFailureWindowMs before 429 (the key also locks after 3). */
   codeFailureLimit: number;
   codeFailureWindowMs: number;
+  /** Days session requests (the history) are kept; the sweeper deletes older ones that are no longer PENDING. */
+  historyDays: number;
   now: () => number;
 }
 
@@ -39,6 +43,7 @@ export const defaultConfig: ServerConfig = {
   trustProxy: false,
   firstUseLifetimeSeconds: 30 * 24 * 3600,
   sweepIntervalMs: 500,
+  pruneIntervalMs: 30_000,
   pairingFailureLimit: 10,
   pairingFailureWindowMs: 15 * 60_000,
   // A program opens a session and uses it for an hour; one address asking once a second for a minute is a flood.
@@ -49,5 +54,6 @@ export const defaultConfig: ServerConfig = {
   // make guessing hopeless.
   codeFailureLimit: 10,
   codeFailureWindowMs: 15 * 60_000,
+  historyDays: 90,
   now: Date.now,
 };

@@ -6,6 +6,7 @@ import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
 import { DeviceService } from './devices.js';
 import { PairingService } from './pairing.js';
+import { RetentionService } from './retention.js';
 import { SessionService } from './sessions.js';
 
 export interface Services {
@@ -15,6 +16,7 @@ export interface Services {
   devices: DeviceService;
   pairing: PairingService;
   codes: CodeFallbackService;
+  retention: RetentionService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -28,5 +30,6 @@ export function createServices(ctx: ServiceContext): Services {
     devices: new DeviceService(ctx),
     pairing: new PairingService(ctx, codes),
     codes,
+    retention: new RetentionService(ctx),
   };
 }

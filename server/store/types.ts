@@ -229,6 +229,8 @@ export interface SessionRequestRepository {
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
   /** Requests created, decided or expired at or after the time (a push hub's resync after it lost events). */
   changedSince(since: number): Promise<SessionRequestRow[]>;
+  /** Deletes up to limit requests created before the time that are no longer PENDING; returns how many. */
+  pruneHistoryBefore(time: number, limit: number): Promise<number>;
 }
 
 export interface SessionRepository {
@@ -238,6 +240,8 @@ export interface SessionRepository {
   end(id: number, now: number): Promise<void>;
   /** Ends every live session opened with the key (it was deactivated). */
   endAllOfCredential(credentialId: number, now: number): Promise<void>;
+  /** Deletes up to limit sessions that were ended or are past their expiry at the time; returns how many. */
+  pruneEndedOrExpired(now: number, limit: number): Promise<number>;
 }
 
 export interface DeviceRepository {
@@ -254,6 +258,8 @@ export interface PairingCodeRepository {
   create(code: Omit<PairingCodeRow, 'usedAt'>): Promise<void>;
   /** Conditional: marks an unused, unexpired code used; returns its row or null. */
   consume(codeHash: string, now: number): Promise<PairingCodeRow | null>;
+  /** Deletes up to limit codes that were used or are past their expiry at the time; returns how many. */
+  pruneSpent(now: number, limit: number): Promise<number>;
 }
 
 export interface SeenSignatureRepository {

@@ -35,6 +35,10 @@ export interface TestServerOptions {
   trustProxy?: boolean;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
+  /** Days of request history kept (default 90). */
+  historyDays?: number;
+  /** How often the sweeper prunes (default 30 s). */
+  pruneIntervalMs?: number;
 }
 
 export interface TestAdmin {
@@ -120,6 +124,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...(options.firstUseLifetimeSeconds !== undefined
           ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
           : {}),
+        ...(options.historyDays !== undefined ? { historyDays: options.historyDays } : {}),
+        ...(options.pruneIntervalMs !== undefined ? { pruneIntervalMs: options.pruneIntervalMs } : {}),
       },
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { PairingCodeRepository } from '../types.js';
-import type { Db } from './db.js';
+import { type Db, deleted } from './db.js';
 
 export function pairingCodes(db: Db): PairingCodeRepository {
   return {
@@ -19,5 +19,20 @@ export function pairingCodes(db: Db): PairingCodeRepository {
         .where('expires', '>', now)
         .returning(['code_hash as codeHash', 'user_id as userId', 'created', 'expires', 'used_at as usedAt'])
         .executeTakeFirst()) ?? null,
+    pruneSpent: async (now, limit) =>
+      deleted(
+        await db
+          .deleteFrom('pairing_codes')
+          .where(
+            'code_hash',
+            'in',
+            db
+              .selectFrom('pairing_codes')
+              .select('code_hash')
+              .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires', '<=', now)]))
+              .limit(limit),
+          )
+          .executeTakeFirst(),
+      ),
   };
 }

@@ -7,7 +7,7 @@ import type {
   SessionRequestRow,
   StoreKind,
 } from '../types.js';
-import { changed, type Db, flag, isSet } from './db.js';
+import { changed, type Db, deleted, flag, isSet } from './db.js';
 import { prepared } from './prepared.js';
 
 type Raw = Selectable<SessionRequestsTable> & {
@@ -217,6 +217,24 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
             ]),
           )
           .orderBy('r.seq'),
+      ),
+    // By session_requests_created, a bounded batch (seqs chosen by a sub-select). A PENDING request stays whatever
+    // its age: the sweeper expires it first, and only then is it history.
+    pruneHistoryBefore: async (time, limit) =>
+      deleted(
+        await db
+          .deleteFrom('session_requests')
+          .where(
+            'seq',
+            'in',
+            db
+              .selectFrom('session_requests')
+              .select('seq')
+              .where('created', '<', time)
+              .where('status', '<>', 'PENDING')
+              .limit(limit),
+          )
+          .executeTakeFirst(),
       ),
   };
 }

@@ -66,8 +66,25 @@ const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
     .where('status', '=', 'PENDING')
     .where('expiry_time', '>', now),
 );
+// The new row comes back from the INSERT itself, the key's name and mode by sub-select (both dialects take one in
+// RETURNING): one statement, where reading the row back after inserting it was a second.
 const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
-  db.insertInto('session_requests').values(values),
+  db
+    .insertInto('session_requests')
+    .values(values)
+    .returningAll()
+    .returning((eb) => [
+      eb
+        .selectFrom('credentials as c')
+        .select('c.name')
+        .whereRef('c.id', '=', 'session_requests.credential_id')
+        .as('credential_name'),
+      eb
+        .selectFrom('credentials as c')
+        .select('c.mode')
+        .whereRef('c.id', '=', 'session_requests.credential_id')
+        .as('credential_mode'),
+    ]),
 );
 const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>
   db.updateTable('session_requests').set(changes).where('uuid', '=', uuid).where('status', '=', 'PENDING'),
@@ -112,7 +129,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   return {
     create: async (r: NewSessionRequest) => {
       // Every column named, always: one shape, so one prepared INSERT.
-      await insert({
+      const inserted = await insert({
         uuid: r.uuid,
         credential_id: r.credentialId,
         user_id: r.userId,
@@ -134,7 +151,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         decided_at: r.decidedAt ?? null,
         decided_by_device_id: r.decidedByDeviceId ?? null,
       });
-      return (await read(r.uuid))!;
+      return row(inserted.rows[0] as Raw);
     },
     byUuid: read,
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),

@@ -34,6 +34,21 @@ export default defineConfig({
           env: { COUNTERSIGN_TEST_STORE: 'postgres' },
         },
       },
+      {
+        extends: true,
+        test: {
+          // The hardening suite's store-level proofs again on PostgreSQL: racing decisions (block-and-deactivate
+          // against approve, deactivation against the token hand-out), kill -9 with requests in flight, forged and
+          // replayed calls changing nothing. The rest of test/hardening is about one process or the desktop's files.
+          name: 'hardening-postgres',
+          include: [
+            'test/hardening/concurrency.test.ts',
+            'test/hardening/durability.test.ts',
+            'test/hardening/forgery.test.ts',
+          ],
+          env: { COUNTERSIGN_TEST_STORE: 'postgres' },
+        },
+      },
     ],
   },
 });

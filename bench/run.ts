@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads] [-- --devices 1,1000,10000]
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads,ciba-peer,statements]
+//                 [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -13,14 +14,25 @@ import { ROOT } from './support/countersign-process.js';
 import { summarizeCpuProfile } from './support/cpu-profile.js';
 import { machineFacts } from './support/machine.js';
 import { ratioToFloor } from './support/stats.js';
+import { type CibaPeerResults, cibaPeerBenchmarks } from './suites/ciba-peer.js';
 import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
 import { type FloorResults, floorBenchmarks } from './suites/floor.js';
 import { gatewayBenchmarks } from './suites/gateway.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 import { statusReadBenchmarks } from './suites/status-reads.js';
+import { statementBenchmarks } from './suites/statements.js';
 
-const SUITES = ['countersign', 'floor', 'renderer', 'scale-out', 'gateway', 'status-reads'] as const;
+const SUITES = [
+  'countersign',
+  'floor',
+  'renderer',
+  'scale-out',
+  'gateway',
+  'status-reads',
+  'ciba-peer',
+  'statements',
+] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -68,6 +80,30 @@ function ratios(countersign: CountersignResults, floor: FloorResults) {
   };
 }
 
+/**
+ * Countersign's throughput step against the CIBA peer's at the same concurrency: completed push approvals per
+ * second over the peer's completed flows per second (above 1: ours does more per second), and the p50 and p99 of a
+ * flow as ours over the peer's (below 1: ours is quicker).
+ */
+function ratiosToPeer(countersign: CountersignResults, peer: CibaPeerResults) {
+  const byConcurrency: Record<string, unknown> = {};
+  for (const theirs of peer.steps) {
+    const ours = countersign.throughput.steps.find((step) => step.concurrency === theirs.concurrency);
+    if (!ours) continue;
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    byConcurrency[`concurrency_${theirs.concurrency}`] = {
+      ours_per_second: ours.approvals_per_second,
+      peer_per_second: theirs.flows_per_second,
+      per_second: ratio(ours.approvals_per_second, theirs.flows_per_second),
+      p50: ratio(ours.approval_latency.p50_ms, theirs.flow_latency.p50_ms),
+      p99: ratio(ours.approval_latency.p99_ms, theirs.flow_latency.p99_ms),
+      ours_server_cpu_percent: ours.server_cpu_percent,
+      peer_server_cpu_percent: theirs.server_cpu_percent,
+    };
+  }
+  return byConcurrency;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -98,6 +134,8 @@ async function main(): Promise<void> {
   const scaleOut = only.includes('scale-out') ? await scaleOutBenchmarks(plan, log, profileDir) : null;
   const gateway = only.includes('gateway') ? await gatewayBenchmarks(plan, log) : null;
   const statusReads = only.includes('status-reads') ? await statusReadBenchmarks(plan, log) : null;
+  const cibaPeer = only.includes('ciba-peer') ? await cibaPeerBenchmarks(plan, log) : null;
+  const statements = only.includes('statements') ? await statementBenchmarks(log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -123,6 +161,9 @@ async function main(): Promise<void> {
     scale_out: scaleOut,
     gateway,
     status_reads: statusReads,
+    ciba_peer: cibaPeer,
+    ratio_to_ciba_peer: countersign && cibaPeer ? ratiosToPeer(countersign, cibaPeer) : null,
+    statements_per_push_approval: statements,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };
@@ -132,6 +173,13 @@ async function main(): Promise<void> {
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${json}\n`);
   log(`written to ${file}`);
+  if (result.ratio_to_ciba_peer) log(`ours / CIBA peer: ${JSON.stringify(result.ratio_to_ciba_peer)}`);
+  if (statements) {
+    log(
+      `per push approval: ${statements.sqlite.per_approval} statements on SQLite, ` +
+        `${statements.postgres?.per_approval ?? 'not counted'} round trips on PostgreSQL`,
+    );
+  }
   process.stdout.write(`${json}\n`);
 }
 

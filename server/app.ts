@@ -73,8 +73,10 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   deviceEventRoutes(router, store);
   openApiRoute(router);
 
-  const stopSweeper = startSweeper(services, config.sweepIntervalMs, (error) =>
-    app.log.error({ err: error }, 'sweep failed'),
+  const stopSweeper = startSweeper(
+    services,
+    { sweepMs: config.sweepIntervalMs, pruneMs: config.pruneIntervalMs },
+    (error) => app.log.error({ err: error }, 'sweep failed'),
   );
   app.addHook('onClose', async () => stopSweeper());
   return { app, services };

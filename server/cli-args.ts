@@ -17,7 +17,7 @@ import {
 export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy LIST|HOPS]
                           [--tls-cert FILE --tls-key FILE]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
-                          [--session-rate-limit N]
+                          [--session-rate-limit N] [--history-days N]
                           [--introspection-secret-file FILE] [--totp-key-file FILE] [--db-password-file FILE]
 
 Runs the Countersign approval server with an embedded SQLite database, or on PostgreSQL, where several
@@ -54,6 +54,8 @@ which every user of the machine can read in the process list):
                               (or COUNTERSIGN_TOTP_KEY; without one a key file FILE.totp-key is made beside
                               the SQLite database, mode 0600 — keep it out of database backups; with
                               PostgreSQL the key is required and must be the same on every instance)
+  --history-days N            days session requests are kept in the history (default 90); ended or expired
+                              sessions and spent pairing codes are deleted as they end
   --db-password-file FILE     the PostgreSQL password (or PGPASSWORD; not both in the URL and here)
   --introspection-secret S, --totp-key KEY, a password in the --db URL
                               still work, with a warning on stderr: the value shows in the process list
@@ -100,6 +102,7 @@ export function parseServerArgs(
   const sessionLifetimeSeconds = wholeNumber('session-lifetime', values['session-lifetime'], 1, 30 * 86_400);
   const pingIntervalMs = wholeNumber('ping-interval-ms', values['ping-interval-ms'], 100, 3_600_000);
   const sessionRateLimit = wholeNumber('session-rate-limit', values['session-rate-limit'], 0, 1_000_000);
+  const historyDays = wholeNumber('history-days', values['history-days'], 1, 36_500);
   const port = wholeNumber('port', values.port, 0, 65_535) ?? DEFAULT_PORT;
   const db = databaseOption(values.db, env);
   const trustProxy = trustProxyOption(values['trust-proxy'], env);
@@ -128,6 +131,7 @@ export function parseServerArgs(
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
       ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
       ...(sessionRateLimit !== undefined ? { sessionRateLimit } : {}),
+      ...(historyDays !== undefined ? { historyDays } : {}),
       ...(totpKey ? { totpKey } : {}),
     },
   };
@@ -180,6 +184,7 @@ function parse(argv: string[]) {
       'session-lifetime': { type: 'string' },
       'ping-interval-ms': { type: 'string' },
       'session-rate-limit': { type: 'string' },
+      'history-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       // The secrets, each from a file or the environment (cli-secrets.ts).
       ...SECRET_FLAGS,

@@ -13,8 +13,10 @@ export interface ServerConfig {
   trustProxy: TrustedProxies;
   /** How long a never-used key (PENDING_FIRST_USE) stays valid. */
   firstUseLifetimeSeconds: number;
-  /** How often expired requests are swept and old replay records pruned. */
+  /** How often expired requests are swept. */
   sweepIntervalMs: number;
+  /** How often old replay records and what retention no longer keeps are pruned (at a sweep, so at least this). */
+  pruneIntervalMs: number;
   /** Failed pairing attempts allowed per IP within pairingFailureWindowMs before 429. */
   pairingFailureLimit: number;
   pairingFailureWindowMs: number;
@@ -40,6 +42,8 @@ export interface ServerConfig {
    * rows of the shared database instead). When full, the window that ends first is forgotten.
    */
   rateLimitMemoryEntries: number;
+  /** Days session requests (the history) are kept; the sweeper deletes older ones that are no longer PENDING. */
+  historyDays: number;
   now: () => number;
 }
 
@@ -51,6 +55,7 @@ export const defaultConfig: ServerConfig = {
   trustProxy: NO_TRUSTED_PROXY,
   firstUseLifetimeSeconds: 30 * 24 * 3600,
   sweepIntervalMs: 500,
+  pruneIntervalMs: 30_000,
   pairingFailureLimit: 10,
   pairingFailureWindowMs: 15 * 60_000,
   // A paired device rarely fails (a clock far off, a replay after a retry); room for a few devices behind one NAT.
@@ -66,5 +71,6 @@ export const defaultConfig: ServerConfig = {
   codeFailureWindowMs: 15 * 60_000,
   // A few MiB per limit at most, and more addresses than one instance sees in a window.
   rateLimitMemoryEntries: 50_000,
+  historyDays: 90,
   now: Date.now,
 };

@@ -1,10 +1,13 @@
 // Background upkeep: PENDING requests past their lifetime become EXPIRED (and devices and waiting requesters hear
-// it), and replay records older than any still-valid signature and rate-limit windows that have ended are pruned.
+// it); replay records older than any still-valid signature and rate-limit windows that have ended are pruned, and so
+// is what retention.ts no longer keeps (old history, ended or expired sessions, spent pairing codes, used TOTP steps).
 import type { Services } from './services/index.js';
 
-const PRUNE_EVERY_MS = 30_000;
-
-export function startSweeper(services: Services, intervalMs: number, log: (error: unknown) => void): () => void {
+export function startSweeper(
+  services: Services,
+  intervals: { sweepMs: number; pruneMs: number },
+  log: (error: unknown) => void,
+): () => void {
   let lastPrune = 0;
   let running = false;
   const sweep = async () => {
@@ -12,10 +15,11 @@ export function startSweeper(services: Services, intervalMs: number, log: (error
     running = true;
     try {
       await services.approvals.expireDue();
-      if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+      if (Date.now() - lastPrune >= intervals.pruneMs) {
         lastPrune = Date.now();
         await services.devices.pruneSeenSignatures();
         await services.limits.prune();
+        await services.retention.prune();
       }
     } catch (error) {
       log(error);
@@ -23,7 +27,7 @@ export function startSweeper(services: Services, intervalMs: number, log: (error
       running = false;
     }
   };
-  const timer = setInterval(() => void sweep(), intervalMs);
+  const timer = setInterval(() => void sweep(), intervals.sweepMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { HELP } from '../../server/cli-args.js';
 import { spawnChild, stopChild, waitForLine } from './children.js';
 import { GC_PROBE_FLAGS, type MemoryReading, memoryProbe } from './memory-probe.js';
+import { STATEMENT_PROBE_FLAGS, type StatementCounts, statementReader } from './statement-counts.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SERVER_BIN = resolve(ROOT, 'bin/countersign-server.mjs');
@@ -22,6 +23,8 @@ export interface ServerChild {
   pid: number;
   /** Memory after a full garbage collection in the server. */
   readMemory(): Promise<MemoryReading>;
+  /** Statements executed so far, by SQL text; only when started with countStatements. */
+  readStatements(): Promise<StatementCounts>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export interface ServerChildOptions {
   cpuProfileDir?: string;
   /** Extra environment, e.g. COUNTERSIGN_INTROSPECTION_SECRET (a secret never goes on the command line). */
   env?: NodeJS.ProcessEnv;
+  /** Preload the driver instrumentation (bench/support/statement-probe.mjs) so readStatements() works. */
+  countStatements?: boolean;
 }
 
 export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
@@ -44,6 +49,7 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
   if (options.cpuProfileDir) {
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
+  if (options.countStatements) nodeFlags.push(...STATEMENT_PROBE_FLAGS);
   // In the environment, not on the command line, where the process list would show it.
   const env = { ...process.env, ...options.env, ...(options.totpKey ? { COUNTERSIGN_TOTP_KEY: options.totpKey } : {}) };
   const child = spawnChild(
@@ -52,6 +58,9 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const readMemory = memoryProbe(child, `[${name}]`);
+  const readStatements = options.countStatements
+    ? statementReader(child)
+    : () => Promise.reject(new Error(`${name} was started without countStatements`));
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 'countersign-server');
   // Keep draining stdout so a chatty server never blocks on a full pipe.
   child.stdout?.resume();
@@ -60,6 +69,7 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
     url: match[1]!,
     pid: child.pid!,
     readMemory,
+    readStatements,
     stop: () => stopChild(child, 'SIGTERM', 15_000),
   };
 }

@@ -4,6 +4,7 @@
 // back). It adds no code path the measured program itself runs.
 import type { ChildProcess } from 'node:child_process';
 import { memoryOf } from './proc-stats.js';
+import { STATEMENTS_LINE } from './statement-counts.js';
 import { sleep } from './stats.js';
 
 const PROBE = `data:text/javascript,${encodeURIComponent(
@@ -30,7 +31,7 @@ export function memoryProbe(child: ChildProcess, prefix: string): () => Promise<
     const text = chunk.toString();
     const report = MEMORY_LINE.exec(text);
     if (report) waiting?.(JSON.parse(report[1]!) as NodeJS.MemoryUsage);
-    const rest = text.replace(MEMORY_LINE, '').trim();
+    const rest = text.replace(MEMORY_LINE, '').replace(STATEMENTS_LINE, '').trim();
     if (rest) process.stderr.write(`${prefix} ${rest}\n`);
   });
   return async () => {

@@ -16,7 +16,7 @@ import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
 
 /** A used step can no longer match once it is this far behind the clock; older records are pruned. */
-const USED_STEP_RETENTION_MS = (2 * TOTP_SKEW_STEPS + 2) * TOTP_STEP_SECONDS * 1000;
+export const USED_STEP_RETENTION_MS = (2 * TOTP_SKEW_STEPS + 2) * TOTP_STEP_SECONDS * 1000;
 
 /** Any refusal of a code: 401 with bunq's wording, and one failure more for the caller's IP (the route limits it). */
 export class CodeRefused extends ApiError {

@@ -32,6 +32,9 @@ export interface SignedCall {
 export const SEEN_SIGNATURE_RETENTION_MS = 2 * TIMESTAMP_TOLERANCE_MS + 60_000;
 
 const SIGNATURE_HEADER = 'X-Countersign-Signature';
+/** A signed call writes the device's last_seen only when the stored one is at least this old. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
 const authFailed = (text: string = ErrorText.DEVICE_AUTH_FAILED) => new ApiError(401, text);
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -71,6 +74,9 @@ export class DeviceService {
     if (!(await this.ctx.store.seenSignatures.remember(device.id, signatureBytes, now))) {
       throw authFailed(ErrorText.REPLAYED);
     }
+    // last_seen is for people reading the device list: to the minute is enough, and writing it on every signed
+    // call cost a statement on every decision and long-running stream.
+    if (device.lastSeen !== null && now - device.lastSeen < LAST_SEEN_RESOLUTION_MS) return device;
     await this.ctx.store.devices.touch(device.id, now);
     return { ...device, lastSeen: now };
   }

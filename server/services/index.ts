@@ -8,6 +8,7 @@ import { CredentialService } from './credentials.js';
 import { DeviceKeyCache } from './device-keys.js';
 import { DeviceService } from './devices.js';
 import { PairingService } from './pairing.js';
+import { RetentionService } from './retention.js';
 import { SessionService } from './sessions.js';
 
 export interface Services {
@@ -19,6 +20,7 @@ export interface Services {
   codes: CodeFallbackService;
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
+  retention: RetentionService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -34,5 +36,6 @@ export function createServices(ctx: ServiceContext): Services {
     pairing: new PairingService(ctx, codes),
     codes,
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
+    retention: new RetentionService(ctx),
   };
 }

@@ -254,6 +254,8 @@ export interface SessionRequestRepository {
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
   /** Requests created, decided or expired at or after the time (a push hub's resync after it lost events). */
   changedSince(since: number): Promise<SessionRequestRow[]>;
+  /** Deletes up to limit requests created before the time that are no longer PENDING; returns how many. */
+  pruneHistoryBefore(time: number, limit: number): Promise<number>;
 }
 
 export interface SessionRepository {
@@ -263,6 +265,8 @@ export interface SessionRepository {
   end(id: number, now: number): Promise<void>;
   /** Ends every open (not ended, not expired) session of the key (deactivated or locked); returns how many. */
   endAllOfCredential(credentialId: number, now: number): Promise<number>;
+  /** Deletes up to limit sessions that were ended or are past their expiry at the time; returns how many. */
+  pruneEndedOrExpired(now: number, limit: number): Promise<number>;
 }
 
 export interface DeviceRepository {
@@ -284,6 +288,8 @@ export interface PairingCodeRepository {
   outstandingExpiries(userId: number, now: number): Promise<number[]>;
   /** Ends the unused codes a device made (it was removed): they expire now. */
   expireIssuedBy(deviceId: number, now: number): Promise<void>;
+  /** Deletes up to limit codes that were used or are past their expiry at the time; returns how many. */
+  pruneSpent(now: number, limit: number): Promise<number>;
 }
 
 export interface DeviceEventRepository {

@@ -128,7 +128,7 @@ describe('pairing-code guessing', () => {
     const s = await server();
     await s.admin.createUser('alice');
     const real = await s.admin.pair('alice', s.url);
-    const before = snapshot(s.db);
+    const before = await snapshot(s.db);
     const guesses = fc.sample(guess, { numRuns: 50, seed: 6 });
     const replies = await client(s).sendAll(
       guesses.map((code) => ({
@@ -145,7 +145,7 @@ describe('pairing-code guessing', () => {
     expect(counted[400]).toBeLessThanOrEqual(defaultConfig.pairingFailureLimit);
     expect((counted[400] ?? 0) + (counted[429] ?? 0)).toBe(guesses.length);
     for (const reply of replies.filter((r) => r.status === 429)) expectRateLimited(reply);
-    expect(snapshotDifference(before, snapshot(s.db))).toBe('');
+    expect(snapshotDifference(before, await snapshot(s.db))).toBe('');
 
     // The right code from the same address is refused too while the limit holds; from another address it pairs.
     const blocked = await client(s).send({

@@ -50,7 +50,7 @@ describe('text that is hostile but allowed, and text that is not', () => {
       expect(created.status, created.text).toBe(200);
       expect(CredentialCreated.parse(created.json).Response[1].CredentialPasswordIp.name).toBe(name);
     }
-    const tables = query<{ name: string }>(server.db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    const tables = await query<{ name: string }>(server.db, "SELECT name FROM sqlite_master WHERE type = 'table'");
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['users', 'credentials', 'sessions']));
     await stream.close();
   });
@@ -62,7 +62,7 @@ describe('text that is hostile but allowed, and text that is not', () => {
       const reply = await attempt(server, key.api_key, { description: `pay ${character}moc.knab to` });
       expect(reply.status).toBe(400);
       expect(errorText(reply)).toBe('description: must not contain control characters');
-      expect(query(server.db, 'SELECT 1 FROM session_requests WHERE credential_id = ?', key.id)).toEqual([]);
+      expect(await query(server.db, 'SELECT 1 FROM session_requests WHERE credential_id = ?', key.id)).toEqual([]);
     },
   );
 });

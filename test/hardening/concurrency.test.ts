@@ -31,25 +31,29 @@ interface RequestRow {
   session_id: number | null;
 }
 
-function requestRow(uuid: string): RequestRow {
-  return query<RequestRow>(
-    server.db,
-    `SELECT status, decision, decided_by_device_id, decision_signature, token_delivered, session_id
+async function requestRow(uuid: string): Promise<RequestRow> {
+  return (
+    await query<RequestRow>(
+      server.db,
+      `SELECT status, decision, decided_by_device_id, decision_signature, token_delivered, session_id
        FROM session_requests WHERE uuid = ?`,
-    uuid,
+      uuid,
+    )
   )[0]!;
 }
 
-function credentialStatus(id: number): string {
-  return query<{ status: string }>(server.db, 'SELECT status FROM credentials WHERE id = ?', id)[0]!.status;
+async function credentialStatus(id: number): Promise<string> {
+  return (await query<{ status: string }>(server.db, 'SELECT status FROM credentials WHERE id = ?', id))[0]!.status;
 }
 
-function liveSessions(credentialId: number): number {
-  return query<{ n: number }>(
-    server.db,
-    'SELECT COUNT(*) AS n FROM sessions WHERE credential_id = ? AND ended IS NULL AND expires > ?',
-    credentialId,
-    Date.now(),
+async function liveSessions(credentialId: number): Promise<number> {
+  return (
+    await query<{ n: number }>(
+      server.db,
+      'SELECT COUNT(*) AS n FROM sessions WHERE credential_id = ? AND ended IS NULL AND expires > ?',
+      credentialId,
+      Date.now(),
+    )
   )[0]!.n;
 }
 
@@ -98,7 +102,7 @@ describe('two devices deciding the same request at the same instant', () => {
       expect(errorText(loser)).toBe(ErrorText.ALREADY_DECIDED);
       const winner = replies[0]!.status === 200 ? first : second;
       winners.add(winner === first ? 'first device' : 'second device');
-      const row = requestRow(uuid);
+      const row = await requestRow(uuid);
       expect(row).toMatchObject({ status: 'ACCEPTED', decision: 'APPROVE', decided_by_device_id: winner.id });
       expect(row.decision_signature).toBe(winner.signDecision(uuid, { decision: 'APPROVE' }));
       // The requester gets one token, once.
@@ -108,7 +112,7 @@ describe('two devices deciding the same request at the same instant', () => {
       expect(again).toHaveLength(1);
       expect(again[0].SessionServerRequest.token_delivered).toBe(true);
     }
-    const sessions = query<{ n: number }>(
+    const sessions = await query<{ n: number }>(
       server.db,
       'SELECT COUNT(*) AS n FROM sessions WHERE credential_id = ?',
       key.id,
@@ -128,8 +132,8 @@ describe('two devices deciding the same request at the same instant', () => {
       const approve = () => approver.decide(uuid, { decision: 'APPROVE' });
       const [blocked, approved] = await together(block, approve, race % 4 >= 2);
       expect([blocked.status, approved.status].sort(), `${blocked.text} | ${approved.text}`).toEqual([200, 409]);
-      const row = requestRow(uuid);
-      const status = credentialStatus(key.id);
+      const row = await requestRow(uuid);
+      const status = await credentialStatus(key.id);
       if (blocked.status === 200) {
         outcomes.add('INACTIVE + REJECTED');
         expect({ credential: status, request: row.status, by: row.decided_by_device_id }).toEqual({
@@ -141,7 +145,7 @@ describe('two devices deciding the same request at the same instant', () => {
         expect(read).toHaveLength(1);
         expect(read[0].SessionServerRequest).toMatchObject({ status: 'REJECTED', token_delivered: false });
         expect(row.session_id).toBeNull();
-        expect(liveSessions(key.id)).toBe(0);
+        expect(await liveSessions(key.id)).toBe(0);
         expect((await attempt(server, key.api_key)).status).toBe(401);
       } else {
         outcomes.add('ACTIVE + ACCEPTED');
@@ -154,7 +158,7 @@ describe('two devices deciding the same request at the same instant', () => {
         const token = pick(read, 'Token') as { token: string } | undefined;
         expect(token).toBeDefined();
         expect(await introspect(token!.token)).toBe(true);
-        expect(liveSessions(key.id)).toBe(1);
+        expect(await liveSessions(key.id)).toBe(1);
       }
     }
     report('race-deactivate-approve', { races: RACES, outcomes: outcomes.toJSON() });
@@ -172,7 +176,7 @@ describe('two devices deciding the same request at the same instant', () => {
       const approve = () => second.decide(approvedUuid, { decision: 'APPROVE' });
       const [blocked, approved] = await together(block, approve, race % 2 === 1);
       expect(blocked.status, blocked.text).toBe(200);
-      expect(credentialStatus(key.id)).toBe('INACTIVE');
+      expect(await credentialStatus(key.id)).toBe('INACTIVE');
       // Whichever landed first, a deactivated key opens no session: the approval lost (409, rejected with the
       // key) or won, but its token is not handed out for a key that has since been deactivated.
       const polled = await longPoll;
@@ -182,7 +186,7 @@ describe('two devices deciding the same request at the same instant', () => {
         approved.status !== 200 ? 'deactivation first' : tokenHandedOut ? 'approval and token first' : 'approval first',
       );
       // A token handed out before the deactivation belongs to a session that the deactivation ended.
-      expect(liveSessions(key.id)).toBe(0);
+      expect(await liveSessions(key.id)).toBe(0);
       const read = await http(`${server.url}/v1/session-server-request/${approvedUuid}`, { headers: auth });
       if (read.status === 200) expect(pick((read.json as { Response: unknown[] }).Response, 'Token')).toBeUndefined();
     }
@@ -196,8 +200,8 @@ describe('two devices deciding the same request at the same instant', () => {
     expect(await introspect(token.token)).toBe(true);
     const next = await pendingUuid(server, key.api_key);
     expect((await second.decide(next, { decision: 'BLOCK', deactivate_credential: true })).status).toBe(200);
-    expect(credentialStatus(key.id)).toBe('INACTIVE');
+    expect(await credentialStatus(key.id)).toBe('INACTIVE');
     expect(await introspect(token.token)).toBe(false);
-    expect(liveSessions(key.id)).toBe(0);
+    expect(await liveSessions(key.id)).toBe(0);
   });
 });

@@ -76,7 +76,7 @@ describe('failed device authentications per address', () => {
         }),
       () => alice.request('GET', listPath(), undefined, { localAddress: ATTACKER, headers: replayed.sentHeaders }),
     ];
-    const before = snapshot(server.db);
+    const before = await snapshot(server.db);
     for (let i = 0; i < limit; i += 1) {
       const reply = await failures[i % failures.length]!();
       expect(reply.status, `failure ${i + 1}: ${reply.text}`).toBe(401);
@@ -92,7 +92,7 @@ describe('failed device authentications per address', () => {
     expect(retryAfter).toBeLessThanOrEqual(defaultConfig.deviceAuthFailureWindowMs / 1000);
     expect(await upgradeStatus(alice, ATTACKER)).toBe(429);
     expect(seenSignatures()).toBe(seen);
-    expect(snapshotDifference(before, snapshot(server.db))).toBe('');
+    expect(snapshotDifference(before, await snapshot(server.db))).toBe('');
 
     // The same device from another address is not affected.
     const fine = await alice.request('GET', listPath(), undefined, { localAddress: NEIGHBOUR });

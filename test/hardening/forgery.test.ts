@@ -175,7 +175,7 @@ describe('forged decisions', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const uuid = await pendingUuid(server, key.api_key);
       const otherUuid = await pendingUuid(server, key.api_key);
-      const before = snapshot(server.db);
+      const before = await snapshot(server.db);
       for (const forgery of forgeries) {
         const reply = await forgery.send(uuid, otherUuid);
         expect(reply.status, `${forgery.kind}: ${reply.text}`).toBe(forgery.status);
@@ -183,7 +183,7 @@ describe('forged decisions', () => {
         else if (forgery.text) expect(errorText(reply), forgery.kind).toMatch(forgery.text);
         refused.add(forgery.kind);
       }
-      expect(snapshotDifference(before, snapshot(server.db))).toBe('');
+      expect(snapshotDifference(before, await snapshot(server.db))).toBe('');
       // The genuine decisions still land: the forgeries were refused for what they are, not by accident.
       expect((await alice.decide(uuid, { decision: 'APPROVE' })).status).toBe(200);
       expect((await aliceOther.decide(otherUuid, { decision: 'APPROVE' })).status).toBe(200);
@@ -200,12 +200,12 @@ describe('replayed signatures', () => {
       const genuine = await alice.decide(uuid, { decision: 'APPROVE' });
       expect(genuine.status).toBe(200);
       const body = approveBody(alice, uuid);
-      const before = snapshot(server.db);
+      const before = await snapshot(server.db);
       const replay = await sendRaw(uuid, genuine.sentHeaders, body);
       expect(replay.status).toBe(401);
       expect(errorText(replay)).toBe(ErrorText.REPLAYED);
       refused.add('replayed decision call');
-      expect(snapshotDifference(before, snapshot(server.db))).toBe('');
+      expect(snapshotDifference(before, await snapshot(server.db))).toBe('');
     }
     // The replay record lives in the database: a restart does not reopen the window.
     const uuid = await pendingUuid(server, key.api_key);

@@ -314,7 +314,7 @@ describe.skipIf(!hasKeychainSession)(`IPC fuzz over a real core — ${NEEDS_KEYC
   it(`refuses ${RUNS_PER_CHANNEL} malformed calls on every channel with INVALID_INPUT and changes nothing`, async () => {
     const accountId = desktop.account!.id;
     const key = await server.admin.createKey({ user: 'ada', name: 'fuzzed', mode: 'push', ips: ['10.1.1.1'] });
-    const [ip] = query<{ id: number }>(server.db, 'SELECT id FROM permitted_ips WHERE credential_id = ?', key.id);
+    const [ip] = await query<{ id: number }>(server.db, 'SELECT id FROM permitted_ips WHERE credential_id = ?', key.id);
     expect((await attempt(server, key.api_key)).status).toBe(202);
     const pending = await waitFor('the request in the queue', () => desktop.core.pending()[0]);
 
@@ -323,10 +323,10 @@ describe.skipIf(!hasKeychainSession)(`IPC fuzz over a real core — ${NEEDS_KEYC
       pending: desktop.core.pending(),
       history: desktop.core.localHistory({ limit: 1000 }),
       keychain: (await desktop.vault.findCredentials(desktop.service)).map((c) => c.account).sort(),
-      signedCalls: query<{ n: number }>(server.db, 'SELECT COUNT(*) AS n FROM seen_signatures')[0]!.n,
+      signedCalls: (await query<{ n: number }>(server.db, 'SELECT COUNT(*) AS n FROM seen_signatures'))[0]!.n,
     });
     const before = await state();
-    const serverBefore = snapshot(server.db);
+    const serverBefore = await snapshot(server.db);
 
     const table = positions(accountId, key.id, ip!.id, pending.request.uuid);
     const channels = Object.keys(invokeChannels) as InvokeChannel[];
@@ -356,7 +356,7 @@ describe.skipIf(!hasKeychainSession)(`IPC fuzz over a real core — ${NEEDS_KEYC
     expect(wrong.slice(0, 40), `${wrong.length} calls were not refused as INVALID_INPUT`).toEqual([]);
     expect(shellCalls).toEqual([]);
     expect(await state()).toEqual(before);
-    expect(snapshotDifference(serverBefore, snapshot(server.db))).toBe('');
+    expect(snapshotDifference(serverBefore, await snapshot(server.db))).toBe('');
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
     // The real channels still work after all that: the fuzz did not wedge anything.
     expect(await handlers['approvals:list']()).toEqual({ ok: true, value: desktop.core.pending() });

@@ -39,8 +39,8 @@ async function uuidOf(asked: Asked): Promise<string> {
   return waitFor('the request to be PENDING', () => asked.uuid);
 }
 
-function serverPending(server: HardeningServer): string[] {
-  return query<{ uuid: string }>(server.db, "SELECT uuid FROM session_requests WHERE status = 'PENDING'")
+async function serverPending(server: HardeningServer): Promise<string[]> {
+  return (await query<{ uuid: string }>(server.db, "SELECT uuid FROM session_requests WHERE status = 'PENDING'"))
     .map((row) => row.uuid)
     .sort();
 }
@@ -73,7 +73,7 @@ describe('a test device whose stream drops', () => {
     await stream.next('hello');
     const resent = [(await stream.next('approval.requested')).request.uuid];
     resent.push((await stream.next('approval.requested')).request.uuid);
-    expect(resent.sort()).toEqual(serverPending(server));
+    expect(resent.sort()).toEqual(await serverPending(server));
     expect(resent).toContain(meanwhileUuid);
     expect(resent).not.toContain(before[0]!.uuid);
 
@@ -135,7 +135,7 @@ describe.skipIf(!hasKeychainSession)(`the approver core across network drops —
 
       gate.open = true;
       await waitConnected(c.core, accountId);
-      const expectedQueue = serverPending(server);
+      const expectedQueue = await serverPending(server);
       await waitFor('the resync to match the server', () => {
         const queued = c.core
           .pending()
@@ -165,7 +165,7 @@ describe.skipIf(!hasKeychainSession)(`the approver core across network drops —
     }
     figures.requests = all.length;
     expect(c.core.pending()).toEqual([]);
-    expect(serverPending(server)).toEqual([]);
+    expect(await serverPending(server)).toEqual([]);
     // The local history knows every request, with the final status.
     const history = new Map(c.core.localHistory({ accountId, limit: 1000 }).map((e) => [e.uuid, e.status]));
     for (const { asked, expected } of all) expect(history.get(asked.uuid!)).toBe(expected);

@@ -105,9 +105,8 @@ describe.skipIf(!hasKeychainSession)(`secrets at rest — ${NEEDS_KEYCHAIN}`, ()
 
   it("the desktop's data directory holds no secret in clear, while running and after it stops", async () => {
     const files = filesUnder(desktop.dataDir);
-    const publicKey = query<{ public_key: string }>(
-      join(desktop.dataDir, 'approver.db'),
-      'SELECT public_key FROM account',
+    const publicKey = (
+      await query<{ public_key: string }>(join(desktop.dataDir, 'approver.db'), 'SELECT public_key FROM account')
     )[0]!;
     expect(scanForSecrets(files, [{ label: 'public key', value: publicKey.public_key }]).length).toBeGreaterThan(0);
     const running = scanForSecrets(files, secrets);

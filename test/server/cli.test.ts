@@ -149,24 +149,22 @@ describe('countersign-admin', () => {
     expect(result.stdout).toMatch(/[▄▀█]{5}/);
   });
 
-  it('explains mistakes on stderr and exits 1', async () => {
+  // One test per mistake (two processes each), so that no single test runs many processes in a row under load.
+  it.each<[string[], RegExp]>([
+    [['user', 'create', 'alice'], /A user named "alice" already exists/],
+    [['key', 'create', '--user', 'bob', '--name', 'x', '--mode', 'push'], /No user named "bob"/],
+    [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'sometimes'], /--mode must be one of ip-only/],
+    [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'push', '--ip', '1.2.3'], /--ip "1.2.3"/],
+    [['key', 'create', '--user', 'alice', '--mode', 'push'], /--name LABEL is required/],
+    [['pair', '--user', 'alice', '--server', 'nowhere'], /--server "nowhere" is not a URL/],
+    [['user', 'delete', 'alice'], /Unknown command "user delete alice"/],
+    [['user', 'create', 'x', '--colour'], /Unknown option '--colour'/],
+  ])('explains the mistake in `%s` on stderr and exits 1', async (args, message) => {
     await admin(db, 'user', 'create', 'alice');
-    const cases: [string[], RegExp][] = [
-      [['user', 'create', 'alice'], /A user named "alice" already exists/],
-      [['key', 'create', '--user', 'bob', '--name', 'x', '--mode', 'push'], /No user named "bob"/],
-      [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'sometimes'], /--mode must be one of ip-only/],
-      [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'push', '--ip', '1.2.3'], /--ip "1.2.3"/],
-      [['key', 'create', '--user', 'alice', '--mode', 'push'], /--name LABEL is required/],
-      [['pair', '--user', 'alice', '--server', 'nowhere'], /--server "nowhere" is not a URL/],
-      [['user', 'delete', 'alice'], /Unknown command "user delete alice"/],
-      [['user', 'create', 'x', '--colour'], /Unknown option '--colour'/],
-    ];
-    for (const [args, message] of cases) {
-      const result = await admin(db, ...args);
-      expect(result.code, args.join(' ')).toBe(1);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(message);
-    }
+    const result = await admin(db, ...args);
+    expect(result.code, args.join(' ')).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
   });
 });
 
@@ -211,33 +209,34 @@ describe('countersign-server', () => {
     },
   );
 
-  it('exits 0 on SIGTERM and SIGINT', async () => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--db', db, ...keyArgs], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      child.kill(signal);
-      const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-      expect(code, signal).toBe(0);
-    }
+  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s', async (signal) => {
+    const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--db', db, ...keyArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill(signal);
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(code, signal).toBe(0);
   });
 
-  it('refuses bad flags and a port in use with a clear error and exit 1', async () => {
+  it.each<[string[], RegExp]>([
+    [['--port', 'eighty'], /--port must be a whole number from 0 to 65535/],
+    [['--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
+    [['--request-lifetime', '0'], /--request-lifetime must be a whole number/],
+    [['--history-days', '0'], /--history-days must be a whole number from 1 to 36500/],
+    [['--verbose'], /Unknown option '--verbose'/],
+    [['--introspection-secret', 'short'], /at least 16 characters/],
+  ])('refuses `%s` with a clear error and exit 1', async (args, message) => {
+    const result = await run(SERVER_BIN, ['--db', db, ...keyArgs, ...args]);
+    expect(result.code, args.join(' ')).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('refuses a port in use with a clear error and exit 1', async () => {
     const busy = await serverProcess();
-    const cases: [string[], RegExp][] = [
-      [['--port', 'eighty'], /--port must be a whole number from 0 to 65535/],
-      [['--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
-      [['--request-lifetime', '0'], /--request-lifetime must be a whole number/],
-      [['--verbose'], /Unknown option '--verbose'/],
-      [['--introspection-secret', 'short'], /at least 16 characters/],
-      [['--port', String(busy.port)], new RegExp(`port ${busy.port} on 127.0.0.1 is already in use`)],
-    ];
-    for (const [args, message] of cases) {
-      const result = await run(SERVER_BIN, ['--db', db, ...keyArgs, ...args]);
-      expect(result.code, args.join(' ')).toBe(1);
-      expect(result.stderr).toMatch(message);
-    }
+    const result = await run(SERVER_BIN, ['--db', db, ...keyArgs, '--port', String(busy.port)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`port ${busy.port} on 127.0.0.1 is already in use`));
   });
 
   it('survives kill -9: a restart on the same port keeps the pending request and refuses replays', async () => {

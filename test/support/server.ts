@@ -39,6 +39,10 @@ export interface TestServerOptions {
   trustProxy?: string;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
+  /** Days of request history kept (default 90). */
+  historyDays?: number;
+  /** How often the sweeper prunes (default 30 s). */
+  pruneIntervalMs?: number;
 }
 
 export interface TestAdmin {
@@ -124,6 +128,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...(options.firstUseLifetimeSeconds !== undefined
           ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
           : {}),
+        ...(options.historyDays !== undefined ? { historyDays: options.historyDays } : {}),
+        ...(options.pruneIntervalMs !== undefined ? { pruneIntervalMs: options.pruneIntervalMs } : {}),
       },
     });
   } catch (error) {

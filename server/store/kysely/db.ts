@@ -14,3 +14,6 @@ export const isSet = (value: Flag): boolean => value === 1;
  */
 export const changed = (result: { numUpdatedRows?: bigint; numAffectedRows?: bigint }): number =>
   Number(result.numUpdatedRows ?? result.numAffectedRows ?? 0n);
+
+/** Rows a DELETE removed, as a number. */
+export const deleted = (result: { numDeletedRows: bigint } | undefined): number => Number(result?.numDeletedRows ?? 0n);

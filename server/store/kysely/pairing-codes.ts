@@ -1,5 +1,5 @@
 import type { PairingCodeRepository } from '../types.js';
-import type { Db } from './db.js';
+import { type Db, deleted } from './db.js';
 
 export function pairingCodes(db: Db): PairingCodeRepository {
   return {
@@ -52,5 +52,20 @@ export function pairingCodes(db: Db): PairingCodeRepository {
         .where('expires', '>', now)
         .execute();
     },
+    pruneSpent: async (now, limit) =>
+      deleted(
+        await db
+          .deleteFrom('pairing_codes')
+          .where(
+            'code_hash',
+            'in',
+            db
+              .selectFrom('pairing_codes')
+              .select('code_hash')
+              .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires', '<=', now)]))
+              .limit(limit),
+          )
+          .executeTakeFirst(),
+      ),
   };
 }

@@ -7,7 +7,7 @@ import type {
   SessionRequestRow,
   StoreKind,
 } from '../types.js';
-import { changed, type Db, flag, isSet } from './db.js';
+import { changed, type Db, deleted, flag, isSet } from './db.js';
 import { prepared } from './prepared.js';
 
 type Raw = Selectable<SessionRequestsTable> & {
@@ -66,8 +66,25 @@ const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
     .where('status', '=', 'PENDING')
     .where('expiry_time', '>', now),
 );
+// The new row comes back from the INSERT itself, the key's name and mode by sub-select (both dialects take one in
+// RETURNING): one statement, where reading the row back after inserting it was a second.
 const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
-  db.insertInto('session_requests').values(values),
+  db
+    .insertInto('session_requests')
+    .values(values)
+    .returningAll()
+    .returning((eb) => [
+      eb
+        .selectFrom('credentials as c')
+        .select('c.name')
+        .whereRef('c.id', '=', 'session_requests.credential_id')
+        .as('credential_name'),
+      eb
+        .selectFrom('credentials as c')
+        .select('c.mode')
+        .whereRef('c.id', '=', 'session_requests.credential_id')
+        .as('credential_mode'),
+    ]),
 );
 const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>
   db.updateTable('session_requests').set(changes).where('uuid', '=', uuid).where('status', '=', 'PENDING'),
@@ -114,7 +131,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   return {
     create: async (r: NewSessionRequest) => {
       // Every column named, always: one shape, so one prepared INSERT.
-      await insert({
+      const inserted = await insert({
         uuid: r.uuid,
         credential_id: r.credentialId,
         user_id: r.userId,
@@ -136,7 +153,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         decided_at: r.decidedAt ?? null,
         decided_by_device_id: r.decidedByDeviceId ?? null,
       });
-      return (await read(r.uuid))!;
+      return row(inserted.rows[0] as Raw);
     },
     byUuid: read,
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
@@ -219,6 +236,24 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
             ]),
           )
           .orderBy('r.seq'),
+      ),
+    // By session_requests_created, a bounded batch (seqs chosen by a sub-select). A PENDING request stays whatever
+    // its age: the sweeper expires it first, and only then is it history.
+    pruneHistoryBefore: async (time, limit) =>
+      deleted(
+        await db
+          .deleteFrom('session_requests')
+          .where(
+            'seq',
+            'in',
+            db
+              .selectFrom('session_requests')
+              .select('seq')
+              .where('created', '<', time)
+              .where('status', '<>', 'PENDING')
+              .limit(limit),
+          )
+          .executeTakeFirst(),
       ),
   };
 }

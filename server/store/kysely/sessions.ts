@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { SessionsTable } from '../schema.js';
 import type { SessionRepository, StoreKind } from '../types.js';
-import { changed, type Db } from './db.js';
+import { changed, type Db, deleted } from './db.js';
 import { prepared } from './prepared.js';
 
 const COLUMNS = [
@@ -50,5 +50,32 @@ export function sessions(db: Db, kind: StoreKind): SessionRepository {
           .where('expires', '>', now)
           .executeTakeFirst(),
       ),
+    // Two statements, each answered by its own index (sessions_expires; the partial sessions_ended), and each
+    // deleting a bounded batch (ids chosen by a sub-select: neither dialect takes DELETE … LIMIT as such).
+    pruneEndedOrExpired: async (now, limit) => {
+      const expired = deleted(
+        await db
+          .deleteFrom('sessions')
+          .where('id', 'in', db.selectFrom('sessions').select('id').where('expires', '<=', now).limit(limit))
+          .executeTakeFirst(),
+      );
+      if (expired >= limit) return expired;
+      const ended = deleted(
+        await db
+          .deleteFrom('sessions')
+          .where(
+            'id',
+            'in',
+            db
+              .selectFrom('sessions')
+              .select('id')
+              .where('ended', 'is not', null)
+              .where('ended', '<=', now)
+              .limit(limit - expired),
+          )
+          .executeTakeFirst(),
+      );
+      return expired + ended;
+    },
   };
 }

@@ -152,4 +152,8 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX device_events_user ON device_events (user_id, id);
    CREATE INDEX device_events_at ON device_events (at);`,
+  // 4: what the sweeper prunes by: sessions past their expiry, and ended ones (a partial index, so the insert of a
+  // new, live session does not touch it). The same indexes as SQLite's migration 5.
+  `CREATE INDEX sessions_expires ON sessions (expires);
+   CREATE INDEX sessions_ended ON sessions (ended) WHERE ended IS NOT NULL;`,
 ];

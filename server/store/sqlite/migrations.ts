@@ -139,4 +139,15 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX device_events_user ON device_events (user_id, id);
    CREATE INDEX device_events_at ON device_events (at);`,
+  // 5: the indexes PostgreSQL has had from its first migration: deactivating a key ends its sessions by
+  // credential_id (without the index that scanned all of sessions while holding the only write lock), a push hub's
+  // resync reads requests created or decided and devices revoked since a time. And, as on PostgreSQL (its
+  // migration 4), what the sweeper prunes by: sessions past their expiry, and ended ones (a partial index, so the
+  // insert of a new, live session does not touch it).
+  `CREATE INDEX sessions_credential ON sessions (credential_id);
+   CREATE INDEX session_requests_created ON session_requests (created);
+   CREATE INDEX session_requests_decided ON session_requests (decided_at);
+   CREATE INDEX devices_revoked ON devices (revoked);
+   CREATE INDEX sessions_expires ON sessions (expires);
+   CREATE INDEX sessions_ended ON sessions (ended) WHERE ended IS NOT NULL;`,
 ];

@@ -152,7 +152,7 @@ export async function runBadInputCorpus(options: BadInputOptions): Promise<BadIn
     );
     const streamCases = fc.sample(streamCorpus, { numRuns: options.streamMessages, seed: options.seed });
 
-    const before = snapshot(server.db);
+    const before = await snapshot(server.db);
     const { statuses, violations } = await sendCorpus(server, cases, options.concurrency ?? 16);
 
     const streamCloses: Record<string, number> = {};
@@ -185,7 +185,7 @@ export async function runBadInputCorpus(options: BadInputOptions): Promise<BadIn
     expect([...byKind.values()], `${violations.length} cases were not refused properly`).toEqual([]);
     expect(server.errorLog.slice(0, 3).map((line) => line.slice(0, 400))).toEqual([]);
     expect(observer.received.filter((m) => m.type !== 'ping' && m.type !== 'hello')).toHaveLength(1);
-    expect(snapshotDifference(before, snapshot(server.db))).toBe('');
+    expect(snapshotDifference(before, await snapshot(server.db))).toBe('');
     await observer.close();
 
     const requestsPerEndpoint: Record<string, number> = {};

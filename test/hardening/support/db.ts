@@ -1,8 +1,20 @@
 // Looking at a server database from outside, as an operator or an attacker with the file would: a snapshot of
-// every table to prove that refused requests changed nothing, and a byte scan for secrets in clear.
+// every table to prove that refused requests changed nothing, and a byte scan for secrets in clear. The database
+// is a SQLite file or a postgres:// URL (the hardening suite runs on both stores); queries are written with ? for
+// parameters, and PostgreSQL's bigints come back as numbers, as SQLite's integers do.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { storeOf } from '../../support/server.js';
+
+const INT8_OID = 20;
+const numbersForBigints = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
 
 /**
  * What the protocol writes on every authenticated device call, refused or not, by design: the signature is
@@ -13,27 +25,26 @@ export const ALLOWED_WRITES = { tables: ['seen_signatures'], columns: { devices:
 
 export type Snapshot = Record<string, Record<string, unknown>[]>;
 
-/** Every row of every table (minus ALLOWED_WRITES), read through a read-only connection of its own. */
-export function snapshot(dbPath: string): Snapshot {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
-      name: string;
-    }[];
-    const result: Snapshot = {};
-    for (const { name } of tables) {
-      if ((ALLOWED_WRITES.tables as readonly string[]).includes(name)) continue;
-      const skip = (ALLOWED_WRITES.columns as Record<string, readonly string[]>)[name] ?? [];
-      // Sorted by content, not rowid: WITHOUT ROWID tables have none.
-      result[name] = (db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[])
-        .map((row) => JSON.stringify(Object.entries(row).filter(([column]) => !skip.includes(column))))
-        .sort()
-        .map((entries) => Object.fromEntries(JSON.parse(entries) as [string, unknown][]));
-    }
-    return result;
-  } finally {
-    db.close();
+/** Every row of every table (minus ALLOWED_WRITES), read through a connection of its own. */
+export async function snapshot(db: string): Promise<Snapshot> {
+  const tables =
+    storeOf(db) === 'postgres'
+      ? await query<{ name: string }>(
+          db,
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+        )
+      : await query<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  const result: Snapshot = {};
+  for (const { name } of tables) {
+    if ((ALLOWED_WRITES.tables as readonly string[]).includes(name)) continue;
+    const skip = (ALLOWED_WRITES.columns as Record<string, readonly string[]>)[name] ?? [];
+    // Sorted by content, not rowid: WITHOUT ROWID tables have none, and PostgreSQL's order is not stable.
+    result[name] = (await query<Record<string, unknown>>(db, `SELECT * FROM "${name}"`))
+      .map((row) => JSON.stringify(Object.entries(row).filter(([column]) => !skip.includes(column))))
+      .sort()
+      .map((entries) => Object.fromEntries(JSON.parse(entries) as [string, unknown][]));
   }
+  return result;
 }
 
 /** "" when equal, else the first difference in words (for an assertion message). */
@@ -51,13 +62,28 @@ export function snapshotDifference(before: Snapshot, after: Snapshot): string {
   return '';
 }
 
-/** Rows of one query through a read-only connection. */
-export function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+/** Rows of one query through a connection of its own (read-only on SQLite). */
+export async function query<T>(db: string, sql: string, ...params: unknown[]): Promise<T[]> {
+  if (storeOf(db) === 'postgres') {
+    const client = new pg.Client({ connectionString: db, types: numbersForBigints });
+    await client.connect();
+    try {
+      let n = 0;
+      return (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        )
+      ).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+  const file = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare(sql).all(...params) as T[];
+    return file.prepare(sql).all(...params) as T[];
   } finally {
-    db.close();
+    file.close();
   }
 }
 

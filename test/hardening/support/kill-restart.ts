@@ -9,11 +9,11 @@ import { type IntrospectResult, pick, SessionServerRequestRead } from '../../../
 import { AdminCommands } from '../../../server/admin/commands.js';
 import { TestDevice, type TestStream } from '../../support/device.js';
 import {
+  createTestDb,
   http,
   type ServerProcess,
   startServerProcess,
   TEST_INTROSPECTION_SECRET,
-  tempDir,
 } from '../../support/server.js';
 import { query } from './db.js';
 
@@ -83,9 +83,15 @@ async function until<T>(what: string, check: () => T | undefined | null | false,
 /** Runs the scenario and returns its figures; every check is an expect() inside. */
 export async function killAndRestart(options: KillRestartOptions): Promise<KillRestartFigures> {
   const startedAt = Date.now();
-  const dir = await tempDir('countersign-kill-');
-  const dbPath = `${dir.path}/countersign.db`;
-  const serverOptions = { db: dbPath, requestLifetimeSeconds: options.requestLifetimeSeconds, pingIntervalMs: 2_000 };
+  // A SQLite file, or in the hardening-postgres project a fresh PostgreSQL database.
+  const database = await createTestDb();
+  const dbPath = database.db;
+  const serverOptions = {
+    db: dbPath,
+    totpKey: database.totpKey,
+    requestLifetimeSeconds: options.requestLifetimeSeconds,
+    pingIntervalMs: 2_000,
+  };
   let server: ServerProcess = await startServerProcess(serverOptions);
   const admin = await AdminCommands.open(dbPath);
   const streams: TestStream[] = [];
@@ -168,7 +174,9 @@ export async function killAndRestart(options: KillRestartOptions): Promise<KillR
 
     // Reconnecting devices are sent exactly what is still PENDING: nothing decided before the kill comes back.
     const stillPending = new Set(
-      query<{ uuid: string }>(dbPath, "SELECT uuid FROM session_requests WHERE status = 'PENDING'").map((r) => r.uuid),
+      (await query<{ uuid: string }>(dbPath, "SELECT uuid FROM session_requests WHERE status = 'PENDING'")).map(
+        (r) => r.uuid,
+      ),
     );
     const mustBePending = requesters.filter((r) =>
       ['approved after the restart', 'blocked after the restart', 'left to expire'].includes(r.fate),
@@ -207,7 +215,7 @@ export async function killAndRestart(options: KillRestartOptions): Promise<KillR
     }
 
     // The database agrees: one row per request, one session per approval, each token handed out once.
-    const rows = query<{ uuid: string; status: string; token_delivered: number; session_id: number | null }>(
+    const rows = await query<{ uuid: string; status: string; token_delivered: number; session_id: number | null }>(
       dbPath,
       'SELECT uuid, status, token_delivered, session_id FROM session_requests',
     );
@@ -217,7 +225,10 @@ export async function killAndRestart(options: KillRestartOptions): Promise<KillR
     const doubled = rows.length - requesters.length;
     expect(doubled).toBe(0);
     const accepted = requesters.filter((r) => EXPECTED[r.fate] === 'ACCEPTED');
-    const sessions = query<{ id: number; credential_id: number }>(dbPath, 'SELECT id, credential_id FROM sessions');
+    const sessions = await query<{ id: number; credential_id: number }>(
+      dbPath,
+      'SELECT id, credential_id FROM sessions',
+    );
     expect(sessions).toHaveLength(accepted.length);
     expect(tokens.size).toBe(accepted.length);
     for (const r of requesters) {
@@ -261,6 +272,6 @@ export async function killAndRestart(options: KillRestartOptions): Promise<KillR
     for (const stream of streams) await stream.close().catch(() => {});
     await server.stop('SIGKILL');
     await admin.close();
-    await dir.remove();
+    await database.remove();
   }
 }

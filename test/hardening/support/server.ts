@@ -1,16 +1,15 @@
 // An in-process approval server whose whole ServerConfig a hardening test may set (rate limits, lifetimes, clock),
 // with the admin commands working on the same database file through their own connection, as countersign-admin
 // does beside a running server. Plus: restart on the same database and port.
-import { join } from 'node:path';
 import { AdminCommands } from '../../../server/admin/commands.js';
 import type { ServerConfig } from '../../../server/config.js';
 import { type RunningServer, startServer } from '../../../server/index.js';
-import { TEST_INTROSPECTION_SECRET, tempDir } from '../../support/server.js';
+import { createTestDb, TEST_INTROSPECTION_SECRET } from '../../support/server.js';
 
 export interface HardeningServer {
   url: string;
   port: number;
-  /** The SQLite database file. */
+  /** The database: a SQLite file, or in the hardening-postgres project a fresh PostgreSQL database's URL. */
   db: string;
   admin: AdminCommands;
   /** Every line the server logged at level error or above (an unexpected error is a bug). */
@@ -21,15 +20,19 @@ export interface HardeningServer {
 }
 
 export async function startHardeningServer(config: Partial<ServerConfig> = {}): Promise<HardeningServer> {
-  const dir = await tempDir('countersign-hardening-');
-  const dbPath = join(dir.path, 'countersign.db');
+  const database = await createTestDb();
+  const dbPath = database.db;
   const errorLog: string[] = [];
   const start = (port: number) =>
     startServer({
       db: dbPath,
       port,
       host: '127.0.0.1',
-      config: { introspectionSecret: TEST_INTROSPECTION_SECRET, ...config },
+      config: {
+        introspectionSecret: TEST_INTROSPECTION_SECRET,
+        ...(database.totpKey ? { totpKey: database.totpKey } : {}),
+        ...config,
+      },
       logger: { level: 'error', stream: { write: (line: string) => errorLog.push(line) } },
     });
   let server: RunningServer = await start(0);
@@ -47,7 +50,7 @@ export async function startHardeningServer(config: Partial<ServerConfig> = {}): 
     close: async () => {
       await admin.close();
       await server.close();
-      await dir.remove();
+      await database.remove();
     },
   };
 }

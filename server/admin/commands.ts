@@ -2,7 +2,7 @@
 // the database file while a server runs on it (WAL, busy timeout).
 import { DisplayText, KeyMode, PermittedIpValue, pairingUrl } from '../../protocol/index.js';
 import { defaultConfig, type ServerConfig } from '../config.js';
-import { iso } from '../http/views.js';
+import { iso } from '../views/wire.js';
 import { InProcessHub } from '../push/hub.js';
 import { type PostgresHub, startPostgresHub } from '../push/postgres-hub.js';
 import type { ServiceContext } from '../services/context.js';

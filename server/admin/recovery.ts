@@ -1,7 +1,7 @@
 // countersign-admin's commands for an operator whose user lost every device (or must throw one out): list and
 // remove the user's devices, list the user's keys and deactivate one. A removal or deactivation tells the user's
 // connected devices, as when a device does it.
-import { credentialView, iso } from '../http/views.js';
+import { credentialView, iso } from '../views/wire.js';
 import { CredentialService } from '../services/credentials.js';
 import { DeviceKeyCache } from '../services/device-keys.js';
 import { DeviceService } from '../services/devices.js';

@@ -3,7 +3,19 @@
 // bug and is logged.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ErrorText, errorEnvelope, Header } from '../../protocol/index.js';
+import { Refusal, type RefusalKind } from '../domain/refusal.js';
 import { ApiError } from './api-error.js';
+
+/** The one place a domain refusal becomes an HTTP status. */
+export const REFUSAL_STATUS: Record<RefusalKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  expired: 410,
+  'too-many': 429,
+};
 
 const FASTIFY_ERRORS: Record<string, { status: number; text: (error: FastifyError) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, text: () => ErrorText.BODY_TOO_LARGE },
@@ -31,6 +43,13 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send(errorEnvelope(ErrorText.NOT_FOUND)));
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error instanceof Refusal) {
+      const retryAfter = error.retryAfterSeconds;
+      return reply
+        .code(REFUSAL_STATUS[error.kind])
+        .headers(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) })
+        .send(errorEnvelope(error.message));
+    }
     if (error instanceof ApiError) {
       return reply.code(error.status).headers(error.headers).send(errorEnvelope(error.message));
     }

@@ -7,10 +7,11 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { DeviceService } from '../services/devices.js';
 import type { DeviceRow } from '../store/types.js';
+import { isRefusal } from '../domain/refusal.js';
 import { ApiError } from './api-error.js';
 import { ErrorText } from '../../protocol/index.js';
 import { clientIp } from './client-ip.js';
-import { type RateLimiter, rateLimited } from './rate-limiter.js';
+import { type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
 import { parseInput } from './validation.js';
 
 /** How a route's caller proves who it is (shown in the OpenAPI document). */
@@ -166,7 +167,7 @@ export class Router {
         body: request.rawBody,
       });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) await this.failedAuths.fail(ip);
+      if (isRefusal(error, 'unauthenticated')) await this.failedAuths.fail(ip);
       throw error;
     }
   }

@@ -11,8 +11,8 @@
 // approval.resolved of the same request (it would show a decided request again); messages to one user therefore
 // go out in order (SerialByKey), and approval.requested is sent only for a row that is PENDING when read.
 import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
-import { deviceEventMessage } from '../http/device-event-views.js';
-import { approvalRequestView, lockedMessage } from '../http/views.js';
+import { deviceEventMessage } from '../views/device-events.js';
+import { approvalRequestView, lockedMessage } from '../views/wire.js';
 import type { CredentialLockRow, Store } from '../store/types.js';
 import { type DeviceStream, type HubStats, InProcessHub, type PushHub } from './hub.js';
 import { decodeNotice, type Notice, newInstanceId } from './notice.js';

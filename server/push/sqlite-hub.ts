@@ -3,7 +3,7 @@
 // removals it did not publish itself (an operator removing a device): the user's other devices are told, and the
 // removed device's streams close. Everything else is the in-process hub.
 import { StreamCloseCode, type ServerMessage } from '../../protocol/index.js';
-import { deviceEventMessage } from '../http/device-event-views.js';
+import { deviceEventMessage } from '../views/device-events.js';
 import type { Store } from '../store/types.js';
 import { type DeviceStream, InProcessHub, type PushHub } from './hub.js';
 import type { HubLog } from './pg-listener.js';

@@ -10,11 +10,11 @@ import {
   pairingUrl,
 } from '../../protocol/index.js';
 import { base32Encode, otpauthUri } from '../../protocol/totp.js';
-import { ApiError } from '../http/api-error.js';
+import { isRefusal } from '../domain/refusal.js';
 import { clientIp, requestOrigin } from '../http/client-ip.js';
-import { rateLimited } from '../http/rate-limiter.js';
+import { rateLimited } from '../limits/rate-limiter.js';
 import type { Router } from '../http/router.js';
-import { deviceView, iso } from '../http/views.js';
+import { deviceView, iso } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
 const EmptyResponse = z.object({ Response: z.tuple([]) });
@@ -58,7 +58,7 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
           ],
         };
       } catch (error) {
-        if (error instanceof ApiError && error.message === ErrorText.PAIRING_CODE_INVALID)
+        if (isRefusal(error, 'invalid') && error.message === ErrorText.PAIRING_CODE_INVALID)
           await failedPairings.fail(ip);
         throw error;
       }

@@ -11,7 +11,7 @@ import {
   IdParam,
 } from '../../protocol/index.js';
 import type { Router } from '../http/router.js';
-import { credentialView } from '../http/views.js';
+import { credentialView } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
 const UserParams = z.object({ userID: IdParam });

@@ -2,7 +2,7 @@
 // newest first. Apart from the session-request history, which old approvers parse strictly entry by entry.
 import { z } from 'zod';
 import { DeviceEventList, DeviceEventQuery, IdParam } from '../../protocol/index.js';
-import { deviceEventView } from '../http/device-event-views.js';
+import { deviceEventView } from '../views/device-events.js';
 import type { Router } from '../http/router.js';
 import type { Store } from '../store/types.js';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { HistoryQuery, IdParam, SessionRequestHistory } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import type { Router } from '../http/router.js';
-import { historyEntryView } from '../http/views.js';
+import { historyEntryView } from '../views/wire.js';
 import type { Store } from '../store/types.js';
 
 const DEFAULT_COUNT = 50;

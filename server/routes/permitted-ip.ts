@@ -10,7 +10,7 @@ import {
   PermittedIpUpdate,
 } from '../../protocol/index.js';
 import type { Router } from '../http/router.js';
-import { permittedIpView } from '../http/views.js';
+import { permittedIpView } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
 const ListParams = z.object({ userID: IdParam, credentialId: IdParam });

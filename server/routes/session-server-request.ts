@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQuery } from '../../protocol/index.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
-import { iso, sessionServerRequestView } from '../http/views.js';
+import { iso, sessionServerRequestView } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
 const UuidParams = z.object({ uuid: Uuid });

@@ -14,9 +14,9 @@ import {
 } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { clientIp } from '../http/client-ip.js';
-import { codeScope, rateLimited } from '../http/rate-limiter.js';
+import { codeScope, rateLimited } from '../limits/rate-limiter.js';
 import type { Router } from '../http/router.js';
-import { iso, sessionServerRequestView } from '../http/views.js';
+import { iso, sessionServerRequestView } from '../views/wire.js';
 import type { SessionAttempt } from '../services/approvals.js';
 import { CodeRefused } from '../services/code-fallback.js';
 import type { Services } from '../services/index.js';

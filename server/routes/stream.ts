@@ -6,7 +6,7 @@ import { ClientMessage, IdParam, type ServerMessage, StreamCloseCode } from '../
 import type { ServerConfig } from '../config.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Router } from '../http/router.js';
-import { approvalRequestView, iso } from '../http/views.js';
+import { approvalRequestView, iso } from '../views/wire.js';
 import type { PushHub } from '../push/hub.js';
 import type { Store } from '../store/types.js';
 

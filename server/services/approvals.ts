@@ -11,8 +11,8 @@ import {
   type RequestStatus,
 } from '../../protocol/index.js';
 import { verifyText } from '../../protocol/crypto.js';
-import { ApiError } from '../http/api-error.js';
-import { approvalRequestView } from '../http/views.js';
+import { Refusal } from '../domain/refusal.js';
+import { approvalRequestView } from '../views/wire.js';
 import { Outbox } from '../push/outbox.js';
 import { parseIp } from '../ip.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
@@ -47,8 +47,8 @@ export interface DecisionOutcome {
   bindingMismatch: boolean;
 }
 
-const badCredentials = () => new ApiError(401, ErrorText.BAD_CREDENTIALS);
-const requestNotFound = () => new ApiError(404, ErrorText.REQUEST_NOT_FOUND);
+const badCredentials = () => new Refusal('unauthenticated', ErrorText.BAD_CREDENTIALS);
+const requestNotFound = () => new Refusal('not-found', ErrorText.REQUEST_NOT_FOUND);
 /** A wake-up slightly after expiry_time, so the re-read sees the request as expired. */
 const EXPIRY_GRACE_MS = 20;
 
@@ -105,7 +105,7 @@ export class ApprovalService {
       const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
       if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
-        throw new ApiError(429, ErrorText.TOO_MANY_PENDING, { 'retry-after': String(Limits.POLL_INTERVAL_SECONDS) });
+        throw new Refusal('too-many', ErrorText.TOO_MANY_PENDING, Limits.POLL_INTERVAL_SECONDS);
       }
       const binding = credential.numberMatching ? newBindingCodes() : null;
       return tx.requests.create({
@@ -204,9 +204,12 @@ export class ApprovalService {
   /** The owner's signed decision. First decision wins; everything it changes commits together. */
   async decide(device: DeviceRow, uuid: string, decision: Decision): Promise<DecisionOutcome> {
     const request = await this.ctx.store.requests.byUuid(uuid);
-    if (!request || request.userId !== device.userId) throw new ApiError(404, ErrorText.NOT_FOUND);
+    if (!request || request.userId !== device.userId) throw new Refusal('not-found', ErrorText.NOT_FOUND);
     if (!verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature)) {
-      throw new ApiError(400, 'signature: does not verify with this device key over the canonical decision string');
+      throw new Refusal(
+        'invalid',
+        'signature: does not verify with this device key over the canonical decision string',
+      );
     }
     if (request.status === 'PENDING' && request.expiryTime <= this.now()) await this.expireDue();
     return transactionWithOutbox(this.ctx, (tx, outbox) =>
@@ -228,9 +231,9 @@ export class ApprovalService {
     const request = (await tx.requests.byUuid(uuid))!;
     const now = this.now();
     if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {
-      throw new ApiError(410, ErrorText.EXPIRED);
+      throw new Refusal('expired', ErrorText.EXPIRED);
     }
-    if (request.status !== 'PENDING') throw new ApiError(409, ErrorText.ALREADY_DECIDED);
+    if (request.status !== 'PENDING') throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     const approve = decision.decision === 'APPROVE';
     const bindingMismatch = approve && request.bindingCode !== null && decision.binding_code !== request.bindingCode;
     const status = approve && !bindingMismatch ? 'ACCEPTED' : 'REJECTED';
@@ -244,7 +247,7 @@ export class ApprovalService {
       bindingMismatch,
       signature: decision.signature,
     });
-    if (!decided) throw new ApiError(409, ErrorText.ALREADY_DECIDED);
+    if (!decided) throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     outbox.resolved(request.userId, uuid, status);
 
     if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);

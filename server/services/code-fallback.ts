@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorText } from '../../protocol/index.js';
 import { matchTotp, TOTP_SKEW_STEPS, TOTP_STEP_SECONDS } from '../../protocol/totp.js';
-import { ApiError } from '../http/api-error.js';
+import { Refusal } from '../domain/refusal.js';
 import type { Outbox } from '../push/outbox.js';
 import { hashSecret } from '../secrets.js';
 import type { CredentialRow, Repositories } from '../store/types.js';
@@ -19,9 +19,9 @@ import { transactionWithOutbox } from './transaction.js';
 export const USED_STEP_RETENTION_MS = (2 * TOTP_SKEW_STEPS + 2) * TOTP_STEP_SECONDS * 1000;
 
 /** Any refusal of a code: 401 with bunq's wording, and one failure more for the caller's IP (the route limits it). */
-export class CodeRefused extends ApiError {
+export class CodeRefused extends Refusal {
   constructor() {
-    super(401, ErrorText.BAD_CREDENTIALS);
+    super('unauthenticated', ErrorText.BAD_CREDENTIALS);
   }
 }
 

@@ -1,8 +1,8 @@
 // API keys (credential-password-ip) and their permitted IPs: what the owner manages from a device and the admin
 // from the command line. A key's value is shown once, at creation; only its hash is kept.
 import { ErrorText, type IpStatus, type KeyMode, Limits } from '../../protocol/index.js';
-import { ApiError } from '../http/api-error.js';
-import { lockedMessage } from '../http/views.js';
+import { Refusal } from '../domain/refusal.js';
+import { lockedMessage } from '../views/wire.js';
 import { normalizeIp } from '../ip.js';
 import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
@@ -26,7 +26,7 @@ export interface KeyChanges {
   allowCodeFallback?: boolean;
 }
 
-const notFound = () => new ApiError(404, ErrorText.NOT_FOUND);
+const notFound = () => new Refusal('not-found', ErrorText.NOT_FOUND);
 
 /** Whether a key may open sessions at all (any mode, any IP). */
 export function keyUsable(credential: CredentialRow, now: number): boolean {
@@ -168,8 +168,8 @@ export class CredentialService {
       if (!credential || credential.userId !== userId) throw notFound();
       const existing = (await tx.permittedIps.listByCredential(credentialId)).find((row) => row.ip === ip);
       if (existing) {
-        throw new ApiError(
-          400,
+        throw new Refusal(
+          'invalid',
           `ip: ${ip} is already listed for this key (id ${existing.id}); change its status instead.`,
         );
       }
@@ -191,7 +191,8 @@ export class CredentialService {
       if (!credential || credential.userId !== userId) throw notFound();
       const row = await tx.permittedIps.byId(ipId);
       if (!row || row.credentialId !== credentialId) throw notFound();
-      if (change.ip !== undefined && normalizeIp(change.ip) !== row.ip) throw new ApiError(400, ErrorText.IP_IMMUTABLE);
+      if (change.ip !== undefined && normalizeIp(change.ip) !== row.ip)
+        throw new Refusal('invalid', ErrorText.IP_IMMUTABLE);
       const now = this.now();
       await tx.permittedIps.setStatus(ipId, change.status, now);
       await tx.credentials.update(credentialId, { updated: now });

@@ -9,8 +9,8 @@ import {
   TIMESTAMP_TOLERANCE_MS,
 } from '../../protocol/index.js';
 import { sha256Hex, verifySignature } from '../../protocol/crypto.js';
-import { ApiError } from '../http/api-error.js';
-import { deviceEventMessage } from '../http/device-event-views.js';
+import { Refusal } from '../domain/refusal.js';
+import { deviceEventMessage } from '../views/device-events.js';
 import type { DeviceRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -35,7 +35,7 @@ const SIGNATURE_HEADER = 'X-Countersign-Signature';
 /** A signed call writes the device's last_seen only when the stored one is at least this old. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-const authFailed = (text: string = ErrorText.DEVICE_AUTH_FAILED) => new ApiError(401, text);
+const authFailed = (text: string = ErrorText.DEVICE_AUTH_FAILED) => new Refusal('unauthenticated', text);
 
 function single(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -112,7 +112,7 @@ export class DeviceService {
       const target = await tx.devices.byId(deviceId);
       const now = this.ctx.config.now();
       if (!target || target.userId !== userId || !(await tx.devices.revoke(deviceId, now))) {
-        throw new ApiError(404, ErrorText.NOT_FOUND);
+        throw new Refusal('not-found', ErrorText.NOT_FOUND);
       }
       await tx.pairingCodes.expireIssuedBy(deviceId, now);
       const event = await tx.deviceEvents.record({

@@ -1,5 +1,5 @@
 // All domain services of one server, built over one store, hub and config.
-import { RateLimits } from '../http/rate-limiter.js';
+import { RateLimits } from '../limits/rate-limiter.js';
 import { TotpSealer } from '../totp-seal.js';
 import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';

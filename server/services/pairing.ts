@@ -3,8 +3,8 @@
 // most a few outstanding at a time; every pairing is recorded and told to the user's other devices.
 import { ErrorText, Limits } from '../../protocol/index.js';
 import { newTotpSecret } from '../../protocol/totp.js';
-import { deviceEventMessage } from '../http/device-event-views.js';
-import { ApiError } from '../http/api-error.js';
+import { deviceEventMessage } from '../views/device-events.js';
+import { Refusal } from '../domain/refusal.js';
 import { hashSecret, newPairingCode } from '../secrets.js';
 import type { DeviceRow, Platform } from '../store/types.js';
 import type { CodeFallbackService } from './code-fallback.js';
@@ -27,9 +27,9 @@ export interface NewDevice {
 }
 
 /** Refused: the user already has the most unused codes allowed. Retry-After: when the soonest one expires. */
-export class TooManyPairingCodes extends ApiError {
+export class TooManyPairingCodes extends Refusal {
   constructor(retryAfterSeconds: number) {
-    super(429, ErrorText.TOO_MANY_PAIRING_CODES, { 'retry-after': String(retryAfterSeconds) });
+    super('too-many', ErrorText.TOO_MANY_PAIRING_CODES, retryAfterSeconds);
   }
 }
 
@@ -46,7 +46,7 @@ export async function issuePairingCode(
   const code = newPairingCode();
   return ctx.store.transaction(async (tx) => {
     const now = ctx.config.now();
-    if (!(await tx.users.hold(userId))) throw new ApiError(404, ErrorText.NOT_FOUND);
+    if (!(await tx.users.hold(userId))) throw new Refusal('not-found', ErrorText.NOT_FOUND);
     const outstanding = await tx.pairingCodes.outstandingExpiries(userId, now);
     if (outstanding.length >= Limits.MAX_OUTSTANDING_PAIRING_CODES) {
       throw new TooManyPairingCodes(Math.max(1, Math.ceil((outstanding[0]! - now) / 1000)));
@@ -88,7 +88,7 @@ export class PairingService {
     return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.ctx.config.now();
       const code = await tx.pairingCodes.consume(hashSecret(device.pairingCode), now);
-      if (!code) throw new ApiError(400, ErrorText.PAIRING_CODE_INVALID);
+      if (!code) throw new Refusal('invalid', ErrorText.PAIRING_CODE_INVALID);
       const created = await tx.devices.create({
         userId: code.userId,
         name: device.name,

@@ -2,8 +2,8 @@
 // by their holder. The token exists in clear only in the one reply that hands it out.
 import { timingSafeEqual } from 'node:crypto';
 import { ErrorText, type IntrospectResult } from '../../protocol/index.js';
-import { ApiError } from '../http/api-error.js';
-import { iso } from '../http/views.js';
+import { Refusal } from '../domain/refusal.js';
+import { iso } from '../views/wire.js';
 import { hashSecret, newSessionToken } from '../secrets.js';
 import type { Repositories, SessionRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
@@ -58,7 +58,7 @@ export class SessionService {
   async end(id: number, token: string | undefined): Promise<void> {
     const session = await this.ctx.store.sessions.byId(id);
     if (!session || token === undefined || session.tokenHash !== hashSecret(token)) {
-      throw new ApiError(401, ErrorText.SESSION_AUTH);
+      throw new Refusal('unauthenticated', ErrorText.SESSION_AUTH);
     }
     await this.ctx.store.sessions.end(id, this.ctx.config.now());
   }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorText, Limits } from '../../protocol/index.js';
 import { generateDeviceKeyPair } from '../../protocol/crypto.js';
 import { defaultConfig } from '../../server/config.js';
-import { rateLimitKey } from '../../server/http/rate-limiter.js';
+import { rateLimitKey } from '../../server/limits/rate-limiter.js';
 import type { TestDevice } from '../support/device.js';
 import { KeepAliveClient, type RawReply } from './support/client.js';
 import { snapshot, snapshotDifference } from './support/db.js';

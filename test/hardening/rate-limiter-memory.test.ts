@@ -3,7 +3,7 @@
 // test moves), never on timing.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../server/config.js';
-import { MemoryRateCounts, RateLimiter, RateLimits, rateLimitKey } from '../../server/http/rate-limiter.js';
+import { MemoryRateCounts, RateLimiter, RateLimits, rateLimitKey } from '../../server/limits/rate-limiter.js';
 
 function clock(start = 1_000_000) {
   let now = start;

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair } from '../../protocol/crypto.js';
-import { approvalRequestView } from '../../server/http/views.js';
+import { approvalRequestView } from '../../server/views/wire.js';
 import { encodeNotice, NOTICE_MAX_BYTES, newInstanceId } from '../../server/push/notice.js';
 import { DEFAULT_CHANNEL } from '../../server/push/postgres-hub.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';

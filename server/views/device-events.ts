@@ -1,7 +1,7 @@
 // What the user's devices are told when a device is paired or removed: the stream message rendered from the audit
 // trail's row, by the instance that wrote it and by any other instance that reads the row after a notice.
 import type { DeviceEvent, ServerMessage } from '../../protocol/index.js';
-import { iso } from './views.js';
+import { iso } from './wire.js';
 import type { DeviceEventRow } from '../store/types.js';
 
 type DeviceEventMessage = Extract<ServerMessage, { type: 'device.paired' | 'device.removed' }>;

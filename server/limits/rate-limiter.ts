@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import { ErrorText } from '../../protocol/index.js';
 import type { RateCount, RateCountRepository } from '../store/types.js';
-import { ApiError } from './api-error.js';
+import { Refusal } from '../domain/refusal.js';
 
 /** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail as the last two). */
 function ipv6Groups(ip: string): number[] {
@@ -112,7 +112,7 @@ const secondsLeft = (count: RateCount, now: number) => Math.max(1, Math.ceil((co
 
 /** 429 with Retry-After: what every limit answers once used up. */
 export const rateLimited = (retryAfterSeconds: number) =>
-  new ApiError(429, ErrorText.RATE_LIMITED, { 'retry-after': String(retryAfterSeconds) });
+  new Refusal('too-many', ErrorText.RATE_LIMITED, retryAfterSeconds);
 
 /**
  * One limit per client address (rateLimitKey), optionally split by a scope within the address: refused TOTP codes

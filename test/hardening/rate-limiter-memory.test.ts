@@ -18,7 +18,7 @@ describe('in-memory rate limits', () => {
       await limits.pairing.fail(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`);
       await limits.codes.fail(`2001:db8:${n.toString(16)}::1`, 'unknown-key');
     }
-    expect(limits.memory.map((memory) => memory.size)).toEqual([500, 500, 0]);
+    expect(limits.memory.map((memory) => memory.size)).toEqual([500, 500, 0, 0]);
     // A source seen last is still counted in full.
     for (let i = 1; i < defaultConfig.pairingFailureLimit; i += 1) await limits.pairing.fail('10.0.78.31');
     expect(await limits.pairing.blocked('10.0.78.31')).toBeGreaterThan(0);

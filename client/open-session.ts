@@ -1,5 +1,8 @@
 // Opening a session: POST /v1/session-server, then — when the key asks its owner — long-poll the request until
-// the owner decides, the request expires, the caller's timeout passes or the caller aborts.
+// the owner decides, the request expires, the caller's timeout passes or the caller aborts. Each request carries a
+// fresh X-Countersign-Claim: only this call can read it, and a token reply lost on the way (a dropped connection, a
+// server killed between its commit and its reply) is collected again by the retry instead of being lost for good.
+import { randomBytes } from 'node:crypto';
 import {
   type Geolocation,
   Header,
@@ -106,7 +109,10 @@ function backoffMs(failures: number): number {
 export async function openSession(options: OpenSessionOptions): Promise<OpenSessionResult> {
   options.signal?.throwIfAborted();
   const startedAt = Date.now();
-  const headers: Record<string, string> = { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT };
+  const headers: Record<string, string> = {
+    'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+    [Header.CLAIM]: randomBytes(32).toString('base64url'),
+  };
   if (options.geolocation !== undefined) headers[Header.GEOLOCATION] = geolocationHeader(options.geolocation);
 
   // Never retried: a repeated POST would put a second approval request in front of the owner.

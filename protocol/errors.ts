@@ -9,6 +9,10 @@ export const ErrorText = {
     'Too many session requests are waiting for approval for this API key. Wait for them to be decided or to expire.',
   RATE_LIMITED: 'Too many requests. Slow down and try again shortly.',
   REQUEST_NOT_FOUND: 'No session request with this uuid exists for this API key.',
+  CLAIM_INVALID:
+    'X-Countersign-Claim: must be 22 to 128 characters of A-Z, a-z, 0-9, "-" and "_" (e.g. 32 random bytes in base64url).',
+  CLAIM_MISMATCH:
+    'This session request was opened with another X-Countersign-Claim: only the requester that holds it can read it.',
   ALREADY_DECIDED: 'This request has already been decided.',
   EXPIRED: 'This request has expired.',
   DEVICE_AUTH_FAILED: 'Device authentication failed.',

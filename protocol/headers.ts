@@ -7,7 +7,12 @@ export const Header = {
   DEVICE: 'x-countersign-device',
   TIMESTAMP: 'x-countersign-timestamp',
   SIGNATURE: 'x-countersign-signature',
+  /** A requester's secret for its own request: binds the request to it, and lets it collect a lost token again. */
+  CLAIM: 'x-countersign-claim',
 } as const;
+
+/** X-Countersign-Claim: 22–128 characters of the base64url alphabet (e.g. 32 random bytes, base64url). */
+export const CLAIM_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
 
 /** Allowed distance between a device's X-Countersign-Timestamp and the server clock. */
 export const TIMESTAMP_TOLERANCE_MS = 60_000;
@@ -29,4 +34,9 @@ export const Limits = {
   LOCK_AFTER_BLOCKS: 3,
   /** Suggested poll interval for clients that do not long-poll, in seconds. */
   POLL_INTERVAL_SECONDS: 2,
+  /**
+   * After the token was handed out, a status read with the request's claim gets a fresh token (the old one stops
+   * working) for this long: a reply lost to a crash or a dropped connection is not lost for good.
+   */
+  TOKEN_REDELIVERY_SECONDS: 60,
 } as const;

@@ -13,6 +13,8 @@ export interface ServerConfig {
   trustProxy: TrustedProxies;
   /** How long a never-used key (PENDING_FIRST_USE) stays valid. */
   firstUseLifetimeSeconds: number;
+  /** How long after delivery a claimed request's token can be collected again (Limits.TOKEN_REDELIVERY_SECONDS). */
+  tokenRedeliverySeconds: number;
   /** How often expired requests are swept. */
   sweepIntervalMs: number;
   /** How often old replay records and what retention no longer keeps are pruned (at a sweep, so at least this). */
@@ -54,6 +56,7 @@ export const defaultConfig: ServerConfig = {
   pingIntervalMs: 20_000,
   trustProxy: NO_TRUSTED_PROXY,
   firstUseLifetimeSeconds: 30 * 24 * 3600,
+  tokenRedeliverySeconds: Limits.TOKEN_REDELIVERY_SECONDS,
   sweepIntervalMs: 500,
   pruneIntervalMs: 30_000,
   pairingFailureLimit: 10,

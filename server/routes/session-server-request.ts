@@ -1,6 +1,7 @@
 // A PENDING session request: the requester polls it (long-poll), the owner's device decides it.
 import { z } from 'zod';
 import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQuery } from '../../protocol/index.js';
+import { claimHashOf } from '../http/claim.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
 import { iso, sessionServerRequestView } from '../views/wire.js';
@@ -19,12 +20,14 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
     query: WaitQuery,
     responses: { 200: SessionServerRequestRead },
     handler: async ({ params, query, request, reply }) => {
+      const claimHash = claimHashOf(request);
       // Stop waiting when the requester hangs up or the server shuts down.
       const stop = abortOnCloseOrShutdown(reply.raw, shutdown);
       const apiKey = request.headers[Header.CLIENT_AUTHENTICATION];
       const { request: row, opened } = await services.approvals.readStatus(
         params.uuid,
         typeof apiKey === 'string' ? apiKey : undefined,
+        claimHash,
         query.wait ?? 0,
         stop,
       );

@@ -13,6 +13,7 @@ import {
   SessionServerPending,
 } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
+import { claimHashOf } from '../http/claim.js';
 import { clientIp } from '../http/client-ip.js';
 import { codeScope, rateLimited } from '../limits/rate-limiter.js';
 import type { Router } from '../http/router.js';
@@ -59,6 +60,7 @@ export function sessionServerRoutes(router: Router, services: Services): void {
         ip,
         userAgent: header(request.headers[Header.USER_AGENT])?.slice(0, 500) ?? null,
         geolocation: parseGeolocation(header(request.headers[Header.GEOLOCATION])),
+        claimHash: claimHashOf(request),
       };
       const outcome =
         body.totp === undefined ? await services.approvals.attempt(attempt) : await withCode(attempt, body.totp);

@@ -29,6 +29,8 @@ export interface SessionAttempt {
   ip: string;
   userAgent: string | null;
   geolocation: Geolocation | null;
+  /** SHA-256 hex of the requester's X-Countersign-Claim, when it sent one. */
+  claimHash?: string | null;
 }
 
 export type AttemptOutcome =
@@ -134,6 +136,7 @@ export class ApprovalService {
       geolocation: attempt.geolocation,
       created: now,
       expiryTime: now + this.ctx.config.requestLifetimeSeconds * 1000,
+      claimHash: attempt.claimHash ?? null,
     };
   }
 
@@ -142,10 +145,20 @@ export class ApprovalService {
    * opens the session and returns its token; the token's hash is stored and the request marked delivered in the
    * same transaction, so two racing reads cannot both get it.
    */
-  async readStatus(uuid: string, apiKey: string | undefined, waitSeconds: number, signal: AbortSignal) {
+  async readStatus(
+    uuid: string,
+    apiKey: string | undefined,
+    claimHash: string | null,
+    waitSeconds: number,
+    signal: AbortSignal,
+  ) {
     const credential = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
     let request = await this.ctx.store.requests.byUuid(uuid);
     if (!credential || !request || request.credentialId !== credential.id) throw requestNotFound();
+    // A request bound to a claim is read only with it: another holder of the key learns nothing and takes nothing.
+    if (request.claimHash !== null && request.claimHash !== claimHash) {
+      throw new Refusal('forbidden', ErrorText.CLAIM_MISMATCH);
+    }
     request = await this.settle(request);
     const deadline = this.now() + waitSeconds * 1000;
     while (request.status === 'PENDING' && !signal.aborted) {
@@ -157,6 +170,7 @@ export class ApprovalService {
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
     if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid, credential.id);
+    if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(uuid, credential.id);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
     if (!final && !keyUsable((await this.ctx.store.credentials.byId(credential.id))!, this.now())) {
       throw badCredentials();
@@ -174,7 +188,7 @@ export class ApprovalService {
       // the check in readStatus must win, or a session could open on a key its owner has just switched off.
       // Throwing rolls back, so the token stays undelivered.
       if (!pending.tokenDelivered && !keyUsable(credential, now)) throw badCredentials();
-      if (!(await tx.requests.claimTokenDelivery(uuid))) {
+      if (!(await tx.requests.claimTokenDelivery(uuid, now))) {
         return { request: (await tx.requests.byUuid(uuid))!, opened: null };
       }
       // The row as this transaction leaves it, without reading it back (each read is a round trip on PostgreSQL):
@@ -182,7 +196,32 @@ export class ApprovalService {
       const opened = await this.sessions.open(tx, pending, pending.ip, now);
       await tx.requests.linkSession(uuid, opened.session.id);
       await CredentialService.recordUse(tx, credential, pending, now);
-      return { request: { ...pending, tokenDelivered: true, sessionId: opened.session.id }, opened };
+      return { request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id }, opened };
+    });
+  }
+
+  /**
+   * A claimed request's token may be handed out again shortly after delivery: its reply may have been lost (a
+   * crash between commit and reply, a dropped connection), and only the claim's holder can be asking.
+   */
+  private mayDeliverAgain(request: SessionRequestRow): boolean {
+    return (
+      request.claimHash !== null &&
+      request.sessionId !== null &&
+      request.deliveredAt !== null &&
+      this.now() - request.deliveredAt <= this.ctx.config.tokenRedeliverySeconds * 1000
+    );
+  }
+
+  /** A fresh token for the request's session, replacing the one that may never have arrived (it stops working). */
+  private async deliverAgain(uuid: string, credentialId: number): Promise<StatusRead> {
+    return this.ctx.store.transaction(async (tx) => {
+      const now = this.now();
+      const credential = (await tx.credentials.hold(credentialId))!;
+      const request = (await tx.requests.byUuid(uuid))!;
+      if (!keyUsable(credential, now)) throw badCredentials();
+      const again = await this.sessions.newToken(tx, request.sessionId!, now);
+      return { request, opened: again };
     });
   }
 

@@ -31,6 +31,14 @@ export class SessionService {
     return { session, token } satisfies OpenedSession;
   }
 
+  /** Inside a transaction: a new token for a live session, replacing its old one; null when it is no longer live. */
+  async newToken(tx: Repositories, sessionId: number, now: number): Promise<OpenedSession | null> {
+    const token = newSessionToken();
+    if (!(await tx.sessions.replaceToken(sessionId, hashSecret(token), now))) return null;
+    const session = (await tx.sessions.byId(sessionId))!;
+    return { session, token };
+  }
+
   /** Whether the Authorization header carries the operator's introspection secret. */
   introspectionAllowed(authorization: string | undefined): boolean {
     const secret = this.ctx.config.introspectionSecret;

@@ -69,6 +69,9 @@ export interface SessionRequestsTable {
   session_id: number | null;
   approved_by_code: Generated<Flag>;
   wrong_code: Generated<Flag>;
+  /** SHA-256 hex of the requester's X-Countersign-Claim, when it sent one. */
+  claim_hash: string | null;
+  delivered_at: number | null;
 }
 
 export interface SessionsTable {

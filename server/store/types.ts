@@ -106,6 +106,10 @@ export interface SessionRequestRow {
   approvedByCode: boolean;
   /** Refused for a wrong TOTP code; counts toward the lock like a BLOCK. */
   wrongCode: boolean;
+  /** SHA-256 hex of the claim the requester bound the request to (X-Countersign-Claim), or null. */
+  claimHash: string | null;
+  /** When the token was handed out (the re-delivery window starts here). */
+  deliveredAt: number | null;
 }
 
 export type NewSessionRequest = Pick<
@@ -127,7 +131,12 @@ export type NewSessionRequest = Pick<
   | 'tokenDelivered'
   | 'sessionId'
 > &
-  Partial<Pick<SessionRequestRow, 'approvedByCode' | 'wrongCode' | 'decidedAt' | 'decidedByDeviceId'>>;
+  Partial<
+    Pick<
+      SessionRequestRow,
+      'approvedByCode' | 'wrongCode' | 'decidedAt' | 'decidedByDeviceId' | 'claimHash' | 'deliveredAt'
+    >
+  >;
 
 export interface DecisionRecord {
   status: 'ACCEPTED' | 'REJECTED';
@@ -247,7 +256,7 @@ export interface SessionRequestRepository {
   /** PENDING past expiry → EXPIRED; returns the requests that changed. */
   expireDue(now: number): Promise<SessionRequestRow[]>;
   /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
-  claimTokenDelivery(uuid: string): Promise<boolean>;
+  claimTokenDelivery(uuid: string, now: number): Promise<boolean>;
   linkSession(uuid: string, sessionId: number): Promise<void>;
   /** BLOCK decisions, wrong TOTP codes and wrong number-match picks since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
@@ -262,6 +271,8 @@ export interface SessionRepository {
   create(session: Omit<SessionRow, 'id' | 'ended'>): Promise<SessionRow>;
   byId(id: number): Promise<SessionRow | null>;
   byTokenHash(tokenHash: string): Promise<SessionRow | null>;
+  /** Conditional: a live (not ended, not expired) session gets a new token hash; false otherwise. */
+  replaceToken(id: number, tokenHash: string, now: number): Promise<boolean>;
   end(id: number, now: number): Promise<void>;
   /** Ends every open (not ended, not expired) session of the key (deactivated or locked); returns how many. */
   endAllOfCredential(credentialId: number, now: number): Promise<number>;

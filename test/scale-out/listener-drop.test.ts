@@ -70,7 +70,7 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
   await stream.waitFor(requested(polled.uuid));
   let pollSettled = false;
   const poll = b.services.approvals
-    .readStatus(polled.uuid, alice.apiKey, 3600, new AbortController().signal)
+    .readStatus(polled.uuid, alice.apiKey, null, 3600, new AbortController().signal)
     .finally(() => {
       pollSettled = true;
     });

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   trustProxy?: string;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
+  /** How long a claimed request's token may be collected again after delivery (default 60 s). */
+  tokenRedeliverySeconds?: number;
   /** Days of request history kept (default 90). */
   historyDays?: number;
   /** How often the sweeper prunes (default 30 s). */
@@ -129,6 +131,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
           ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
           : {}),
         ...(options.historyDays !== undefined ? { historyDays: options.historyDays } : {}),
+        ...(options.tokenRedeliverySeconds !== undefined
+          ? { tokenRedeliverySeconds: options.tokenRedeliverySeconds }
+          : {}),
         ...(options.pruneIntervalMs !== undefined ? { pruneIntervalMs: options.pruneIntervalMs } : {}),
       },
     });

@@ -45,6 +45,8 @@ function row(raw: Raw): SessionRequestRow {
     sessionId: raw.session_id,
     approvedByCode: isSet(raw.approved_by_code),
     wrongCode: isSet(raw.wrong_code),
+    claimHash: raw.claim_hash,
+    deliveredAt: raw.delivered_at,
   };
 }
 
@@ -89,10 +91,10 @@ const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
 const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>
   db.updateTable('session_requests').set(changes).where('uuid', '=', uuid).where('status', '=', 'PENDING'),
 );
-const CLAIM_TOKEN = prepared((db, _kind, uuid: string) =>
+const CLAIM_TOKEN = prepared((db, _kind, uuid: string, now: number) =>
   db
     .updateTable('session_requests')
-    .set({ token_delivered: 1 })
+    .set({ token_delivered: 1, delivered_at: now })
     .where('uuid', '=', uuid)
     .where('status', '=', 'ACCEPTED')
     .where('token_delivered', '=', 0),
@@ -152,6 +154,8 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         wrong_code: flag(r.wrongCode ?? false),
         decided_at: r.decidedAt ?? null,
         decided_by_device_id: r.decidedByDeviceId ?? null,
+        claim_hash: r.claimHash ?? null,
+        delivered_at: r.deliveredAt ?? null,
       });
       return row(inserted.rows[0] as Raw);
     },
@@ -210,7 +214,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           .orderBy('r.seq'),
       );
     },
-    claimTokenDelivery: async (uuid) => changed(await claimToken(uuid)) === 1,
+    claimTokenDelivery: async (uuid, now) => changed(await claimToken(uuid, now)) === 1,
     linkSession: async (uuid, sessionId) => {
       await linkSession(uuid, sessionId);
     },

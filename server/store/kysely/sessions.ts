@@ -37,6 +37,16 @@ export function sessions(db: Db, kind: StoreKind): SessionRepository {
       ).rows[0]!,
     byId: async (id) => (await select().where('id', '=', id).executeTakeFirst()) ?? null,
     byTokenHash: async (hash) => (await select().where('token_hash', '=', hash).executeTakeFirst()) ?? null,
+    replaceToken: async (id, tokenHash, now) =>
+      changed(
+        await db
+          .updateTable('sessions')
+          .set({ token_hash: tokenHash })
+          .where('id', '=', id)
+          .where('ended', 'is', null)
+          .where('expires', '>', now)
+          .executeTakeFirst(),
+      ) === 1,
     end: async (id, now) => {
       await db.updateTable('sessions').set({ ended: now }).where('id', '=', id).where('ended', 'is', null).execute();
     },

@@ -156,4 +156,7 @@ export const migrations: readonly string[] = [
   // new, live session does not touch it). The same indexes as SQLite's migration 5.
   `CREATE INDEX sessions_expires ON sessions (expires);
    CREATE INDEX sessions_ended ON sessions (ended) WHERE ended IS NOT NULL;`,
+  // 5: as SQLite's 6: the requester's claim (its hash) and when the token was handed out, for a safe re-delivery.
+  `ALTER TABLE session_requests ADD COLUMN claim_hash text;
+   ALTER TABLE session_requests ADD COLUMN delivered_at bigint;`,
 ];

@@ -150,4 +150,8 @@ export const migrations: readonly string[] = [
    CREATE INDEX devices_revoked ON devices (revoked);
    CREATE INDEX sessions_expires ON sessions (expires);
    CREATE INDEX sessions_ended ON sessions (ended) WHERE ended IS NOT NULL;`,
+  // 6: a requester may bind its request to a claim only it knows (X-Countersign-Claim, kept as its hash), so a
+  // lost token reply can be collected again by it alone for a short time after delivery (delivered_at).
+  `ALTER TABLE session_requests ADD COLUMN claim_hash TEXT;
+   ALTER TABLE session_requests ADD COLUMN delivered_at INTEGER;`,
 ];

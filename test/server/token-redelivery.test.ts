@@ -1,0 +1,134 @@
+// A token reply lost after the server committed the hand-out (a crash, a dropped connection) is not lost for good:
+// a requester that bound its request to a claim (X-Countersign-Claim) collects a fresh token with the same claim
+// for a short time, the old token stops working, and nobody without the claim can read or take anything.
+import { afterEach, expect, it } from 'vitest';
+import { ErrorText, SessionServerRequestRead } from '../../protocol/index.js';
+import { openSession } from '../../client/index.js';
+import { startReplyDropper } from '../support/reply-dropper.js';
+import { http, type TestServerOptions } from '../support/server.js';
+import { attempt, countRows, createKey, errorText, type World, world } from './helpers.js';
+
+const CLAIM = 'claim-of-the-requester-0123456789';
+const OTHER_CLAIM = 'claim-of-somebody-else-0123456789';
+
+let w: World;
+afterEach(async () => w.close());
+
+async function setUp(options: TestServerOptions = {}) {
+  w = await world(options);
+  return createKey(w, 'push', { name: 'nightly' });
+}
+
+function read(server: string, uuid: string, apiKey: string, claim?: string, wait?: number) {
+  return http(`${server}/v1/session-server-request/${uuid}${wait === undefined ? '' : `?wait=${wait}`}`, {
+    headers: { 'x-bunq-client-authentication': apiKey, ...(claim ? { 'x-countersign-claim': claim } : {}) },
+  });
+}
+
+function introspect(token: string) {
+  return http(`${w.server.url}/v1/session-server/introspect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${w.server.introspectionSecret}` },
+    body: { token },
+  });
+}
+
+const tokenOf = (json: unknown) =>
+  (SessionServerRequestRead.parse(json).Response.find((item) => 'Token' in item) as { Token: { token: string } })?.Token
+    .token;
+
+/** A request approved while its long-poll runs through the relay, whose token reply the relay drops. */
+async function approvedWithLostReply(apiKey: string, claim?: string) {
+  const opened = await attempt(w.server, apiKey, { headers: claim ? { 'x-countersign-claim': claim } : {} });
+  expect(opened.status, opened.text).toBe(202);
+  const uuid = (opened.json as { Response: [{ SessionServerRequest: { uuid: string } }] }).Response[0]
+    .SessionServerRequest.uuid;
+  const relay = await startReplyDropper(w.server.url);
+  relay.dropNextReplyContaining('"Token"');
+  const poll = read(relay.url, uuid, apiKey, claim, 20).then(
+    () => 'answered',
+    () => 'connection lost',
+  );
+  await w.stream.next('approval.requested');
+  await w.device.decide(uuid, { decision: 'APPROVE' });
+  expect(await poll).toBe('connection lost');
+  expect(relay.dropped()).toBe(1);
+  await relay.close();
+  return uuid;
+}
+
+it('hands a claimed request a fresh token after its token reply was lost; the lost one stops working', async () => {
+  const key = await setUp();
+  const uuid = await approvedWithLostReply(key.api_key, CLAIM);
+
+  const again = await read(w.server.url, uuid, key.api_key, CLAIM);
+  expect(again.status, again.text).toBe(200);
+  const first = tokenOf(again.json)!;
+  expect((await introspect(first)).json).toMatchObject({ active: true, credential_id: key.id });
+
+  // Asked once more within the window: yet another token, and the one before it is no longer live.
+  const third = await read(w.server.url, uuid, key.api_key, CLAIM);
+  const second = tokenOf(third.json)!;
+  expect(second).not.toBe(first);
+  expect((await introspect(second)).json).toMatchObject({ active: true });
+  expect((await introspect(first)).json).toEqual({ active: false });
+  // Still one session for the one approval.
+  expect(await countRows(w.server, 'sessions')).toBe(1);
+});
+
+it('gives nothing to a reader without the claim, or with another one', async () => {
+  const key = await setUp();
+  const uuid = await approvedWithLostReply(key.api_key, CLAIM);
+  for (const claim of [undefined, OTHER_CLAIM]) {
+    const reply = await read(w.server.url, uuid, key.api_key, claim);
+    expect(reply.status).toBe(403);
+    expect(errorText(reply)).toBe(ErrorText.CLAIM_MISMATCH);
+  }
+  // The claim's holder still can.
+  expect(tokenOf((await read(w.server.url, uuid, key.api_key, CLAIM)).json)).toEqual(expect.any(String));
+});
+
+it('stops re-delivering once the window has passed', async () => {
+  const key = await setUp({ tokenRedeliverySeconds: 1 });
+  const uuid = await approvedWithLostReply(key.api_key, CLAIM);
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  const late = await read(w.server.url, uuid, key.api_key, CLAIM);
+  expect(late.status).toBe(200);
+  expect(tokenOf(late.json)).toBeUndefined();
+  expect(late.json).toMatchObject({
+    Response: [{ SessionServerRequest: { status: 'ACCEPTED', token_delivered: true } }],
+  });
+});
+
+it('keeps the old rule for an unclaimed request: a lost token reply is lost', async () => {
+  const key = await setUp();
+  const uuid = await approvedWithLostReply(key.api_key);
+  const again = await read(w.server.url, uuid, key.api_key);
+  expect(tokenOf(again.json)).toBeUndefined();
+  expect(again.json).toMatchObject({ Response: [{ SessionServerRequest: { token_delivered: true } }] });
+});
+
+it('refuses a malformed claim with 400 and creates no request', async () => {
+  const key = await setUp();
+  for (const claim of ['short', 'has spaces in it 0123456789', 'x'.repeat(129)]) {
+    const reply = await attempt(w.server, key.api_key, { headers: { 'x-countersign-claim': claim } });
+    expect(reply.status).toBe(400);
+    expect(errorText(reply)).toBe(ErrorText.CLAIM_INVALID);
+  }
+  expect(await countRows(w.server, 'session_requests')).toBe(0);
+});
+
+it('lets the requester library finish with a working token when the token reply is lost', async () => {
+  const key = await setUp();
+  const relay = await startReplyDropper(w.server.url);
+  relay.dropNextReplyContaining('"Token"');
+  const session = openSession({ server: relay.url, apiKey: key.api_key, description: 'lost reply' });
+  const asked = await w.stream.next('approval.requested');
+  await w.device.decide(asked.request.uuid, { decision: 'APPROVE' });
+  const outcome = await session;
+  await relay.close();
+  expect(relay.dropped()).toBe(1);
+  expect(outcome.status).toBe('ACCEPTED');
+  const token = (outcome as { token: string }).token;
+  expect((await introspect(token)).json).toMatchObject({ active: true, credential_id: key.id });
+});

@@ -3,17 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { generateDeviceKeyPair, privateKeyObject } from '../../protocol/crypto.js';
-import {
-  ApproverDeviceCreated,
-  DisplayText,
-  PairingCode,
-  type Platform,
-  parsePairingUrl,
-} from '../../protocol/index.js';
+import { ApproverDeviceCreated, DisplayText, PairingCode, type Platform } from '../../protocol/index.js';
 import type { AccountStore, StoredAccount } from './account-store.js';
 import type { PairInput, Result } from './api.js';
 import type { DeviceKeyStore } from './device-key.js';
 import { type HttpDeps, expectReply, send } from './http.js';
+import { parsePairingLink } from './pairing-link.js';
 import { describeThrown, fail, ok } from './result.js';
 import { checkServerUrl } from './server-url.js';
 import { certificateFingerprint } from './tls-fingerprint.js';
@@ -32,16 +27,9 @@ const DeviceName = DisplayText(100).pipe(z.string().trim().min(1, 'must not be e
 
 /** Where and with which code to pair, from a link or from server + code. */
 function pairingTarget(input: PairInput): Result<{ server: string; code: string }> {
-  let server = input.server;
-  let code = input.code;
-  if (input.link !== undefined) {
-    try {
-      ({ server, code } = parsePairingUrl(input.link));
-    } catch (thrown) {
-      const message = thrown instanceof z.ZodError ? z.prettifyError(thrown) : describeThrown(thrown);
-      return fail('INVALID_INPUT', `The pairing link is not valid: ${message}`);
-    }
-  }
+  // The same parser the shell's confirmation dialog used, so the server paired with is the one the user saw.
+  if (input.link !== undefined) return parsePairingLink(input.link.trim());
+  const { server, code } = input;
   if (!server || !code) {
     return fail(
       'INVALID_INPUT',

@@ -90,7 +90,7 @@ export class AccountLink {
         inbox.resolved(this.account.id, message.uuid, message.status);
         break;
       case 'credential.locked':
-        events.emit('credential.locked', {
+        events.emit('credential:locked', {
           accountId: this.account.id,
           credentialId: message.credential.id,
           credentialName: message.credential.name,

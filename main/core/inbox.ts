@@ -36,7 +36,7 @@ export class Inbox {
       return;
     }
     // Only a request never shown before gets a notification: a reconnect or restart resends the pending ones.
-    if (firstSeen) this.events.emit('approval.added', approval);
+    if (firstSeen) this.events.emit('approval:added', approval);
     this.changed();
   }
 
@@ -46,7 +46,7 @@ export class Inbox {
     this.history.settle(approval?.accountId ?? accountId, uuid, status);
     if (!approval) return;
     const by = status === 'EXPIRED' ? 'expiry' : 'elsewhere';
-    this.events.emit('approval.closed', { accountId: approval.accountId, uuid, status, by });
+    this.events.emit('approval:closed', { accountId: approval.accountId, uuid, status, by });
     this.changed();
   }
 
@@ -92,11 +92,11 @@ export class Inbox {
   private expired(approval: PendingApproval): void {
     const { accountId, request } = approval;
     this.history.settle(accountId, request.uuid, 'EXPIRED');
-    this.events.emit('approval.closed', { accountId, uuid: request.uuid, status: 'EXPIRED', by: 'expiry' });
+    this.events.emit('approval:closed', { accountId, uuid: request.uuid, status: 'EXPIRED', by: 'expiry' });
     this.changed();
   }
 
   private changed(): void {
-    this.events.emit('approvals.changed', this.queue.list());
+    this.events.emit('approvals:changed', this.queue.list());
   }
 }

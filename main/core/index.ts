@@ -70,7 +70,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
   const events = new CoreEventEmitter();
   let running: Running | null = null;
 
-  const accountsChanged = () => events.emit('accounts.changed', core.listAccounts());
+  const accountsChanged = () => events.emit('accounts:changed', core.listAccounts());
 
   function link(run: Running, accountId: string): Result<AccountLink> {
     const found = run.links.get(accountId);
@@ -120,7 +120,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
     async stop() {
       const run = running;
       if (!run) return;
-      // Links first, so the last 'accounts.changed' still lists the accounts (offline) rather than none.
+      // Links first, so the last 'accounts:changed' still lists the accounts (offline) rather than none.
       for (const accountLink of run.links.values()) accountLink.stop();
       running = null;
       run.inbox.clear();

@@ -57,7 +57,7 @@ export function notifyNewApprovals(
   notifier: DesktopNotifier,
   openApproval: (target: { accountId: string; uuid: string }) => void,
 ): () => void {
-  return core.on('approval.added', (approval) => {
+  return core.on('approval:added', (approval) => {
     notifier.show(approvalNotification(approval), () =>
       openApproval({ accountId: approval.accountId, uuid: approval.request.uuid }),
     );

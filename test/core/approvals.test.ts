@@ -68,8 +68,8 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     const accountId = c.account!.id;
     const added: PendingApproval[] = [];
     const lists: number[] = [];
-    c.core.on('approval.added', (a) => added.push(a));
-    c.core.on('approvals.changed', (list) => lists.push(list.length));
+    c.core.on('approval:added', (a) => added.push(a));
+    c.core.on('approvals:changed', (list) => lists.push(list.length));
 
     const session = requester(key.api_key);
     const pending = await pendingOne(c);
@@ -162,7 +162,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     expect(ips.ok && ips.value.map((ip) => [ip.ip, ip.status])).toEqual([['127.0.0.1', 'ACTIVE']]);
 
     let added = 0;
-    c.core.on('approval.added', () => added++);
+    c.core.on('approval:added', () => added++);
     const second = await requester(key.api_key).result;
     expect(second).toMatchObject({ status: 'ACCEPTED', uuid: null });
     // Another address still asks.
@@ -214,7 +214,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     const a = await pairedCore('ada');
     const b = await pairedCore('ada');
     const closedOnB: unknown[] = [];
-    b.core.on('approval.closed', (info) => closedOnB.push(info));
+    b.core.on('approval:closed', (info) => closedOnB.push(info));
 
     const session = requester(key.api_key);
     const onA = await pendingOne(a);
@@ -243,7 +243,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     const key = await server.admin.createKey({ user: 'ada', name: 'noisy', mode: 'push' });
     const c = await pairedCore('ada');
     const locked: unknown[] = [];
-    c.core.on('credential.locked', (info) => locked.push(info));
+    c.core.on('credential:locked', (info) => locked.push(info));
     for (let i = 0; i < 3; i++) {
       const session = requester(key.api_key);
       const pending = await pendingOne(c);
@@ -279,7 +279,7 @@ describe.skipIf(!hasKeychainSession)(`expiry — ${NEEDS_KEYCHAIN}`, () => {
     const key = await server.admin.createKey({ user: 'ada', name: 'slow', mode: 'push' });
     const c = await pairedCore('ada');
     const closed: unknown[] = [];
-    c.core.on('approval.closed', (info) => closed.push(info));
+    c.core.on('approval:closed', (info) => closed.push(info));
     const session = requester(key.api_key);
     const pending = await pendingOne(c);
     await waitFor('the request to expire', () => closed.length > 0);

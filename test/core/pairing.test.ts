@@ -164,7 +164,7 @@ describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}
     expect(await devices()).toContain(c.account!.deviceId);
 
     const changes: number[] = [];
-    c.core.on('accounts.changed', (accounts) => changes.push(accounts.length));
+    c.core.on('accounts:changed', (accounts) => changes.push(accounts.length));
     expect(await c.core.removeAccount(c.account!.id)).toEqual({ ok: true, value: undefined });
     expect(await devices()).not.toContain(c.account!.deviceId);
     expect(await c.vault.getPassword(c.service, c.account!.id)).toBeNull();

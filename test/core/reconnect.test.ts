@@ -24,7 +24,7 @@ interface StateAt {
 /** Every distinct connection state the account goes through, with the local time it was announced. */
 function recordStates(core: ApproverCore, accountId: string): StateAt[] {
   const states: StateAt[] = [];
-  core.on('accounts.changed', (accounts) => {
+  core.on('accounts:changed', (accounts) => {
     const state = accounts.find((a) => a.id === accountId)?.connection;
     if (state && JSON.stringify(states.at(-1)?.state) !== JSON.stringify(state)) states.push({ at: Date.now(), state });
   });
@@ -96,7 +96,7 @@ describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync â
     const accountId = c.account!.id;
     const states = recordStates(c.core, accountId);
     let added = 0;
-    c.core.on('approval.added', () => added++);
+    c.core.on('approval:added', () => added++);
 
     const session = requester(proc.url, key.api_key);
     const pending = await waitFor('the request', () => c.core.pending()[0]);
@@ -188,8 +188,8 @@ describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync â
     const awayId = away.account!.id;
     const added: string[] = [];
     const closed: unknown[] = [];
-    away.core.on('approval.added', (a) => added.push(a.request.uuid));
-    away.core.on('approval.closed', (info) => closed.push(info));
+    away.core.on('approval:added', (a) => added.push(a.request.uuid));
+    away.core.on('approval:closed', (info) => closed.push(info));
 
     const decidedMeanwhile = requester(server.url, key.api_key);
     const first = await waitFor('the first request on both', () => {
@@ -237,7 +237,7 @@ describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync â
     const c = await core({ user: 'ada', issuer: server.admin });
     const accountId = c.account!.id;
     let added = 0;
-    c.core.on('approval.added', () => added++);
+    c.core.on('approval:added', () => added++);
     const session = requester(server.url, key.api_key);
     const pending = await waitFor('the request', () => c.core.pending()[0]);
     await c.core.stop();

@@ -103,7 +103,7 @@ describe.skipIf(!hasKeychainSession)(`the approver core across network drops —
     cleanups.push(() => c.close());
     const accountId = c.account!.id;
     const closedElsewhere: string[] = [];
-    c.core.on('approval.closed', (info) => {
+    c.core.on('approval:closed', (info) => {
       if (info.by === 'elsewhere') closedElsewhere.push(info.uuid);
     });
 

@@ -50,9 +50,9 @@ describe('approval notifications', () => {
 
     const first = aPendingApproval({}, 'acct-1');
     const second = aPendingApproval({ credential: { id: 9, name: 'deploy', mode: 'push' } }, 'acct-2');
-    events.emit('approval.added', first);
-    events.emit('approvals.changed', [first]);
-    events.emit('approval.added', second);
+    events.emit('approval:added', first);
+    events.emit('approvals:changed', [first]);
+    events.emit('approval:added', second);
     expect(posted.map((p) => p.notification.title)).toEqual([
       'Session request for key “billing-bot”',
       'Session request for key “deploy”',
@@ -62,7 +62,7 @@ describe('approval notifications', () => {
     expect(opened).toEqual([{ accountId: 'acct-2', uuid: second.request.uuid }]);
 
     unsubscribe();
-    events.emit('approval.added', aPendingApproval());
+    events.emit('approval:added', aPendingApproval());
     expect(posted).toHaveLength(2);
   });
 });

@@ -7,7 +7,7 @@ import { publicKeyObject, verifyText } from '../../protocol/crypto.js';
 import { canonicalDecision } from '../../protocol/index.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
 import { type TestServer, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 let server: TestServer;
 const cores: TestCore[] = [];
@@ -56,7 +56,7 @@ function publicKeyOf(c: TestCore, accountId: string): string {
   }
 }
 
-describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`approvals through the real server`, () => {
   beforeEach(async () => {
     server = await startTestServer();
     await server.admin.createUser('ada');
@@ -269,7 +269,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
   });
 });
 
-describe.skipIf(!hasKeychainSession)(`expiry — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`expiry`, () => {
   beforeEach(async () => {
     server = await startTestServer({ requestLifetimeSeconds: 2 });
     await server.admin.createUser('ada');

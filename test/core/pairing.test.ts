@@ -6,7 +6,7 @@ import { fromBase64Url } from '../../protocol/crypto.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
 import { TestDevice } from '../support/device.js';
 import { type TestServer, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 let server: TestServer;
 const cores: TestCore[] = [];
@@ -34,7 +34,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`pairing and accounts`, () => {
   it('pairs from a link: key pair in the keychain, account row, connected stream with the client IP', async () => {
     await server.admin.createUser('ada');
     const c = await core({ user: 'ada' });

@@ -9,7 +9,7 @@ import { AdminCommands } from '../../server/admin/commands.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
 import { gatedWebSocket } from '../support/gated-websocket.js';
 import { type ServerProcess, type TestServer, startServerProcess, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -78,7 +78,7 @@ async function inProcessServer(): Promise<TestServer> {
   return server;
 }
 
-describe.skipIf(!hasKeychainSession)(`push connection: drops, restarts, resync — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`push connection: drops, restarts, resync`, () => {
   it('survives kill -9 and a restart of the server: reconnects, shows the pending request, the decision still lands', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-restart-'));
     const dbPath = join(dir, 'countersign.db');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSession, type OpenSessionResult, openSession } from '../../client/index.js';
 import { base32Decode } from '../../protocol/totp.js';
 import { hashSecret } from '../../server/secrets.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from '../core/keychain-session.js';
+import { describeWithKeychain } from '../core/keychain-session.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
 import { TestDevice } from '../support/device.js';
 import { TEST_INTROSPECTION_SECRET } from '../support/server.js';
@@ -14,7 +14,7 @@ import { filesUnder, query, type Secret, scanForSecrets } from './support/db.js'
 import { type HardeningServer, startHardeningServer } from './support/server.js';
 import { report } from './support/world.js';
 
-describe.skipIf(!hasKeychainSession)(`secrets at rest — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`secrets at rest`, () => {
   let server: HardeningServer;
   let desktop: TestCore;
   const secrets: Secret[] = [];

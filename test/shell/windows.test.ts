@@ -173,8 +173,9 @@ describe('window manager', () => {
     const approval = factory.created[0]!;
     manager.pageReady(approval.webContents.id);
     approval.webContents.fire('did-navigate', 'app://countersign/index.html#approval');
-    const closed = { accountId: 'acct-1', uuid: aPendingApproval().request.uuid, status: 'ACCEPTED', by: 'elsewhere' };
-    manager.broadcast('approval:closed', closed as const);
+    const uuid = aPendingApproval().request.uuid;
+    const closed = { accountId: 'acct-1', uuid, status: 'ACCEPTED', by: 'elsewhere' } as const;
+    manager.broadcast('approval:closed', closed);
     expect(approval.webContents.sent).toEqual([]);
     manager.pageReady(approval.webContents.id);
     expect(approval.webContents.sent).toEqual([{ channel: 'approval:closed', payload: closed }]);

@@ -1,13 +1,7 @@
 // The data that crosses IPC, named once on the contract side: the approver core (main/core) produces these values
 // and the renderer shows them, so both import them from here. Types only; the argument schemas that the renderer
 // sends are zod schemas in ipc/schema.ts.
-import type {
-  ApprovalRequest,
-  DecisionKind,
-  PairingCodeIssued,
-  RequestStatus,
-  SessionRequestHistoryEntry,
-} from '../protocol/index.js';
+import type { ApprovalRequest, DecisionKind, RequestStatus, SessionRequestHistoryEntry } from '../protocol/index.js';
 
 export type { CredentialPasswordIp, PairingCodeIssued, PermittedIp } from '../protocol/index.js';
 export type { SessionRequestHistoryEntry };

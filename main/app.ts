@@ -16,7 +16,13 @@ import type {
   Tray,
 } from 'electron';
 import type { View, ViewParams } from '../ipc/contract.js';
-import { type ApproverCoreOptions, createApproverCore, KEYCHAIN_SERVICE, keytarVault, type Vault } from './core/index.js';
+import {
+  type ApproverCoreOptions,
+  createApproverCore,
+  KEYCHAIN_SERVICE,
+  keytarVault,
+  type Vault,
+} from './core/index.js';
 import { forwardCoreEvents } from './ipc/events.js';
 import { createIpcHandlers } from './ipc/handlers.js';
 import { type IpcMainLike, registerIpcHandlers } from './ipc/register.js';
@@ -233,7 +239,11 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
       electron.ipcMain,
       createIpcHandlers(
         core,
-        { openWindow: (view, params) => windows.open(view, params), getSettings: settings.getSettings, setStartAtLogin },
+        {
+          openWindow: (view, params) => windows.open(view, params),
+          getSettings: settings.getSettings,
+          setStartAtLogin,
+        },
         { onUnexpectedError: (channel, error) => log.error(`countersign: ${channel} failed`, error) },
       ),
       { 'app:ready': (webContentsId) => windows.pageReady(webContentsId) },

@@ -87,7 +87,9 @@ describe('notifications (real node-notifier, real daemon)', () => {
       notifyNewApprovals(events, adapter, () => {});
 
       const keyName = `billing-bot ${randomUUID().slice(0, 8)}`;
-      events.emit('approval:added', aPendingApproval({ credential: { id: 3, name: keyName, mode: 'push' } }));
+      events.emit('approval:added', aPendingApproval({ credential: { id: 3, name: keyName, mode: 'push' } }), {
+        firstSeen: true,
+      });
 
       const title = `Session request for key “${keyName}”`;
       await waitFor(() => findNotify(bus.log(), title)?.replyId != null, 'the daemon to accept the notification');

@@ -53,8 +53,11 @@ export type ShellEventChannel = 'app:navigate';
 export type CoreEvents = {
   [E in Exclude<EventChannel, ShellEventChannel>]: (payload: EventPayloads[E]) => void;
 } & {
-  /** A request this desktop has not shown before. */
-  'approval:added': (approval: PendingApproval) => void;
+  /**
+   * A request entered the queue in this run: new, or still pending from before a restart. `firstSeen` is false
+   * when this desktop recorded it before (the shell then shows it without a second notification).
+   */
+  'approval:added': (approval: PendingApproval, info: { firstSeen: boolean }) => void;
 };
 
 export interface ApproverCore {
@@ -83,10 +86,7 @@ export interface ApproverCore {
   addIp(accountId: string, credentialId: number, ip: string, status?: IpStatus): Promise<Result<PermittedIp>>;
   setIpStatus(accountId: string, credentialId: number, ipId: number, status: IpStatus): Promise<Result<PermittedIp>>;
   /** The server's record of session requests for the account's user. */
-  serverHistory(
-    accountId: string,
-    query?: ServerHistoryQuery,
-  ): Promise<Result<SessionRequestHistoryEntry[]>>;
+  serverHistory(accountId: string, query?: ServerHistoryQuery): Promise<Result<SessionRequestHistoryEntry[]>>;
 
   /** This desktop's own record. */
   localHistory(query?: LocalHistoryQuery): LocalHistoryEntry[];

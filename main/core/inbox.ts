@@ -35,8 +35,9 @@ export class Inbox {
       this.history.settle(accountId, request.uuid, 'EXPIRED');
       return;
     }
-    // Only a request never shown before gets a notification: a reconnect or restart resends the pending ones.
-    if (firstSeen) this.events.emit('approval:added', approval);
+    // A reconnect resends the pending ones (already queued, so not here again); a restart does too, and those are
+    // queued afresh — the window shows them, but only a request never seen before gets a notification.
+    this.events.emit('approval:added', approval, { firstSeen });
     this.changed();
   }
 

@@ -51,13 +51,14 @@ export function approvalNotification(approval: PendingApproval, now: Date = new 
   };
 }
 
-/** Posts a notification for each request the core sees for the first time. Returns an unsubscribe. */
+/** Posts a notification for each request the core sees for the first time (not again after a restart). */
 export function notifyNewApprovals(
   core: Pick<ApproverCore, 'on'>,
   notifier: DesktopNotifier,
   openApproval: (target: { accountId: string; uuid: string }) => void,
 ): () => void {
-  return core.on('approval:added', (approval) => {
+  return core.on('approval:added', (approval, { firstSeen }) => {
+    if (!firstSeen) return;
     notifier.show(approvalNotification(approval), () =>
       openApproval({ accountId: approval.accountId, uuid: approval.request.uuid }),
     );

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PendingApproval } from '../../main/core/api.js';
 import { CountersignError, type OpenSessionResult, type SessionProgress, openSession } from '../../client/index.js';
 import { publicKeyObject, verifyText } from '../../protocol/crypto.js';

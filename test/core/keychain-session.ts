@@ -24,7 +24,7 @@ export const hasKeychainSession = keychainUnavailable === null;
 /** describe() for a suite that needs the real keychain: runs, is skipped with the reason, or fails on CI. */
 export function describeWithKeychain(name: string, suite: () => void): void {
   if (keychainUnavailable === null) {
-    describe(name, suite);
+    describe(name, () => suite());
   } else if (process.env.CI) {
     // One failing test in place of the suite, saying what is missing.
     describe(name, () => {
@@ -33,6 +33,6 @@ export function describeWithKeychain(name: string, suite: () => void): void {
       });
     });
   } else {
-    describe.skip(`${name} — skipped, ${NEEDS_KEYCHAIN} (${keychainUnavailable})`, suite);
+    describe.skip(`${name} — skipped, ${NEEDS_KEYCHAIN} (${keychainUnavailable})`, () => suite());
   }
 }

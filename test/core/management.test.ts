@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CountersignError, openSession } from '../../client/index.js';
 import { type TestCore, startTestCore } from '../support/core.js';
 import { type TestServer, startTestServer } from '../support/server.js';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fromBase64Url } from '../../protocol/crypto.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
 import { TestDevice } from '../support/device.js';

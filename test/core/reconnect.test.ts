@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { type OpenSessionResult, openSession } from '../../client/index.js';
 import type { ApproverCore, ConnectionState } from '../../main/core/api.js';
 import { backoffCeiling } from '../../main/core/backoff.js';

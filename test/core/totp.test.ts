@@ -2,7 +2,7 @@
 // locally (it works while the server is gone), a real server accepts it, and removing the account removes it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSession } from '../../client/open-session.js';
 import { base32Decode, totpCode } from '../../protocol/totp.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';

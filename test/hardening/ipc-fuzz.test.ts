@@ -3,7 +3,7 @@
 // never a throw, and nothing changes: the core's accounts, queue and local history, the keychain, what the server
 // stores (not even a signed call reaches it), the shell's windows and settings, Object.prototype.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { invokeChannels, type InvokeChannel, type Settings } from '../../ipc/contract.js';
 import { createIpcHandlers, type IpcHandlers, type ShellActions } from '../../main/ipc/handlers.js';
 import { describeWithKeychain } from '../core/keychain-session.js';

@@ -2,7 +2,7 @@
 // sessions opened by approval, at once and ended, blocks — no API key, session token, pairing code, device private
 // key or TOTP secret is anywhere in the server's database files or the desktop's data directory, in any encoding.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeSession, type OpenSessionResult, openSession } from '../../client/index.js';
 import { base32Decode } from '../../protocol/totp.js';
 import { hashSecret } from '../../server/secrets.js';

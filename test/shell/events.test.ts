@@ -19,7 +19,7 @@ describe('forwardCoreEvents', () => {
       by: 'elsewhere' as const,
     };
     const locked = { accountId: 'acct-1', credentialId: 3, credentialName: 'billing-bot', reason: 'three blocks' };
-    events.emit('approval:added', pending[0]!);
+    events.emit('approval:added', pending[0]!, { firstSeen: true });
     events.emit('approvals:changed', pending);
     events.emit('approval:closed', closed);
     events.emit('accounts:changed', [anAccount()]);

@@ -189,7 +189,9 @@ describe('window manager', () => {
     manager.pageReady(9999);
     expect(keys.webContents.sent).toEqual([]);
     manager.pageReady(keys.webContents.id);
-    expect(keys.webContents.sent).toEqual([{ channel: 'app:navigate', payload: { view: 'keys', accountId: 'acct-2' } }]);
+    expect(keys.webContents.sent).toEqual([
+      { channel: 'app:navigate', payload: { view: 'keys', accountId: 'acct-2' } },
+    ]);
   });
 });
 

@@ -55,6 +55,11 @@ export interface PendingApproval {
   request: ApprovalRequest;
   /** When this desktop first saw it. */
   receivedAt: string;
+  /**
+   * When it expires, on this desktop's clock: the server's expiry_time corrected by the server's clock offset, so
+   * a countdown is right even when this desktop's clock is not.
+   */
+  expiresAt: string;
 }
 
 /** 409/410 are outcomes, not errors: the request was decided elsewhere or ran out of time. */

@@ -13,6 +13,7 @@ import type { Inbox } from './inbox.js';
 import { ManagementClient } from './management.js';
 import { PushConnection, type WebSocketConstructor } from './push-connection.js';
 import { resyncAfterHello } from './resync.js';
+import { SKEW_RETRY_THRESHOLD_MS } from './server-clock.js';
 import { streamUrl } from './server-url.js';
 
 export interface AccountLinkDeps {
@@ -32,8 +33,6 @@ export class AccountLink {
   readonly management: ManagementClient;
   private readonly connection: PushConnection;
   private clientIp: string | null = null;
-  /** Server clock minus ours, from the hello: request expiry times are on the server's clock. */
-  private serverOffsetMs = 0;
   /** Counts hellos, so a resync that finishes after a newer connection said hello does nothing. */
   private helloCount = 0;
   private sentSinceHello = new Set<string>();
@@ -53,6 +52,10 @@ export class AccountLink {
       backoff: deps.backoff,
       onState: () => deps.onChanged(),
       onMessage: (message) => this.onMessage(message),
+      // A refused upgrade's Date header tells the server's clock: signed with our own clock, a desktop that is
+      // minutes off would be refused forever.
+      onUpgradeRefused: (status, date) =>
+        status === 401 && Math.abs(this.device.serverClock.observeDateHeader(date)) >= SKEW_RETRY_THRESHOLD_MS,
     });
   }
 
@@ -84,7 +87,8 @@ export class AccountLink {
         break;
       case 'approval.requested':
         this.sentSinceHello.add(message.request.uuid);
-        inbox.received(this.account.id, message.request, this.serverOffsetMs);
+        // Expiry times are on the server's clock; the same estimate the signatures use turns them into ours.
+        inbox.received(this.account.id, message.request, this.device.serverClock.offsetMs);
         break;
       case 'approval.resolved':
         inbox.resolved(this.account.id, message.uuid, message.status);
@@ -104,7 +108,7 @@ export class AccountLink {
 
   private hello(clientIp: string, serverTime: string): void {
     this.clientIp = clientIp;
-    this.serverOffsetMs = Date.parse(serverTime) - this.deps.clock.now();
+    this.device.serverClock.observeServerTime(serverTime);
     const hello = ++this.helloCount;
     const sent = new Set<string>();
     this.sentSinceHello = sent;

@@ -28,6 +28,8 @@ export interface HttpCall {
 export interface HttpReply {
   status: number;
   body: unknown;
+  /** The reply's Date header: the server's clock, to the second. */
+  date: string | null;
 }
 
 /** Who signs: the device id the server knows and its private key, fresh from the vault. */
@@ -84,7 +86,7 @@ export async function send(
       parsed = text;
     }
   }
-  return ok({ status: response.status, body: parsed });
+  return ok({ status: response.status, body: parsed, date: response.headers.get('date') });
 }
 
 function networkReason(thrown: unknown): string {

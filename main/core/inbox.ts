@@ -25,12 +25,13 @@ export class Inbox {
     const now = isoAt(this.clock);
     const firstSeen = this.history.recordSeen(accountId, request, now);
     if (this.queue.has(request.uuid)) return;
+    const expiresAt = Date.parse(request.expiry_time) - serverOffsetMs;
     const approval: PendingApproval = {
       accountId,
       request,
       receivedAt: firstSeen ? now : (this.history.receivedAt(accountId, request.uuid) ?? now),
+      expiresAt: new Date(expiresAt).toISOString(),
     };
-    const expiresAt = Date.parse(request.expiry_time) - serverOffsetMs;
     if (!this.queue.add(approval, expiresAt)) {
       this.history.settle(accountId, request.uuid, 'EXPIRED');
       return;
@@ -73,10 +74,10 @@ export class Inbox {
     return this.queue.forAccount(accountId).map((approval) => approval.request.uuid);
   }
 
-  /** Whether a queued request's expiry time has passed. */
+  /** Whether a queued request's expiry time has passed (on our clock, corrected for the server's). */
   isExpired(uuid: string): boolean {
     const approval = this.queue.get(uuid);
-    return approval !== null && Date.parse(approval.request.expiry_time) <= this.clock.now();
+    return approval !== null && Date.parse(approval.expiresAt) <= this.clock.now();
   }
 
   /** The account is gone: its requests leave the queue (its history stays). */

@@ -31,7 +31,7 @@ export function describeLocation(geolocation: Geolocation | null): string | null
 }
 
 export function approvalNotification(approval: PendingApproval, now: Date = new Date()): DesktopNotification {
-  const { credential, ip, ip_known, geolocation, expiry_time } = approval.request;
+  const { credential, ip, ip_known, geolocation } = approval.request;
   const location = describeLocation(geolocation);
   const body = [
     `From ${ip}${location ? ` — ${location}` : ''}`,
@@ -40,7 +40,7 @@ export function approvalNotification(approval: PendingApproval, now: Date = new 
   ]
     .filter((line): line is string => line !== null)
     .join('\n');
-  const secondsLeft = Math.ceil((Date.parse(expiry_time) - now.getTime()) / 1000);
+  const secondsLeft = Math.ceil((Date.parse(approval.expiresAt) - now.getTime()) / 1000);
   return {
     title: plain(`Session request for key “${credential.name}”`, 120),
     body: body

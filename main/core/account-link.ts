@@ -15,6 +15,7 @@ import { PushConnection, type WebSocketConstructor } from './push-connection.js'
 import { resyncAfterHello } from './resync.js';
 import { SKEW_RETRY_THRESHOLD_MS } from './server-clock.js';
 import { streamUrl } from './server-url.js';
+import { pinnedTlsOptions, type TlsTrust } from './tls-pin.js';
 
 export interface AccountLinkDeps {
   keys: DeviceKeyStore;
@@ -24,6 +25,7 @@ export interface AccountLinkDeps {
   events: CoreEventEmitter;
   WebSocket: WebSocketConstructor;
   backoff: BackoffOptions;
+  tlsTrust: TlsTrust;
   /** Called whenever anything shown in the account list changed. */
   onChanged: () => void;
 }
@@ -41,7 +43,7 @@ export class AccountLink {
     readonly account: StoredAccount,
     private readonly deps: AccountLinkDeps,
   ) {
-    this.device = new DeviceClient(account, deps.keys, deps.http);
+    this.device = new DeviceClient(account, deps.keys, deps.http, deps.tlsTrust);
     this.management = new ManagementClient(this.device);
     const url = streamUrl(account.server, account.deviceId);
     this.connection = new PushConnection({
@@ -54,6 +56,7 @@ export class AccountLink {
       onMessage: (message) => this.onMessage(message),
       // A refused upgrade's Date header tells the server's clock: signed with our own clock, a desktop that is
       // minutes off would be refused forever.
+      ...(account.tlsFingerprint ? { tls: pinnedTlsOptions(account.tlsFingerprint, deps.tlsTrust) } : {}),
       onUpgradeRefused: (status, date) =>
         status === 401 && Math.abs(this.device.serverClock.observeDateHeader(date)) >= SKEW_RETRY_THRESHOLD_MS,
     });

@@ -17,6 +17,7 @@ import {
 } from './http.js';
 import { ok } from './result.js';
 import { ServerClock, SKEW_RETRY_THRESHOLD_MS } from './server-clock.js';
+import { pinnedFetch, type TlsTrust } from './tls-pin.js';
 
 export class DeviceClient {
   /** The server's clock as learned from its replies (and the stream's hello). */
@@ -33,6 +34,7 @@ export class DeviceClient {
     readonly account: StoredAccount,
     private readonly keys: DeviceKeyStore,
     deps: HttpDeps,
+    trust: TlsTrust = {},
   ) {
     this.serverClock = new ServerClock(deps.clock);
     this.stampClock = {
@@ -45,7 +47,9 @@ export class DeviceClient {
         return this.lastTimestamp;
       },
     };
-    this.deps = { ...deps, clock: this.stampClock };
+    // An https server is reached only with the certificate pinned at pairing.
+    const fetch = account.tlsFingerprint ? pinnedFetch(account.tlsFingerprint, trust) : deps.fetch;
+    this.deps = { fetch, clock: this.stampClock };
   }
 
   /**

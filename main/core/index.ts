@@ -21,6 +21,7 @@ import { pairDevice } from './pairing.js';
 import type { WebSocketConstructor } from './push-connection.js';
 import { fail, ok } from './result.js';
 import { revokeDevice } from './revoke.js';
+import type { TlsTrust } from './tls-pin.js';
 import { TotpSecretStore } from './totp-secret.js';
 import type { Vault } from './vault.js';
 
@@ -44,6 +45,8 @@ export interface ApproverCoreOptions {
   backoff?: Partial<BackoffOptions>;
   /** Keychain service name; tests give each core its own so they never touch real entries. */
   keychainService?: string;
+  /** Certificate authorities to trust instead of the system's (a server with a private CA; tests' own CA). */
+  tlsTrust?: TlsTrust;
 }
 
 function currentPlatform(): z.infer<typeof Platform> {
@@ -86,6 +89,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       events,
       WebSocket: options.WebSocket ?? WebSocket,
       backoff,
+      tlsTrust: options.tlsTrust ?? {},
       onChanged: accountsChanged,
     });
     run.links.set(account.id, accountLink);
@@ -144,6 +148,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
           accounts: run.accounts,
           deviceName: options.deviceName ?? hostname(),
           platform: options.platform ?? currentPlatform(),
+          tlsTrust: options.tlsTrust ?? {},
         },
         input,
       );

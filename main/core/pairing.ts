@@ -12,6 +12,7 @@ import { parsePairingLink } from './pairing-link.js';
 import { describeThrown, fail, ok } from './result.js';
 import { checkServerUrl } from './server-url.js';
 import { certificateFingerprint } from './tls-fingerprint.js';
+import { pinnedFetch, type TlsTrust } from './tls-pin.js';
 import type { TotpSecretStore } from './totp-secret.js';
 
 export interface PairingDeps {
@@ -21,6 +22,7 @@ export interface PairingDeps {
   accounts: AccountStore;
   deviceName: string;
   platform: z.infer<typeof Platform>;
+  tlsTrust: TlsTrust;
 }
 
 const DeviceName = DisplayText(100).pipe(z.string().trim().min(1, 'must not be empty'));
@@ -49,11 +51,15 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
   if (!name.success) return fail('INVALID_INPUT', `The device name ${name.error.issues[0]?.message}.`);
   const { server, code } = target.value;
 
+  // Trust on first use: the certificate seen now is the one every later connection must present. The pairing call
+  // itself is already held to it, so the certificate cannot change between this look and the call.
   let tlsFingerprint: string | null = null;
+  let http = deps.http;
   if (server.startsWith('https:')) {
-    const fingerprint = await certificateFingerprint(server);
+    const fingerprint = await certificateFingerprint(server, deps.tlsTrust.ca ? { ca: deps.tlsTrust.ca } : {});
     if (!fingerprint.ok) return fingerprint;
     tlsFingerprint = fingerprint.value;
+    http = { ...deps.http, fetch: pinnedFetch(tlsFingerprint, deps.tlsTrust) };
   }
 
   // The key goes into the vault before the server hears of it: a locked or missing keychain then stops pairing
@@ -63,7 +69,7 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
   const saved = await deps.keys.save(accountId, keyPair.privateKey);
   if (!saved.ok) return saved;
 
-  const reply = await send(deps.http, server, {
+  const reply = await send(http, server, {
     method: 'POST',
     path: '/v1/approver-device',
     body: { pairing_code: code, public_key: keyPair.publicKey, name: name.data, platform: deps.platform },
@@ -93,7 +99,7 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
   const withdraw = async () => {
     // No half-made account: withdraw the device from the server and the key and TOTP secret from the vault.
     await send(
-      deps.http,
+      http,
       server,
       { method: 'DELETE', path: `/v1/approver-device/${device.id}` },
       { deviceId: device.id, key: privateKeyObject(keyPair.privateKey) },

@@ -11,6 +11,7 @@ import {
 import type { ConnectionState, Result } from './api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
+import { CertificateChangedError } from './tls-pin.js';
 
 export type WebSocketConstructor = typeof WebSocket;
 
@@ -34,6 +35,8 @@ export interface PushConnectionOptions {
    * corrected now": the attempt is made again at once, signed anew, once per refusal streak.
    */
   onUpgradeRefused?: (status: number, date: string | null) => boolean;
+  /** TLS options for wss:// (the pinned certificate check, a private CA). */
+  tls?: Record<string, unknown>;
 }
 
 export class PushConnection {
@@ -86,6 +89,7 @@ export class PushConnection {
     let socket: WebSocket;
     try {
       socket = new this.options.WebSocket(this.options.url, {
+        ...this.options.tls,
         headers: headers.value,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         maxPayload: MAX_MESSAGE_BYTES,
@@ -133,6 +137,11 @@ export class PushConnection {
       this.onFrame(socket, data.toString());
     });
     socket.on('error', (error) => {
+      // Another certificate than the pinned one: retrying cannot help, and must not be tried silently.
+      if (isCurrent() && error instanceof CertificateChangedError) {
+        this.stop(error.message);
+        return;
+      }
       closeReason ??= error.message;
     });
     socket.on('close', (code, reasonBuffer) => {

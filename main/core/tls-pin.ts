@@ -83,7 +83,9 @@ export function pinnedFetch(pinned: string, trust: TlsTrust = {}): Fetch {
             else if (value !== undefined) replyHeaders.set(name, value);
           }
           const status = res.statusCode ?? 0;
-          resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, headers: replyHeaders }));
+          resolve(
+            new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, headers: replyHeaders }),
+          );
         });
       });
       req.on('error', reject);

@@ -102,6 +102,15 @@ export interface AppHandle {
   started: Promise<RunningApp | null>;
 }
 
+/** COUNTERSIGN_HISTORY_DAYS: how long the local history keeps a request; unset or unreadable means the default. */
+function historyRetention(value: string | undefined, log: Pick<Console, 'warn'>): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const days = Number(value);
+  if (Number.isInteger(days) && days >= 1) return days;
+  log.warn(`countersign: COUNTERSIGN_HISTORY_DAYS must be a whole number of days, at least 1; ignored "${value}"`);
+  return undefined;
+}
+
 export function startCountersign(electron: ElectronParts, host: HostProcess, options: AppOptions = {}): AppHandle {
   const { app, dialog, protocol } = electron;
   const log = options.log ?? console;
@@ -179,7 +188,12 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
       return null;
     }
 
-    const core = createApproverCore({ ...options.core, dataDir: app.getPath('userData'), vault });
+    const core = createApproverCore({
+      historyRetentionDays: historyRetention(host.env.COUNTERSIGN_HISTORY_DAYS, log),
+      ...options.core,
+      dataDir: app.getPath('userData'),
+      vault,
+    });
     await core.start();
 
     const windows = createWindowManager({

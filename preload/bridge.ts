@@ -1,25 +1,24 @@
-// The object preload exposes as `window.countersign`, built over ipcRenderer but Electron-free so it is unit-tested.
-// It is the renderer's only door to main: invoke() reaches contract channels only, on() delivers contract events
-// only, and listeners get the payload alone — never the IpcRendererEvent, whose `sender` is ipcRenderer itself.
+// The object preload exposes as `window.countersign`, built over ipcRenderer from the IPC schema but Electron-free so
+// it is unit-tested. It is the renderer's only door to main: invoke() reaches the schema's invoke channels only,
+// on() delivers its main → renderer events only, notify() sends its one-way messages only, and listeners get the
+// payload alone — never the IpcRendererEvent, whose `sender` is ipcRenderer itself.
 import {
   type CountersignBridge,
-  type EventChannel,
-  eventChannels,
   type InvokeChannel,
   type InvokeResult,
+  isEventChannel,
   isInvokeChannel,
+  isNotifyMainChannel,
+  type Result,
 } from '../ipc/contract.js';
-import type { Result } from '../main/core/api.js';
 
 /** The part of Electron's ipcRenderer the bridge uses. */
 export interface RendererIpc {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  send(channel: string): void;
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
   removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
-
-const isEventChannel = (name: unknown): name is EventChannel =>
-  typeof name === 'string' && (eventChannels as readonly string[]).includes(name);
 
 export function createBridge(ipc: RendererIpc): CountersignBridge {
   return {
@@ -42,6 +41,11 @@ export function createBridge(ipc: RendererIpc): CountersignBridge {
       return () => {
         ipc.removeListener(event, forward);
       };
+    },
+    notify(channel) {
+      if (!isNotifyMainChannel(channel)) throw new TypeError(`unknown channel: ${String(channel)}`);
+      // Never any arguments: the schema's one-way messages carry none, so the page cannot smuggle data through.
+      ipc.send(channel);
     },
   };
 }

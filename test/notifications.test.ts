@@ -19,6 +19,9 @@ const why = !process.env.DBUS_SESSION_BUS_ADDRESS
       ? `missing ${missing.join(', ')} (installed by .ci/run)`
       : null;
 
+// On CI a missing notification daemon is a failure, not a skip (see the first test).
+const failOnCi = why !== null && Boolean(process.env.CI);
+
 let monitor: ChildProcess | null = null;
 afterEach(() => {
   monitor?.kill();
@@ -66,6 +69,10 @@ function findNotify(log: string, title: string) {
 }
 
 describe('notifications (real node-notifier, real daemon)', () => {
+  it.runIf(failOnCi)('has the notification daemon it needs', () => {
+    throw new Error(`CI is set but notifications cannot be observed here: ${why}.`);
+  });
+
   it.skipIf(why !== null)(
     `posts one for a new request with the key name, IP and location${why ? ` — skipped: ${why}` : ''}`,
     async () => {
@@ -80,7 +87,9 @@ describe('notifications (real node-notifier, real daemon)', () => {
       notifyNewApprovals(events, adapter, () => {});
 
       const keyName = `billing-bot ${randomUUID().slice(0, 8)}`;
-      events.emit('approval.added', aPendingApproval({ credential: { id: 3, name: keyName, mode: 'push' } }));
+      events.emit('approval:added', aPendingApproval({ credential: { id: 3, name: keyName, mode: 'push' } }), {
+        firstSeen: true,
+      });
 
       const title = `Session request for key “${keyName}”`;
       await waitFor(() => findNotify(bus.log(), title)?.replyId != null, 'the daemon to accept the notification');

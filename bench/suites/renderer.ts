@@ -130,6 +130,7 @@ function approval(index: number): PendingApproval {
   return {
     accountId: ACCOUNT.id,
     receivedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + 120_000).toISOString(),
     request: {
       uuid: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
       credential: { id: 7, name: 'deploy bot', mode: 'push' },

@@ -13,7 +13,9 @@ import type { Inbox } from './inbox.js';
 import { ManagementClient } from './management.js';
 import { PushConnection, type WebSocketConstructor } from './push-connection.js';
 import { resyncAfterHello } from './resync.js';
+import { SKEW_RETRY_THRESHOLD_MS } from './server-clock.js';
 import { streamUrl } from './server-url.js';
+import { pinnedTlsOptions, type TlsTrust } from './tls-pin.js';
 
 export interface AccountLinkDeps {
   keys: DeviceKeyStore;
@@ -23,6 +25,7 @@ export interface AccountLinkDeps {
   events: CoreEventEmitter;
   WebSocket: WebSocketConstructor;
   backoff: BackoffOptions;
+  tlsTrust: TlsTrust;
   /** Called whenever anything shown in the account list changed. */
   onChanged: () => void;
 }
@@ -32,8 +35,6 @@ export class AccountLink {
   readonly management: ManagementClient;
   private readonly connection: PushConnection;
   private clientIp: string | null = null;
-  /** Server clock minus ours, from the hello: request expiry times are on the server's clock. */
-  private serverOffsetMs = 0;
   /** Counts hellos, so a resync that finishes after a newer connection said hello does nothing. */
   private helloCount = 0;
   private sentSinceHello = new Set<string>();
@@ -42,7 +43,7 @@ export class AccountLink {
     readonly account: StoredAccount,
     private readonly deps: AccountLinkDeps,
   ) {
-    this.device = new DeviceClient(account, deps.keys, deps.http);
+    this.device = new DeviceClient(account, deps.keys, deps.http, deps.tlsTrust);
     this.management = new ManagementClient(this.device);
     const url = streamUrl(account.server, account.deviceId);
     this.connection = new PushConnection({
@@ -53,6 +54,11 @@ export class AccountLink {
       backoff: deps.backoff,
       onState: () => deps.onChanged(),
       onMessage: (message) => this.onMessage(message),
+      // A refused upgrade's Date header tells the server's clock: signed with our own clock, a desktop that is
+      // minutes off would be refused forever.
+      ...(account.tlsFingerprint ? { tls: pinnedTlsOptions(account.tlsFingerprint, deps.tlsTrust) } : {}),
+      onUpgradeRefused: (status, date) =>
+        status === 401 && Math.abs(this.device.serverClock.observeDateHeader(date)) >= SKEW_RETRY_THRESHOLD_MS,
     });
   }
 
@@ -84,13 +90,14 @@ export class AccountLink {
         break;
       case 'approval.requested':
         this.sentSinceHello.add(message.request.uuid);
-        inbox.received(this.account.id, message.request, this.serverOffsetMs);
+        // Expiry times are on the server's clock; the same estimate the signatures use turns them into ours.
+        inbox.received(this.account.id, message.request, this.device.serverClock.offsetMs);
         break;
       case 'approval.resolved':
         inbox.resolved(this.account.id, message.uuid, message.status);
         break;
       case 'credential.locked':
-        events.emit('credential.locked', {
+        events.emit('credential:locked', {
           accountId: this.account.id,
           credentialId: message.credential.id,
           credentialName: message.credential.name,
@@ -104,7 +111,7 @@ export class AccountLink {
 
   private hello(clientIp: string, serverTime: string): void {
     this.clientIp = clientIp;
-    this.serverOffsetMs = Date.parse(serverTime) - this.deps.clock.now();
+    this.device.serverClock.observeServerTime(serverTime);
     const hello = ++this.helloCount;
     const sent = new Set<string>();
     this.sentSinceHello = sent;

@@ -1,14 +1,27 @@
-// Signed HTTP on behalf of one paired account: loads the device key from the vault for each call and signs it.
+// Signed HTTP on behalf of one paired account: loads the device key from the vault for each call and signs it with
+// the server's clock as estimated from its replies, so a desktop clock that is off still gets its calls accepted.
 import type { z } from 'zod';
 import { EMPTY_BODY_SHA256 } from '../../protocol/index.js';
 import type { StoredAccount } from './account-store.js';
 import type { Result } from './api.js';
 import type { Clock } from './clock.js';
 import type { DeviceKeyStore } from './device-key.js';
-import { type DeviceSigner, type HttpCall, type HttpDeps, type HttpReply, call, deviceHeaders, send } from './http.js';
+import {
+  type DeviceSigner,
+  deviceHeaders,
+  expectReply,
+  type HttpCall,
+  type HttpDeps,
+  type HttpReply,
+  send,
+} from './http.js';
 import { ok } from './result.js';
+import { ServerClock, SKEW_RETRY_THRESHOLD_MS } from './server-clock.js';
+import { pinnedFetch, type TlsTrust } from './tls-pin.js';
 
 export class DeviceClient {
+  /** The server's clock as learned from its replies (and the stream's hello). */
+  readonly serverClock: ServerClock;
   private lastTimestamp = 0;
   /**
    * The clock the signatures read. Ed25519 signatures are deterministic, so two identical calls within one
@@ -21,14 +34,35 @@ export class DeviceClient {
     readonly account: StoredAccount,
     private readonly keys: DeviceKeyStore,
     deps: HttpDeps,
+    trust: TlsTrust = {},
   ) {
+    this.serverClock = new ServerClock(deps.clock);
     this.stampClock = {
       now: () => {
-        this.lastTimestamp = Math.max(deps.clock.now(), this.lastTimestamp + 1);
+        const now = this.serverClock.now();
+        // Stamps far ahead of the corrected clock came from a wrong estimate (a desktop clock running ahead);
+        // going on from them would keep every signature refused.
+        if (this.lastTimestamp - now > SKEW_RETRY_THRESHOLD_MS) this.lastTimestamp = now - 1;
+        this.lastTimestamp = Math.max(now, this.lastTimestamp + 1);
         return this.lastTimestamp;
       },
     };
-    this.deps = { ...deps, clock: this.stampClock };
+    // An https server is reached only with the certificate pinned at pairing.
+    const fetch = account.tlsFingerprint ? pinnedFetch(account.tlsFingerprint, trust) : deps.fetch;
+    this.deps = { fetch, clock: this.stampClock };
+  }
+
+  /**
+   * Signs and sends; every reply's Date header refines the server clock. A 401 that showed our clock to be far
+   * off (the server refuses timestamps more than 60 s away) is tried once more, signed with the corrected clock.
+   */
+  private async sendSigned(request: HttpCall, signer: DeviceSigner): Promise<Result<HttpReply>> {
+    const reply = await send(this.deps, this.account.server, request, signer);
+    if (!reply.ok) return reply;
+    const moved = this.serverClock.observeDateHeader(reply.value.date);
+    if (reply.value.status === 401 && Math.abs(moved) >= SKEW_RETRY_THRESHOLD_MS)
+      return send(this.deps, this.account.server, request, signer);
+    return reply;
   }
 
   async signer(): Promise<Result<DeviceSigner>> {
@@ -38,12 +72,12 @@ export class DeviceClient {
 
   async send(request: HttpCall): Promise<Result<HttpReply>> {
     const signer = await this.signer();
-    return signer.ok ? send(this.deps, this.account.server, request, signer.value) : signer;
+    return signer.ok ? this.sendSigned(request, signer.value) : signer;
   }
 
   async call<S extends z.ZodType>(request: HttpCall, schema: S, what: string): Promise<Result<z.infer<S>>> {
-    const signer = await this.signer();
-    return signer.ok ? call(this.deps, this.account.server, request, schema, what, signer.value) : signer;
+    const reply = await this.send(request);
+    return reply.ok ? expectReply(reply.value, schema, what) : reply;
   }
 
   /** Signed headers for the WebSocket upgrade (GET, empty body) of the given URL. */

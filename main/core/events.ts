@@ -2,28 +2,24 @@
 // not stop the push connection that called it.
 import type { CoreEvents } from './api.js';
 
-type Listeners = { [E in keyof CoreEvents]: Set<CoreEvents[E]> };
+type CoreEvent = keyof CoreEvents;
 
 export class CoreEventEmitter {
-  private readonly listeners: Listeners = {
-    'approval.added': new Set(),
-    'approvals.changed': new Set(),
-    'approval.closed': new Set(),
-    'accounts.changed': new Set(),
-    'credential.locked': new Set(),
-  };
+  private readonly listeners = new Map<CoreEvent, Set<(...args: never[]) => void>>();
 
-  on<E extends keyof CoreEvents>(event: E, listener: CoreEvents[E]): () => void {
-    this.listeners[event].add(listener);
+  on<E extends CoreEvent>(event: E, listener: CoreEvents[E]): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener);
+    this.listeners.set(event, set);
     return () => {
-      this.listeners[event].delete(listener);
+      set.delete(listener);
     };
   }
 
-  emit<E extends keyof CoreEvents>(event: E, ...args: Parameters<CoreEvents[E]>): void {
-    for (const listener of [...this.listeners[event]]) {
+  emit<E extends CoreEvent>(event: E, ...args: Parameters<CoreEvents[E]>): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) {
       try {
-        (listener as (...a: Parameters<CoreEvents[E]>) => void)(...args);
+        (listener as unknown as (...a: Parameters<CoreEvents[E]>) => void)(...args);
       } catch (error) {
         console.error(`countersign core: a '${event}' listener threw`, error);
       }

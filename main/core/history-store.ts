@@ -126,6 +126,16 @@ export class HistoryStore {
       });
   }
 
+  /**
+   * Forgets what was received before `before` (ISO), except a request that may still be on screen (pending and not
+   * past its expiry at `now`). Returns how many rows went.
+   */
+  prune(before: string, now: string): number {
+    return this.db
+      .prepare(`DELETE FROM history WHERE received_at < @before AND NOT (status = 'PENDING' AND expiry_time > @now)`)
+      .run({ before: asUtcIso(before), now: asUtcIso(now) }).changes;
+  }
+
   /** Newest first. */
   query(query: LocalHistoryQuery = {}): LocalHistoryEntry[] {
     const where: string[] = [];

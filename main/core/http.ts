@@ -8,6 +8,7 @@ import type { CoreErrorCode, Result } from './api.js';
 import type { Clock } from './clock.js';
 import { fail, ok } from './result.js';
 import { apiUrl } from './server-url.js';
+import { CertificateChangedError } from './tls-pin.js';
 
 const TIMEOUT_MS = 15_000;
 
@@ -28,6 +29,8 @@ export interface HttpCall {
 export interface HttpReply {
   status: number;
   body: unknown;
+  /** The reply's Date header: the server's clock, to the second. */
+  date: string | null;
 }
 
 /** Who signs: the device id the server knows and its private key, fresh from the vault. */
@@ -73,6 +76,8 @@ export async function send(
   try {
     response = await deps.fetch(url, { method: call.method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (thrown) {
+    const changed = certificateChange(thrown);
+    if (changed) return { ok: false, error: changed.coreError };
     return fail('NETWORK', `Cannot reach ${url.origin}: ${networkReason(thrown)}.`);
   }
   const text = await response.text().catch(() => '');
@@ -84,7 +89,14 @@ export async function send(
       parsed = text;
     }
   }
-  return ok({ status: response.status, body: parsed });
+  return ok({ status: response.status, body: parsed, date: response.headers.get('date') });
+}
+
+/** The pinned certificate check's verdict, if that is what failed (directly or as the cause). */
+function certificateChange(thrown: unknown): CertificateChangedError | null {
+  if (thrown instanceof CertificateChangedError) return thrown;
+  const cause = (thrown as { cause?: unknown } | null)?.cause;
+  return cause instanceof CertificateChangedError ? cause : null;
 }
 
 function networkReason(thrown: unknown): string {

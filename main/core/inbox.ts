@@ -25,18 +25,20 @@ export class Inbox {
     const now = isoAt(this.clock);
     const firstSeen = this.history.recordSeen(accountId, request, now);
     if (this.queue.has(request.uuid)) return;
+    const expiresAt = Date.parse(request.expiry_time) - serverOffsetMs;
     const approval: PendingApproval = {
       accountId,
       request,
       receivedAt: firstSeen ? now : (this.history.receivedAt(accountId, request.uuid) ?? now),
+      expiresAt: new Date(expiresAt).toISOString(),
     };
-    const expiresAt = Date.parse(request.expiry_time) - serverOffsetMs;
     if (!this.queue.add(approval, expiresAt)) {
       this.history.settle(accountId, request.uuid, 'EXPIRED');
       return;
     }
-    // Only a request never shown before gets a notification: a reconnect or restart resends the pending ones.
-    if (firstSeen) this.events.emit('approval.added', approval);
+    // A reconnect resends the pending ones (already queued, so not here again); a restart does too, and those are
+    // queued afresh — the window shows them, but only a request never seen before gets a notification.
+    this.events.emit('approval:added', approval, { firstSeen });
     this.changed();
   }
 
@@ -46,7 +48,7 @@ export class Inbox {
     this.history.settle(approval?.accountId ?? accountId, uuid, status);
     if (!approval) return;
     const by = status === 'EXPIRED' ? 'expiry' : 'elsewhere';
-    this.events.emit('approval.closed', { accountId: approval.accountId, uuid, status, by });
+    this.events.emit('approval:closed', { accountId: approval.accountId, uuid, status, by });
     this.changed();
   }
 
@@ -72,10 +74,10 @@ export class Inbox {
     return this.queue.forAccount(accountId).map((approval) => approval.request.uuid);
   }
 
-  /** Whether a queued request's expiry time has passed. */
+  /** Whether a queued request's expiry time has passed (on our clock, corrected for the server's). */
   isExpired(uuid: string): boolean {
     const approval = this.queue.get(uuid);
-    return approval !== null && Date.parse(approval.request.expiry_time) <= this.clock.now();
+    return approval !== null && Date.parse(approval.expiresAt) <= this.clock.now();
   }
 
   /** The account is gone: its requests leave the queue (its history stays). */
@@ -92,11 +94,11 @@ export class Inbox {
   private expired(approval: PendingApproval): void {
     const { accountId, request } = approval;
     this.history.settle(accountId, request.uuid, 'EXPIRED');
-    this.events.emit('approval.closed', { accountId, uuid: request.uuid, status: 'EXPIRED', by: 'expiry' });
+    this.events.emit('approval:closed', { accountId, uuid: request.uuid, status: 'EXPIRED', by: 'expiry' });
     this.changed();
   }
 
   private changed(): void {
-    this.events.emit('approvals.changed', this.queue.list());
+    this.events.emit('approvals:changed', this.queue.list());
   }
 }

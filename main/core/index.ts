@@ -8,7 +8,7 @@ import { AccountLink } from './account-link.js';
 import { AccountStore } from './account-store.js';
 import type { ApproverCore, DecideInput, LocalHistoryQuery, PairInput, Result } from './api.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, isoAt, systemClock } from './clock.js';
 import { type Db, openDatabase } from './database.js';
 import { sendDecision } from './decision.js';
 import { DeviceKeyStore } from './device-key.js';
@@ -21,6 +21,7 @@ import { pairDevice } from './pairing.js';
 import type { WebSocketConstructor } from './push-connection.js';
 import { fail, ok } from './result.js';
 import { revokeDevice } from './revoke.js';
+import type { TlsTrust } from './tls-pin.js';
 import { TotpSecretStore } from './totp-secret.js';
 import type { Vault } from './vault.js';
 
@@ -44,7 +45,14 @@ export interface ApproverCoreOptions {
   backoff?: Partial<BackoffOptions>;
   /** Keychain service name; tests give each core its own so they never touch real entries. */
   keychainService?: string;
+  /** Certificate authorities to trust instead of the system's (a server with a private CA; tests' own CA). */
+  tlsTrust?: TlsTrust;
+  /** Days the local history keeps a request (default 90); older rows are pruned at start and once a day. */
+  historyRetentionDays?: number;
 }
+
+export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
+const DAY_MS = 86_400_000;
 
 function currentPlatform(): z.infer<typeof Platform> {
   const platform = process.platform;
@@ -53,6 +61,7 @@ function currentPlatform(): z.infer<typeof Platform> {
 
 interface Running {
   db: Db;
+  pruneTimer: NodeJS.Timeout;
   accounts: AccountStore;
   history: HistoryStore;
   inbox: Inbox;
@@ -67,10 +76,13 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
   const keys = new DeviceKeyStore(options.vault, options.keychainService ?? KEYCHAIN_SERVICE);
   const totp = new TotpSecretStore(options.vault, options.keychainService ?? KEYCHAIN_SERVICE);
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const retentionDays = options.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS;
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new RangeError(`historyRetentionDays must be a whole number of days, at least 1 (got ${retentionDays}).`);
   const events = new CoreEventEmitter();
   let running: Running | null = null;
 
-  const accountsChanged = () => events.emit('accounts.changed', core.listAccounts());
+  const accountsChanged = () => events.emit('accounts:changed', core.listAccounts());
 
   function link(run: Running, accountId: string): Result<AccountLink> {
     const found = run.links.get(accountId);
@@ -86,6 +98,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       events,
       WebSocket: options.WebSocket ?? WebSocket,
       backoff,
+      tlsTrust: options.tlsTrust ?? {},
       onChanged: accountsChanged,
     });
     run.links.set(account.id, accountLink);
@@ -105,8 +118,13 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       if (running) return;
       const db = openDatabase(options.dataDir);
       const history = new HistoryStore(db);
+      const prune = () => history.prune(new Date(clock.now() - retentionDays * DAY_MS).toISOString(), isoAt(clock));
+      prune();
+      const pruneTimer = setInterval(prune, DAY_MS);
+      pruneTimer.unref();
       const run: Running = {
         db,
+        pruneTimer,
         accounts: new AccountStore(db),
         history,
         inbox: new Inbox(history, events, clock),
@@ -120,9 +138,10 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
     async stop() {
       const run = running;
       if (!run) return;
-      // Links first, so the last 'accounts.changed' still lists the accounts (offline) rather than none.
+      // Links first, so the last 'accounts:changed' still lists the accounts (offline) rather than none.
       for (const accountLink of run.links.values()) accountLink.stop();
       running = null;
+      clearInterval(run.pruneTimer);
       run.inbox.clear();
       run.db.close();
     },
@@ -144,6 +163,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
           accounts: run.accounts,
           deviceName: options.deviceName ?? hostname(),
           platform: options.platform ?? currentPlatform(),
+          tlsTrust: options.tlsTrust ?? {},
         },
         input,
       );

@@ -3,20 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { generateDeviceKeyPair, privateKeyObject } from '../../protocol/crypto.js';
-import {
-  ApproverDeviceCreated,
-  DisplayText,
-  PairingCode,
-  type Platform,
-  parsePairingUrl,
-} from '../../protocol/index.js';
+import { ApproverDeviceCreated, DisplayText, PairingCode, type Platform } from '../../protocol/index.js';
 import type { AccountStore, StoredAccount } from './account-store.js';
 import type { PairInput, Result } from './api.js';
 import type { DeviceKeyStore } from './device-key.js';
 import { type HttpDeps, expectReply, send } from './http.js';
+import { parsePairingLink } from './pairing-link.js';
 import { describeThrown, fail, ok } from './result.js';
 import { checkServerUrl } from './server-url.js';
 import { certificateFingerprint } from './tls-fingerprint.js';
+import { pinnedFetch, type TlsTrust } from './tls-pin.js';
 import type { TotpSecretStore } from './totp-secret.js';
 
 export interface PairingDeps {
@@ -26,22 +22,16 @@ export interface PairingDeps {
   accounts: AccountStore;
   deviceName: string;
   platform: z.infer<typeof Platform>;
+  tlsTrust: TlsTrust;
 }
 
 const DeviceName = DisplayText(100).pipe(z.string().trim().min(1, 'must not be empty'));
 
 /** Where and with which code to pair, from a link or from server + code. */
 function pairingTarget(input: PairInput): Result<{ server: string; code: string }> {
-  let server = input.server;
-  let code = input.code;
-  if (input.link !== undefined) {
-    try {
-      ({ server, code } = parsePairingUrl(input.link));
-    } catch (thrown) {
-      const message = thrown instanceof z.ZodError ? z.prettifyError(thrown) : describeThrown(thrown);
-      return fail('INVALID_INPUT', `The pairing link is not valid: ${message}`);
-    }
-  }
+  // The same parser the shell's confirmation dialog used, so the server paired with is the one the user saw.
+  if (input.link !== undefined) return parsePairingLink(input.link.trim());
+  const { server, code } = input;
   if (!server || !code) {
     return fail(
       'INVALID_INPUT',
@@ -61,11 +51,15 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
   if (!name.success) return fail('INVALID_INPUT', `The device name ${name.error.issues[0]?.message}.`);
   const { server, code } = target.value;
 
+  // Trust on first use: the certificate seen now is the one every later connection must present. The pairing call
+  // itself is already held to it, so the certificate cannot change between this look and the call.
   let tlsFingerprint: string | null = null;
+  let http = deps.http;
   if (server.startsWith('https:')) {
-    const fingerprint = await certificateFingerprint(server);
+    const fingerprint = await certificateFingerprint(server, deps.tlsTrust.ca ? { ca: deps.tlsTrust.ca } : {});
     if (!fingerprint.ok) return fingerprint;
     tlsFingerprint = fingerprint.value;
+    http = { ...deps.http, fetch: pinnedFetch(tlsFingerprint, deps.tlsTrust) };
   }
 
   // The key goes into the vault before the server hears of it: a locked or missing keychain then stops pairing
@@ -75,7 +69,7 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
   const saved = await deps.keys.save(accountId, keyPair.privateKey);
   if (!saved.ok) return saved;
 
-  const reply = await send(deps.http, server, {
+  const reply = await send(http, server, {
     method: 'POST',
     path: '/v1/approver-device',
     body: { pairing_code: code, public_key: keyPair.publicKey, name: name.data, platform: deps.platform },
@@ -105,7 +99,7 @@ export async function pairDevice(deps: PairingDeps, input: PairInput): Promise<R
   const withdraw = async () => {
     // No half-made account: withdraw the device from the server and the key and TOTP secret from the vault.
     await send(
-      deps.http,
+      http,
       server,
       { method: 'DELETE', path: `/v1/approver-device/${device.id}` },
       { deviceId: device.id, key: privateKeyObject(keyPair.privateKey) },

@@ -11,6 +11,7 @@ import {
 import type { ConnectionState, Result } from './api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
+import { CertificateChangedError } from './tls-pin.js';
 
 export type WebSocketConstructor = typeof WebSocket;
 
@@ -29,6 +30,13 @@ export interface PushConnectionOptions {
   backoff: BackoffOptions;
   onState: (state: ConnectionState) => void;
   onMessage: (message: ServerMessageType) => void;
+  /**
+   * The upgrade was refused with this status and Date header. True means "our clock was found to be off and is
+   * corrected now": the attempt is made again at once, signed anew, once per refusal streak.
+   */
+  onUpgradeRefused?: (status: number, date: string | null) => boolean;
+  /** TLS options for wss:// (the pinned certificate check, a private CA). */
+  tls?: Record<string, unknown>;
 }
 
 export class PushConnection {
@@ -42,6 +50,8 @@ export class PushConnection {
   private retryTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
   private current: ConnectionState = { state: 'offline', reason: 'Not started.', retryAt: null };
+  /** Set once a refusal led to an immediate retry; cleared by the next hello. */
+  private retriedAfterClockFix = false;
 
   constructor(private readonly options: PushConnectionOptions) {}
 
@@ -79,6 +89,7 @@ export class PushConnection {
     let socket: WebSocket;
     try {
       socket = new this.options.WebSocket(this.options.url, {
+        ...this.options.tls,
         headers: headers.value,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         maxPayload: MAX_MESSAGE_BYTES,
@@ -99,8 +110,19 @@ export class PushConnection {
         if (text.length < 4096) text += chunk;
       });
       response.on('end', () => {
-        if (isCurrent()) this.lost(upgradeRefusal(response.statusCode ?? 0, text));
         request.destroy();
+        if (!isCurrent()) return;
+        const status = response.statusCode ?? 0;
+        const date = typeof response.headers.date === 'string' ? response.headers.date : null;
+        const clockFixed = this.options.onUpgradeRefused?.(status, date) ?? false;
+        if (clockFixed && !this.retriedAfterClockFix) {
+          this.retriedAfterClockFix = true;
+          this.clearTimers();
+          this.dropSocket();
+          void this.connect();
+          return;
+        }
+        this.lost(upgradeRefusal(status, text));
       });
       response.on('error', () => request.destroy());
     });
@@ -115,6 +137,11 @@ export class PushConnection {
       this.onFrame(socket, data.toString());
     });
     socket.on('error', (error) => {
+      // Another certificate than the pinned one: retrying cannot help, and must not be tried silently.
+      if (isCurrent() && error instanceof CertificateChangedError) {
+        this.stop(error.message);
+        return;
+      }
       closeReason ??= error.message;
     });
     socket.on('close', (code, reasonBuffer) => {
@@ -148,6 +175,7 @@ export class PushConnection {
     // After onMessage, so that whoever watches the state sees what the hello told (e.g. the client IP).
     if (message.type === 'hello' && this.socket === socket) {
       this.failures = 0;
+      this.retriedAfterClockFix = false;
       this.setState({ state: 'connected', since: new Date(this.options.clock.now()).toISOString() });
     }
   }

@@ -1,20 +1,21 @@
 // One handler per IPC contract channel, Electron-free so it runs for real in tests and in the Playwright test
 // bridge. Every handler validates its arguments with the contract before anything is called, and answers
 // Result<T>: bad input, core errors and unexpected throws all cross IPC as data, never as thrown strings.
-import type { z } from 'zod';
 import {
   type InvokeChannel,
   type InvokeResult,
   invokeChannels,
+  type ParsedInvokeArgs,
   parseArgs,
   type Settings,
   type View,
+  type ViewParams,
 } from '../../ipc/contract.js';
 import type { ApproverCore, Result } from '../core/api.js';
 
 /** What the handlers need from the shell (windows and OS settings); main/index.ts wires these to Electron. */
 export interface ShellActions {
-  openWindow(view: View, params: { accountId?: string; credentialId?: number }): void | Promise<void>;
+  openWindow(view: View, params: ViewParams): void | Promise<void>;
   getSettings(): Settings;
   setStartAtLogin(enabled: boolean): Settings;
 }
@@ -28,9 +29,8 @@ export interface IpcHandlerOptions {
   onUnexpectedError?: (channel: InvokeChannel, error: unknown) => void;
 }
 
-type ParsedArgs<C extends InvokeChannel> = z.output<(typeof invokeChannels)[C]['args']>;
 type Implementation<C extends InvokeChannel> = (
-  ...args: ParsedArgs<C>
+  ...args: ParsedInvokeArgs<C>
 ) => Result<InvokeResult<C>> | Promise<Result<InvokeResult<C>>>;
 // A mapped type over every channel: leaving one out (or adding a channel to the contract without a handler here)
 // is a compile error.
@@ -92,7 +92,7 @@ export function createIpcHandlers(
 ): IpcHandlers {
   const table = implementations(core, shell);
   const handlers: Partial<Record<InvokeChannel, IpcHandler<InvokeChannel>>> = {};
-  for (const channel of Object.keys(invokeChannels) as InvokeChannel[]) {
+  for (const channel of invokeChannels) {
     // The loop variable is the union of channels, so TypeScript cannot pair table[channel] with its own channel;
     // the mapped type above already checked each entry against its channel.
     handlers[channel] = guarded(channel, table[channel] as Implementation<InvokeChannel>, options);

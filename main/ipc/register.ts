@@ -1,7 +1,8 @@
-// Binds the contract handlers to Electron's ipcMain. Every call first passes the sender check: only the top frame of
-// one of our own windows, showing our bundle, is answered (Electron Fiddle's src/main/ipc.ts does the same).
-import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { type InvokeChannel, invokeChannels } from '../../ipc/contract.js';
+// Binds the schema to Electron's ipcMain: a handler per invoke channel (ipcMain.handle) and a listener per one-way
+// renderer → main channel (ipcMain.on). Every message first passes the sender check: only the top frame of one of
+// our own windows, showing our bundle, is answered or heard (Electron Fiddle's src/main/ipc.ts does the same).
+import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent } from 'electron';
+import { invokeChannels, type NotifyMainChannel, notifyMainChannels } from '../../ipc/contract.js';
 import type { Result } from '../core/api.js';
 import type { SenderFacts } from '../shell/sender-check.js';
 import type { IpcHandlers } from './handlers.js';
@@ -17,20 +18,34 @@ export function senderFacts(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFr
   return { webContentsId: event.sender.id, frameUrl: frame?.url ?? null, isTopFrame: frame?.parent === null };
 }
 
-/** Registers a handler per contract channel; returns a function that removes them all (on quit). */
+/** What main does when a page sends a one-way message; told which webContents sent it. */
+export type MainListeners = { [C in NotifyMainChannel]: (webContentsId: number) => void };
+
+export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler' | 'on' | 'removeListener'>;
+
+/** Registers every channel of the schema; returns a function that removes them all (on quit). */
 export function registerIpcHandlers(
-  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  ipcMain: IpcMainLike,
   handlers: IpcHandlers,
+  listeners: MainListeners,
   isOwnSender: (sender: SenderFacts) => boolean,
 ): () => void {
-  const channels = Object.keys(invokeChannels) as InvokeChannel[];
-  for (const channel of channels) {
+  for (const channel of invokeChannels) {
     const handler = handlers[channel];
     ipcMain.handle(channel, (event, ...args: unknown[]) =>
       isOwnSender(senderFacts(event)) ? handler(...args) : Promise.resolve(REFUSED_SENDER),
     );
   }
+  const bound = notifyMainChannels.map((channel) => {
+    const listener = (event: IpcMainEvent) => {
+      const facts = senderFacts(event);
+      if (isOwnSender(facts)) listeners[channel](facts.webContentsId);
+    };
+    ipcMain.on(channel, listener);
+    return { channel, listener };
+  });
   return () => {
-    for (const channel of channels) ipcMain.removeHandler(channel);
+    for (const channel of invokeChannels) ipcMain.removeHandler(channel);
+    for (const { channel, listener } of bound) ipcMain.removeListener(channel, listener);
   };
 }

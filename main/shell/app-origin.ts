@@ -1,29 +1,18 @@
 // Where the renderer bundle lives: a privileged custom scheme served from the app's own files (dist/renderer).
 // A custom scheme rather than file:// because Chromium refuses ES-module scripts from file:// and because one
 // fixed origin lets the shell recognise its own pages (navigation guard, IPC sender check) by URL.
-import type { View } from '../../ipc/contract.js';
+import { routeHash, type View, type ViewParams } from '../../ipc/contract.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'countersign';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
-
-export interface ViewParams {
-  accountId?: string;
-  credentialId?: number;
-  uuid?: string;
-}
 
 /**
  * The page for a view: one renderer bundle, the view chosen by the URL hash, its parameters as a query string in
  * the hash (`#keys?accountId=a1&credentialId=7`) so they never reach the protocol handler.
  */
 export function viewUrl(view: View, params: ViewParams = {}): string {
-  const query = new URLSearchParams();
-  if (params.accountId !== undefined) query.set('accountId', params.accountId);
-  if (params.credentialId !== undefined) query.set('credentialId', String(params.credentialId));
-  if (params.uuid !== undefined) query.set('uuid', params.uuid);
-  const search = query.toString();
-  return `${APP_ORIGIN}/index.html#${view}${search ? `?${search}` : ''}`;
+  return `${APP_ORIGIN}/index.html${routeHash({ view, ...params })}`;
 }
 
 /**

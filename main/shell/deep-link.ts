@@ -1,39 +1,35 @@
 // countersign:// links: a pairing link (countersign://pair?server=…&code=…) from the admin's page or a QR code pairs
 // this desktop with a server. Links arrive as an argument (first start, or a second instance on Linux/Windows)
-// or through macOS's open-url event. Electron-free: main/index.ts injects the dialogs and the window.
+// or through macOS's open-url event. Electron-free: main/app.ts injects the dialogs and the window. The link is
+// read by the core's own parser (main/core/pairing-link.ts), so what the dialog names is what the core pairs with.
 import type { Account, ApproverCore, CoreError, Result } from '../core/api.js';
+import { PAIRING_SCHEME, parsePairingLink } from '../core/pairing-link.js';
 
-export const DEEP_LINK_SCHEME = 'countersign';
+export const DEEP_LINK_SCHEME = PAIRING_SCHEME;
+export { parsePairingLink };
 
 /** The first countersign:// argument on a command line, if any (Chromium may add its own switches around it). */
 export function findDeepLink(argv: readonly string[]): string | null {
   return argv.find((arg) => arg.toLowerCase().startsWith(`${DEEP_LINK_SCHEME}://`)) ?? null;
 }
 
-/** The server a pairing link points at, or an error saying why the link is not one. */
-export function parsePairingLink(link: string): { ok: true; server: string } | { ok: false; message: string } {
-  let url: URL;
-  try {
-    url = new URL(link);
-  } catch {
-    return { ok: false, message: 'This is not a valid countersign:// link.' };
-  }
-  // Windows and some browsers add a slash after the host: countersign://pair/?server=…
-  if (url.protocol !== `${DEEP_LINK_SCHEME}:` || url.host !== 'pair' || (url.pathname !== '' && url.pathname !== '/'))
-    return { ok: false, message: 'Countersign only understands pairing links (countersign://pair?server=…&code=…).' };
-  const server = url.searchParams.get('server');
-  if (!server || !url.searchParams.get('code'))
-    return { ok: false, message: 'The pairing link lacks the server or the code; ask for a new one.' };
-  return { ok: true, server };
+/** The confirmation's text: the server's origin as parsed, never any text the link's author wrote. */
+export function pairingQuestion(origin: string): { message: string; detail: string } {
+  return {
+    message: `Pair this desktop with ${origin}?`,
+    detail:
+      'Only pair with a server you trust: its approval requests will appear here. ' +
+      'If you did not just open a pairing link, choose Cancel.',
+  };
 }
 
 export interface DeepLinkDeps {
   core: Pick<ApproverCore, 'pair'>;
   /**
    * Asks the user before pairing: any web page can open a countersign:// link, and pairing with a stranger's
-   * server would show that stranger's requests as if they were ours.
+   * server would show that stranger's requests as if they were ours. Given the parsed origin only.
    */
-  confirmPairing(server: string): Promise<boolean>;
+  confirmPairing(origin: string): Promise<boolean>;
   showAccounts(account: Account | null): Promise<void> | void;
   showError(error: Pick<CoreError, 'message'>): void;
 }
@@ -41,10 +37,10 @@ export interface DeepLinkDeps {
 export async function handleDeepLink(link: string, deps: DeepLinkDeps): Promise<Result<Account> | null> {
   const parsed = parsePairingLink(link);
   if (!parsed.ok) {
-    deps.showError(parsed);
-    return { ok: false, error: { code: 'INVALID_INPUT', message: parsed.message } };
+    deps.showError(parsed.error);
+    return parsed;
   }
-  if (!(await deps.confirmPairing(parsed.server))) return null;
+  if (!(await deps.confirmPairing(parsed.value.origin))) return null;
   const result = await deps.core.pair({ link });
   await deps.showAccounts(result.ok ? result.value : null);
   if (!result.ok) deps.showError(result.error);

@@ -31,7 +31,7 @@ export function describeLocation(geolocation: Geolocation | null): string | null
 }
 
 export function approvalNotification(approval: PendingApproval, now: Date = new Date()): DesktopNotification {
-  const { credential, ip, ip_known, geolocation, expiry_time } = approval.request;
+  const { credential, ip, ip_known, geolocation } = approval.request;
   const location = describeLocation(geolocation);
   const body = [
     `From ${ip}${location ? ` — ${location}` : ''}`,
@@ -40,7 +40,7 @@ export function approvalNotification(approval: PendingApproval, now: Date = new 
   ]
     .filter((line): line is string => line !== null)
     .join('\n');
-  const secondsLeft = Math.ceil((Date.parse(expiry_time) - now.getTime()) / 1000);
+  const secondsLeft = Math.ceil((Date.parse(approval.expiresAt) - now.getTime()) / 1000);
   return {
     title: plain(`Session request for key “${credential.name}”`, 120),
     body: body
@@ -51,13 +51,14 @@ export function approvalNotification(approval: PendingApproval, now: Date = new 
   };
 }
 
-/** Posts a notification for each request the core sees for the first time. Returns an unsubscribe. */
+/** Posts a notification for each request the core sees for the first time (not again after a restart). */
 export function notifyNewApprovals(
   core: Pick<ApproverCore, 'on'>,
   notifier: DesktopNotifier,
   openApproval: (target: { accountId: string; uuid: string }) => void,
 ): () => void {
-  return core.on('approval.added', (approval) => {
+  return core.on('approval:added', (approval, { firstSeen }) => {
+    if (!firstSeen) return;
     notifier.show(approvalNotification(approval), () =>
       openApproval({ accountId: approval.accountId, uuid: approval.request.uuid }),
     );

@@ -1,6 +1,7 @@
 // One bundle, one view per window: the URL hash says which.
 import { useEffect } from 'react';
 import { AccountsView } from './accounts/AccountsView.js';
+import { sayReady } from './bridge.js';
 import { ApprovalView } from './approval/ApprovalView.js';
 import { HistoryView } from './history/HistoryView.js';
 import { useRoute } from './hooks/useRoute.js';
@@ -18,6 +19,8 @@ const TITLES: Record<View, string> = {
 
 export function App() {
   const route = useRoute();
+  // Last of the first render's effects: every view's event listeners are subscribed by now.
+  useEffect(() => sayReady(), []);
   useEffect(() => {
     document.title = TITLES[route.view];
     // The approval screen has its own colour scheme; the root class lets the page background follow it.

@@ -1,12 +1,12 @@
 // Input checks before anything is sent, with the very schemas main validates with: taken from the IPC contract's
-// channel definitions, so the renderer cannot drift from what main accepts.
+// schema, so the renderer cannot drift from what main accepts.
 import type { z } from 'zod';
-import { invokeChannels } from '../../ipc/contract.js';
+import { ipcSchema } from '../../ipc/contract.js';
 
 /** The contract's PermittedIpValue: one IPv4/IPv6 address, or "*" for any. */
-const PermittedIpValue = invokeChannels['ips:add'].args.def.items[2];
+const PermittedIpValue = ipcSchema['ips:add'].args.def.items[2];
 /** The contract's CredentialCreate (name, mode, number_matching, ips). */
-export const CredentialCreate = invokeChannels['keys:create'].args.def.items[1];
+export const CredentialCreate = ipcSchema['keys:create'].args.def.items[1];
 
 /** null when the value is a permitted IP, else the reason in words. */
 export function ipProblem(value: string): string | null {

@@ -22,7 +22,7 @@ function request(created: string, overrides: Partial<ApprovalRequest> = {}): App
 }
 
 function approval(req: ApprovalRequest, accountId = 'a'): PendingApproval {
-  return { accountId, request: req, receivedAt: new Date().toISOString() };
+  return { accountId, request: req, receivedAt: new Date().toISOString(), expiresAt: req.expiry_time };
 }
 
 describe('approval queue', () => {

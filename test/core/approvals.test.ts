@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PendingApproval } from '../../main/core/api.js';
 import { CountersignError, type OpenSessionResult, type SessionProgress, openSession } from '../../client/index.js';
 import { publicKeyObject, verifyText } from '../../protocol/crypto.js';
 import { canonicalDecision } from '../../protocol/index.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
 import { type TestServer, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 let server: TestServer;
 const cores: TestCore[] = [];
@@ -56,7 +56,7 @@ function publicKeyOf(c: TestCore, accountId: string): string {
   }
 }
 
-describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`approvals through the real server`, () => {
   beforeEach(async () => {
     server = await startTestServer();
     await server.admin.createUser('ada');
@@ -68,8 +68,8 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     const accountId = c.account!.id;
     const added: PendingApproval[] = [];
     const lists: number[] = [];
-    c.core.on('approval.added', (a) => added.push(a));
-    c.core.on('approvals.changed', (list) => lists.push(list.length));
+    c.core.on('approval:added', (a) => added.push(a));
+    c.core.on('approvals:changed', (list) => lists.push(list.length));
 
     const session = requester(key.api_key);
     const pending = await pendingOne(c);
@@ -162,7 +162,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     expect(ips.ok && ips.value.map((ip) => [ip.ip, ip.status])).toEqual([['127.0.0.1', 'ACTIVE']]);
 
     let added = 0;
-    c.core.on('approval.added', () => added++);
+    c.core.on('approval:added', () => added++);
     const second = await requester(key.api_key).result;
     expect(second).toMatchObject({ status: 'ACCEPTED', uuid: null });
     // Another address still asks.
@@ -214,7 +214,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     const a = await pairedCore('ada');
     const b = await pairedCore('ada');
     const closedOnB: unknown[] = [];
-    b.core.on('approval.closed', (info) => closedOnB.push(info));
+    b.core.on('approval:closed', (info) => closedOnB.push(info));
 
     const session = requester(key.api_key);
     const onA = await pendingOne(a);
@@ -243,7 +243,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
     const key = await server.admin.createKey({ user: 'ada', name: 'noisy', mode: 'push' });
     const c = await pairedCore('ada');
     const locked: unknown[] = [];
-    c.core.on('credential.locked', (info) => locked.push(info));
+    c.core.on('credential:locked', (info) => locked.push(info));
     for (let i = 0; i < 3; i++) {
       const session = requester(key.api_key);
       const pending = await pendingOne(c);
@@ -269,7 +269,7 @@ describe.skipIf(!hasKeychainSession)(`approvals through the real server — ${NE
   });
 });
 
-describe.skipIf(!hasKeychainSession)(`expiry — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`expiry`, () => {
   beforeEach(async () => {
     server = await startTestServer({ requestLifetimeSeconds: 2 });
     await server.admin.createUser('ada');
@@ -279,7 +279,7 @@ describe.skipIf(!hasKeychainSession)(`expiry — ${NEEDS_KEYCHAIN}`, () => {
     const key = await server.admin.createKey({ user: 'ada', name: 'slow', mode: 'push' });
     const c = await pairedCore('ada');
     const closed: unknown[] = [];
-    c.core.on('approval.closed', (info) => closed.push(info));
+    c.core.on('approval:closed', (info) => closed.push(info));
     const session = requester(key.api_key);
     const pending = await pendingOne(c);
     await waitFor('the request to expire', () => closed.length > 0);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/core/database.js';
 import { HistoryStore, describeLocation } from '../../main/core/history-store.js';
 import { migrations } from '../../main/core/migrations.js';
+import { keytarVault } from '../../main/core/vault.js';
 import type { ApprovalRequest } from '../../protocol/index.js';
 
 const dirs: string[] = [];
@@ -116,5 +117,59 @@ describe('local history', () => {
       '51.51, -0.13',
     );
     expect(describeLocation(null)).toBeNull();
+  });
+});
+
+describe('local history retention', () => {
+  const DAY = 86_400_000;
+  const NOW = Date.parse('2026-06-01T12:00:00.000Z');
+  const daysAgo = (days: number) => new Date(NOW - days * DAY).toISOString();
+
+  /**
+   * A history file with decided rows received `ages` days ago, a pending row from 400 days ago long past its expiry
+   * (the desktop was off), and one from 400 days ago whose expiry has not come (a clock far off: kept, on screen).
+   */
+  function historyWith(dir: string, ages: number[]) {
+    const db = openDatabase(dir);
+    const store = new HistoryStore(db);
+    for (const age of ages) {
+      const seen = request(1, { description: `${age} days old` });
+      store.recordSeen('a', seen, daysAgo(age));
+      store.settle('a', seen.uuid, 'ACCEPTED');
+    }
+    store.recordSeen('a', request(1, { description: 'stale pending' }), daysAgo(400));
+    const onScreen = request(1, { description: 'still pending', expiry_time: new Date(NOW + 60_000).toISOString() });
+    store.recordSeen('a', onScreen, daysAgo(400));
+    db.close();
+  }
+
+  it('the core prunes rows older than its retention at start, keeping what may be on screen (default 90 days)', async () => {
+    const dir = freshDir();
+    historyWith(dir, [1, 89, 91, 365]);
+    const { createApproverCore } = await import('../../main/core/index.js');
+    // No account, so the keychain is never asked: only the database is used.
+    const vault = keytarVault();
+    const core = createApproverCore({ dataDir: dir, vault, clock: { now: () => NOW } });
+    await core.start();
+    expect(core.localHistory().map((entry) => entry.description)).toEqual([
+      '1 days old',
+      '89 days old',
+      'still pending',
+    ]);
+    await core.stop();
+
+    const shorter = createApproverCore({ dataDir: dir, vault, clock: { now: () => NOW }, historyRetentionDays: 30 });
+    await shorter.start();
+    expect(shorter.localHistory().map((entry) => entry.description)).toEqual(['1 days old', 'still pending']);
+    await shorter.stop();
+  });
+
+  it('refuses a retention that is not a whole number of days', async () => {
+    const { createApproverCore } = await import('../../main/core/index.js');
+    const vault = keytarVault();
+    for (const days of [0, -1, 1.5, Number.NaN])
+      expect(() => createApproverCore({ dataDir: freshDir(), vault, historyRetentionDays: days })).toThrow(
+        /historyRetentionDays/,
+      );
   });
 });

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CountersignError, openSession } from '../../client/index.js';
 import { type TestCore, startTestCore } from '../support/core.js';
 import { type TestServer, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain, hasKeychainSession } from './keychain-session.js';
 
 let server: TestServer;
 let c: TestCore;
@@ -36,7 +36,7 @@ function value<T>(result: { ok: true; value: T } | { ok: false; error: { code: s
   return result.value;
 }
 
-describe.skipIf(!hasKeychainSession)(`key and IP management through the core — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`key and IP management through the core`, () => {
   it('creates a key (value shown once), lists and changes it, and the server acts on each change', async () => {
     const created = value(
       await c.core.createKey(accountId, { name: 'backup job', mode: 'ip-only', ips: ['127.0.0.1'] }),

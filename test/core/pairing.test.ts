@@ -1,12 +1,12 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fromBase64Url } from '../../protocol/crypto.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
 import { TestDevice } from '../support/device.js';
 import { type TestServer, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 let server: TestServer;
 const cores: TestCore[] = [];
@@ -34,7 +34,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`pairing and accounts`, () => {
   it('pairs from a link: key pair in the keychain, account row, connected stream with the client IP', async () => {
     await server.admin.createUser('ada');
     const c = await core({ user: 'ada' });
@@ -164,7 +164,7 @@ describe.skipIf(!hasKeychainSession)(`pairing and accounts — ${NEEDS_KEYCHAIN}
     expect(await devices()).toContain(c.account!.deviceId);
 
     const changes: number[] = [];
-    c.core.on('accounts.changed', (accounts) => changes.push(accounts.length));
+    c.core.on('accounts:changed', (accounts) => changes.push(accounts.length));
     expect(await c.core.removeAccount(c.account!.id)).toEqual({ ok: true, value: undefined });
     expect(await devices()).not.toContain(c.account!.deviceId);
     expect(await c.vault.getPassword(c.service, c.account!.id)).toBeNull();

@@ -2,12 +2,12 @@
 // locally (it works while the server is gone), a real server accepts it, and removing the account removes it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSession } from '../../client/open-session.js';
 import { base32Decode, totpCode } from '../../protocol/totp.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
 import { startTestServer, type TestServer, tempDir } from '../support/server.js';
-import { hasKeychainSession, NEEDS_KEYCHAIN } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let server: TestServer;
@@ -36,7 +36,7 @@ async function wellInsideStep(): Promise<void> {
   await waitFor('a fresh TOTP step', () => Date.now() % 30_000 < 25_000, 10_000);
 }
 
-describe.skipIf(!hasKeychainSession)(`offline TOTP code — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`offline TOTP code`, () => {
   it('keeps the secret in the keychain only and computes the current code from it', async () => {
     c = await startTestCore({ issuer: server.admin, user: 'ada' });
     const accountId = c.account!.id;

@@ -9,7 +9,7 @@ import { DeviceKeyStore } from '../../main/core/device-key.js';
 import { keychainError, keytarVault } from '../../main/core/vault.js';
 import { generateDeviceKeyPair } from '../../protocol/crypto.js';
 import { type TestServer, startTestServer } from '../support/server.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from './keychain-session.js';
+import { describeWithKeychain } from './keychain-session.js';
 
 const run = promisify(execFile);
 const CHILD = join(import.meta.dirname, 'fixtures', 'keychain-child.ts');
@@ -48,7 +48,7 @@ describe('keychain error mapping', () => {
   });
 });
 
-describe.skipIf(!hasKeychainSession)(`real keychain (keytar) — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`real keychain (keytar)`, () => {
   it('stores, reads and deletes a device key', async () => {
     const vault = keytarVault();
     const service = `Countersign-test-${randomUUID()}`;

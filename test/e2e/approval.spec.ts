@@ -208,7 +208,7 @@ test.describe('approval window', () => {
     const second = world.core.pending().find((p) => p.request.credential.name === 'second-key');
 
     // What the shell sends to an open window when a notification is clicked.
-    await approver.bridge.emit('navigate', { view: 'approval', uuid: second?.request.uuid ?? '' });
+    await approver.bridge.emit('app:navigate', { view: 'approval', uuid: second?.request.uuid ?? '' });
     await expect(approver.page.getByRole('heading', { level: 1, name: 'Approve this session?' })).toBeVisible();
     await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('second-key');
   });

@@ -79,7 +79,7 @@ test('starts to the tray with a hidden, secure approval window that reaches main
     };
   });
   expect(seen).toMatchObject({
-    bridgeKeys: ['invoke', 'on'],
+    bridgeKeys: ['invoke', 'notify', 'on'],
     hasRequire: false,
     hasProcess: false,
     hasIpcRenderer: false,

@@ -3,10 +3,10 @@
 // never a throw, and nothing changes: the core's accounts, queue and local history, the keychain, what the server
 // stores (not even a signed call reaches it), the shell's windows and settings, Object.prototype.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { invokeChannels, type InvokeChannel, type Settings } from '../../ipc/contract.js';
 import { createIpcHandlers, type IpcHandlers, type ShellActions } from '../../main/ipc/handlers.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from '../core/keychain-session.js';
+import { describeWithKeychain } from '../core/keychain-session.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
 import { MALFORMED_IPS } from './support/corpus.js';
 import { query, snapshot, snapshotDifference } from './support/db.js';
@@ -281,7 +281,7 @@ function malformedArgs(spec: Position[]): fc.Arbitrary<{ how: string; args: unkn
   return fc.oneof(...options);
 }
 
-describe.skipIf(!hasKeychainSession)(`IPC fuzz over a real core — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`IPC fuzz over a real core`, () => {
   let server: HardeningServer;
   let desktop: TestCore;
   let handlers: IpcHandlers;
@@ -329,7 +329,7 @@ describe.skipIf(!hasKeychainSession)(`IPC fuzz over a real core — ${NEEDS_KEYC
     const serverBefore = await snapshot(server.db);
 
     const table = positions(accountId, key.id, ip!.id, pending.request.uuid);
-    const channels = Object.keys(invokeChannels) as InvokeChannel[];
+    const channels = [...invokeChannels];
     expect(Object.keys(table).sort()).toEqual([...channels].sort());
     const refused: Record<string, number> = {};
     const wrong: string[] = [];

@@ -6,7 +6,7 @@ import { type OpenSessionResult, openSession } from '../../client/index.js';
 import { type TestCore, startTestCore, waitConnected, waitFor } from '../support/core.js';
 import { gatedWebSocket } from '../support/gated-websocket.js';
 import type { TestDevice } from '../support/device.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from '../core/keychain-session.js';
+import { describeWithKeychain } from '../core/keychain-session.js';
 import { query } from './support/db.js';
 import { type HardeningServer, startHardeningServer } from './support/server.js';
 import { person, pushKey, report } from './support/world.js';
@@ -87,7 +87,7 @@ describe('a test device whose stream drops', () => {
   });
 });
 
-describe.skipIf(!hasKeychainSession)(`the approver core across network drops — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`the approver core across network drops`, () => {
   it('four drops with requests in flight: after each, the queue equals the server’s pending set and every decision lands', async () => {
     const server = await hardeningServer();
     const [present] = (await person(server, 'ada')).devices as [TestDevice];
@@ -103,7 +103,7 @@ describe.skipIf(!hasKeychainSession)(`the approver core across network drops —
     cleanups.push(() => c.close());
     const accountId = c.account!.id;
     const closedElsewhere: string[] = [];
-    c.core.on('approval.closed', (info) => {
+    c.core.on('approval:closed', (info) => {
       if (info.by === 'elsewhere') closedElsewhere.push(info.uuid);
     });
 

@@ -2,11 +2,11 @@
 // sessions opened by approval, at once and ended, blocks — no API key, session token, pairing code, device private
 // key or TOTP secret is anywhere in the server's database files or the desktop's data directory, in any encoding.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeSession, type OpenSessionResult, openSession } from '../../client/index.js';
 import { base32Decode } from '../../protocol/totp.js';
 import { hashSecret } from '../../server/secrets.js';
-import { NEEDS_KEYCHAIN, hasKeychainSession } from '../core/keychain-session.js';
+import { describeWithKeychain } from '../core/keychain-session.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
 import { TestDevice } from '../support/device.js';
 import { TEST_INTROSPECTION_SECRET } from '../support/server.js';
@@ -14,7 +14,7 @@ import { filesUnder, query, type Secret, scanForSecrets } from './support/db.js'
 import { type HardeningServer, startHardeningServer } from './support/server.js';
 import { report } from './support/world.js';
 
-describe.skipIf(!hasKeychainSession)(`secrets at rest — ${NEEDS_KEYCHAIN}`, () => {
+describeWithKeychain(`secrets at rest`, () => {
   let server: HardeningServer;
   let desktop: TestCore;
   const secrets: Secret[] = [];

@@ -42,7 +42,7 @@ describe('Electron bundles', () => {
 
     expect(Object.keys(exposed)).toEqual(['countersign']);
     const bridge = exposed.countersign as { invoke(channel: string, ...args: unknown[]): Promise<unknown> };
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'notify', 'on']);
     expect(await bridge.invoke('accounts:list')).toEqual({ ok: true, value: 'accounts:list' });
     expect(await bridge.invoke('no:such-channel')).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(ipc.invoked.map((call) => call.channel)).toEqual(['accounts:list']);

@@ -6,7 +6,7 @@ import { forwardCoreEvents } from '../../main/ipc/events.js';
 import { anAccount, aPendingApproval } from './support/fixtures.js';
 
 describe('forwardCoreEvents', () => {
-  it('maps each core event to its contract event and stops on unsubscribe', () => {
+  it('forwards each core event that is a renderer event, under its own name, and stops on unsubscribe', () => {
     const events = new CoreEventEmitter();
     const sent: Array<{ event: EventChannel; payload: unknown }> = [];
     const unsubscribe = forwardCoreEvents(events, (event, payload) => sent.push({ event, payload }));
@@ -19,11 +19,11 @@ describe('forwardCoreEvents', () => {
       by: 'elsewhere' as const,
     };
     const locked = { accountId: 'acct-1', credentialId: 3, credentialName: 'billing-bot', reason: 'three blocks' };
-    events.emit('approval.added', pending[0]!);
-    events.emit('approvals.changed', pending);
-    events.emit('approval.closed', closed);
-    events.emit('accounts.changed', [anAccount()]);
-    events.emit('credential.locked', locked);
+    events.emit('approval:added', pending[0]!, { firstSeen: true });
+    events.emit('approvals:changed', pending);
+    events.emit('approval:closed', closed);
+    events.emit('accounts:changed', [anAccount()]);
+    events.emit('credential:locked', locked);
     expect(sent).toEqual([
       { event: 'approvals:changed', payload: pending },
       { event: 'approval:closed', payload: closed },
@@ -32,7 +32,7 @@ describe('forwardCoreEvents', () => {
     ]);
 
     unsubscribe();
-    events.emit('approvals.changed', []);
+    events.emit('approvals:changed', []);
     expect(sent).toHaveLength(4);
   });
 });

@@ -45,17 +45,32 @@ describe('registerIpcHandlers', () => {
     };
     const ipcMain = new FakeIpcMain();
     const own = new Set([OWN_ID]);
-    const unregister = registerIpcHandlers(ipcMain.asElectron(), createIpcHandlers(core, shell), (sender) =>
-      isOwnSender(sender, own),
+    const ready: number[] = [];
+    const unregister = registerIpcHandlers(
+      ipcMain.asElectron(),
+      createIpcHandlers(core, shell),
+      { 'app:ready': (webContentsId) => ready.push(webContentsId) },
+      (sender) => isOwnSender(sender, own),
     );
-    return { ipcMain, used, unregister };
+    return { ipcMain, used, ready, unregister };
   }
 
-  it('registers every contract channel and removes them all again', () => {
+  it('registers every channel of the schema, each direction its way, and removes them all again', () => {
     const { ipcMain, unregister } = setup();
-    expect([...ipcMain.handlers.keys()].sort()).toEqual(Object.keys(invokeChannels).sort());
+    expect([...ipcMain.handlers.keys()].sort()).toEqual([...invokeChannels].sort());
+    expect(ipcMain.listenerCount('app:ready')).toBe(1);
     unregister();
     expect(ipcMain.handlers.size).toBe(0);
+    expect(ipcMain.listenerCount('app:ready')).toBe(0);
+  });
+
+  it('hears app:ready from our own window only, and says which window it was', () => {
+    const { ipcMain, ready } = setup();
+    ipcMain.sendFromRenderer('app:ready', new FakeSender(OWN_ID, { url: OWN_PAGE, isTopFrame: true }));
+    ipcMain.sendFromRenderer('app:ready', new FakeSender(555, { url: OWN_PAGE, isTopFrame: true }));
+    ipcMain.sendFromRenderer('app:ready', new FakeSender(OWN_ID, { url: 'https://evil.example/', isTopFrame: true }));
+    ipcMain.sendFromRenderer('app:ready', new FakeSender(OWN_ID, { url: OWN_PAGE, isTopFrame: false }));
+    expect(ready).toEqual([OWN_ID]);
   });
 
   it('answers our own window', async () => {

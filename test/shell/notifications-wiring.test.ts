@@ -50,9 +50,9 @@ describe('approval notifications', () => {
 
     const first = aPendingApproval({}, 'acct-1');
     const second = aPendingApproval({ credential: { id: 9, name: 'deploy', mode: 'push' } }, 'acct-2');
-    events.emit('approval.added', first);
-    events.emit('approvals.changed', [first]);
-    events.emit('approval.added', second);
+    events.emit('approval:added', first, { firstSeen: true });
+    events.emit('approvals:changed', [first]);
+    events.emit('approval:added', second, { firstSeen: true });
     expect(posted.map((p) => p.notification.title)).toEqual([
       'Session request for key “billing-bot”',
       'Session request for key “deploy”',
@@ -61,8 +61,12 @@ describe('approval notifications', () => {
     posted[1]?.click();
     expect(opened).toEqual([{ accountId: 'acct-2', uuid: second.request.uuid }]);
 
+    // Still pending from before a restart: shown again by the window, but not notified a second time.
+    events.emit('approval:added', aPendingApproval(), { firstSeen: false });
+    expect(posted).toHaveLength(2);
+
     unsubscribe();
-    events.emit('approval.added', aPendingApproval());
+    events.emit('approval:added', aPendingApproval(), { firstSeen: true });
     expect(posted).toHaveLength(2);
   });
 });

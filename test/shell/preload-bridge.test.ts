@@ -41,26 +41,38 @@ describe('preload bridge', () => {
   it('delivers contract events with the payload only, and unsubscribes', () => {
     const { ipc, bridge } = setup();
     const received: unknown[][] = [];
-    const off = bridge.on('navigate', (...args: unknown[]) => received.push(args));
-    ipc.emitFromMain('navigate', { view: 'keys' });
+    const off = bridge.on('app:navigate', (...args: unknown[]) => received.push(args));
+    ipc.emitFromMain('app:navigate', { view: 'keys' });
     expect(received).toEqual([[{ view: 'keys' }]]);
     off();
-    ipc.emitFromMain('navigate', { view: 'ips' });
+    ipc.emitFromMain('app:navigate', { view: 'ips' });
     expect(received).toHaveLength(1);
-    expect(ipc.listenerCount('navigate')).toBe(0);
+    expect(ipc.listenerCount('app:navigate')).toBe(0);
   });
 
   it('refuses to listen to anything outside the contract', () => {
     const { ipc, bridge } = setup();
     const loose = bridge as unknown as { on(event: string, listener: unknown): unknown };
     expect(() => loose.on('ELECTRON_RENDERER_CONTEXT_BRIDGE', () => {})).toThrow('unknown event');
-    expect(() => loose.on('navigate', 'not a function')).toThrow('listener must be a function');
+    // An invoke channel is not an event.
+    expect(() => loose.on('accounts:list', () => {})).toThrow('unknown event');
+    expect(() => loose.on('app:navigate', 'not a function')).toThrow('listener must be a function');
     expect(ipc.listeners.size).toBe(0);
   });
 
-  it('exposes invoke and on only (ipcRenderer never reaches the page)', () => {
+  it("sends the schema's one-way messages, without arguments, and nothing else", () => {
+    const { ipc, bridge } = setup();
+    bridge.notify('app:ready');
+    const loose = bridge as unknown as { notify(channel: string, ...args: unknown[]): void };
+    loose.notify('app:ready', { smuggled: true });
+    expect(() => loose.notify('accounts:list')).toThrow('unknown channel');
+    expect(() => loose.notify('ELECTRON_BROWSER_REQUIRE')).toThrow('unknown channel');
+    expect(ipc.sentToMain).toEqual(['app:ready', 'app:ready']);
+  });
+
+  it('exposes invoke, on and notify only (ipcRenderer never reaches the page)', () => {
     const { bridge } = setup();
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'notify', 'on']);
     const typed: CountersignBridge = bridge;
     const channel: InvokeChannel = 'accounts:list';
     expect(typeof typed.invoke).toBe('function');

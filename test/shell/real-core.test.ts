@@ -2,7 +2,7 @@
 // registers on ipcMain (createIpcHandlers), forwards to windows (forwardCoreEvents), notifies (notifyNewApprovals)
 // and does with a countersign:// link (handleDeepLink). Only Electron is missing; the keychain is real, so this
 // runs inside scripts/with-desktop-session.sh.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { openSession } from '../../client/index.js';
 import type { EventChannel, Settings } from '../../ipc/contract.js';
 import type { Account } from '../../main/core/api.js';
@@ -10,10 +10,10 @@ import { forwardCoreEvents } from '../../main/ipc/events.js';
 import { createIpcHandlers, type ShellActions } from '../../main/ipc/handlers.js';
 import { handleDeepLink } from '../../main/shell/deep-link.js';
 import { type DesktopNotification, notifyNewApprovals } from '../../main/shell/notifications.js';
+import { describeWithKeychain } from '../core/keychain-session.js';
 import { startTestCore, type TestCore, waitConnected, waitFor } from '../support/core.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-const hasKeychain = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -42,7 +42,7 @@ function shellActions() {
   return { shell, opened };
 }
 
-describe.skipIf(!hasKeychain)('shell wiring over a real core — needs scripts/with-desktop-session.sh', () => {
+describeWithKeychain('shell wiring over a real core', () => {
   it('pairs, manages keys and approves a real request through the IPC handlers, events and notifications', async () => {
     const { server, approver } = await world();
     const { shell } = shellActions();

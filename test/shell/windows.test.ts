@@ -84,10 +84,11 @@ describe('window manager', () => {
     const { factory, manager } = setup();
     await manager.start();
     const approval = factory.created[0]!;
+    manager.pageReady(approval.webContents.id);
     await manager.open('approval', { accountId: 'acct-1', uuid: 'u-1' });
     expect(factory.created).toHaveLength(1);
     expect(approval.webContents.sent).toEqual([
-      { channel: 'navigate', payload: { view: 'approval', accountId: 'acct-1', uuid: 'u-1' } },
+      { channel: 'app:navigate', payload: { view: 'approval', accountId: 'acct-1', uuid: 'u-1' } },
     ]);
     expect(approval.calls).toEqual(['show', 'focus']);
     expect(approval.alwaysOnTop).toBe(true);
@@ -113,11 +114,12 @@ describe('window manager', () => {
     const ips = factory.created[0]!;
     expect(ips.loadedUrl).toBe('app://countersign/index.html#ips?accountId=acct-1&credentialId=3');
     expect(ips.visible).toBe(true);
+    manager.pageReady(ips.webContents.id);
 
     await manager.open('ips', { accountId: 'acct-1', credentialId: 4 });
     expect(factory.created).toHaveLength(1);
     expect(ips.webContents.sent.at(-1)).toEqual({
-      channel: 'navigate',
+      channel: 'app:navigate',
       payload: { view: 'ips', accountId: 'acct-1', credentialId: 4 },
     });
 
@@ -131,9 +133,65 @@ describe('window manager', () => {
     const { factory, manager } = setup();
     await manager.start();
     await manager.open('keys');
+    for (const window of factory.created) manager.pageReady(window.webContents.id);
     manager.broadcast('approvals:changed', []);
     for (const window of factory.created)
       expect(window.webContents.sent).toContainEqual({ channel: 'approvals:changed', payload: [] });
+  });
+
+  it('holds messages for a page that is still loading and delivers them, in order, once it says ready', async () => {
+    const { factory, manager } = setup();
+    await manager.start();
+    const approval = factory.created[0]!;
+    const first = aPendingApproval();
+    const second = aPendingApproval();
+    const closed = { accountId: 'acct-1', uuid: first.request.uuid, status: 'EXPIRED', by: 'expiry' } as const;
+    const locked = { accountId: 'acct-1', credentialId: 3, credentialName: 'billing-bot', reason: 'three blocks' };
+    manager.broadcast('approvals:changed', [first]);
+    manager.broadcast('approval:closed', closed);
+    manager.broadcast('approvals:changed', [second]);
+    manager.broadcast('credential:locked', locked);
+    // Nothing reaches a page that has no listeners yet: Electron would deliver it to nobody.
+    expect(approval.webContents.sent).toEqual([]);
+
+    manager.pageReady(approval.webContents.id);
+    // Fire-once events all arrive; of the pending-list snapshots only the newest, after them.
+    expect(approval.webContents.sent).toEqual([
+      { channel: 'approval:closed', payload: closed },
+      { channel: 'approvals:changed', payload: [second] },
+      { channel: 'credential:locked', payload: locked },
+    ]);
+
+    // Once ready, messages go straight through.
+    manager.broadcast('approvals:changed', []);
+    expect(approval.webContents.sent.at(-1)).toEqual({ channel: 'approvals:changed', payload: [] });
+  });
+
+  it('holds messages again while a window loads a new document (a reload), until that page is ready', async () => {
+    const { factory, manager } = setup();
+    await manager.start();
+    const approval = factory.created[0]!;
+    manager.pageReady(approval.webContents.id);
+    approval.webContents.fire('did-navigate', 'app://countersign/index.html#approval');
+    const uuid = aPendingApproval().request.uuid;
+    const closed = { accountId: 'acct-1', uuid, status: 'ACCEPTED', by: 'elsewhere' } as const;
+    manager.broadcast('approval:closed', closed);
+    expect(approval.webContents.sent).toEqual([]);
+    manager.pageReady(approval.webContents.id);
+    expect(approval.webContents.sent).toEqual([{ channel: 'approval:closed', payload: closed }]);
+  });
+
+  it('queues a navigate for an open window that is loading, and ignores ready from unknown pages', async () => {
+    const { factory, manager } = setup();
+    await manager.open('keys', { accountId: 'acct-1' });
+    const keys = factory.created[0]!;
+    await manager.open('keys', { accountId: 'acct-2' });
+    manager.pageReady(9999);
+    expect(keys.webContents.sent).toEqual([]);
+    manager.pageReady(keys.webContents.id);
+    expect(keys.webContents.sent).toEqual([
+      { channel: 'app:navigate', payload: { view: 'keys', accountId: 'acct-2' } },
+    ]);
   });
 });
 

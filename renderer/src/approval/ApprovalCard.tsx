@@ -109,7 +109,7 @@ export function ApprovalCard({
         ) : null}
       </dl>
 
-      <Countdown created={request.created} expiryTime={request.expiry_time} />
+      <Countdown created={request.created} expiryTime={request.expiry_time} expiresAt={approval.expiresAt} />
 
       {request.binding_choices ? (
         <NumberMatch

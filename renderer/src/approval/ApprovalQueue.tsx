@@ -25,7 +25,7 @@ export function ApprovalQueue({
       <ul className="queue__list">
         {pending.map((approval) => {
           const key = approvalKey(approval);
-          const left = (new Date(approval.request.expiry_time).getTime() - now) / 1000;
+          const left = (new Date(approval.expiresAt).getTime() - now) / 1000;
           return (
             <li key={key}>
               <button

@@ -11,10 +11,22 @@ function milestone(secondsLeft: number): string {
   return '';
 }
 
-export function Countdown({ created, expiryTime }: { created: string; expiryTime: string }) {
+/**
+ * `created` and `expiryTime` are on the server's clock (their difference is the request's lifetime); `expiresAt` is
+ * the expiry on this desktop's clock, which the time left is counted against.
+ */
+export function Countdown({
+  created,
+  expiryTime,
+  expiresAt,
+}: {
+  created: string;
+  expiryTime: string;
+  expiresAt: string;
+}) {
   const now = useNow(1000);
-  const end = new Date(expiryTime).getTime();
-  const total = Math.max(1, (end - new Date(created).getTime()) / 1000);
+  const end = new Date(expiresAt).getTime();
+  const total = Math.max(1, (new Date(expiryTime).getTime() - new Date(created).getTime()) / 1000);
   const left = Math.max(0, (end - now) / 1000);
   const urgent = left <= 20;
   return (

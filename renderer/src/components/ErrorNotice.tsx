@@ -7,6 +7,7 @@ const TITLES: Record<BridgeError['code'], string> = {
   KEYCHAIN_UNAVAILABLE: 'No keychain available',
   KEYCHAIN_LOCKED: 'The keychain is locked',
   INSECURE_TRANSPORT: 'Insecure connection refused',
+  TLS_CERTIFICATE_CHANGED: 'The server’s certificate changed',
   NETWORK: 'Cannot reach the server',
   PAIRING_FAILED: 'Pairing failed',
   UNAUTHORIZED: 'The server no longer accepts this desktop',

@@ -1,4 +1,4 @@
-// The current route, following hash changes (links between views) and the shell's `navigate` event (a clicked
+// The current route, following hash changes (links between views) and the shell's `app:navigate` event (a clicked
 // notification, a tray menu entry) so an open window goes where it is told.
 import { useEffect, useState } from 'react';
 import { on } from '../bridge.js';
@@ -14,7 +14,7 @@ export function useRoute(): Route {
   useEffect(() => {
     const follow = () => setRoute(parseRoute(window.location.hash));
     window.addEventListener('hashchange', follow);
-    const stop = on('navigate', (target) => navigate(target));
+    const stop = on('app:navigate', (target) => navigate(target));
     return () => {
       window.removeEventListener('hashchange', follow);
       stop();

@@ -1,13 +1,15 @@
 // The e2e test bridge: serves window.countersign to the page by forwarding to a REAL core through the REAL IPC
 // handlers (createIpcHandlers — the same table main registers on ipcMain) and the real preload bridge code.
 //   page → invoke → page.exposeFunction → handlers[channel](...args) in this Node process → core → server
-//   core events → forwardCoreEvents (as main does) → page.evaluate → the page's ipcRenderer stand-in → listeners
+//   core events → forwardCoreEvents (as main does) → the window outbox main uses (held until the page says
+//   app:ready) → page.evaluate → the page's ipcRenderer stand-in → listeners
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { type EventChannel, type EventPayloads, isInvokeChannel } from '../../../ipc/contract.js';
+import { type EventChannel, type EventPayloads, isInvokeChannel, isNotifyMainChannel } from '../../../ipc/contract.js';
 import type { ApproverCore } from '../../../main/core/api.js';
 import { forwardCoreEvents } from '../../../main/ipc/events.js';
 import { createIpcHandlers, type ShellActions } from '../../../main/ipc/handlers.js';
+import { createWindowOutbox } from '../../../main/shell/window-outbox.js';
 import { bundlePageScript } from './page-script.js';
 
 let pageScript: Promise<string> | null = null;
@@ -45,11 +47,7 @@ export async function connectPage(
   let queue: Promise<void> = Promise.resolve();
   let held: (() => Promise<void>)[] | null = null;
 
-  const emit = <E extends EventChannel>(event: E, payload: EventPayloads[E]): Promise<void> => {
-    if (held) {
-      held.push(() => emit(event, payload));
-      return Promise.resolve();
-    }
+  const deliver = (event: string, payload: unknown): Promise<void> => {
     queue = queue.then(async () => {
       if (page.isClosed()) return;
       try {
@@ -64,6 +62,17 @@ export async function connectPage(
     });
     return queue;
   };
+  // As in main: what the page is sent waits until the page says it has subscribed.
+  const outbox = createWindowOutbox({ send: (event, payload) => void deliver(event, payload) });
+
+  const emit = <E extends EventChannel>(event: E, payload: EventPayloads[E]): Promise<void> => {
+    if (held) {
+      held.push(() => emit(event, payload));
+      return Promise.resolve();
+    }
+    outbox.send(event, payload);
+    return queue;
+  };
 
   const handlers = createIpcHandlers(
     core,
@@ -71,7 +80,7 @@ export async function connectPage(
       ...shell,
       // The window manager tells an already open window where to go with a navigate event; the test page is the
       // one window, so it gets the event.
-      openWindow: (view, params) => emit('navigate', { view, ...params }),
+      openWindow: (view, params) => emit('app:navigate', { view, ...params }),
     },
     { onUnexpectedError: (channel, error) => problems.push(`${channel} threw: ${String(error)}`) },
   );
@@ -81,6 +90,12 @@ export async function connectPage(
       return { ok: false, error: { code: 'INVALID_INPUT', message: `unknown channel: ${String(channel)}` } };
     return handlers[channel](...args);
   });
+  await page.exposeFunction('__countersignIpcSend', (channel: unknown) => {
+    if (isNotifyMainChannel(channel)) outbox.ready();
+    else problems.push(`unknown one-way message: ${String(channel)}`);
+  });
+  // Every new document starts without listeners, as Electron's did-navigate tells the window manager.
+  await page.exposeFunction('__countersignDocumentStarted', () => outbox.loading());
   await page.addInitScript({ content: await bundledPageScript() });
   const stopForwarding = forwardCoreEvents(core, (event, payload) => void emit(event, payload));
 

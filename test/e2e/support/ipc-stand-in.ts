@@ -5,7 +5,10 @@ import type { RendererIpc } from '../../../preload/bridge.js';
 
 type Listener = (event: unknown, ...args: unknown[]) => void;
 
-export function ipcStandIn(invoke: (channel: string, args: unknown[]) => Promise<unknown>): {
+export function ipcStandIn(
+  invoke: (channel: string, args: unknown[]) => Promise<unknown>,
+  send: (channel: string) => void,
+): {
   ipc: RendererIpc;
   /** Delivers one main → renderer event to every listener of its channel. */
   emit(channel: string, payload: unknown): void;
@@ -13,6 +16,7 @@ export function ipcStandIn(invoke: (channel: string, args: unknown[]) => Promise
   const listeners = new Map<string, Set<Listener>>();
   const ipc: RendererIpc = {
     invoke: (channel, ...args) => invoke(channel, args),
+    send: (channel) => send(channel),
     on(channel, listener) {
       const set = listeners.get(channel) ?? new Set<Listener>();
       set.add(listener);

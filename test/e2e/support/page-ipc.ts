@@ -6,12 +6,18 @@ import { ipcStandIn } from './ipc-stand-in.js';
 
 interface TestWindow {
   __countersignIpcInvoke(channel: string, args: unknown[]): Promise<unknown>;
+  __countersignIpcSend(channel: string): Promise<void>;
+  __countersignDocumentStarted(): Promise<void>;
   __countersignIpcEmit(channel: string, payload: unknown): void;
   countersign: ReturnType<typeof createBridge>;
 }
 const page = window as unknown as TestWindow;
 
-const { ipc, emit } = ipcStandIn((channel, args) => page.__countersignIpcInvoke(channel, args));
+void page.__countersignDocumentStarted();
+const { ipc, emit } = ipcStandIn(
+  (channel, args) => page.__countersignIpcInvoke(channel, args),
+  (channel) => void page.__countersignIpcSend(channel),
+);
 page.__countersignIpcEmit = emit;
 // Electron's contextBridge hands the page a frozen copy; freeze it here too so the renderer cannot rely on more.
 page.countersign = Object.freeze(createBridge(ipc));

@@ -1,8 +1,15 @@
 // FAKE ELECTRON MODULE — the one fake of the shell tests, at the boundary we cannot cross on this machine (no
-// Electron binary). It records what the shell asks of BrowserWindow, webContents, ipcMain, Tray, Menu and sessions,
-// and lets a test fire the events Electron would fire. Everything behind the boundary (the shell's own logic)
-// runs for real. Casts to Electron's types happen here only.
+// Electron binary). It records what the shell asks of app, BrowserWindow, webContents, ipcMain, Tray, Menu, dialog,
+// protocol and sessions, and lets a test fire the events Electron would fire. Where Electron is strict the fake is
+// too: a destroyed window, webContents or tray throws when used, app.quit() closes every window first and is
+// cancelled when one refuses, and 'will-quit' can be prevented. Everything behind the boundary (the shell's own
+// logic) runs for real. Casts to Electron's types happen here only.
 import type {
+  App,
+  Dialog,
+  MessageBoxOptions,
+  MessageBoxReturnValue,
+  Protocol,
   BrowserWindow,
   BrowserWindow as ElectronBrowserWindow,
   BrowserWindowConstructorOptions,
@@ -45,11 +52,16 @@ class FakeEmitter {
 
 let nextWebContentsId = 100;
 
+/** What Electron throws when a destroyed native object is used. */
+const destroyedError = () => new TypeError('Object has been destroyed');
+
 export class FakeWebContents extends FakeEmitter {
   readonly id = nextWebContentsId++;
   readonly sent: Array<{ channel: string; payload: unknown }> = [];
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  destroyed = false;
   send(channel: string, payload: unknown): void {
+    if (this.destroyed) throw destroyedError();
     this.sent.push({ channel, payload });
   }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
@@ -71,22 +83,32 @@ export class FakeBrowserWindow extends FakeEmitter {
   constructor(readonly options: BrowserWindowConstructorOptions) {
     super();
   }
+  /** As Electron: the navigation commits ('did-navigate'), then the promise settles once the page has loaded. */
   async loadURL(url: string): Promise<void> {
+    this.alive();
     this.loadedUrl = url;
+    this.webContents.fire('did-navigate', url);
+  }
+  private alive(): void {
+    if (this.destroyed) throw destroyedError();
   }
   show(): void {
+    this.alive();
     this.calls.push('show');
     this.visible = true;
   }
   showInactive(): void {
+    this.alive();
     this.calls.push('showInactive');
     this.visible = true;
   }
   hide(): void {
+    this.alive();
     this.calls.push('hide');
     this.visible = false;
   }
   focus(): void {
+    this.alive();
     this.calls.push('focus');
   }
   restore(): void {
@@ -102,12 +124,15 @@ export class FakeBrowserWindow extends FakeEmitter {
     return this.destroyed;
   }
   setAlwaysOnTop(flag: boolean): void {
+    this.alive();
     this.alwaysOnTop = flag;
   }
   /** As Electron: 'close' can be prevented; otherwise the window is destroyed and 'closed' follows. */
   close(): void {
+    this.alive();
     if (this.fire('close')) return;
     this.destroyed = true;
+    this.webContents.destroyed = true;
     this.visible = false;
     this.fire('closed');
   }
@@ -133,7 +158,7 @@ export function fakeBrowserWindowClass() {
 
 type InvokeHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
 
-export class FakeIpcMain {
+export class FakeIpcMain extends FakeEmitter {
   readonly handlers = new Map<string, InvokeHandler>();
   handle(channel: string, handler: InvokeHandler): void {
     if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
@@ -148,8 +173,12 @@ export class FakeIpcMain {
     if (!handler) throw new Error(`No handler registered for '${channel}'`);
     return handler(sender.event(), ...args);
   }
-  asElectron(): Pick<IpcMain, 'handle' | 'removeHandler'> {
-    return this as unknown as Pick<IpcMain, 'handle' | 'removeHandler'>;
+  /** A one-way message (ipcRenderer.send) from the given sender. */
+  sendFromRenderer(channel: string, sender: FakeSender, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(channel) ?? []) listener(sender.event(), ...args);
+  }
+  asElectron(): Pick<IpcMain, 'handle' | 'removeHandler' | 'on' | 'removeListener'> {
+    return this as unknown as Pick<IpcMain, 'handle' | 'removeHandler' | 'on' | 'removeListener'>;
   }
 }
 
@@ -171,9 +200,13 @@ export class FakeIpcRenderer extends FakeEmitter {
   constructor(private readonly answer: (channel: string, args: unknown[]) => Promise<unknown>) {
     super();
   }
+  readonly sentToMain: string[] = [];
   invoke(channel: string, ...args: unknown[]): Promise<unknown> {
     this.invoked.push({ channel, args });
     return this.answer(channel, args);
+  }
+  send(channel: string, ...args: unknown[]): void {
+    this.sentToMain.push(args.length ? `${channel} ${JSON.stringify(args)}` : channel);
   }
   /** Main sends an event: the renderer-side listeners get (IpcRendererEvent, payload). */
   emitFromMain(channel: string, payload: unknown): void {
@@ -216,13 +249,19 @@ export class FakeTray {
   constructor(image: unknown) {
     this.image = image;
   }
+  private alive(): void {
+    if (this.destroyed) throw destroyedError();
+  }
   setImage(image: unknown): void {
+    this.alive();
     this.image = image;
   }
   setToolTip(text: string): void {
+    this.alive();
     this.tooltip = text;
   }
   setContextMenu(menu: { template: MenuItemConstructorOptions[] }): void {
+    this.alive();
     this.template = menu.template;
   }
   destroy(): void {
@@ -243,4 +282,165 @@ export function fakeTrayDeps() {
     buildMenu: (template: MenuItemConstructorOptions[]): Menu => ({ template }) as unknown as Menu,
     loadImage: (path: string): NativeImage => ({ path }) as unknown as NativeImage,
   };
+}
+
+/** Electron's app: paths, the single-instance lock, ready, and the quit sequence with its preventable events. */
+export class FakeApp extends FakeEmitter {
+  singleInstanceLock = true;
+  isPackaged = false;
+  readonly dock = undefined;
+  readonly protocolClients: unknown[][] = [];
+  readonly userPaths = new Map<string, string>();
+  quitRequests = 0;
+  /** Set when the quit sequence ran to its end ('quit' fired). */
+  quitted = false;
+  exitCode: number | null = null;
+  isReady = false;
+  private loginItem = false;
+  private markReady: () => void = () => {};
+  private readonly ready = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
+  constructor(
+    private readonly options: { appPath: string; userData: string; home: string; windows: () => FakeBrowserWindow[] },
+  ) {
+    super();
+  }
+  requestSingleInstanceLock(): boolean {
+    return this.singleInstanceLock;
+  }
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+  /** Electron finished initialising. */
+  becomeReady(): void {
+    this.isReady = true;
+    this.fire('ready');
+    this.markReady();
+  }
+  setPath(name: string, path: string): void {
+    this.userPaths.set(name, path);
+  }
+  getPath(name: string): string {
+    const set = this.userPaths.get(name);
+    if (set) return set;
+    if (name === 'userData') return this.options.userData;
+    if (name === 'home') return this.options.home;
+    throw new Error(`FakeApp.getPath: no path for ${name}`);
+  }
+  getAppPath(): string {
+    return this.options.appPath;
+  }
+  getVersion(): string {
+    return '0.1.0';
+  }
+  setAsDefaultProtocolClient(...args: unknown[]): boolean {
+    this.protocolClients.push(args);
+    return true;
+  }
+  setAppUserModelId(): void {}
+  getLoginItemSettings(): { openAtLogin: boolean } {
+    return { openAtLogin: this.loginItem };
+  }
+  setLoginItemSettings(settings: { openAtLogin: boolean }): void {
+    this.loginItem = settings.openAtLogin;
+  }
+  /**
+   * As Electron: 'before-quit', then every window is asked to close (one that refuses cancels the quit), then
+   * 'will-quit' (preventable), then 'quit'.
+   */
+  quit(): void {
+    if (this.quitted || this.exitCode !== null) return;
+    this.quitRequests++;
+    if (this.fire('before-quit')) return;
+    for (const window of this.options.windows()) {
+      if (window.destroyed) continue;
+      window.close();
+      if (!window.destroyed) return;
+    }
+    if (this.fire('will-quit')) return;
+    this.quitted = true;
+    this.fire('quit');
+  }
+  /** As Electron: ends at once, no events. */
+  exit(code = 0): void {
+    this.exitCode = code;
+  }
+  asElectron(): App {
+    return this as unknown as App;
+  }
+}
+
+/** dialog: records every box; message boxes are answered by `answer` (the button index the user picks). */
+export class FakeDialog {
+  readonly messageBoxes: MessageBoxOptions[] = [];
+  readonly errorBoxes: Array<{ title: string; content: string }> = [];
+  answer: (options: MessageBoxOptions) => number = () => 0;
+  async showMessageBox(options: MessageBoxOptions): Promise<MessageBoxReturnValue> {
+    this.messageBoxes.push(options);
+    return { response: this.answer(options), checkboxChecked: false };
+  }
+  showErrorBox(title: string, content: string): void {
+    this.errorBoxes.push({ title, content });
+  }
+  asElectron(): Pick<Dialog, 'showMessageBox' | 'showErrorBox'> {
+    return this as unknown as Pick<Dialog, 'showMessageBox' | 'showErrorBox'>;
+  }
+}
+
+/** protocol: as Electron, privileged schemes can only be registered before the app is ready. */
+export class FakeProtocol {
+  readonly privileged: unknown[] = [];
+  readonly handlers = new Map<string, (request: Request) => Promise<Response> | Response>();
+  constructor(private readonly app: FakeApp) {}
+  registerSchemesAsPrivileged(schemes: unknown[]): void {
+    if (this.app.isReady) throw new Error('protocol.registerSchemesAsPrivileged must be called before app is ready');
+    this.privileged.push(...schemes);
+  }
+  handle(scheme: string, handler: (request: Request) => Promise<Response> | Response): void {
+    if (!this.app.isReady) throw new Error('protocol.handle must be called after app is ready');
+    this.handlers.set(scheme, handler);
+  }
+  asElectron(): Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'> {
+    return this as unknown as Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
+  }
+}
+
+/**
+ * The whole fake Electron module as main/app.ts takes it, its parts tied together as in Electron: every window
+ * made fires the app's 'web-contents-created', and app.quit() closes the windows.
+ */
+export function fakeElectron(paths: { appPath: string; userData: string; home: string }) {
+  const windows: FakeBrowserWindow[] = [];
+  const trays: FakeTray[] = [];
+  const app = new FakeApp({ ...paths, windows: () => windows });
+  class BrowserWindow extends FakeBrowserWindow {
+    constructor(options: BrowserWindowConstructorOptions) {
+      super(options);
+      windows.push(this);
+      app.fire('web-contents-created', this.webContents);
+    }
+  }
+  class FakeElectronTray extends FakeTray {
+    constructor(image: unknown) {
+      super(image);
+      trays.push(this);
+    }
+  }
+  const dialog = new FakeDialog();
+  const protocol = new FakeProtocol(app);
+  const ipcMain = new FakeIpcMain();
+  const session = new FakeSession();
+  const parts = {
+    app: app.asElectron(),
+    BrowserWindow: BrowserWindow as unknown as new (options: BrowserWindowConstructorOptions) => ElectronBrowserWindow,
+    Tray: FakeElectronTray as unknown as new (image: NativeImage) => Tray,
+    Menu: { buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }) as unknown as Menu },
+    nativeImage: { createFromPath: (path: string) => ({ path }) as unknown as NativeImage },
+    ipcMain: ipcMain.asElectron(),
+    dialog: dialog.asElectron(),
+    protocol: protocol.asElectron(),
+    session: { defaultSession: session.asElectron() },
+  };
+  return { parts, app, windows, trays, dialog, protocol, ipcMain, session };
 }

@@ -21,9 +21,12 @@ export function anAccount(overrides: Partial<Account> = {}, connection?: Connect
 
 export function aPendingApproval(request: Partial<ApprovalRequest> = {}, accountId = 'acct-1'): PendingApproval {
   const created = new Date();
+  const expiry = request.expiry_time ?? new Date(created.getTime() + 120_000).toISOString();
   return {
     accountId,
     receivedAt: created.toISOString(),
+    // The desktop's clock agrees with the server's here.
+    expiresAt: expiry,
     request: {
       uuid: randomUUID(),
       credential: { id: 3, name: 'billing-bot', mode: 'push' },
@@ -33,7 +36,7 @@ export function aPendingApproval(request: Partial<ApprovalRequest> = {}, account
       user_agent: 'curl/8.5',
       geolocation: { longitude: 4.89, latitude: 52.37, altitude: 0, radius: 100, country: 'NL' },
       created: created.toISOString(),
-      expiry_time: new Date(created.getTime() + 120_000).toISOString(),
+      expiry_time: expiry,
       binding_choices: null,
       ...request,
     },

@@ -1,0 +1,120 @@
+// The data that crosses IPC, named once on the contract side: the approver core (main/core) produces these values
+// and the renderer shows them, so both import them from here. Types only; the argument schemas that the renderer
+// sends are zod schemas in ipc/schema.ts.
+import type { ApprovalRequest, DecisionKind, RequestStatus, SessionRequestHistoryEntry } from '../protocol/index.js';
+
+export type { CredentialPasswordIp, PairingCodeIssued, PermittedIp } from '../protocol/index.js';
+export type { SessionRequestHistoryEntry };
+
+/** Errors cross every boundary as data. `code` is for code, `message` is for people (say what to do). */
+export type CoreErrorCode =
+  | 'INVALID_INPUT' // the arguments are wrong (message says which)
+  | 'KEYCHAIN_UNAVAILABLE' // no Secret Service / keychain: nothing was stored
+  | 'KEYCHAIN_LOCKED' // the keychain is locked: unlock it and try again
+  | 'INSECURE_TRANSPORT' // http:// or ws:// to anything but loopback
+  | 'TLS_CERTIFICATE_CHANGED' // the server shows another certificate than at pairing: re-pair or fix the server
+  | 'NETWORK' // server unreachable
+  | 'PAIRING_FAILED' // code unknown, used or expired
+  | 'UNAUTHORIZED' // the server no longer accepts this device
+  | 'NOT_FOUND' // unknown account, key, IP or request
+  | 'SERVER' // any other answer from the server (message carries its error_description)
+  | 'INTERNAL'; // an unexpected failure inside this app (a bug); the message says where
+
+export interface CoreError {
+  code: CoreErrorCode;
+  message: string;
+  /** HTTP status when the server answered. */
+  status?: number;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: CoreError };
+
+export type ConnectionState =
+  | { state: 'connected'; since: string }
+  | { state: 'connecting'; attempt: number }
+  | { state: 'offline'; reason: string; retryAt: string | null };
+
+export interface Account {
+  /** Local id of this account on this desktop (stable across restarts). */
+  id: string;
+  server: string;
+  userId: number;
+  userName: string;
+  deviceId: number;
+  deviceName: string;
+  created: string;
+  /** SHA-256 fingerprint of the server's TLS certificate as seen at pairing; null for loopback http. */
+  tlsFingerprint: string | null;
+  connection: ConnectionState;
+  /** This desktop's IP as the server sees it (from the stream's hello), for "add my current IP". */
+  clientIp: string | null;
+}
+
+export interface PendingApproval {
+  accountId: string;
+  request: ApprovalRequest;
+  /** When this desktop first saw it. */
+  receivedAt: string;
+  /**
+   * When it expires, on this desktop's clock: the server's expiry_time corrected by the server's clock offset, so
+   * a countdown is right even when this desktop's clock is not.
+   */
+  expiresAt: string;
+}
+
+/** 409/410 are outcomes, not errors: the request was decided elsewhere or ran out of time. */
+export type DecideOutcome =
+  | { outcome: 'decided'; status: RequestStatus; bindingMismatch: boolean }
+  | { outcome: 'already-decided' }
+  | { outcome: 'expired' };
+
+/** One row of the local history: every request seen and every decision taken here. */
+export interface LocalHistoryEntry {
+  accountId: string;
+  uuid: string;
+  credentialId: number;
+  credentialName: string;
+  description: string | null;
+  ip: string;
+  userAgent: string | null;
+  location: string | null;
+  receivedAt: string;
+  expiryTime: string;
+  /** Last known status: PENDING until decided here, resolved elsewhere or expired. */
+  status: RequestStatus;
+  decision: DecisionKind | null;
+  decidedAt: string | null;
+  trustIp: boolean;
+  deactivateCredential: boolean;
+  /** The Ed25519 signature this desktop sent as evidence, base64url; null when not decided here. */
+  decisionSignature: string | null;
+}
+
+/** A request left the queue without a decision from here: decided elsewhere or expired. */
+export interface ApprovalClosed {
+  accountId: string;
+  uuid: string;
+  status: RequestStatus;
+  by: 'elsewhere' | 'expiry';
+}
+
+/** The server locked a key after repeated blocks. */
+export interface CredentialLocked {
+  accountId: string;
+  credentialId: number;
+  credentialName: string;
+  reason: string;
+}
+
+/** The account's current offline code and the seconds it has left. */
+export interface TotpCode {
+  code: string;
+  secondsLeft: number;
+}
+
+export interface Settings {
+  startAtLogin: boolean;
+  /** Shown in the Accounts view: the platform and app version. */
+  platform: string;
+  version: string;
+}

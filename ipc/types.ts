@@ -17,6 +17,8 @@ export type CoreErrorCode =
   | 'PAIRING_FAILED' // code unknown, used or expired
   | 'UNAUTHORIZED' // the server no longer accepts this device
   | 'NOT_FOUND' // unknown account, key, IP or request
+  | 'PIN_WRONG' // the app PIN was wrong (message says how many tries are left)
+  | 'PIN_LOCKED_OUT' // too many wrong PINs: wait for the cool-down (message says how long)
   | 'SERVER' // any other answer from the server (message carries its error_description)
   | 'INTERNAL'; // an unexpected failure inside this app (a bug); the message says where
 

@@ -7,6 +7,8 @@ export const Header = {
   DEVICE: 'x-countersign-device',
   TIMESTAMP: 'x-countersign-timestamp',
   SIGNATURE: 'x-countersign-signature',
+  /** A requester installation's id: with X-Countersign-Timestamp and -Signature, a signed requester call. */
+  INSTALLATION: 'x-countersign-installation',
 } as const;
 
 /** Allowed distance between a device's X-Countersign-Timestamp and the server clock. */

@@ -15,6 +15,7 @@ export function startSweeper(services: Services, intervalMs: number, log: (error
       if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = Date.now();
         await services.devices.pruneSeenSignatures();
+        await services.installations.pruneSeenSignatures();
         await services.limits.prune();
       }
     } catch (error) {

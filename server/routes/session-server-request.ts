@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQuery } from '../../protocol/index.js';
 import type { Router } from '../http/router.js';
+import { signedCall } from '../http/signed-call.js';
 import { iso, sessionServerRequestView } from '../http/views.js';
 import type { Services } from '../services/index.js';
 
@@ -13,7 +14,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
     url: '/v1/session-server-request/:uuid',
     operationId: 'getSessionRequestStatus',
     summary: 'Status of a session request; ?wait=N holds the reply until it changes. The token comes once.',
-    auth: 'api-key',
+    auth: 'api-key-requester',
     params: UuidParams,
     query: WaitQuery,
     responses: { 200: SessionServerRequestRead },
@@ -27,6 +28,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         typeof apiKey === 'string' ? apiKey : undefined,
         query.wait ?? 0,
         AbortSignal.any([gone.signal, shutdown]),
+        (credential) => services.installations.authenticate(signedCall(request), credential),
       );
       const item = { SessionServerRequest: sessionServerRequestView(row) };
       if (!opened) return { Response: [item] };

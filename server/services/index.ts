@@ -6,6 +6,8 @@ import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
 import { DeviceService } from './devices.js';
+import { GrantService } from './grants.js';
+import { InstallationService } from './installations.js';
 import { PairingService } from './pairing.js';
 import { SessionService } from './sessions.js';
 
@@ -16,6 +18,8 @@ export interface Services {
   devices: DeviceService;
   pairing: PairingService;
   codes: CodeFallbackService;
+  installations: InstallationService;
+  grants: GrantService;
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
 }
@@ -31,6 +35,8 @@ export function createServices(ctx: ServiceContext): Services {
     devices: new DeviceService(ctx),
     pairing: new PairingService(ctx, codes),
     codes,
+    installations: new InstallationService(ctx),
+    grants: new GrantService(ctx),
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
   };
 }

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   trustProxy?: string;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
+  /** The server's clock (default Date.now): a test moves it forward to let grants and requests expire. */
+  now?: () => number;
 }
 
 export interface TestAdmin {
@@ -124,6 +126,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...(options.firstUseLifetimeSeconds !== undefined
           ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
           : {}),
+        ...(options.now ? { now: options.now } : {}),
       },
     });
   } catch (error) {

@@ -251,7 +251,8 @@ class PgHub implements PostgresHub {
   /** grant.changed from the grant's current row: a later state than the notice's is only more current. */
   private async sendGrant(notice: { user: number; grant: number; change: GrantChange }): Promise<void> {
     const row = await this.store.grants.byId(notice.grant);
-    if (row && row.userId === notice.user) this.local.publishToUser(row.userId, grantMessage(notice.change, row, this.now()));
+    if (row && row.userId === notice.user)
+      this.local.publishToUser(row.userId, grantMessage(notice.change, row, this.now()));
   }
 
   /** device.paired or device.removed from the audit trail's row (which never changes once written). */
@@ -351,7 +352,9 @@ class PgHub implements PostgresHub {
     for (const grant of grants) {
       if (!this.local.servesUser(grant.userId)) continue;
       const change: GrantChange = grant.revokedAt !== null ? 'revoked' : grant.uses > 0 ? 'used' : 'created';
-      this.serial.run(grant.userId, () => this.local.publishToUser(grant.userId, grantMessage(change, grant, this.now())));
+      this.serial.run(grant.userId, () =>
+        this.local.publishToUser(grant.userId, grantMessage(change, grant, this.now())),
+      );
     }
     // Locks are told again from their records (the same lock twice only repeats what the owner already saw).
     for (const lock of locks) {

@@ -73,7 +73,7 @@ export function grantRoutes(router: Router, services: Services, now: () => numbe
     url: `${BASE}/this-was-not-me`,
     operationId: 'reportNotMe',
     summary:
-      "\"This wasn't me\": revoke every live grant of the key, deactivate it and end its sessions, in one transaction.",
+      '"This wasn\'t me": revoke every live grant of the key, deactivate it and end its sessions, in one transaction.',
     params: KeyParams,
     responses: { 200: NotMeResult },
     handler: async ({ params, device }) => {

@@ -83,7 +83,11 @@ export class ApprovalService {
    * No question to the owner: a permitted IP lets the session in now; the history records it as auto-accepted
    * with the entry that matched, and the owner's devices hear of it (session.opened).
    */
-  private async openAtOnce(credentialId: number, attempt: SessionAttempt, permittedIp: string): Promise<AttemptOutcome> {
+  private async openAtOnce(
+    credentialId: number,
+    attempt: SessionAttempt,
+    permittedIp: string,
+  ): Promise<AttemptOutcome> {
     return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.now();
       // Read again inside the transaction: the key may have been deactivated since the check above.
@@ -286,7 +290,8 @@ export class ApprovalService {
     }
     if (request.status !== 'PENDING') throw new ApiError(409, ErrorText.ALREADY_DECIDED);
     // A scope that cannot be granted is refused before anything is written.
-    const grant = decision.decision === 'APPROVE' ? grantFromScope(decision.scope, credential, request, device, now) : null;
+    const grant =
+      decision.decision === 'APPROVE' ? grantFromScope(decision.scope, credential, request, device, now) : null;
     const approve = decision.decision === 'APPROVE';
     const bindingMismatch = approve && request.bindingCode !== null && decision.binding_code !== request.bindingCode;
     const status = approve && !bindingMismatch ? 'ACCEPTED' : 'REJECTED';

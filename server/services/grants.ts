@@ -194,7 +194,8 @@ export class GrantService {
       const now = this.now();
       const credential = await this.credentialOf(tx, device.userId, credentialId);
       const grantsRevoked = await revokeLiveGrants(tx, credential.id, now, device.id, outbox);
-      if (credential.status !== 'INACTIVE') await tx.credentials.update(credential.id, { status: 'INACTIVE', updated: now });
+      if (credential.status !== 'INACTIVE')
+        await tx.credentials.update(credential.id, { status: 'INACTIVE', updated: now });
       const sessionsEnded = await tx.sessions.endAllOfCredential(credential.id, now);
       const requestsRejected = await rejectPendingOfKey(tx, credential.id, now, outbox);
       return { credentialId: credential.id, grantsRevoked, sessionsEnded, requestsRejected };

@@ -270,7 +270,9 @@ export type NewGrant = Pick<
 
 export interface InstallationRepository {
   /** Registers the key for the credential, or returns the one already registered (same credential and key). */
-  register(installation: Pick<InstallationRow, 'credentialId' | 'publicKey' | 'name' | 'created'>): Promise<InstallationRow>;
+  register(
+    installation: Pick<InstallationRow, 'credentialId' | 'publicKey' | 'name' | 'created'>,
+  ): Promise<InstallationRow>;
   byId(id: number): Promise<InstallationRow | null>;
   byKey(credentialId: number, publicKey: string): Promise<InstallationRow | null>;
   countByCredential(credentialId: number): Promise<number>;

@@ -38,7 +38,7 @@ const attempt = (server: RunningServer, apiKey: string) =>
   http(`${server.url}/v1/session-server`, { method: 'POST', body: { secret: apiKey } });
 
 describe('grants on two instances', () => {
-  it('a revoke on B stops the next request on A at once; A\'s sessions and uses reach the device on B', async () => {
+  it("a revoke on B stops the next request on A at once; A's sessions and uses reach the device on B", async () => {
     const { a, key, device, stream } = await twoInstances();
     const path = `/v1/user/${device.userId}/credential-password-ip/${key.id}/grant`;
     const created = await device.request('POST', path, { scope: 'anywhere', minutes: 30 });

@@ -135,7 +135,9 @@ describe('a grant made with the decision', () => {
     const key = await createKey(w, 'push-unless-trusted');
     const pending = await pendingAttempt(w.server, key.api_key);
     await next('approval.requested');
-    expect((await w.device.decide(pending.uuid, { decision: 'APPROVE', scope: { kind: 'permit-ip' } })).status).toBe(200);
+    expect((await w.device.decide(pending.uuid, { decision: 'APPROVE', scope: { kind: 'permit-ip' } })).status).toBe(
+      200,
+    );
     await openedAttempt(w.server, key.api_key);
     expect((await next('session.opened')).granted_by).toEqual({ kind: 'permitted_ip', ip: '127.0.0.1' });
   });
@@ -281,11 +283,13 @@ describe('pre-authorised grants', () => {
     expect((await w.device.request('DELETE', `${grantsPath(key.id)}/999999`)).status).toBe(404);
     expect((await w.device.request('GET', `${grantsPath(key.id)}?status=some`)).status).toBe(400);
     expect((await w.device.request('DELETE', `${grantsPath(key.id)}/1?end_sessions=yes`)).status).toBe(400);
-    expect((await w.device.request('GET', `/v1/user/${w.user.id + 1}/credential-password-ip/${key.id}/grant`)).status).toBe(403);
+    expect(
+      (await w.device.request('GET', `/v1/user/${w.user.id + 1}/credential-password-ip/${key.id}/grant`)).status,
+    ).toBe(403);
     expect(await snapshotDb(w.server)).toBe(before);
   });
 
-  it("a grant of another key opens nothing for this one", async () => {
+  it('a grant of another key opens nothing for this one', async () => {
     await start();
     const key = await createKey(w, 'push');
     const otherKey = await createKey(w, 'push', { name: 'other' });
@@ -305,7 +309,10 @@ describe('"this wasn\'t me"', () => {
     await preAuthorise(key.id, { scope: 'anywhere', max_uses: 1 });
     const opened = await openedAttempt(w.server, key.api_key);
     const waiting = await pendingAttempt(w.server, key.api_key);
-    const reply = await w.device.request('POST', `/v1/user/${w.user.id}/credential-password-ip/${key.id}/this-was-not-me`);
+    const reply = await w.device.request(
+      'POST',
+      `/v1/user/${w.user.id}/credential-password-ip/${key.id}/this-was-not-me`,
+    );
     expect(reply.status, reply.text).toBe(200);
     expect(NotMeResult.parse(reply.json).Response[0].NotMe).toEqual({
       credential_id: key.id,
@@ -319,7 +326,10 @@ describe('"this wasn\'t me"', () => {
     const status = await http(`${w.server.url}/v1/session-server-request/${waiting.uuid}`, {
       headers: { 'x-bunq-client-authentication': key.api_key },
     });
-    expect((status.json as { Response: { SessionServerRequest: { status: string } }[] }).Response[0]!.SessionServerRequest.status).toBe('REJECTED');
+    expect(
+      (status.json as { Response: { SessionServerRequest: { status: string } }[] }).Response[0]!.SessionServerRequest
+        .status,
+    ).toBe('REJECTED');
     // The owner's devices see the grant leave their list.
     await expect
       .poll(() => w.stream.received.some((m) => m.type === 'grant.changed' && m.change === 'revoked'))

@@ -1,7 +1,13 @@
 // Requester installations through the real server: registration, and the signature a registered program puts on its
 // session requests and status reads. Every refusal is a clear 401/400 and changes nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorText, Installation, InstallationCreated, SessionServerPending, SessionServerRequestRead } from '../../protocol/index.js';
+import {
+  ErrorText,
+  type Installation,
+  InstallationCreated,
+  SessionServerPending,
+  SessionServerRequestRead,
+} from '../../protocol/index.js';
 import { generateDeviceKeyPair, publicKeyFingerprint } from '../../protocol/crypto.js';
 import { registerInstallation, TestInstallation } from '../support/requester.js';
 import { attempt, createKey, errorText, readStatus, snapshotDb, type World, world } from './helpers.js';
@@ -16,7 +22,10 @@ describe('POST /v1/installation', () => {
   it('registers a public key with the API key and gives the same id for the same key again', async () => {
     const key = await createKey(w, 'push');
     const keys = generateDeviceKeyPair();
-    const first = await registerInstallation(w.server.url, key.api_key, { client_public_key: keys.publicKey, name: 'runner-3' });
+    const first = await registerInstallation(w.server.url, key.api_key, {
+      client_public_key: keys.publicKey,
+      name: 'runner-3',
+    });
     expect(first.status, first.text).toBe(200);
     const [id, item] = InstallationCreated.parse(first.json).Response;
     expect(item.Installation).toEqual<Installation>({
@@ -28,11 +37,17 @@ describe('POST /v1/installation', () => {
       last_used: null,
       sessions_opened: 0,
     });
-    const again = await registerInstallation(w.server.url, key.api_key, { client_public_key: keys.publicKey, name: 'other' });
+    const again = await registerInstallation(w.server.url, key.api_key, {
+      client_public_key: keys.publicKey,
+      name: 'other',
+    });
     expect(InstallationCreated.parse(again.json).Response[0].Id.id).toBe(id.Id.id);
     // The same public key with another API key is another installation, bound to that key.
     const other = await createKey(w, 'push', { name: 'other key' });
-    const theirs = await registerInstallation(w.server.url, other.api_key, { client_public_key: keys.publicKey, name: 'x' });
+    const theirs = await registerInstallation(w.server.url, other.api_key, {
+      client_public_key: keys.publicKey,
+      name: 'x',
+    });
     expect(InstallationCreated.parse(theirs.json).Response[0].Id.id).not.toBe(id.Id.id);
   });
 
@@ -103,7 +118,7 @@ describe('signed session requests', () => {
     expect((await w.stream.next('approval.requested')).request.installation).toBeNull();
   });
 
-  it('refuses an unknown or foreign installation, another installation\'s signature, a replay and a stale or missing timestamp, changing nothing', async () => {
+  it("refuses an unknown or foreign installation, another installation's signature, a replay and a stale or missing timestamp, changing nothing", async () => {
     const key = await createKey(w, 'push');
     const otherKey = await createKey(w, 'push', { name: 'other' });
     const runner = await TestInstallation.register(w.server.url, key.api_key, 'runner');
@@ -116,11 +131,19 @@ describe('signed session requests', () => {
       ['unknown id', () => runner.attempt(key.api_key, { asInstallation: 999_999 }), ErrorText.INSTALLATION_UNKNOWN],
       ['foreign installation', () => foreign.attempt(key.api_key), ErrorText.INSTALLATION_UNKNOWN],
       // The foreign installation's key signs, but the header names ours: the signature does not verify.
-      ['another installation signs', () => foreign.attempt(key.api_key, { asInstallation: runner.id }), ErrorText.INSTALLATION_SIGNATURE],
+      [
+        'another installation signs',
+        () => foreign.attempt(key.api_key, { asInstallation: runner.id }),
+        ErrorText.INSTALLATION_SIGNATURE,
+      ],
       ['replay', () => runner.attempt(key.api_key, { headers: first.sentHeaders }), ErrorText.REPLAYED],
       ['61 s ahead', () => runner.attempt(key.api_key, { timestamp: Date.now() + 61_000 }), ErrorText.STALE_TIMESTAMP],
       ['61 s behind', () => runner.attempt(key.api_key, { timestamp: Date.now() - 61_000 }), ErrorText.STALE_TIMESTAMP],
-      ['id only', () => runner.attempt(key.api_key, { headers: { 'x-countersign-installation': String(runner.id) } }), ErrorText.INSTALLATION_HEADERS],
+      [
+        'id only',
+        () => runner.attempt(key.api_key, { headers: { 'x-countersign-installation': String(runner.id) } }),
+        ErrorText.INSTALLATION_HEADERS,
+      ],
       ['unknown API key', () => runner.attempt('csk_unknown'), ErrorText.BAD_CREDENTIALS],
     ];
     for (const [what, call, text] of cases) {

@@ -36,7 +36,14 @@ export class TestInstallation {
     const reply = await registerInstallation(server, apiKey, { client_public_key: keys.publicKey, name });
     if (reply.status !== 200) throw new Error(`registration failed: ${reply.status} ${reply.text}`);
     const created = InstallationCreated.parse(reply.json).Response[1].Installation;
-    return new TestInstallation(server, created.id, keys.publicKey, created.fingerprint, privateKeyObject(keys.privateKey), now);
+    return new TestInstallation(
+      server,
+      created.id,
+      keys.publicKey,
+      created.fingerprint,
+      privateKeyObject(keys.privateKey),
+      now,
+    );
   }
 
   private nextTimestamp(): number {

@@ -32,7 +32,8 @@ export function installations(db: Db): InstallationRepository {
       return (await byKey(i.credentialId, i.publicKey))!;
     },
     byKey,
-    byId: async (id) => ((await select().where('id', '=', id).executeTakeFirst()) as InstallationRow | undefined) ?? null,
+    byId: async (id) =>
+      ((await select().where('id', '=', id).executeTakeFirst()) as InstallationRow | undefined) ?? null,
     countByCredential: async (credentialId) =>
       Number(
         (

@@ -127,7 +127,7 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
 
   const warnings: string[] = [];
   const apiKey = apiKeySource(values, env, warnings);
-  if (command === 'login' && 'fromStore' in (apiKey as object)) {
+  if (command === 'login' && typeof apiKey === 'object' && 'fromStore' in apiKey) {
     throw new UsageError(
       'login needs the API key: set COUNTERSIGN_API_KEY, or give --api-key-file FILE or --api-key-stdin.',
     );

@@ -62,7 +62,13 @@ describe('README', { timeout: 120_000 }, () => {
     const server = bash(`exec ${setup[0]!.replace(/^npx (\S+)/, `node ${join(ROOT, 'bin')}/$1.mjs`)}`, dir.path);
     await expect.poll(() => server.output.stdout, { timeout: 30_000 }).toContain('listening on');
     // The loop's setup (user, key files, pairing code), without its session line.
-    const prepared = bash(setup.slice(1).filter((line) => !line.startsWith('npx countersign-session')).join('\n'), dir.path);
+    const prepared = bash(
+      setup
+        .slice(1)
+        .filter((line) => !line.startsWith('npx countersign-session'))
+        .join('\n'),
+      dir.path,
+    );
     expect(await prepared.exited, prepared.output.stderr).toBe(0);
     const code = /"code":"([A-Z0-9-]+)"/.exec(prepared.output.stdout)![1]!;
     const device = await TestDevice.pair(`http://127.0.0.1:${port}`, code);

@@ -6,6 +6,7 @@ import type {
   CredentialPasswordIp,
   CredentialUpdate,
   DecisionKind,
+  DecisionScope,
   IpStatus,
   PairingCodeIssued,
   PermittedIp,
@@ -68,6 +69,8 @@ export interface DecideInput {
   bindingCode?: string;
   trustIp?: boolean;
   deactivateCredential?: boolean;
+  /** APPROVE only: what the approval covers besides this session (a grant; protocol §7, §18). Signed with it. */
+  scope?: DecisionScope;
 }
 
 /** 409/410 are outcomes, not errors: the request was decided elsewhere or ran out of time. */

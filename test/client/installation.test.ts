@@ -45,7 +45,12 @@ describe('the requester library', () => {
     const w = await setup();
     const key = await createKey(w, 'push');
     const store = new FileIdentityStore(join(w.dir, 'requester.json'));
-    const installation = await ensureInstallation({ server: w.server.url, apiKey: key.api_key, store, name: 'nightly' });
+    const installation = await ensureInstallation({
+      server: w.server.url,
+      apiKey: key.api_key,
+      store,
+      name: 'nightly',
+    });
     expect(installation).not.toBeNull();
     expect((await ensureInstallation({ server: w.server.url, apiKey: key.api_key, store }))!.id).toBe(installation!.id);
     expect(statSync(join(w.dir, 'requester.json')).mode & 0o777).toBe(0o600);
@@ -80,7 +85,10 @@ describe('countersign-session', () => {
     const first = session(['--server', w.server.url, '--installation', file], { COUNTERSIGN_API_KEY: key.api_key });
     const { request } = await w.stream.next('approval.requested', 20_000);
     expect(request.installation).toMatchObject({ new_program: true });
-    await w.device.decide(request.uuid, { decision: 'APPROVE', scope: { kind: 'installation', duration: '1h', max_uses: 1 } });
+    await w.device.decide(request.uuid, {
+      decision: 'APPROVE',
+      scope: { kind: 'installation', duration: '1h', max_uses: 1 },
+    });
     expect(await first.exited, first.output.stderr).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
@@ -99,7 +107,9 @@ describe('countersign-session', () => {
     const w = await setup();
     const key = await createKey(w, 'push');
     const file = join(w.dir, 'kept.json');
-    const login = session(['login', '--server', w.server.url, '--installation', file], { COUNTERSIGN_API_KEY: key.api_key });
+    const login = session(['login', '--server', w.server.url, '--installation', file], {
+      COUNTERSIGN_API_KEY: key.api_key,
+    });
     expect(await login.exited, login.output.stderr).toBe(0);
     expect(login.output.stderr).toContain(`is kept in the file ${file}`);
     expect(login.output.stdout + login.output.stderr).not.toContain(key.api_key);
@@ -111,7 +121,9 @@ describe('countersign-session', () => {
     const none = session(['--server', w.server.url, '--installation', join(w.dir, 'empty.json')]);
     expect(await none.exited).toBe(1);
     expect(none.output.stderr).toContain('countersign-session login --server URL');
-    const bad = session(['login', '--server', w.server.url, '--installation', file], { COUNTERSIGN_API_KEY: 'csk_wrong' });
+    const bad = session(['login', '--server', w.server.url, '--installation', file], {
+      COUNTERSIGN_API_KEY: 'csk_wrong',
+    });
     expect(await bad.exited).toBe(1);
     expect(bad.output.stderr).toContain('User credentials are incorrect');
   });
@@ -128,7 +140,8 @@ describe('countersign-session', () => {
 
   it('keeps the installation and the logged-in key in the OS keychain when there is one', async (context) => {
     if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
-      if (process.env.CI) throw new Error('CI needs a desktop session with a keychain (scripts/with-desktop-session.sh)');
+      if (process.env.CI)
+        throw new Error('CI needs a desktop session with a keychain (scripts/with-desktop-session.sh)');
       context.skip('no D-Bus session with a keychain: run under scripts/with-desktop-session.sh');
     }
     const w = await setup();

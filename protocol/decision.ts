@@ -28,11 +28,11 @@ export const Decision = z
     message: 'trust_ip goes only with APPROVE',
   })
   .refine((d) => !(d.decision === 'BLOCK' && d.scope !== undefined && d.scope.kind !== 'session'), {
-    message: 'scope: a grant goes only with APPROVE',
+    message: 'a grant goes only with APPROVE',
     path: ['scope'],
   })
   .refine((d) => !(d.trust_ip && d.scope !== undefined && d.scope.kind !== 'session' && d.scope.kind !== 'permit-ip'), {
-    message: 'scope: trust_ip is scope permit-ip; give one scope',
+    message: 'trust_ip is scope permit-ip; give one scope',
     path: ['scope'],
   });
 export type Decision = z.infer<typeof Decision>;

@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// countersign-session keeps its installation key under the user's config folder when no keychain answers: tests
+// that run it must not write into the real one. Every worker (and every process it starts) inherits this.
+process.env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'countersign-test-config-'));
 
 export default defineConfig({
   test: {

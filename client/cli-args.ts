@@ -9,6 +9,8 @@ import { plainHttpGuard } from './transport.js';
 
 export const HELP = `Usage: countersign-session --server URL [--api-key-file FILE | --api-key-stdin]
                            [--description TEXT] [--timeout S] [--totp [CODE]] [--insecure-http]
+                           [--installation FILE | --no-installation]
+       countersign-session login --server URL [--api-key-file FILE | --api-key-stdin] [--installation FILE]
 
 Opens a session on a Countersign approval server with an API key. When the key asks its owner
 (mode push, or push-unless-trusted from an IP the key does not trust yet), waits until the owner
@@ -24,6 +26,7 @@ Options:
     --api-key-file FILE   the first line of FILE
     --api-key-stdin       the first line of standard input ("--api-key -" does the same)
     (--api-key KEY still works but warns: every user of this machine can read KEY in the process list)
+    none of them      the key kept by "countersign-session login" for this server
   --description TEXT    shown to the key owner with the request (at most 200 characters)
   --timeout S           stop waiting after S seconds (the server lets a request expire after
                         120 s unless it was configured otherwise)
@@ -32,7 +35,20 @@ Options:
                         at once, no push. "--totp" alone asks for the code on the terminal.
   --insecure-http       allow plain http:// to a server that is not on this machine: the API key, the
                         code and the token then cross the network unencrypted. Only on a network you trust
+  --installation FILE   keep this program's installation key (and a key from login) in FILE (JSON, mode
+                        0600) instead of the default place
+  --no-installation     send unsigned requests: no installation key is made, read or registered
   -h, --help            show this text
+
+Installation key: on first use with a server and API key, countersign-session makes an Ed25519 key
+pair for this machine, registers its public half (POST /v1/installation) and signs every request with
+it, so the key owner sees which program asks and can trust it for a while ("approve for 8 h"). It
+lives in the OS keychain (service "countersign-requester") when this machine has one, else in
+$XDG_CONFIG_HOME/countersign/requester.json (default ~/.config/countersign/requester.json, mode 0600).
+
+login: checks the API key (it registers the installation) and keeps it in the same place, so that
+scripts need the key in no environment variable, file or shell history: afterwards
+"countersign-session --server URL" finds it.
 
 Exit status:
   0    approved, or opened at once (ip-only key, trusted IP): the token is on stdout
@@ -53,9 +69,16 @@ export class UsageError extends Error {
 }
 
 export interface SessionCliArgs {
+  /** session: open a session; login: keep the API key in the identity store. */
+  command: 'session' | 'login';
   server: string;
-  /** The key itself (from the environment, a file or the command line), or to be read from standard input. */
-  apiKey: string | { fromStdin: true };
+  /**
+   * The key itself (from the environment, a file or the command line), to be read from standard input, or — none
+   * given — the one `login` kept for this server.
+   */
+  apiKey: string | { fromStdin: true } | { fromStore: true };
+  /** Where the installation key lives: a file, the default place (null), or nowhere (unsigned). */
+  installation: { file: string | null } | false;
   /** Plain http:// to a host that is not this machine is allowed. */
   insecureHttp: boolean;
   /** For stderr: what works but should not be done (a key on the command line). */
@@ -71,12 +94,27 @@ const TOTP_PATTERN = /^[0-9]{6}$/;
 /** Parses argv (without node and script); returns 'help' when help was asked for. */
 export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): SessionCliArgs | 'help' {
   let values: ReturnType<typeof parse>['values'];
+  let command: SessionCliArgs['command'] = 'session';
   try {
-    values = parse(withTotpPrompt(argv)).values;
+    const parsed = parse(withTotpPrompt(argv));
+    values = parsed.values;
+    if (parsed.positionals.length > 0) {
+      if (parsed.positionals.length > 1 || parsed.positionals[0] !== 'login') {
+        throw new Error(`Unexpected argument "${parsed.positionals[0]}": the only command is "login".`);
+      }
+      command = 'login';
+    }
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
+  if (values['no-installation'] && values.installation !== undefined) {
+    throw new UsageError('Give --installation FILE or --no-installation, not both.');
+  }
+  if (command === 'login' && values['no-installation']) {
+    throw new UsageError('login keeps the key with the installation: it does not take --no-installation.');
+  }
+  if (values.installation === '') throw new UsageError('--installation needs a file.');
 
   const server = values.server ?? env.COUNTERSIGN_SERVER;
   if (!server) throw new UsageError('--server URL is required (or set COUNTERSIGN_SERVER).');
@@ -89,7 +127,13 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
 
   const warnings: string[] = [];
   const apiKey = apiKeySource(values, env, warnings);
-  const args: SessionCliArgs = { server, apiKey, insecureHttp, warnings };
+  if (command === 'login' && typeof apiKey === 'object' && 'fromStore' in apiKey) {
+    throw new UsageError(
+      'login needs the API key: set COUNTERSIGN_API_KEY, or give --api-key-file FILE or --api-key-stdin.',
+    );
+  }
+  const installation = values['no-installation'] ? false : { file: values.installation ?? null };
+  const args: SessionCliArgs = { command, server, apiKey, installation, insecureHttp, warnings };
   if (values.description !== undefined) {
     const checked = DisplayText(200).safeParse(values.description);
     if (!checked.success) throw new UsageError(`--description ${checked.error.issues[0]?.message ?? 'is not valid'}.`);
@@ -102,7 +146,7 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
     args.timeoutSeconds = Number(values.timeout);
   }
   if (values['totp-prompt']) {
-    if (apiKey !== null && typeof apiKey === 'object') {
+    if (typeof apiKey === 'object' && 'fromStdin' in apiKey) {
       throw new UsageError('--api-key-stdin and "--totp" without a code both need standard input: give --totp CODE.');
     }
     args.totp = 'prompt';
@@ -142,10 +186,12 @@ function apiKeySource(
     return inline;
   }
   if (env.COUNTERSIGN_API_KEY) return env.COUNTERSIGN_API_KEY;
-  throw new UsageError(
-    'The API key is missing: set COUNTERSIGN_API_KEY, or give --api-key-file FILE or --api-key-stdin.',
-  );
+  return { fromStore: true };
 }
+
+/** No key given and none kept by login. */
+export const MISSING_KEY =
+  'The API key is missing: set COUNTERSIGN_API_KEY, or give --api-key-file FILE or --api-key-stdin, or keep it with countersign-session login --server URL.';
 
 /** "--totp" with no code after it (last, or followed by another flag) means: ask for the code. */
 function withTotpPrompt(argv: string[]): string[] {
@@ -174,7 +220,7 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
     options: {
       server: { type: 'string' },
       'api-key': { type: 'string' },
@@ -185,6 +231,8 @@ function parse(argv: string[]) {
       timeout: { type: 'string' },
       totp: { type: 'string' },
       'totp-prompt': { type: 'boolean' },
+      installation: { type: 'string' },
+      'no-installation': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

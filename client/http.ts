@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { ErrorEnvelope, Header } from '../protocol/index.js';
 import { CountersignError } from './errors.js';
+import type { InstallationSigner } from './installation.js';
 import { plainHttpGuard } from './transport.js';
 
 /** A protocol reply is a few hundred bytes; anything far larger is not our server, so stop reading. */
@@ -30,6 +31,8 @@ export interface HttpCall {
   signal?: AbortSignal;
   /** Give up when the connection is silent this long (a long-poll is silent for up to its wait). */
   idleTimeoutMs: number;
+  /** Sign the call as this requester installation (over the path with query and the body bytes sent). */
+  signer?: InstallationSigner | null;
 }
 
 export interface HttpReply {
@@ -75,6 +78,7 @@ export function send(call: HttpCall): Promise<HttpReply> {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(payload.length);
   }
+  if (call.signer) Object.assign(headers, call.signer.headers(call.method, url.pathname + url.search, payload));
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
 
   return new Promise<HttpReply>((resolve, reject) => {

@@ -14,6 +14,7 @@ import {
 } from '../protocol/index.js';
 import { CountersignError } from './errors.js';
 import { type HttpReply, errorFromReply, parseReply, send } from './http.js';
+import type { InstallationSigner } from './installation.js';
 import { pause } from './pause.js';
 
 export interface OpenSessionOptions {
@@ -44,6 +45,11 @@ export interface OpenSessionOptions {
    * the session at once (no push); a wrong or used code is refused like a bad key (401).
    */
   totp?: string;
+  /**
+   * Sign the request and every status read as this requester installation (ensureInstallation makes one per
+   * machine and key). The owner then sees which program asks, and may trust it for a while (a grant).
+   */
+  installation?: InstallationSigner | null;
 }
 
 export interface SessionProgress {
@@ -130,6 +136,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     localAddress: options.localAddress,
     insecureHttp: options.insecureHttp,
     idleTimeoutMs: REPLY_MARGIN_MS,
+    signer: options.installation,
   });
   const receivedAt = Date.now();
 
@@ -183,6 +190,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
         localAddress: options.localAddress,
         insecureHttp: options.insecureHttp,
         idleTimeoutMs: wait * 1000 + REPLY_MARGIN_MS,
+        signer: options.installation,
       });
       if (TRANSIENT_STATUSES.has(poll.status)) throw errorFromReply(poll);
     } catch (error) {

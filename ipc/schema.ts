@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { CredentialPasswordIp, PairingCodeIssued, PermittedIp } from '../protocol/index.js';
 import { CredentialCreate, CredentialUpdate } from '../protocol/credential.js';
 import { DecisionKind } from '../protocol/decision.js';
+import { DecisionScope } from '../protocol/grant.js';
 import { IpStatus, PermittedIpValue, RequestStatus } from '../protocol/primitives.js';
 import { type Route, View, ViewParams } from './route.js';
 import type {
@@ -46,6 +47,8 @@ export const DecideInput = z.strictObject({
     .optional(),
   trustIp: z.boolean().optional(),
   deactivateCredential: z.boolean().optional(),
+  /** APPROVE only: what the approval covers besides this session (a grant; protocol §7, §18). Signed with it. */
+  scope: DecisionScope.optional(),
 });
 export type DecideInput = z.infer<typeof DecideInput>;
 

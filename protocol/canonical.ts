@@ -2,6 +2,7 @@
 // call these functions and nothing else builds them.
 import type { z } from 'zod';
 import type { Decision } from './decision.js';
+import { canonicalScope } from './grant.js';
 
 /** Device request signing: every device HTTP call and the WebSocket upgrade. */
 export function canonicalRequest(args: {
@@ -18,16 +19,41 @@ export function canonicalRequest(args: {
   );
 }
 
-/** The decision evidence: what the owner decided on which request, signed by the device key. */
-export function canonicalDecision(uuid: string, decision: Omit<z.infer<typeof Decision>, 'signature'>): string {
+/**
+ * Requester installation signing: POST /v1/session-server and the status reads of a requester that registered an
+ * installation. Its own first line, so that a device signature can never pass as a requester's or the reverse.
+ */
+export function canonicalRequesterRequest(args: {
+  method: string;
+  pathWithQuery: string;
+  timestamp: string;
+  bodySha256Hex: string;
+}): string {
   return [
-    'countersign-decision-v1',
+    'countersign-requester-v1',
+    args.method.toUpperCase(),
+    args.pathWithQuery,
+    args.timestamp,
+    args.bodySha256Hex,
+  ].join('\n');
+}
+
+/**
+ * The decision evidence: what the owner decided on which request, signed by the device key. Without a scope it is
+ * the six lines of v1, unchanged, so devices that send no scope keep working; with one (even "session") it is v2:
+ * the same lines under "countersign-decision-v2" and a seventh, the scope ("kind|duration|max_uses").
+ */
+export function canonicalDecision(uuid: string, decision: Omit<z.infer<typeof Decision>, 'signature'>): string {
+  const lines = [
+    decision.scope === undefined ? 'countersign-decision-v1' : 'countersign-decision-v2',
     uuid,
     decision.decision,
     decision.binding_code ?? '',
     decision.trust_ip ? '1' : '0',
     decision.deactivate_credential ? '1' : '0',
-  ].join('\n');
+  ];
+  if (decision.scope !== undefined) lines.push(canonicalScope(decision.scope));
+  return lines.join('\n');
 }
 
 /** SHA-256 of the empty string: the body hash of a GET or of the WebSocket upgrade. */

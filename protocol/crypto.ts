@@ -87,3 +87,12 @@ export function verifySignature(publicKey: KeyObject, text: string, signature: U
     return false;
   }
 }
+
+/**
+ * The short fingerprint of an Ed25519 public key (base64url of the raw 32 bytes) that people compare: the first
+ * 8 bytes of its SHA-256 in lower-case hex, in four groups of four ("3f1c-9a52-8d4e-4b7a").
+ */
+export function publicKeyFingerprint(publicKeyB64: string): string {
+  const hex = createHash('sha256').update(fromBase64Url(publicKeyB64)).digest('hex').slice(0, 16);
+  return hex.match(/.{4}/g)!.join('-');
+}

@@ -1,5 +1,7 @@
 // The owner's decision on a PENDING request, signed by the device key and kept by the server as evidence.
 import { z } from 'zod';
+import { DecisionScope, GrantedBy } from './grant.js';
+import { ApprovalInstallation } from './installation.js';
 import { Id, RequestStatus, Signature, Timestamp, Uuid } from './primitives.js';
 import { Geolocation } from './session.js';
 
@@ -15,6 +17,8 @@ export const Decision = z
       .optional(),
     trust_ip: z.boolean().optional(),
     deactivate_credential: z.boolean().optional(),
+    /** APPROVE only: what the approval covers besides this session (absent: this session only). Signed (v2). */
+    scope: DecisionScope.optional(),
     signature: Signature,
   })
   .refine((d) => !(d.decision === 'APPROVE' && d.deactivate_credential), {
@@ -22,6 +26,14 @@ export const Decision = z
   })
   .refine((d) => !(d.decision === 'BLOCK' && d.trust_ip), {
     message: 'trust_ip goes only with APPROVE',
+  })
+  .refine((d) => !(d.decision === 'BLOCK' && d.scope !== undefined && d.scope.kind !== 'session'), {
+    message: 'a grant goes only with APPROVE',
+    path: ['scope'],
+  })
+  .refine((d) => !(d.trust_ip && d.scope !== undefined && d.scope.kind !== 'session' && d.scope.kind !== 'permit-ip'), {
+    message: 'trust_ip is scope permit-ip; give one scope',
+    path: ['scope'],
   });
 export type Decision = z.infer<typeof Decision>;
 
@@ -64,6 +76,12 @@ export const SessionRequestHistoryEntry = z.object({
   approved_by_code: z.boolean().optional(),
   /** Refused for a wrong or already used TOTP code; counts toward the lock like a BLOCK. */
   wrong_code: z.boolean().optional(),
+  /** The requester installation that signed the request; null for an unsigned one. */
+  installation: ApprovalInstallation.pick({ id: true, name: true, fingerprint: true }).nullable().optional(),
+  /** What opened the session without a question (a grant, a permitted IP); null when asked, by code, or refused. */
+  granted_by: GrantedBy.nullable().optional(),
+  /** The grant this request's approval made (its scope); null for none. */
+  grant_created: Id.nullable().optional(),
 });
 export type SessionRequestHistoryEntry = z.infer<typeof SessionRequestHistoryEntry>;
 export const SessionRequestHistory = z.object({

@@ -26,6 +26,16 @@ export const ErrorText = {
   SESSION_AUTH: 'X-Bunq-Client-Authentication must carry the session token of this session.',
   IP_IMMUTABLE: 'An IP address cannot be changed. Set it INACTIVE and add the new address instead.',
   BODY_TOO_LARGE: 'The request body is too large.',
+  INSTALLATION_UNKNOWN: 'X-Countersign-Installation: no installation with this id is registered with this API key.',
+  INSTALLATION_HEADERS:
+    'A signed requester call needs X-Countersign-Installation (the installation id), X-Countersign-Timestamp and X-Countersign-Signature.',
+  INSTALLATION_SIGNATURE:
+    "X-Countersign-Signature: does not verify with this installation's key over the canonical requester string.",
+  INSTALLATION_REQUIRED:
+    'This session request was opened by a requester installation: read its status with requests signed by the same installation.',
+  GRANT_MODE: 'A grant applies only to keys in mode push or push-unless-trusted; this key is ip-only.',
+  GRANT_NEEDS_INSTALLATION:
+    'scope installation: this request was not signed by a requester installation, so there is none to trust.',
 } as const;
 
 /** HTTP statuses used by the API. Bad input is always a 4xx; a 5xx means a bug. */

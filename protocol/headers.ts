@@ -9,6 +9,8 @@ export const Header = {
   SIGNATURE: 'x-countersign-signature',
   /** A requester's secret for its own request: binds the request to it, and lets it collect a lost token again. */
   CLAIM: 'x-countersign-claim',
+  /** A requester installation's id: with X-Countersign-Timestamp and -Signature, a signed requester call. */
+  INSTALLATION: 'x-countersign-installation',
 } as const;
 
 /** X-Countersign-Claim: 22–128 characters of the base64url alphabet (e.g. 32 random bytes, base64url). */

@@ -1,6 +1,8 @@
 // Messages on the push stream WebSocket /v1/approver-device/{id}/stream. Each frame is one JSON object with a type.
 import { z } from 'zod';
 import { DeviceActor, DeviceSummary } from './device.js';
+import { Grant, GrantedBy } from './grant.js';
+import { ApprovalInstallation } from './installation.js';
 import { Id, KeyMode, RequestStatus, Timestamp, Uuid } from './primitives.js';
 import { Geolocation } from './session.js';
 
@@ -21,6 +23,12 @@ export const ApprovalRequest = z.object({
     .array(z.string().regex(/^[0-9]{2}$/))
     .length(3)
     .nullable(),
+  /**
+   * The requester installation that signed the request (its name, fingerprint, when first seen, how many of its
+   * sessions opened, and new_program until the first did); null for an unsigned request. A scope "installation"
+   * is possible only when this is set.
+   */
+  installation: ApprovalInstallation.nullable().optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
@@ -72,6 +80,29 @@ export const ServerMessage = z.discriminatedUnion('type', [
     /** The remover's address as the server saw it; null when the operator removed it. */
     ip: z.string().nullable(),
     at: Timestamp,
+  }),
+  /**
+   * A session opened without asking the owner: under a grant, or because the IP is permitted for the key. For a
+   * quiet, batched notice ("2 sessions opened for ci-bot under 'runner-3, 8 h'"). May come twice: show each
+   * request_uuid once.
+   */
+  z.object({
+    type: z.literal('session.opened'),
+    request_uuid: Uuid,
+    credential: z.object({ id: Id, name: z.string() }),
+    ip: z.string(),
+    installation: z.object({ id: Id, name: z.string(), fingerprint: z.string() }).nullable(),
+    granted_by: GrantedBy,
+    at: Timestamp,
+  }),
+  /**
+   * A grant of the user was created, used (uses changed) or revoked. `grant` is its current state, read when the
+   * message was made: keep the grant by id and replace it, so a repeated or late message changes nothing wrong.
+   */
+  z.object({
+    type: z.literal('grant.changed'),
+    change: z.enum(['created', 'used', 'revoked']),
+    grant: Grant,
   }),
   z.object({ type: z.literal('ping'), t: z.number().int() }),
 ]);

@@ -15,7 +15,9 @@ import type { PushHub } from './push/hub.js';
 import { approverDeviceRoutes } from './routes/approver-device.js';
 import { credentialRoutes } from './routes/credential-password-ip.js';
 import { deviceEventRoutes } from './routes/device-event.js';
+import { grantRoutes } from './routes/grant.js';
 import { historyRoutes } from './routes/history.js';
+import { installationRoutes } from './routes/installation.js';
 import { openApiRoute } from './routes/openapi.js';
 import { permittedIpRoutes } from './routes/permitted-ip.js';
 import { sessionServerRequestRoutes } from './routes/session-server-request.js';
@@ -69,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   streamRoutes(router, { store, hub, config });
   credentialRoutes(router, services);
   permittedIpRoutes(router, services);
+  installationRoutes(router, services);
+  grantRoutes(router, services, config.now);
   historyRoutes(router, store);
   deviceEventRoutes(router, store);
   openApiRoute(router);

@@ -18,6 +18,7 @@ export function startSweeper(
       if (Date.now() - lastPrune >= intervals.pruneMs) {
         lastPrune = Date.now();
         await services.devices.pruneSeenSignatures();
+        await services.installations.pruneSeenSignatures();
         await services.limits.prune();
         await services.retention.prune();
       }

@@ -21,6 +21,7 @@ function decisionBody(input: DecideInput, request: ApprovalRequest | null): Resu
   if (input.bindingCode !== undefined) body.binding_code = input.bindingCode;
   if (input.trustIp) body.trust_ip = true;
   if (input.deactivateCredential) body.deactivate_credential = true;
+  if (input.scope !== undefined) body.scope = input.scope;
   const parsed = Decision.safeParse({ ...body, signature: PLACEHOLDER_SIGNATURE });
   if (!parsed.success) return fail('INVALID_INPUT', z.prettifyError(parsed.error));
   const choices = request?.binding_choices;

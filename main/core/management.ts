@@ -8,7 +8,13 @@ import {
   CredentialPasswordIpList,
   CredentialUpdate,
   CredentialUpdated,
+  type Grant,
+  GrantCreate,
+  GrantCreated,
+  GrantList,
+  GrantRevoked,
   type IpStatus,
+  NotMeResult,
   type PermittedIp,
   PermittedIpCreate,
   PermittedIpCreated,
@@ -120,6 +126,65 @@ export class ManagementClient {
       'Changing the IP address status',
     );
     return updated.ok ? this.readIp(id.value, itemId.value) : updated;
+  }
+
+  /** The key's grants, newest first: live ones, or every one (revoked, expired and used up too). */
+  async listGrants(credentialId: number, options: { all?: boolean } = {}): Promise<Result<Grant[]>> {
+    const id = checked(PositiveId, credentialId, 'The key id');
+    if (!id.ok) return id;
+    const reply = await this.device.call(
+      { method: 'GET', path: `${this.keysPath}/${id.value}/grant${options.all ? '?status=all' : ''}` },
+      GrantList,
+      'Listing the grants',
+    );
+    return reply.ok ? ok(reply.value.Response.map((item) => item.Grant)) : reply;
+  }
+
+  /** Pre-authorises sessions of the key without a pending request (protocol §18.2). */
+  async createGrant(credentialId: number, input: GrantCreate): Promise<Result<Grant>> {
+    const id = checked(PositiveId, credentialId, 'The key id');
+    const body = checked(GrantCreate, input, 'The grant');
+    if (!id.ok) return id;
+    if (!body.ok) return body;
+    const reply = await this.device.call(
+      { method: 'POST', path: `${this.keysPath}/${id.value}/grant`, body: body.value },
+      GrantCreated,
+      'Creating the grant',
+    );
+    return reply.ok ? ok(reply.value.Response[1].Grant) : reply;
+  }
+
+  /** Revokes a grant at once; endSessions also ends the sessions it opened. */
+  async revokeGrant(
+    credentialId: number,
+    grantId: number,
+    options: { endSessions?: boolean } = {},
+  ): Promise<Result<{ grant: Grant; sessionsEnded: number }>> {
+    const id = checked(PositiveId, credentialId, 'The key id');
+    const grant = checked(PositiveId, grantId, 'The grant id');
+    if (!id.ok) return id;
+    if (!grant.ok) return grant;
+    const query = options.endSessions ? '?end_sessions=true' : '';
+    const reply = await this.device.call(
+      { method: 'DELETE', path: `${this.keysPath}/${id.value}/grant/${grant.value}${query}` },
+      GrantRevoked,
+      'Revoking the grant',
+    );
+    if (!reply.ok) return reply;
+    const [item, ended] = reply.value.Response;
+    return ok({ grant: item.Grant, sessionsEnded: ended.SessionsEnded.count });
+  }
+
+  /** "This wasn't me": revoke the key's live grants, deactivate it and end its sessions, in one call. */
+  async reportNotMe(credentialId: number) {
+    const id = checked(PositiveId, credentialId, 'The key id');
+    if (!id.ok) return id;
+    const reply = await this.device.call(
+      { method: 'POST', path: `${this.keysPath}/${id.value}/this-was-not-me` },
+      NotMeResult,
+      'Reporting the sessions as not yours',
+    );
+    return reply.ok ? ok(reply.value.Response[0].NotMe) : reply;
   }
 
   async serverHistory(query: ServerHistoryQuery = {}): Promise<Result<SessionRequestHistoryEntry[]>> {

@@ -22,6 +22,8 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
   'api-key': [{ apiKey: [] }],
   'session-token': [{ sessionToken: [] }],
   'introspection-secret': [{ introspectionSecret: [] }],
+  requester: [{}, { requesterSignature: [] }],
+  'api-key-requester': [{ apiKey: [] }, { apiKey: [], requesterSignature: [] }],
 };
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
@@ -92,6 +94,13 @@ export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
             'Ed25519 over the canonical request string, with X-Countersign-Device and X-Countersign-Timestamp.',
         },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-Bunq-Client-Authentication', description: 'The API key.' },
+        requesterSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Countersign-Signature',
+          description:
+            "Optional: a requester installation's Ed25519 signature over the canonical requester string, with X-Countersign-Installation and X-Countersign-Timestamp.",
+        },
         sessionToken: {
           type: 'apiKey',
           in: 'header',

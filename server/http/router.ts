@@ -15,7 +15,16 @@ import { type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
 import { parseInput } from './validation.js';
 
 /** How a route's caller proves who it is (shown in the OpenAPI document). */
-export type RouteAuth = 'none' | 'device' | 'api-key' | 'session-token' | 'introspection-secret';
+export type RouteAuth =
+  | 'none'
+  | 'device'
+  | 'api-key'
+  | 'session-token'
+  | 'introspection-secret'
+  /** No credential in headers (the API key is in the body), optionally signed by a requester installation. */
+  | 'requester'
+  /** The API key, optionally with a requester installation's signature. */
+  | 'api-key-requester';
 
 type Schema = z.ZodType | undefined;
 type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;

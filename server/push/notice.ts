@@ -28,6 +28,15 @@ export const Notice = z.discriminatedUnion('kind', [
   }),
   /** A device of the user was paired or removed: the receiver renders the message from the audit trail's row. */
   z.object({ kind: z.literal('device'), user: Id, event: Id }),
+  /** A grant or a permitted IP opened a session without asking: the receiver renders session.opened from the row. */
+  z.object({ kind: z.literal('opened'), user: Id, uuid: Uuid }),
+  /** A grant was created, used or revoked: the receiver renders grant.changed from the grant's current row. */
+  z.object({
+    kind: z.literal('grant'),
+    user: Id,
+    grant: Id,
+    change: z.enum(['created', 'used', 'revoked']),
+  }),
   /** Every stream of the device closes (it was removed). */
   z.object({
     kind: z.literal('disconnect'),

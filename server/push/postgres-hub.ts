@@ -12,6 +12,7 @@
 // go out in order (SerialByKey), and approval.requested is sent only for a row that is PENDING when read.
 import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
 import { deviceEventMessage } from '../views/device-events.js';
+import { type GrantChange, grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView, lockedMessage } from '../views/wire.js';
 import type { CredentialLockRow, Store } from '../store/types.js';
 import { type DeviceStream, type HubStats, InProcessHub, type PushHub } from './hub.js';
@@ -78,6 +79,10 @@ function noticeFor(userId: number, message: ServerMessage): Notice | null {
     case 'device.paired':
     case 'device.removed':
       return { kind: 'device', user: userId, event: message.event_id };
+    case 'session.opened':
+      return { kind: 'opened', user: userId, uuid: message.request_uuid };
+    case 'grant.changed':
+      return { kind: 'grant', user: userId, grant: message.grant.id, change: message.change };
     default:
       return null;
   }
@@ -224,10 +229,30 @@ class PgHub implements PostgresHub {
       case 'device':
         if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendDeviceEvent(notice));
         break;
+      case 'opened':
+        if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendOpened(notice));
+        break;
+      case 'grant':
+        if (this.local.servesUser(notice.user)) this.serial.run(notice.user, () => this.sendGrant(notice));
+        break;
       case 'disconnect':
         this.local.disconnectDevice(notice.device, notice.code, notice.reason);
         break;
     }
+  }
+
+  /** session.opened from the request's row (which, once ACCEPTED, never changes what it says). */
+  private async sendOpened(notice: { user: number; uuid: string }): Promise<void> {
+    const row = await this.store.requests.byUuid(notice.uuid);
+    const message = row && row.userId === notice.user ? sessionOpenedMessage(row) : null;
+    if (message) this.local.publishToUser(notice.user, message);
+  }
+
+  /** grant.changed from the grant's current row: a later state than the notice's is only more current. */
+  private async sendGrant(notice: { user: number; grant: number; change: GrantChange }): Promise<void> {
+    const row = await this.store.grants.byId(notice.grant);
+    if (row && row.userId === notice.user)
+      this.local.publishToUser(row.userId, grantMessage(notice.change, row, this.now()));
   }
 
   /** device.paired or device.removed from the audit trail's row (which never changes once written). */
@@ -297,11 +322,12 @@ class PgHub implements PostgresHub {
     // Every long-poll here re-reads its request: cheap, and covers every resolve we may have missed.
     this.local.wakeAll();
     if (this.local.servedUsers().length === 0) return;
-    const [rows, revoked, locks, deviceEvents] = await Promise.all([
+    const [rows, revoked, locks, deviceEvents, grants] = await Promise.all([
       this.store.requests.changedSince(since),
       this.store.devices.revokedSince(since),
       this.store.locks.since(since),
       this.store.deviceEvents.since(since),
+      this.store.grants.changedSince(since),
     ]);
     if (revoked.length > 0) {
       this.local.disconnectDevices(new Set(revoked), StreamCloseCode.DEVICE_REVOKED, REVOKED_REASON);
@@ -318,6 +344,17 @@ class PgHub implements PostgresHub {
       // a resolve handled since the read above must not be followed by a stale approval.requested.
       if (status === 'PENDING') this.serial.run(userId, () => this.sendRequested(uuid));
       else this.serial.run(userId, () => this.local.publishToUser(userId, { type: 'approval.resolved', uuid, status }));
+      // Sessions a grant or a permitted IP let in: told again (a device shows each request_uuid once).
+      const opened = sessionOpenedMessage(row);
+      if (opened) this.serial.run(userId, () => this.local.publishToUser(userId, opened));
+    }
+    // Grants changed meanwhile, each in its current state (a device keeps grants by id).
+    for (const grant of grants) {
+      if (!this.local.servesUser(grant.userId)) continue;
+      const change: GrantChange = grant.revokedAt !== null ? 'revoked' : grant.uses > 0 ? 'used' : 'created';
+      this.serial.run(grant.userId, () =>
+        this.local.publishToUser(grant.userId, grantMessage(change, grant, this.now())),
+      );
     }
     // Locks are told again from their records (the same lock twice only repeats what the owner already saw).
     for (const lock of locks) {

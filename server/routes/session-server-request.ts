@@ -4,6 +4,7 @@ import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQ
 import { claimHashOf } from '../http/claim.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
+import { signedCall } from '../http/signed-call.js';
 import { iso, sessionServerRequestView } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
@@ -15,7 +16,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
     url: '/v1/session-server-request/:uuid',
     operationId: 'getSessionRequestStatus',
     summary: 'Status of a session request; ?wait=N holds the reply until it changes. The token comes once.',
-    auth: 'api-key',
+    auth: 'api-key-requester',
     params: UuidParams,
     query: WaitQuery,
     responses: { 200: SessionServerRequestRead },
@@ -30,6 +31,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         claimHash,
         query.wait ?? 0,
         stop,
+        (credential) => services.installations.authenticate(signedCall(request), credential),
       );
       const item = { SessionServerRequest: sessionServerRequestView(row) };
       if (!opened) return { Response: [item] };

@@ -17,6 +17,7 @@ import { claimHashOf } from '../http/claim.js';
 import { clientIp } from '../http/client-ip.js';
 import { codeScope, rateLimited } from '../limits/rate-limiter.js';
 import type { Router } from '../http/router.js';
+import { signedCall } from '../http/signed-call.js';
 import { iso, sessionServerRequestView } from '../views/wire.js';
 import type { SessionAttempt } from '../services/approvals.js';
 import { CodeRefused } from '../services/code-fallback.js';
@@ -49,12 +50,15 @@ export function sessionServerRoutes(router: Router, services: Services): void {
     url: '/v1/session-server',
     operationId: 'openSession',
     summary: 'Open a session with an API key: 200 at once, or 202 while the key owner is asked.',
-    auth: 'none',
+    auth: 'requester',
     body: SessionServerCreate,
     responses: { 200: SessionServerOpened, 202: SessionServerPending },
     handler: async ({ body, request, reply }) => {
       const ip = clientIp(request);
+      // A signed request: the installation must be the key's and its signature good, before anything happens.
+      const installation = await services.installations.authenticateFor(signedCall(request), body.secret);
       const attempt = {
+        installationId: installation?.id ?? null,
         secret: body.secret,
         description: body.description ?? null,
         ip,

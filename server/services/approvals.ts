@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import { verifyText } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
+import { grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView } from '../views/wire.js';
 import { Outbox } from '../push/outbox.js';
 import { parseIp } from '../ip.js';
@@ -20,6 +21,7 @@ import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '
 import type { ServiceContext } from './context.js';
 import type { DeviceKeyCache } from './device-keys.js';
 import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
+import { consumeGrant, grantFromScope } from './grants.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
 
@@ -31,6 +33,8 @@ export interface SessionAttempt {
   geolocation: Geolocation | null;
   /** SHA-256 hex of the requester's X-Countersign-Claim, when it sent one. */
   claimHash?: string | null;
+  /** The requester installation whose signature the attempt carried (checked by the route); null: unsigned. */
+  installationId?: number | null;
 }
 
 export type AttemptOutcome =
@@ -69,48 +73,88 @@ export class ApprovalService {
     const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(attempt.secret));
     if (!credential || !keyUsable(credential, this.now())) throw badCredentials();
     const ips = await this.ctx.store.permittedIps.listByCredential(credential.id);
-    const ipKnown = ips.some((row) => row.status === 'ACTIVE' && (row.ip === attempt.ip || row.ip === '*'));
-    if (credential.mode === 'ip-only' && !ipKnown) throw badCredentials();
-    if (credential.mode === 'ip-only' || (credential.mode === 'push-unless-trusted' && ipKnown)) {
-      return this.openAtOnce(credential.id, attempt);
+    // The entry that lets the address in: the address itself before "*", so history names the narrower one.
+    const active = ips.filter((row) => row.status === 'ACTIVE');
+    const permitted = active.find((row) => row.ip === attempt.ip) ?? active.find((row) => row.ip === '*') ?? null;
+    if (credential.mode === 'ip-only' && !permitted) throw badCredentials();
+    if (permitted && (credential.mode === 'ip-only' || credential.mode === 'push-unless-trusted')) {
+      return this.openAtOnce(credential.id, attempt, permitted.ip);
     }
-    return this.ask(credential.id, attempt, ipKnown);
+    return this.grantOrAsk(credential.id, attempt, permitted !== null);
   }
 
-  /** No question to the owner: the session opens now, and the history records it as auto-accepted. */
-  private async openAtOnce(credentialId: number, attempt: SessionAttempt): Promise<AttemptOutcome> {
-    return this.ctx.store.transaction(async (tx) => {
+  /**
+   * No question to the owner: a permitted IP lets the session in now; the history records it as auto-accepted
+   * with the entry that matched, and the owner's devices hear of it (session.opened).
+   */
+  private async openAtOnce(
+    credentialId: number,
+    attempt: SessionAttempt,
+    permittedIp: string,
+  ): Promise<AttemptOutcome> {
+    return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.now();
       // Read again inside the transaction: the key may have been deactivated since the check above.
       const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
-      const owner = { credentialId: credential.id, userId: credential.userId };
-      const opened = await this.sessions.open(tx, owner, attempt.ip, now);
-      await tx.requests.create({
-        ...this.requestFields(credential, attempt, true, now),
-        status: 'ACCEPTED',
-        bindingCode: null,
-        bindingChoices: null,
-        autoAccepted: true,
-        tokenDelivered: true,
-        sessionId: opened.session.id,
-      });
-      await CredentialService.recordUse(tx, credential, attempt, now);
-      return { kind: 'opened', credential: (await tx.credentials.byId(credentialId))!, ...opened };
+      return this.openWithout(tx, credential, attempt, { permittedIp, grantId: null }, now, outbox);
     });
   }
 
-  private async ask(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
-    const request = await this.ctx.store.transaction(async (tx) => {
+  /** Inside a transaction holding the key: opens the session, records the request and who let it in. */
+  private async openWithout(
+    tx: Repositories,
+    credential: CredentialRow,
+    attempt: SessionAttempt,
+    by: { permittedIp: string | null; grantId: number | null },
+    now: number,
+    outbox: Outbox,
+  ): Promise<AttemptOutcome> {
+    const owner = { credentialId: credential.id, userId: credential.userId };
+    const opened = await this.sessions.open(tx, owner, attempt.ip, now);
+    const installationId = attempt.installationId ?? null;
+    if (installationId !== null) await tx.installations.recordUse(installationId, now, true);
+    const request = await tx.requests.create({
+      ...this.requestFields(credential, attempt, by.permittedIp !== null, now),
+      status: 'ACCEPTED',
+      bindingCode: null,
+      bindingChoices: null,
+      autoAccepted: true,
+      tokenDelivered: true,
+      sessionId: opened.session.id,
+      installationId,
+      grantId: by.grantId,
+      permittedIp: by.permittedIp,
+    });
+    const message = sessionOpenedMessage(request);
+    if (message) outbox.toUser(credential.userId, message);
+    await CredentialService.recordUse(tx, credential, attempt, now);
+    return { kind: 'opened', credential: (await tx.credentials.byId(credential.id))!, ...opened };
+  }
+
+  /**
+   * A live grant that covers the attempt opens the session and counts one use; otherwise the owner is asked. One
+   * transaction under the key's hold: two attempts on two instances cannot both take a grant's last use, and a
+   * revoke that committed first is seen.
+   */
+  private async grantOrAsk(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
+    const outcome = await transactionWithOutbox(this.ctx, async (tx, outbox): Promise<AttemptOutcome> => {
       const now = this.now();
       // Held: two requests for the key on two instances must not both count 2 pending and both be let in.
       const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
+      const installationId = attempt.installationId ?? null;
+      const grant = await consumeGrant(tx, credential, { ip: attempt.ip, installationId }, now);
+      if (grant) {
+        outbox.toUser(credential.userId, grantMessage('used', grant, now));
+        return this.openWithout(tx, credential, attempt, { permittedIp: null, grantId: grant.id }, now, outbox);
+      }
       if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
         throw new Refusal('too-many', ErrorText.TOO_MANY_PENDING, Limits.POLL_INTERVAL_SECONDS);
       }
       const binding = credential.numberMatching ? newBindingCodes() : null;
-      return tx.requests.create({
+      if (installationId !== null) await tx.installations.recordUse(installationId, now, false);
+      const request = await tx.requests.create({
         ...this.requestFields(credential, attempt, ipKnown, now),
         status: 'PENDING',
         bindingCode: binding?.code ?? null,
@@ -118,10 +162,12 @@ export class ApprovalService {
         autoAccepted: false,
         tokenDelivered: false,
         sessionId: null,
+        installationId,
       });
+      outbox.toUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
+      return { kind: 'pending', request };
     });
-    this.ctx.hub.publishToUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
-    return { kind: 'pending', request };
+    return outcome;
   }
 
   private requestFields(credential: CredentialRow, attempt: SessionAttempt, ipKnown: boolean, now: number) {
@@ -151,6 +197,8 @@ export class ApprovalService {
     claimHash: string | null,
     waitSeconds: number,
     signal: AbortSignal,
+    /** The installation whose signature the read carried (checked against this key by the route), or null. */
+    signedBy: (credential: CredentialRow) => Promise<{ id: number } | null> = async () => null,
   ) {
     const credential = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
     let request = await this.ctx.store.requests.byUuid(uuid);
@@ -158,6 +206,12 @@ export class ApprovalService {
     // A request bound to a claim is read only with it: another holder of the key learns nothing and takes nothing.
     if (request.claimHash !== null && request.claimHash !== claimHash) {
       throw new Refusal('forbidden', ErrorText.CLAIM_MISMATCH);
+    }
+    // A request a requester installation opened is read by that installation only: the API key alone does not
+    // fetch its token.
+    const installation = await signedBy(credential);
+    if (request.installation !== null && installation?.id !== request.installation.id) {
+      throw new Refusal('unauthenticated', ErrorText.INSTALLATION_REQUIRED);
     }
     request = await this.settle(request);
     const deadline = this.now() + waitSeconds * 1000;
@@ -195,6 +249,7 @@ export class ApprovalService {
       // only the two columns written here change.
       const opened = await this.sessions.open(tx, pending, pending.ip, now);
       await tx.requests.linkSession(uuid, opened.session.id);
+      if (pending.installation !== null) await tx.installations.recordUse(pending.installation.id, now, true);
       await CredentialService.recordUse(tx, credential, pending, now);
       return { request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id }, opened };
     });
@@ -266,13 +321,16 @@ export class ApprovalService {
   ): Promise<DecisionOutcome> {
     // Held before the request is read: a block counted toward the lock, a trusted IP added and a deactivation
     // must not interleave with another decision about the same key on another instance.
-    await tx.credentials.hold(credentialId);
+    const credential = (await tx.credentials.hold(credentialId))!;
     const request = (await tx.requests.byUuid(uuid))!;
     const now = this.now();
     if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {
       throw new Refusal('expired', ErrorText.EXPIRED);
     }
     if (request.status !== 'PENDING') throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
+    // A scope that cannot be granted is refused before anything is written.
+    const grant =
+      decision.decision === 'APPROVE' ? grantFromScope(decision.scope, credential, request, device, now) : null;
     const approve = decision.decision === 'APPROVE';
     const bindingMismatch = approve && request.bindingCode !== null && decision.binding_code !== request.bindingCode;
     const status = approve && !bindingMismatch ? 'ACCEPTED' : 'REJECTED';
@@ -281,7 +339,7 @@ export class ApprovalService {
       decidedAt: now,
       deviceId: device.id,
       decision: decision.decision,
-      trustIp: decision.trust_ip === true,
+      trustIp: decision.trust_ip === true || decision.scope?.kind === 'permit-ip',
       deactivateCredential: decision.deactivate_credential === true,
       bindingMismatch,
       signature: decision.signature,
@@ -289,7 +347,13 @@ export class ApprovalService {
     if (!decided) throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     outbox.resolved(request.userId, uuid, status);
 
-    if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);
+    const permitIp = decision.trust_ip === true || decision.scope?.kind === 'permit-ip';
+    if (status === 'ACCEPTED' && permitIp) await this.trustIp(tx, request, now);
+    if (status === 'ACCEPTED' && grant) {
+      const created = await tx.grants.create(grant);
+      await tx.requests.setGrantCreated(uuid, created.id);
+      outbox.toUser(created.userId, grantMessage('created', created, now));
+    }
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
     // A wrong number-match pick counts toward the lock like a BLOCK.
     if (bindingMismatch) {

@@ -8,6 +8,7 @@ import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
 import type { CredentialChanges, CredentialRow, PermittedIpRow, Repositories } from '../store/types.js';
 import type { ServiceContext } from './context.js';
+import { revokeLiveGrants } from './grants.js';
 import { transactionWithOutbox } from './transaction.js';
 
 export interface NewKey {
@@ -42,6 +43,8 @@ export async function deactivateKey(tx: Repositories, credentialId: number, now:
   await tx.credentials.update(credentialId, { status: 'INACTIVE', updated: now });
   await tx.sessions.endAllOfCredential(credentialId, now);
   await rejectPendingOfKey(tx, credentialId, now, outbox);
+  // Its grants end with it: setting the key ACTIVE again must not bring back trust the owner gave before.
+  await revokeLiveGrants(tx, credentialId, now, null, outbox);
 }
 
 /**
@@ -78,11 +81,20 @@ function lockReason(counted: string, sessionsEnded: number): string {
   return `Locked after ${Limits.LOCK_AFTER_BLOCKS} ${counted} within ${Limits.LOCK_WINDOW_SECONDS / 60} minutes; ${ended}. Set it ACTIVE again to unlock it.`;
 }
 
-/** Rejects the key's PENDING requests: it can no longer open sessions (deactivated or locked). */
-export async function rejectPendingOfKey(tx: Repositories, credentialId: number, now: number, outbox: Outbox) {
+/** Rejects the key's PENDING requests: it can no longer open sessions (deactivated or locked). How many. */
+export async function rejectPendingOfKey(
+  tx: Repositories,
+  credentialId: number,
+  now: number,
+  outbox: Outbox,
+): Promise<number> {
+  let rejected = 0;
   for (const request of await tx.requests.pendingForCredential(credentialId)) {
-    if (await tx.requests.rejectPending(request.uuid, now)) outbox.resolved(request.userId, request.uuid, 'REJECTED');
+    if (!(await tx.requests.rejectPending(request.uuid, now))) continue;
+    rejected += 1;
+    outbox.resolved(request.userId, request.uuid, 'REJECTED');
   }
+  return rejected;
 }
 
 export class CredentialService {

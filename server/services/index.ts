@@ -7,6 +7,8 @@ import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
 import { DeviceKeyCache } from './device-keys.js';
 import { DeviceService } from './devices.js';
+import { GrantService } from './grants.js';
+import { InstallationService } from './installations.js';
 import { PairingService } from './pairing.js';
 import { RetentionService } from './retention.js';
 import { SessionService } from './sessions.js';
@@ -18,6 +20,8 @@ export interface Services {
   devices: DeviceService;
   pairing: PairingService;
   codes: CodeFallbackService;
+  installations: InstallationService;
+  grants: GrantService;
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
   retention: RetentionService;
@@ -35,6 +39,8 @@ export function createServices(ctx: ServiceContext): Services {
     devices: new DeviceService(ctx, keys),
     pairing: new PairingService(ctx, codes),
     codes,
+    installations: new InstallationService(ctx),
+    grants: new GrantService(ctx),
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
     retention: new RetentionService(ctx),
   };

@@ -72,6 +72,50 @@ export interface SessionRequestsTable {
   /** SHA-256 hex of the requester's X-Countersign-Claim, when it sent one. */
   claim_hash: string | null;
   delivered_at: number | null;
+  /** The requester installation that signed the request. */
+  installation_id: Generated<number | null>;
+  /** The grant that opened the session without asking. */
+  grant_id: Generated<number | null>;
+  /** The permitted IP entry ("*" or an address) that opened the session without asking. */
+  permitted_ip: Generated<string | null>;
+  /** The grant the approval of this request made (its scope). */
+  grant_created: Generated<number | null>;
+}
+
+export interface RequesterInstallationsTable {
+  id: Generated<number>;
+  credential_id: number;
+  public_key: string;
+  name: string;
+  created: number;
+  last_used: number | null;
+  sessions_opened: Generated<number>;
+}
+
+export interface RequesterSignaturesTable {
+  installation_id: number;
+  signature: string;
+  seen_at: number;
+}
+
+export interface GrantsTable {
+  id: Generated<number>;
+  credential_id: number;
+  user_id: number;
+  kind: 'installation' | 'network' | 'anywhere';
+  installation_id: number | null;
+  network: string | null;
+  created: number;
+  created_by_device_id: number;
+  request_uuid: string | null;
+  expires_at: number;
+  max_uses: number | null;
+  uses: Generated<number>;
+  last_used: number | null;
+  revoked_at: number | null;
+  revoked_by_device_id: number | null;
+  /** The last time it was created, used or revoked (a push hub's resync reads by it). */
+  changed_at: number;
 }
 
 export interface SessionsTable {
@@ -160,4 +204,7 @@ export interface Schema {
   credential_locks: CredentialLocksTable;
   rate_limits: RateLimitsTable;
   device_events: DeviceEventsTable;
+  requester_installations: RequesterInstallationsTable;
+  requester_signatures: RequesterSignaturesTable;
+  grants: GrantsTable;
 }

@@ -110,6 +110,22 @@ export interface SessionRequestRow {
   claimHash: string | null;
   /** When the token was handed out (the re-delivery window starts here). */
   deliveredAt: number | null;
+  /** The requester installation that signed it, with what the approval card shows of it; null when unsigned. */
+  installation: InstallationSummary | null;
+  /** The grant that opened its session without asking. */
+  grantId: number | null;
+  /** The permitted IP entry that opened its session without asking. */
+  permittedIp: string | null;
+  /** The grant its approval made. */
+  grantCreated: number | null;
+}
+
+export interface InstallationSummary {
+  id: number;
+  name: string;
+  publicKey: string;
+  created: number;
+  sessionsOpened: number;
 }
 
 export type NewSessionRequest = Pick<
@@ -134,9 +150,16 @@ export type NewSessionRequest = Pick<
   Partial<
     Pick<
       SessionRequestRow,
-      'approvedByCode' | 'wrongCode' | 'decidedAt' | 'decidedByDeviceId' | 'claimHash' | 'deliveredAt'
+      | 'approvedByCode'
+      | 'wrongCode'
+      | 'decidedAt'
+      | 'decidedByDeviceId'
+      | 'claimHash'
+      | 'deliveredAt'
+      | 'grantId'
+      | 'permittedIp'
     >
-  >;
+  > & { installationId?: number | null };
 
 export interface DecisionRecord {
   status: 'ACCEPTED' | 'REJECTED';
@@ -209,6 +232,84 @@ export interface DeviceEventRow {
 
 export type NewDeviceEvent = Pick<DeviceEventRow, 'userId' | 'kind' | 'deviceId' | 'ip' | 'at' | 'byDeviceId'>;
 
+export interface InstallationRow {
+  id: number;
+  credentialId: number;
+  publicKey: string;
+  name: string;
+  created: number;
+  lastUsed: number | null;
+  sessionsOpened: number;
+}
+
+export type GrantKindRow = 'installation' | 'network' | 'anywhere';
+
+export interface GrantRow {
+  id: number;
+  credentialId: number;
+  userId: number;
+  kind: GrantKindRow;
+  installationId: number | null;
+  /** Read through the installation, for the view. */
+  installationName: string | null;
+  installationPublicKey: string | null;
+  network: string | null;
+  created: number;
+  createdByDeviceId: number;
+  requestUuid: string | null;
+  expiresAt: number;
+  maxUses: number | null;
+  uses: number;
+  lastUsed: number | null;
+  revokedAt: number | null;
+  revokedByDeviceId: number | null;
+}
+
+export type NewGrant = Pick<
+  GrantRow,
+  | 'credentialId'
+  | 'userId'
+  | 'kind'
+  | 'installationId'
+  | 'network'
+  | 'created'
+  | 'createdByDeviceId'
+  | 'requestUuid'
+  | 'expiresAt'
+  | 'maxUses'
+>;
+
+export interface InstallationRepository {
+  /** Registers the key for the credential, or returns the one already registered (same credential and key). */
+  register(
+    installation: Pick<InstallationRow, 'credentialId' | 'publicKey' | 'name' | 'created'>,
+  ): Promise<InstallationRow>;
+  byId(id: number): Promise<InstallationRow | null>;
+  byKey(credentialId: number, publicKey: string): Promise<InstallationRow | null>;
+  countByCredential(credentialId: number): Promise<number>;
+  /** A signed request asked for a session (or opened one: sessionOpened). */
+  recordUse(id: number, now: number, sessionOpened: boolean): Promise<void>;
+}
+
+export interface RequesterSignatureRepository {
+  /** Records an (installation, signature) pair by the signature's canonical text; false when seen before. */
+  remember(installationId: number, signature: string, now: number): Promise<boolean>;
+  pruneOlderThan(time: number): Promise<void>;
+}
+
+export interface GrantRepository {
+  create(grant: NewGrant): Promise<GrantRow>;
+  byId(id: number): Promise<GrantRow | null>;
+  /** The key's grants, newest first; only those still live at `liveAt` when given. */
+  listByCredential(credentialId: number, liveAt?: number): Promise<GrantRow[]>;
+  /** Conditional: counts one use of a live grant; false when it is revoked, expired or used up. */
+  consume(id: number, now: number): Promise<boolean>;
+  /** Conditional: revokes a grant not yet revoked; false when it already was. */
+  revoke(id: number, now: number, byDeviceId: number | null): Promise<boolean>;
+  /** Grants created, used or revoked at or after the time (a push hub's resync after it lost events). */
+  changedSince(since: number): Promise<GrantRow[]>;
+}
+
 export interface UserRepository {
   create(name: string, created: number): Promise<UserRow>;
   byId(id: number): Promise<UserRow | null>;
@@ -258,6 +359,8 @@ export interface SessionRequestRepository {
   /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
   claimTokenDelivery(uuid: string, now: number): Promise<boolean>;
   linkSession(uuid: string, sessionId: number): Promise<void>;
+  /** Records the grant the request's approval made. */
+  setGrantCreated(uuid: string, grantId: number): Promise<void>;
   /** BLOCK decisions, wrong TOTP codes and wrong number-match picks since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
@@ -278,6 +381,8 @@ export interface SessionRepository {
   endAllOfCredential(credentialId: number, now: number): Promise<number>;
   /** Deletes up to limit sessions that were ended or are past their expiry at the time; returns how many. */
   pruneEndedOrExpired(now: number, limit: number): Promise<number>;
+  /** Ends every open session a grant opened; returns how many. */
+  endAllOfGrant(grantId: number, now: number): Promise<number>;
 }
 
 export interface DeviceRepository {
@@ -382,6 +487,9 @@ export interface Repositories {
   totp: TotpRepository;
   locks: CredentialLockRepository;
   deviceEvents: DeviceEventRepository;
+  installations: InstallationRepository;
+  requesterSignatures: RequesterSignatureRepository;
+  grants: GrantRepository;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';

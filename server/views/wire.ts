@@ -10,6 +10,7 @@ import type {
 } from '../../protocol/index.js';
 import { Limits } from '../../protocol/index.js';
 import type { CredentialLockRow, CredentialRow, DeviceRow, PermittedIpRow, SessionRequestRow } from '../store/types.js';
+import { approvalInstallationView, grantedBy, installationRef } from './grant-views.js';
 
 export function iso(time: number): string {
   return new Date(time).toISOString();
@@ -67,6 +68,7 @@ export function approvalRequestView(row: SessionRequestRow): ApprovalRequest {
     created: iso(row.created),
     expiry_time: iso(row.expiryTime),
     binding_choices: row.bindingChoices,
+    installation: approvalInstallationView(row.installation),
   };
 }
 
@@ -90,6 +92,9 @@ export function historyEntryView(row: SessionRequestRow): SessionRequestHistoryE
     auto_accepted: row.autoAccepted,
     approved_by_code: row.approvedByCode,
     wrong_code: row.wrongCode,
+    installation: installationRef(row.installation),
+    granted_by: grantedBy(row),
+    grant_created: row.grantCreated,
   };
 }
 

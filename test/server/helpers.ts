@@ -172,13 +172,15 @@ async function postgresOrder(db: string, table: string): Promise<string> {
 }
 
 /**
- * Contents of every table: equal snapshots mean nothing changed. Left out: what every authenticated device call
- * records by design (its signature against replay, the device's last_seen), and what every attempt counts against
+ * Contents of every table: equal snapshots mean nothing changed. Left out: what every authenticated device or
+ * requester call records by design (its signature against replay, the device's last_seen), and what every attempt counts against
  * its address on PostgreSQL (rate_limits; on SQLite those counts are in memory).
  */
 export async function snapshotDb(ref: DbRef): Promise<string> {
   const db = dbOf(ref);
-  const tables = (await tableNames(db)).filter((name) => name !== 'seen_signatures' && name !== 'rate_limits');
+  const tables = (await tableNames(db)).filter(
+    (name) => name !== 'seen_signatures' && name !== 'requester_signatures' && name !== 'rate_limits',
+  );
   const contents: [string, Record<string, unknown>[]][] = [];
   for (const table of tables) {
     // SQLite reads a table in its stored order, which a read-only look cannot change; PostgreSQL's is not stable.

@@ -29,6 +29,11 @@ const ROUTES = [
   'put /v1/user/{userID}/credential-password-ip/{credentialId}/ip/{itemId}',
   'get /v1/user/{userID}/session-server-request',
   'get /v1/user/{userID}/device-event',
+  'post /v1/installation',
+  'get /v1/user/{userID}/credential-password-ip/{itemId}/grant',
+  'post /v1/user/{userID}/credential-password-ip/{itemId}/grant',
+  'delete /v1/user/{userID}/credential-password-ip/{itemId}/grant/{grantId}',
+  'post /v1/user/{userID}/credential-password-ip/{itemId}/this-was-not-me',
   'get /openapi.json',
 ];
 

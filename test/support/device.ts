@@ -8,6 +8,7 @@ import {
   canonicalDecision,
   canonicalRequest,
   type DecisionKind,
+  type DecisionScope,
   Header,
   type ServerMessage as ServerMessageType,
   ServerMessage,
@@ -20,6 +21,8 @@ export interface DecideOptions {
   binding_code?: string;
   trust_ip?: boolean;
   deactivate_credential?: boolean;
+  /** What the approval covers besides this session (signed: canonical decision string v2). */
+  scope?: DecisionScope;
 }
 
 export interface SignedRequestOptions {

@@ -45,6 +45,8 @@ export interface TestServerOptions {
   historyDays?: number;
   /** How often the sweeper prunes (default 30 s). */
   pruneIntervalMs?: number;
+  /** The server's clock (default Date.now): a test moves it forward to let grants and requests expire. */
+  now?: () => number;
 }
 
 export interface TestAdmin {
@@ -135,6 +137,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
           ? { tokenRedeliverySeconds: options.tokenRedeliverySeconds }
           : {}),
         ...(options.pruneIntervalMs !== undefined ? { pruneIntervalMs: options.pruneIntervalMs } : {}),
+        ...(options.now ? { now: options.now } : {}),
       },
     });
   } catch (error) {

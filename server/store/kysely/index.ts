@@ -6,6 +6,8 @@ import { credentials } from './credentials.js';
 import type { Db } from './db.js';
 import { deviceEvents } from './device-events.js';
 import { devices } from './devices.js';
+import { grants } from './grants.js';
+import { installations, requesterSignatures } from './installations.js';
 import { pairingCodes } from './pairing-codes.js';
 import { permittedIps } from './permitted-ips.js';
 import { requests } from './requests.js';
@@ -27,5 +29,8 @@ export function repositories(db: Db, kind: StoreKind): Repositories {
     totp: totp(db),
     locks: credentialLocks(db),
     deviceEvents: deviceEvents(db),
+    installations: installations(db),
+    requesterSignatures: requesterSignatures(db),
+    grants: grants(db),
   };
 }

@@ -13,6 +13,10 @@ import { prepared } from './prepared.js';
 type Raw = Selectable<SessionRequestsTable> & {
   credential_name: string;
   credential_mode: SessionRequestRow['credentialMode'];
+  installation_name: string | null;
+  installation_public_key: string | null;
+  installation_created: number | null;
+  installation_sessions_opened: number | null;
 };
 
 function row(raw: Raw): SessionRequestRow {
@@ -47,6 +51,19 @@ function row(raw: Raw): SessionRequestRow {
     wrongCode: isSet(raw.wrong_code),
     claimHash: raw.claim_hash,
     deliveredAt: raw.delivered_at,
+    installation:
+      raw.installation_id === null
+        ? null
+        : {
+            id: raw.installation_id,
+            name: raw.installation_name ?? '',
+            publicKey: raw.installation_public_key ?? '',
+            created: raw.installation_created ?? 0,
+            sessionsOpened: raw.installation_sessions_opened ?? 0,
+          },
+    grantId: raw.grant_id,
+    permittedIp: raw.permitted_ip,
+    grantCreated: raw.grant_created,
   };
 }
 
@@ -55,8 +72,16 @@ const selectRequests = (db: Db) =>
   db
     .selectFrom('session_requests as r')
     .innerJoin('credentials as c', 'c.id', 'r.credential_id')
+    .leftJoin('requester_installations as i', 'i.id', 'r.installation_id')
     .selectAll('r')
-    .select(['c.name as credential_name', 'c.mode as credential_mode']);
+    .select([
+      'c.name as credential_name',
+      'c.mode as credential_mode',
+      'i.name as installation_name',
+      'i.public_key as installation_public_key',
+      'i.created as installation_created',
+      'i.sessions_opened as installation_sessions_opened',
+    ]);
 
 // The queries every approval runs, built once (prepared.ts).
 const BY_UUID = prepared((db, _kind, uuid: string) => selectRequests(db).where('r.uuid', '=', uuid));
@@ -156,6 +181,9 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         decided_by_device_id: r.decidedByDeviceId ?? null,
         claim_hash: r.claimHash ?? null,
         delivered_at: r.deliveredAt ?? null,
+        installation_id: r.installationId ?? null,
+        grant_id: r.grantId ?? null,
+        permitted_ip: r.permittedIp ?? null,
       });
       return row(inserted.rows[0] as Raw);
     },
@@ -217,6 +245,9 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     claimTokenDelivery: async (uuid, now) => changed(await claimToken(uuid, now)) === 1,
     linkSession: async (uuid, sessionId) => {
       await linkSession(uuid, sessionId);
+    },
+    setGrantCreated: async (uuid, grantId) => {
+      await db.updateTable('session_requests').set({ grant_created: grantId }).where('uuid', '=', uuid).execute();
     },
     countBlocks: async (credentialId, since) => count(await countBlocks(credentialId, since)),
     history: (filter) =>

@@ -87,5 +87,22 @@ export function sessions(db: Db, kind: StoreKind): SessionRepository {
       );
       return expired + ended;
     },
+    endAllOfGrant: async (grantId, now) =>
+      changed(
+        await db
+          .updateTable('sessions')
+          .set({ ended: now })
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('session_requests')
+              .select('session_id')
+              .where('grant_id', '=', grantId)
+              .where('session_id', 'is not', null)
+              .$narrowType<{ session_id: number }>(),
+          )
+          .where('ended', 'is', null)
+          .where('expires', '>', now)
+          .executeTakeFirst(),
+      ),
   };
 }

@@ -154,4 +154,50 @@ export const migrations: readonly string[] = [
   // lost token reply can be collected again by it alone for a short time after delivery (delivered_at).
   `ALTER TABLE session_requests ADD COLUMN claim_hash TEXT;
    ALTER TABLE session_requests ADD COLUMN delivered_at INTEGER;`,
+  // 7: requester installations (a program's Ed25519 key, registered with one API key, signing its calls; their
+  // signatures remembered against replay) and grants (approvals covering an installation, a network or anywhere
+  // for a time and at most N sessions). Session requests name the installation that signed them, the grant or
+  // permitted IP that let them in, and the grant their approval made.
+  `CREATE TABLE requester_installations (
+     id INTEGER PRIMARY KEY,
+     credential_id INTEGER NOT NULL REFERENCES credentials(id),
+     public_key TEXT NOT NULL,
+     name TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     last_used INTEGER,
+     sessions_opened INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (credential_id, public_key)
+   );
+   CREATE TABLE requester_signatures (
+     installation_id INTEGER NOT NULL,
+     signature TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     PRIMARY KEY (installation_id, signature)
+   ) WITHOUT ROWID;
+   CREATE INDEX requester_signatures_age ON requester_signatures (seen_at);
+   CREATE TABLE grants (
+     id INTEGER PRIMARY KEY,
+     credential_id INTEGER NOT NULL REFERENCES credentials(id),
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     kind TEXT NOT NULL CHECK (kind IN ('installation', 'network', 'anywhere')),
+     installation_id INTEGER REFERENCES requester_installations(id),
+     network TEXT,
+     created INTEGER NOT NULL,
+     created_by_device_id INTEGER NOT NULL REFERENCES devices(id),
+     request_uuid TEXT,
+     expires_at INTEGER NOT NULL,
+     max_uses INTEGER,
+     uses INTEGER NOT NULL DEFAULT 0,
+     last_used INTEGER,
+     revoked_at INTEGER,
+     revoked_by_device_id INTEGER REFERENCES devices(id),
+     changed_at INTEGER NOT NULL
+   );
+   CREATE INDEX grants_credential ON grants (credential_id, revoked_at);
+   CREATE INDEX grants_changed ON grants (changed_at);
+   ALTER TABLE session_requests ADD COLUMN installation_id INTEGER REFERENCES requester_installations(id);
+   ALTER TABLE session_requests ADD COLUMN grant_id INTEGER REFERENCES grants(id);
+   ALTER TABLE session_requests ADD COLUMN permitted_ip TEXT;
+   ALTER TABLE session_requests ADD COLUMN grant_created INTEGER REFERENCES grants(id);
+   CREATE INDEX session_requests_grant ON session_requests (grant_id);`,
 ];

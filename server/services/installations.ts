@@ -1,0 +1,110 @@
+// Requester installations: registering a program's public key with the API key it uses, and checking the requester
+// signature that a call made by such a program carries (as devices.ts checks a device's: canonical string, ±60 s
+// timestamp, each signature once).
+import {
+  canonicalRequesterRequest,
+  ErrorText,
+  Header,
+  type InstallationCreate,
+  Signature,
+  TIMESTAMP_TOLERANCE_MS,
+} from '../../protocol/index.js';
+import { fromBase64Url, publicKeyObject, sha256Hex, toBase64Url, verifyText } from '../../protocol/crypto.js';
+import { Refusal } from '../domain/refusal.js';
+import { hashSecret } from '../secrets.js';
+import type { CredentialRow, InstallationRow } from '../store/types.js';
+import type { ServiceContext } from './context.js';
+import { keyUsable } from './credentials.js';
+import { SEEN_SIGNATURE_RETENTION_MS, type SignedCall } from './devices.js';
+
+/** Installations one API key may register: far more than machines a key runs on, few enough to bound the table. */
+export const MAX_INSTALLATIONS_PER_KEY = 100;
+
+const refused = (text: string) => new Refusal('unauthenticated', text);
+
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export class InstallationService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * Registers the public key with the key whose value the caller holds (an unusable key: 401, bunq's wording). The
+   * same public key registered again with the same API key gives the installation it already has.
+   */
+  async register(apiKey: string | undefined, body: InstallationCreate): Promise<InstallationRow> {
+    const now = this.ctx.config.now();
+    const found = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
+    if (!found || !keyUsable(found, now)) throw refused(ErrorText.BAD_CREDENTIALS);
+    return this.ctx.store.transaction(async (tx) => {
+      // Held: the count and the insert must not interleave with another registration for the key.
+      const credential = await tx.credentials.hold(found.id);
+      if (!credential || !keyUsable(credential, now)) throw refused(ErrorText.BAD_CREDENTIALS);
+      const existing = await tx.installations.byKey(credential.id, body.client_public_key);
+      if (existing) return existing;
+      if ((await tx.installations.countByCredential(credential.id)) >= MAX_INSTALLATIONS_PER_KEY) {
+        throw new Refusal(
+          'conflict',
+          `This API key already has ${MAX_INSTALLATIONS_PER_KEY} installations; use one of them (a requester keeps its key per machine).`,
+        );
+      }
+      return tx.installations.register({
+        credentialId: credential.id,
+        publicKey: body.client_public_key,
+        name: body.name,
+        created: now,
+      });
+    });
+  }
+
+  /**
+   * The installation that signed the call, or null for an unsigned call (no X-Countersign-Installation). The
+   * installation must be registered with `credential`; the signature is checked and remembered.
+   */
+  async authenticate(call: SignedCall, credential: CredentialRow): Promise<InstallationRow | null> {
+    const installationId = single(call.headers[Header.INSTALLATION]);
+    if (call.headers[Header.INSTALLATION] === undefined) return null;
+    const timestamp = single(call.headers[Header.TIMESTAMP]);
+    const signature = single(call.headers[Header.SIGNATURE]);
+    if (!installationId || !timestamp || !signature) throw refused(ErrorText.INSTALLATION_HEADERS);
+    if (!/^[1-9][0-9]{0,15}$/.test(installationId)) throw refused(ErrorText.INSTALLATION_UNKNOWN);
+    if (!/^[0-9]{1,16}$/.test(timestamp)) throw refused(ErrorText.STALE_TIMESTAMP);
+    const parsed = Signature.safeParse(signature);
+    if (!parsed.success) throw refused(`X-Countersign-Signature: ${parsed.error.issues[0]!.message}`);
+    const installation = await this.ctx.store.installations.byId(Number(installationId));
+    if (!installation || installation.credentialId !== credential.id) throw refused(ErrorText.INSTALLATION_UNKNOWN);
+    const now = this.ctx.config.now();
+    if (Math.abs(now - Number(timestamp)) > TIMESTAMP_TOLERANCE_MS) throw refused(ErrorText.STALE_TIMESTAMP);
+    const canonical = canonicalRequesterRequest({
+      method: call.method,
+      pathWithQuery: call.pathWithQuery,
+      timestamp,
+      bodySha256Hex: sha256Hex(call.body ?? Buffer.alloc(0)),
+    });
+    if (!verifyText(publicKeyObject(installation.publicKey), canonical, signature)) {
+      throw refused(ErrorText.INSTALLATION_SIGNATURE);
+    }
+    // Remembered by the bytes (their canonical text), so that a re-spelt copy of a signature is a replay too.
+    const bytes = toBase64Url(fromBase64Url(signature));
+    if (!(await this.ctx.store.requesterSignatures.remember(installation.id, bytes, now))) {
+      throw refused(ErrorText.REPLAYED);
+    }
+    return installation;
+  }
+
+  /**
+   * The same for POST /v1/session-server, whose API key is in the body: an unknown or unusable key is refused as the
+   * attempt itself would refuse it (401, bunq's wording), so a signature never tells more than the key does.
+   */
+  async authenticateFor(call: SignedCall, apiKey: string): Promise<InstallationRow | null> {
+    if (call.headers[Header.INSTALLATION] === undefined) return null;
+    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey));
+    if (!credential || !keyUsable(credential, this.ctx.config.now())) throw refused(ErrorText.BAD_CREDENTIALS);
+    return this.authenticate(call, credential);
+  }
+
+  async pruneSeenSignatures(): Promise<void> {
+    await this.ctx.store.requesterSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS);
+  }
+}

@@ -8,7 +8,9 @@ export function startSweeper(
   intervals: { sweepMs: number; pruneMs: number },
   log: (error: unknown) => void,
 ): () => void {
-  let lastPrune = 0;
+  // The first prune one interval after start, not at the first sweep: a start-up (or a test's first moments) is
+  // not burdened with it, and pruning never races a just-started server's first requests.
+  let lastPrune = Date.now();
   let running = false;
   const sweep = async () => {
     if (running) return;

@@ -89,7 +89,10 @@ describe('schema parity between SQLite and PostgreSQL', () => {
     const database = await createTestDatabase();
     cleanups.push(database.drop);
     await (await openStore(database.url)).close();
-    const postgres = await postgresIndexes(database.url);
+    // rate_limits exists only on PostgreSQL: there the per-address counts are shared by every instance; one
+    // SQLite server keeps them in memory.
+    const POSTGRES_ONLY = ['rate_limits('];
+    const postgres = (await postgresIndexes(database.url)).filter((i) => !POSTGRES_ONLY.some((t) => i.startsWith(t)));
     expect(sqlite).toEqual(postgres);
     // What the parity is for: the lookups that once scanned a table on SQLite.
     expect(sqlite).toEqual(

@@ -136,7 +136,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...(options.tokenRedeliverySeconds !== undefined
           ? { tokenRedeliverySeconds: options.tokenRedeliverySeconds }
           : {}),
-        ...(options.pruneIntervalMs !== undefined ? { pruneIntervalMs: options.pruneIntervalMs } : {}),
+        // Retention is off unless a test asks for it: it would delete spent pairing codes and ended sessions under
+        // the tests' "changes nothing" snapshots.
+        pruneIntervalMs: options.pruneIntervalMs ?? 3_600_000,
         ...(options.now ? { now: options.now } : {}),
       },
     });

@@ -31,6 +31,8 @@ export async function startHardeningServer(config: Partial<ServerConfig> = {}): 
       config: {
         introspectionSecret: TEST_INTROSPECTION_SECRET,
         ...(database.totpKey ? { totpKey: database.totpKey } : {}),
+        // Retention would delete spent pairing codes and ended sessions under the "changes nothing" snapshots.
+        pruneIntervalMs: 3_600_000,
         ...config,
       },
       logger: { level: 'error', stream: { write: (line: string) => errorLog.push(line) } },

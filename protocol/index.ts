@@ -11,3 +11,4 @@ export * from './loopback.js';
 export * from './primitives.js';
 export * from './push.js';
 export * from './session.js';
+export * from './webhooks.js';

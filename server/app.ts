@@ -24,6 +24,7 @@ import { streamRoutes } from './routes/stream.js';
 import { createServices, type Services } from './services/index.js';
 import type { Store } from './store/types.js';
 import { startSweeper } from './sweeper.js';
+import { startWebhookWorker } from './webhooks/worker.js';
 
 export interface AppOptions {
   config: ServerConfig;
@@ -77,5 +78,12 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     app.log.error({ err: error }, 'sweep failed'),
   );
   app.addHook('onClose', async () => stopSweeper());
+  // Webhooks go out from a background worker, never on a request's path: a slow receiver slows nobody.
+  if (config.webhooks) {
+    const worker = startWebhookWorker(store, config.webhooks, config.now, (error) =>
+      app.log.error({ err: error }, 'webhook delivery failed'),
+    );
+    app.addHook('onClose', async () => worker.stop());
+  }
   return { app, services };
 }

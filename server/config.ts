@@ -1,6 +1,7 @@
 // What an operator (or a test) can tune, with the defaults of DESIGN.md.
 import { Limits } from '../protocol/index.js';
 import { NO_TRUSTED_PROXY, type TrustedProxies } from './http/trusted-proxies.js';
+import type { WebhookConfig } from './webhooks/config.js';
 
 export interface ServerConfig {
   requestLifetimeSeconds: number;
@@ -34,6 +35,10 @@ export interface ServerConfig {
    * rows of the shared database instead). When full, the window that ends first is forgotten.
    */
   rateLimitMemoryEntries: number;
+  /** Signed webhooks to the API provider's receivers; null: events are kept a while but sent nowhere. */
+  webhooks: WebhookConfig | null;
+  /** SHA-256 (hex) of the operator API's Bearer token (/v1/operator/…); null turns the operator API away (401). */
+  operatorTokenHash: string | null;
   now: () => number;
 }
 
@@ -57,5 +62,7 @@ export const defaultConfig: ServerConfig = {
   codeFailureWindowMs: 15 * 60_000,
   // A few MiB per limit at most, and more addresses than one instance sees in a window.
   rateLimitMemoryEntries: 50_000,
+  webhooks: null,
+  operatorTokenHash: null,
   now: Date.now,
 };

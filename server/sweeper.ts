@@ -1,5 +1,6 @@
 // Background upkeep: PENDING requests past their lifetime become EXPIRED (and devices and waiting requesters hear
-// it), and replay records older than any still-valid signature and rate-limit windows that have ended are pruned.
+// it), and replay records older than any still-valid signature, rate-limit windows that have ended and webhook
+// events delivered long ago are pruned.
 import type { Services } from './services/index.js';
 
 const PRUNE_EVERY_MS = 30_000;
@@ -16,6 +17,7 @@ export function startSweeper(services: Services, intervalMs: number, log: (error
         lastPrune = Date.now();
         await services.devices.pruneSeenSignatures();
         await services.limits.prune();
+        await services.webhooks.prune();
       }
     } catch (error) {
       log(error);

@@ -13,12 +13,13 @@ import {
 import { publicKeyObject, verifyText } from '../../protocol/crypto.js';
 import { ApiError } from '../http/api-error.js';
 import { approvalRequestView } from '../http/views.js';
-import { Outbox } from '../push/outbox.js';
+import type { Outbox } from '../push/outbox.js';
 import { parseIp } from '../ip.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
 import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
-import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
+import { emitWebhook } from '../webhooks/emit.js';
+import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals, requestFacts } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
 
@@ -82,7 +83,7 @@ export class ApprovalService {
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
       const owner = { credentialId: credential.id, userId: credential.userId };
       const opened = await this.sessions.open(tx, owner, attempt.ip, now);
-      await tx.requests.create({
+      const request = await tx.requests.create({
         ...this.requestFields(credential, attempt, true, now),
         status: 'ACCEPTED',
         bindingCode: null,
@@ -91,6 +92,7 @@ export class ApprovalService {
         tokenDelivered: true,
         sessionId: opened.session.id,
       });
+      await sessionOpenedWebhook(tx, opened, request, now);
       await CredentialService.recordUse(tx, credential, attempt, now);
       return { kind: 'opened', credential: (await tx.credentials.byId(credentialId))!, ...opened };
     });
@@ -106,7 +108,7 @@ export class ApprovalService {
         throw new ApiError(429, ErrorText.TOO_MANY_PENDING, { 'retry-after': String(Limits.POLL_INTERVAL_SECONDS) });
       }
       const binding = credential.numberMatching ? newBindingCodes() : null;
-      return tx.requests.create({
+      const created = await tx.requests.create({
         ...this.requestFields(credential, attempt, ipKnown, now),
         status: 'PENDING',
         bindingCode: binding?.code ?? null,
@@ -115,6 +117,18 @@ export class ApprovalService {
         tokenDelivered: false,
         sessionId: null,
       });
+      await emitWebhook(
+        tx,
+        'session_request.created',
+        {
+          ...requestFacts(created),
+          ip_known: ipKnown,
+          number_matching: binding !== null,
+          expiry_time: new Date(created.expiryTime).toISOString(),
+        },
+        now,
+      );
+      return created;
     });
     this.ctx.hub.publishToUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
     return { kind: 'pending', request };
@@ -179,6 +193,7 @@ export class ApprovalService {
       // only the two columns written here change.
       const opened = await this.sessions.open(tx, pending, pending.ip, now);
       await tx.requests.linkSession(uuid, opened.session.id);
+      await sessionOpenedWebhook(tx, opened, pending, now);
       await CredentialService.recordUse(tx, credential, pending, now);
       return { request: { ...pending, tokenDelivered: true, sessionId: opened.session.id }, opened };
     });
@@ -193,10 +208,13 @@ export class ApprovalService {
 
   /** Marks every overdue PENDING request EXPIRED and tells the devices and waiting requesters. */
   async expireDue(): Promise<void> {
-    const expired = await this.ctx.store.requests.expireDue(this.now());
-    const outbox = new Outbox();
-    for (const request of expired) outbox.resolved(request.userId, request.uuid, 'EXPIRED');
-    outbox.flush(this.ctx.hub);
+    await transactionWithOutbox(this.ctx, async (tx, outbox) => {
+      const now = this.now();
+      for (const request of await tx.requests.expireDue(now)) {
+        outbox.resolved(request.userId, request.uuid, 'EXPIRED');
+        await emitWebhook(tx, 'session_request.expired', requestFacts(request), now);
+      }
+    });
   }
 
   /** The owner's signed decision. First decision wins; everything it changes commits together. */
@@ -244,6 +262,18 @@ export class ApprovalService {
     });
     if (!decided) throw new ApiError(409, ErrorText.ALREADY_DECIDED);
     outbox.resolved(request.userId, uuid, status);
+    await emitWebhook(
+      tx,
+      status === 'ACCEPTED' ? 'session_request.accepted' : 'session_request.rejected',
+      {
+        ...requestFacts(request),
+        device_id: device.id,
+        decision: decision.decision,
+        binding_mismatch: bindingMismatch,
+        ...(status === 'REJECTED' ? { reason: bindingMismatch ? 'binding_mismatch' : 'refused' } : {}),
+      },
+      now,
+    );
 
     if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
@@ -269,4 +299,25 @@ export class ApprovalService {
     }
     await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests');
   }
+}
+
+/** Inside the transaction that opens a session: the session.opened webhook (its id, never its token). */
+export async function sessionOpenedWebhook(
+  tx: Repositories,
+  opened: OpenedSession,
+  request: SessionRequestRow,
+  now: number,
+): Promise<void> {
+  await emitWebhook(
+    tx,
+    'session.opened',
+    {
+      session_id: opened.session.id,
+      ...requestFacts(request),
+      auto_accepted: request.autoAccepted,
+      approved_by_code: request.approvedByCode,
+      expires: new Date(opened.session.expires).toISOString(),
+    },
+    now,
+  );
 }

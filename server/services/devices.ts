@@ -12,6 +12,7 @@ import { publicKeyObject, sha256Hex, verifyText } from '../../protocol/crypto.js
 import { ApiError } from '../http/api-error.js';
 import { deviceEventMessage } from '../http/device-event-views.js';
 import type { DeviceRow } from '../store/types.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
 
@@ -108,6 +109,12 @@ export class DeviceService {
         byDeviceId: by.deviceId,
       });
       outbox.toUser(userId, deviceEventMessage(event));
+      await emitWebhook(
+        tx,
+        'device.removed',
+        { device_id: deviceId, user_id: userId, removed_by_device_id: by.deviceId },
+        now,
+      );
       return { ...target, revoked: now };
     });
     this.ctx.hub.disconnectDevice(deviceId, StreamCloseCode.DEVICE_REVOKED, 'This device was removed.');

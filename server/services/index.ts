@@ -1,6 +1,7 @@
 // All domain services of one server, built over one store, hub and config.
 import { RateLimits } from '../http/rate-limiter.js';
 import { TotpSealer } from '../totp-seal.js';
+import { WebhookService } from '../webhooks/service.js';
 import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
@@ -18,6 +19,8 @@ export interface Services {
   codes: CodeFallbackService;
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
+  /** The webhook outbox as the operator sees it, and its pruning. */
+  webhooks: WebhookService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -32,5 +35,6 @@ export function createServices(ctx: ServiceContext): Services {
     pairing: new PairingService(ctx, codes),
     codes,
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
+    webhooks: new WebhookService(ctx.store, ctx.config),
   };
 }

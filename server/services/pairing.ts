@@ -7,6 +7,7 @@ import { deviceEventMessage } from '../http/device-event-views.js';
 import { ApiError } from '../http/api-error.js';
 import { hashSecret, newPairingCode } from '../secrets.js';
 import type { DeviceRow, Platform } from '../store/types.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import type { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -107,6 +108,18 @@ export class PairingService {
         byDeviceId: code.invitedByDeviceId,
       });
       outbox.toUser(code.userId, deviceEventMessage(event));
+      await emitWebhook(
+        tx,
+        'device.paired',
+        {
+          device_id: created.id,
+          user_id: code.userId,
+          name: created.name,
+          platform: created.platform,
+          invited_by_device_id: code.invitedByDeviceId,
+        },
+        now,
+      );
       return { device: created, totpSecret };
     });
   }

@@ -13,6 +13,8 @@ import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { NO_TRUSTED_PROXY, parseTrustProxy } from '../../server/http/trusted-proxies.js';
 import { startServer } from '../../server/index.js';
+import { hashSecret } from '../../server/secrets.js';
+import { WEBHOOK_DEFAULTS, type WebhookConfig } from '../../server/webhooks/config.js';
 import { type HttpReply, readReply } from './http-reply.js';
 import { createTestDatabase, type TestStoreKind, testStoreKind } from './postgres.js';
 
@@ -39,6 +41,10 @@ export interface TestServerOptions {
   trustProxy?: string;
   /** How long a never-used key stays valid (default 30 days). */
   firstUseLifetimeSeconds?: number;
+  /** Signed webhooks to these receivers (the tuning defaults to quick retries for tests). */
+  webhooks?: Pick<WebhookConfig, 'urls' | 'secret'> & Partial<WebhookConfig>;
+  /** The operator API's Bearer token (the server keeps its hash). */
+  operatorToken?: string;
 }
 
 export interface TestAdmin {
@@ -124,6 +130,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...(options.firstUseLifetimeSeconds !== undefined
           ? { firstUseLifetimeSeconds: options.firstUseLifetimeSeconds }
           : {}),
+        ...(options.webhooks
+          ? { webhooks: { ...WEBHOOK_DEFAULTS, minRetryMs: 50, maxRetryMs: 400, pollMs: 50, ...options.webhooks } }
+          : {}),
+        ...(options.operatorToken !== undefined ? { operatorTokenHash: hashSecret(options.operatorToken) } : {}),
       },
     });
   } catch (error) {

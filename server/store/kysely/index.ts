@@ -13,6 +13,7 @@ import { seenSignatures } from './seen-signatures.js';
 import { sessions } from './sessions.js';
 import { totp } from './totp.js';
 import { users } from './users.js';
+import { webhookOutbox } from './webhook-outbox.js';
 
 export function repositories(db: Db, kind: StoreKind): Repositories {
   return {
@@ -27,5 +28,6 @@ export function repositories(db: Db, kind: StoreKind): Repositories {
     totp: totp(db),
     locks: credentialLocks(db),
     deviceEvents: deviceEvents(db),
+    webhooks: webhookOutbox(db, kind),
   };
 }

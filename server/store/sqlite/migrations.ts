@@ -139,4 +139,23 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX device_events_user ON device_events (user_id, id);
    CREATE INDEX device_events_at ON device_events (at);`,
+  // 5: signed webhooks: an outbox row per event, written with the change it tells of and delivered by a
+  // background worker (lease, retries with backoff); delivered rows are pruned after some days.
+  `CREATE TABLE webhook_outbox (
+     seq INTEGER PRIMARY KEY,
+     event_id TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     lease_owner TEXT,
+     lease_until INTEGER,
+     delivered_at INTEGER,
+     given_up_at INTEGER,
+     done_urls TEXT NOT NULL DEFAULT '[]',
+     last_errors TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
+   CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);`,
 ];

@@ -12,3 +12,4 @@ export * from './primitives.js';
 export * from './push.js';
 export * from './session.js';
 export * from './webhooks.js';
+export * from './operator.js';

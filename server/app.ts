@@ -17,6 +17,7 @@ import { credentialRoutes } from './routes/credential-password-ip.js';
 import { deviceEventRoutes } from './routes/device-event.js';
 import { historyRoutes } from './routes/history.js';
 import { openApiRoute } from './routes/openapi.js';
+import { operatorRoutes } from './routes/operator.js';
 import { permittedIpRoutes } from './routes/permitted-ip.js';
 import { sessionServerRequestRoutes } from './routes/session-server-request.js';
 import { sessionServerRoutes } from './routes/session-server.js';
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   permittedIpRoutes(router, services);
   historyRoutes(router, store);
   deviceEventRoutes(router, store);
+  operatorRoutes(router, services, store, config.operatorTokenHash);
   openApiRoute(router);
 
   const stopSweeper = startSweeper(services, config.sweepIntervalMs, (error) =>

@@ -22,6 +22,7 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
   'api-key': [{ apiKey: [] }],
   'session-token': [{ sessionToken: [] }],
   'introspection-secret': [{ introspectionSecret: [] }],
+  'operator-token': [{ operatorToken: [] }],
 };
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
@@ -99,6 +100,11 @@ export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
           description: 'The session token.',
         },
         introspectionSecret: { type: 'http', scheme: 'bearer', description: "The operator's introspection secret." },
+        operatorToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The operator API token (countersign-server --operator-token-file).',
+        },
       },
     },
   };

@@ -12,7 +12,7 @@ import { ErrorText } from '../../protocol/index.js';
 import { parseInput } from './validation.js';
 
 /** How a route's caller proves who it is (shown in the OpenAPI document). */
-export type RouteAuth = 'none' | 'device' | 'api-key' | 'session-token' | 'introspection-secret';
+export type RouteAuth = 'none' | 'device' | 'api-key' | 'session-token' | 'introspection-secret' | 'operator-token';
 
 type Schema = z.ZodType | undefined;
 type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -93,6 +93,25 @@ export class Router {
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => spec.handler({ ...this.parse(spec, request), request, reply }),
+    });
+  }
+
+  /**
+   * A route whose caller is checked before anything of the request is read: authorize throws (401) first, so a
+   * caller without the right credentials learns nothing about what input would be valid.
+   */
+  guardedRoute<P extends Schema, Q extends Schema, B extends Schema>(
+    spec: PublicRoute<P, Q, B>,
+    authorize: (request: FastifyRequest) => void,
+  ): void {
+    this.catalog.push(spec);
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        authorize(request);
+        return spec.handler({ ...this.parse(spec, request), request, reply });
+      },
     });
   }
 

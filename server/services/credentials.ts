@@ -159,13 +159,24 @@ export class CredentialService {
   /** Creates a key; the returned apiKey is the only time its value exists outside the caller. */
   async create(userId: number, key: NewKey): Promise<{ credential: CredentialRow; apiKey: string }> {
     const apiKey = newApiKey();
+    return { credential: await this.register(userId, key, hashSecret(apiKey)), apiKey };
+  }
+
+  /**
+   * Adds a key the caller already issued, known here only by its SHA-256 (hex): the operator API imports keys so
+   * the value never travels. 409 when a key with that hash exists.
+   */
+  async register(userId: number, key: NewKey, keyHash: string): Promise<CredentialRow> {
     const ips = [...new Set((key.ips ?? []).map(normalizeIp))];
     const now = this.now();
-    const credential = await this.ctx.store.transaction(async (tx) => {
+    return this.ctx.store.transaction(async (tx) => {
+      const owner = await tx.users.hold(userId);
+      if (!owner || owner.removed !== null) throw notFound();
+      if (await tx.credentials.byKeyHash(keyHash)) throw new ApiError(409, 'key_sha256: a key with this hash exists');
       const created = await tx.credentials.create({
         userId,
         name: key.name,
-        keyHash: hashSecret(apiKey),
+        keyHash,
         mode: key.mode,
         numberMatching: key.numberMatching ?? false,
         allowCodeFallback: key.allowCodeFallback ?? false,
@@ -181,7 +192,6 @@ export class CredentialService {
       );
       return (await tx.credentials.byId(created.id))!;
     });
-    return { credential, apiKey };
   }
 
   async update(userId: number, id: number, changes: KeyChanges): Promise<CredentialRow> {

@@ -7,6 +7,7 @@ import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
 import { DeviceService } from './devices.js';
+import { OperatorService } from './operator.js';
 import { PairingService } from './pairing.js';
 import { SessionService } from './sessions.js';
 
@@ -21,6 +22,8 @@ export interface Services {
   limits: RateLimits;
   /** The webhook outbox as the operator sees it, and its pruning. */
   webhooks: WebhookService;
+  /** Users, keys, codes and devices as the operator manages them (operator API and countersign-admin). */
+  operator: OperatorService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -36,5 +39,6 @@ export function createServices(ctx: ServiceContext): Services {
     codes,
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
     webhooks: new WebhookService(ctx.store, ctx.config),
+    operator: new OperatorService(ctx),
   };
 }

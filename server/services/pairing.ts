@@ -47,7 +47,8 @@ export async function issuePairingCode(
   const code = newPairingCode();
   return ctx.store.transaction(async (tx) => {
     const now = ctx.config.now();
-    if (!(await tx.users.hold(userId))) throw new ApiError(404, ErrorText.NOT_FOUND);
+    const user = await tx.users.hold(userId);
+    if (!user || user.removed !== null) throw new ApiError(404, ErrorText.NOT_FOUND);
     const outstanding = await tx.pairingCodes.outstandingExpiries(userId, now);
     if (outstanding.length >= Limits.MAX_OUTSTANDING_PAIRING_CODES) {
       throw new TooManyPairingCodes(Math.max(1, Math.ceil((outstanding[0]! - now) / 1000)));

@@ -11,6 +11,8 @@ export interface UsersTable {
   id: Generated<number>;
   name: string;
   created: number;
+  /** When the operator removed the user; null while it exists. */
+  removed: Generated<number | null>;
 }
 
 export interface CredentialsTable {

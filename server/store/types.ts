@@ -16,6 +16,8 @@ export interface UserRow {
   id: number;
   name: string;
   created: number;
+  /** When the operator removed the user (keys deactivated, devices removed); null while it exists. */
+  removed: number | null;
 }
 
 export interface CredentialRow {
@@ -209,6 +211,9 @@ export interface UserRepository {
    */
   hold(id: number): Promise<UserRow | null>;
   byName(name: string): Promise<UserRow | null>;
+  /** Every user, by id. */
+  list(): Promise<UserRow[]>;
+  markRemoved(id: number, now: number): Promise<void>;
 }
 
 export interface CredentialRepository {
@@ -286,6 +291,8 @@ export interface PairingCodeRepository {
   outstandingExpiries(userId: number, now: number): Promise<number[]>;
   /** Ends the unused codes a device made (it was removed): they expire now. */
   expireIssuedBy(deviceId: number, now: number): Promise<void>;
+  /** Ends every unused code of the user (the user was removed). */
+  expireAllOfUser(userId: number, now: number): Promise<void>;
 }
 
 export interface DeviceEventRepository {

@@ -52,5 +52,14 @@ export function pairingCodes(db: Db): PairingCodeRepository {
         .where('expires', '>', now)
         .execute();
     },
+    expireAllOfUser: async (userId, now) => {
+      await db
+        .updateTable('pairing_codes')
+        .set({ expires: now })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .where('expires', '>', now)
+        .execute();
+    },
   };
 }

@@ -170,5 +170,6 @@ export const migrations: readonly string[] = [
      last_errors text NOT NULL DEFAULT '{}'
    );
    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
-   CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);`,
+   CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);
+   ALTER TABLE users ADD COLUMN removed bigint;`,
 ];

@@ -140,7 +140,8 @@ export const migrations: readonly string[] = [
    CREATE INDEX device_events_user ON device_events (user_id, id);
    CREATE INDEX device_events_at ON device_events (at);`,
   // 5: signed webhooks: an outbox row per event, written with the change it tells of and delivered by a
-  // background worker (lease, retries with backoff); delivered rows are pruned after some days.
+  // background worker (lease, retries with backoff); delivered rows are pruned after some days. And when the
+  // operator removed a user (its keys deactivated and devices removed; the row stays for the history).
   `CREATE TABLE webhook_outbox (
      seq INTEGER PRIMARY KEY,
      event_id TEXT NOT NULL UNIQUE,
@@ -157,5 +158,6 @@ export const migrations: readonly string[] = [
      last_errors TEXT NOT NULL DEFAULT '{}'
    );
    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
-   CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);`,
+   CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);
+   ALTER TABLE users ADD COLUMN removed INTEGER;`,
 ];

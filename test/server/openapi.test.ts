@@ -30,6 +30,16 @@ const ROUTES = [
   'get /v1/user/{userID}/session-server-request',
   'get /v1/user/{userID}/device-event',
   'get /openapi.json',
+  'post /v1/operator/user',
+  'get /v1/operator/user',
+  'delete /v1/operator/user/{userID}',
+  'post /v1/operator/user/{userID}/credential-password-ip',
+  'get /v1/operator/user/{userID}/credential-password-ip',
+  'put /v1/operator/user/{userID}/credential-password-ip/{itemId}',
+  'post /v1/operator/user/{userID}/pairing-code',
+  'get /v1/operator/user/{userID}/approver-device',
+  'delete /v1/operator/user/{userID}/approver-device/{id}',
+  'get /v1/operator/user/{userID}/session-server-request',
 ];
 
 interface Doc {

@@ -21,6 +21,9 @@ export interface Delivery {
   parsed: WebhookBody;
   /** The mode the receiver was in when the delivery arrived (only 'ok' ones were answered 2xx). */
   answered: ReceiverMode;
+  /** When the request arrived and when the receiver answered it (performance.now()). */
+  start: number;
+  end: number | null;
 }
 
 /** A fresh Standard Webhooks secret: whsec_ and base64 of 32 random bytes. */
@@ -31,6 +34,8 @@ export function newWebhookSecret(): string {
 export class WebhookReceiver {
   readonly deliveries: Delivery[] = [];
   mode: ReceiverMode = 'ok';
+  /** In 'ok' mode: wait this long before answering (a slow receiver). */
+  delayMs = 0;
   private server: Server | null = null;
   private port = 0;
   private readonly hanging = new Set<ServerResponse>();
@@ -81,6 +86,7 @@ export class WebhookReceiver {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const start = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -98,7 +104,7 @@ export class WebhookReceiver {
         verified = false;
       }
       const answered = this.mode;
-      this.deliveries.push({
+      const delivery: Delivery = {
         path: req.url ?? '',
         id: headers['webhook-id'],
         timestamp: headers['webhook-timestamp'],
@@ -107,10 +113,16 @@ export class WebhookReceiver {
         verified,
         parsed: WebhookBody.parse(JSON.parse(body)),
         answered,
+        start,
+        end: null,
+      };
+      this.deliveries.push(delivery);
+      res.once('finish', () => {
+        delivery.end = performance.now();
       });
       switch (answered) {
         case 'ok':
-          res.writeHead(204).end();
+          setTimeout(() => res.writeHead(204).end(), this.delayMs);
           return;
         case 'fail':
           res.writeHead(500).end('receiver broken');

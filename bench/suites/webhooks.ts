@@ -37,6 +37,7 @@ async function approvals(server: TestServer, samples: number): Promise<number[]>
   for (let i = 0; i < samples; i += 1) {
     const start = performance.now();
     const pending = await attempt(server, key.api_key);
+    if (pending.status !== 202) throw new Error(`attempt: ${pending.status} ${pending.text}`);
     const uuid = (pending.json as { Response: [{ SessionServerRequest: { uuid: string } }] }).Response[0]
       .SessionServerRequest.uuid;
     const decided = await device.decide(uuid, { decision: 'APPROVE' });
@@ -55,6 +56,7 @@ export async function webhookBenchmarks(plan: BenchPlan, log: (line: string) => 
   const run = async (hook: { url: string } | null) => {
     const server = await startTestServer({
       sessionLifetimeSeconds: 3600,
+      sessionRateLimit: 0,
       ...(hook ? { webhooks: { urls: [hook.url], secret, timeoutMs: 10_000, pollMs: 250 } } : {}),
     });
     try {

@@ -45,6 +45,8 @@ export interface TestServerOptions {
   webhooks?: Pick<WebhookConfig, 'urls' | 'secret'> & Partial<WebhookConfig>;
   /** The operator API's Bearer token (the server keeps its hash). */
   operatorToken?: string;
+  /** Session attempts per minute per address (0: no limit, for benchmarks). */
+  sessionRateLimit?: number;
 }
 
 export interface TestAdmin {
@@ -134,6 +136,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
           ? { webhooks: { ...WEBHOOK_DEFAULTS, minRetryMs: 50, maxRetryMs: 400, pollMs: 50, ...options.webhooks } }
           : {}),
         ...(options.operatorToken !== undefined ? { operatorTokenHash: hashSecret(options.operatorToken) } : {}),
+        ...(options.sessionRateLimit !== undefined ? { sessionRateLimit: options.sessionRateLimit } : {}),
       },
     });
   } catch (error) {

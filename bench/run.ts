@@ -1,5 +1,5 @@
-// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads,ciba-peer,statements]
-//                 [-- --devices 1,1000,10000]
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads,ciba-peer,statements,
+//                 webhooks] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -22,6 +22,7 @@ import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 import { statusReadBenchmarks } from './suites/status-reads.js';
 import { statementBenchmarks } from './suites/statements.js';
+import { webhookBenchmarks } from './suites/webhooks.js';
 
 const SUITES = [
   'countersign',
@@ -32,6 +33,7 @@ const SUITES = [
   'status-reads',
   'ciba-peer',
   'statements',
+  'webhooks',
 ] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   const statusReads = only.includes('status-reads') ? await statusReadBenchmarks(plan, log) : null;
   const cibaPeer = only.includes('ciba-peer') ? await cibaPeerBenchmarks(plan, log) : null;
   const statements = only.includes('statements') ? await statementBenchmarks(log) : null;
+  const webhooks = only.includes('webhooks') ? await webhookBenchmarks(plan, log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
     ciba_peer: cibaPeer,
     ratio_to_ciba_peer: countersign && cibaPeer ? ratiosToPeer(countersign, cibaPeer) : null,
     statements_per_push_approval: statements,
+    webhooks,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };

@@ -14,3 +14,5 @@ export * from './loopback.js';
 export * from './primitives.js';
 export * from './push.js';
 export * from './session.js';
+export * from './webhooks.js';
+export * from './operator.js';

@@ -19,6 +19,7 @@ import { grantRoutes } from './routes/grant.js';
 import { historyRoutes } from './routes/history.js';
 import { installationRoutes } from './routes/installation.js';
 import { openApiRoute } from './routes/openapi.js';
+import { operatorRoutes } from './routes/operator.js';
 import { permittedIpRoutes } from './routes/permitted-ip.js';
 import { sessionServerRequestRoutes } from './routes/session-server-request.js';
 import { sessionServerRoutes } from './routes/session-server.js';
@@ -26,6 +27,7 @@ import { streamRoutes } from './routes/stream.js';
 import { createServices, type Services } from './services/index.js';
 import type { Store } from './store/types.js';
 import { startSweeper } from './sweeper.js';
+import { startWebhookWorker } from './webhooks/worker.js';
 
 export interface AppOptions {
   config: ServerConfig;
@@ -75,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   grantRoutes(router, services, config.now);
   historyRoutes(router, store);
   deviceEventRoutes(router, store);
+  operatorRoutes(router, services, store, config.operatorTokenHash);
   openApiRoute(router);
 
   const stopSweeper = startSweeper(
@@ -83,5 +86,12 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     (error) => app.log.error({ err: error }, 'sweep failed'),
   );
   app.addHook('onClose', async () => stopSweeper());
+  // Webhooks go out from a background worker, never on a request's path: a slow receiver slows nobody.
+  if (config.webhooks) {
+    const worker = startWebhookWorker(store, config.webhooks, config.now, (error) =>
+      app.log.error({ err: error }, 'webhook delivery failed'),
+    );
+    app.addHook('onClose', async () => worker.stop());
+  }
   return { app, services };
 }

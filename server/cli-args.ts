@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { StartServerOptions } from './index.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './index.js';
 import { DB_PASSWORD_FLAGS, SECRET_FLAGS, serverSecrets, type Warn, withDbPassword } from './cli-secrets.js';
+import { INTEGRATION_FLAGS, operatorTokenOption, webhookOptions } from './cli-webhooks.js';
 import { isPostgresUrl } from './store/open.js';
 import {
   NO_TRUSTED_PROXY,
@@ -19,6 +20,8 @@ export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
                           [--session-rate-limit N] [--history-days N]
                           [--introspection-secret-file FILE] [--totp-key-file FILE] [--db-password-file FILE]
+                          [--webhook-url URL]... [--webhook-secret-file FILE] [--webhook-max-retry-interval S]
+                          [--operator-token-file FILE]
 
 Runs the Countersign approval server with an embedded SQLite database, or on PostgreSQL, where several
 instances (behind one load balancer) share the database and each other's pushes.
@@ -44,6 +47,12 @@ Options:
   --ping-interval-ms MS       push stream heartbeat (default 20000)
   --session-rate-limit N      POST /v1/session-server attempts per minute from one IP (IPv6: one /64) before
                               429 (default 60; 0 turns the limit off, e.g. for a load test)
+  --webhook-url URL           send signed webhooks (Standard Webhooks) of every event to URL, which must be
+                              https:// (http:// only to loopback); repeat for several receivers. Delivered at
+                              least once from a durable outbox, retried with backoff; see countersign-admin
+                              webhook status
+  --webhook-max-retry-interval S
+                              longest wait between two attempts at an event (default 600 seconds)
 
 Secrets (each from a file, whose first line is the value, or from the environment; never the command line,
 which every user of the machine can read in the process list):
@@ -57,6 +66,10 @@ which every user of the machine can read in the process list):
   --history-days N            days session requests are kept in the history (default 90); ended or expired
                               sessions and spent pairing codes are deleted as they end
   --db-password-file FILE     the PostgreSQL password (or PGPASSWORD; not both in the URL and here)
+  --webhook-secret-file FILE  the Standard Webhooks signing secret, whsec_ and base64 of 24-64 bytes (or
+                              COUNTERSIGN_WEBHOOK_SECRET); needed with --webhook-url
+  --operator-token-file FILE  Bearer token of the operator API /v1/operator/…, at least 32 characters (or
+                              COUNTERSIGN_OPERATOR_TOKEN; without one the operator API answers 401)
   --introspection-secret S, --totp-key KEY, a password in the --db URL
                               still work, with a warning on stderr: the value shows in the process list
 
@@ -109,9 +122,13 @@ export function parseServerArgs(
   // Secrets last: a file is read only once every other flag is known to be right.
   let secrets: ReturnType<typeof serverSecrets>;
   let dbWithPassword: string;
+  let webhooks: ReturnType<typeof webhookOptions>;
+  let operatorTokenHash: string | null;
   try {
     secrets = serverSecrets(values, env, warn);
     dbWithPassword = withDbPassword(db, values, warn);
+    webhooks = webhookOptions(values, env);
+    operatorTokenHash = operatorTokenOption(values, env);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -127,6 +144,8 @@ export function parseServerArgs(
     config: {
       trustProxy,
       introspectionSecret,
+      webhooks,
+      operatorTokenHash,
       ...(requestLifetimeSeconds !== undefined ? { requestLifetimeSeconds } : {}),
       ...(sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds } : {}),
       ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
@@ -189,6 +208,7 @@ function parse(argv: string[]) {
       // The secrets, each from a file or the environment (cli-secrets.ts).
       ...SECRET_FLAGS,
       ...DB_PASSWORD_FLAGS,
+      ...INTEGRATION_FLAGS,
     },
   });
 }

@@ -1,6 +1,7 @@
 // What an operator (or a test) can tune, with the defaults of DESIGN.md.
 import { Limits } from '../protocol/index.js';
 import { NO_TRUSTED_PROXY, type TrustedProxies } from './http/trusted-proxies.js';
+import type { WebhookConfig } from './webhooks/config.js';
 
 export interface ServerConfig {
   requestLifetimeSeconds: number;
@@ -46,6 +47,10 @@ export interface ServerConfig {
   rateLimitMemoryEntries: number;
   /** Days session requests (the history) are kept; the sweeper deletes older ones that are no longer PENDING. */
   historyDays: number;
+  /** Signed webhooks to the API provider's receivers; null: events are kept a while but sent nowhere. */
+  webhooks: WebhookConfig | null;
+  /** SHA-256 (hex) of the operator API's Bearer token (/v1/operator/…); null turns the operator API away (401). */
+  operatorTokenHash: string | null;
   now: () => number;
 }
 
@@ -75,5 +80,7 @@ export const defaultConfig: ServerConfig = {
   // A few MiB per limit at most, and more addresses than one instance sees in a window.
   rateLimitMemoryEntries: 50_000,
   historyDays: 90,
+  webhooks: null,
+  operatorTokenHash: null,
   now: Date.now,
 };

@@ -1,6 +1,7 @@
 // Background upkeep: PENDING requests past their lifetime become EXPIRED (and devices and waiting requesters hear
-// it); replay records older than any still-valid signature and rate-limit windows that have ended are pruned, and so
-// is what retention.ts no longer keeps (old history, ended or expired sessions, spent pairing codes, used TOTP steps).
+// it); replay records older than any still-valid signature, rate-limit windows that have ended and webhook events
+// delivered long ago are pruned, and so is what retention.ts no longer keeps (old history, ended or expired
+// sessions, spent pairing codes, used TOTP steps).
 import type { Services } from './services/index.js';
 
 export function startSweeper(
@@ -23,6 +24,7 @@ export function startSweeper(
         await services.installations.pruneSeenSignatures();
         await services.limits.prune();
         await services.retention.prune();
+        await services.webhooks.prune();
       }
     } catch (error) {
       log(error);

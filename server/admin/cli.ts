@@ -6,9 +6,11 @@ import { databaseOption } from '../cli-args.js';
 import { DB_PASSWORD_FLAGS, withDbPassword } from '../cli-secrets.js';
 import { AdminCommands, AdminError } from './commands.js';
 import { runRecovery } from './recovery-cli.js';
+import { runWebhookCommand } from './webhook-cli.js';
 
 const HELP = `Usage:
   countersign-admin [--db FILE|URL] user create NAME
+  countersign-admin [--db FILE|URL] user remove NAME
   countersign-admin [--db FILE|URL] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
                                                [--ip A.B.C.D]... [--number-matching] [--code-fallback]
   countersign-admin [--db FILE|URL] pair --user NAME --server URL
@@ -16,6 +18,8 @@ const HELP = `Usage:
   countersign-admin [--db FILE|URL] device remove --user NAME --device ID
   countersign-admin [--db FILE|URL] key list --user NAME
   countersign-admin [--db FILE|URL] key deactivate --key ID
+  countersign-admin [--db FILE|URL] webhook status
+  countersign-admin [--db FILE|URL] webhook redeliver --event ID | --failed
 
 Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
 device remove and key deactivate are for a user who lost a device (or every one): the user's connected devices
@@ -25,8 +29,12 @@ are told, the removed device's stream closes, and a deactivated key's sessions e
 a postgres://USER@HOST/DATABASE URL works on the database of PostgreSQL server instances, with the password
 from --db-password-file FILE (its first line) or PGPASSWORD — a password in the URL works too, but warns: the
 process list shows it to every user of the machine.
-Output is JSON on stdout: {id,name} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}
-· {user,devices} · {id,name,platform,removed_at} · {user,keys} · the deactivated key.
+user remove deactivates the user's keys, removes its devices and ends its pairing codes (the history stays).
+Output is JSON on stdout: {id,name} · {id,name,removed_at,keys_deactivated,devices_removed} · {id,api_key} (the key is shown only now) · {pairing_url,code,expires_at}
+· {user,devices} · {id,name,platform,removed_at} · {user,keys} · the deactivated key
+· {pending,delivered,failing,given_up,receivers,oldest_undelivered} · {redelivered:[event ids]}.
+webhook status counts the signed webhooks (countersign-server --webhook-url) by state, with each receiver's
+last error; webhook redeliver sends one event (--event evt_…) or every failed one (--failed) again now.
 `;
 
 function parse(argv: string[]) {
@@ -45,6 +53,8 @@ function parse(argv: string[]) {
       server: { type: 'string' },
       device: { type: 'string' },
       key: { type: 'string' },
+      event: { type: 'string' },
+      failed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...DB_PASSWORD_FLAGS,
     },
@@ -78,6 +88,9 @@ async function run(argv: string[]): Promise<unknown> {
     if (positionals[0] === 'user' && positionals[1] === 'create' && positionals.length === 3) {
       return await admin.createUser(positionals[2]!);
     }
+    if (positionals[0] === 'user' && positionals[1] === 'remove' && positionals.length === 3) {
+      return await admin.removeUser(positionals[2]!);
+    }
     if (command === 'key create') {
       if (values.mode === 'ip-only' && (values.ip ?? []).length === 0) {
         process.stderr.write(
@@ -98,6 +111,8 @@ async function run(argv: string[]): Promise<unknown> {
     }
     const recovery = await runRecovery(admin, command, values);
     if (recovery !== undefined) return recovery;
+    const webhook = await runWebhookCommand(admin, command, values);
+    if (webhook !== undefined) return webhook;
     throw new AdminError(`Unknown command "${command}".`);
   } finally {
     await admin.close();

@@ -6,8 +6,7 @@ import { iso } from '../views/wire.js';
 import { InProcessHub } from '../push/hub.js';
 import { type PostgresHub, startPostgresHub } from '../push/postgres-hub.js';
 import type { ServiceContext } from '../services/context.js';
-import { CredentialService } from '../services/credentials.js';
-import { issuePairingCode } from '../services/pairing.js';
+import { OperatorService } from '../services/operator.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
@@ -25,7 +24,7 @@ export interface KeyRequest {
   codeFallback?: boolean;
 }
 
-const UserName = DisplayText(100).refine((name) => name.trim().length > 0, 'must not be empty');
+export const UserName = DisplayText(100).refine((name) => name.trim().length > 0, 'must not be empty');
 
 export class AdminCommands {
   // A new user, key or pairing code is news to nobody yet: those commands need no push, so they get a hub that
@@ -62,14 +61,35 @@ export class AdminCommands {
   async user(name: string) {
     const user = await this.store.users.byName(name);
     if (!user) throw new AdminError(`No user named "${name}". Create it with: countersign-admin user create NAME`);
+    if (user.removed !== null) throw new AdminError(`User "${name}" was removed at ${iso(user.removed)}.`);
     return user;
+  }
+
+  /** The operator's service (shared with the operator API); pushes reach devices when push is set. */
+  async operator(push = false): Promise<OperatorService> {
+    return new OperatorService(push ? await this.pushContext() : this.ctx);
+  }
+
+  /** Removes the user: keys deactivated, devices removed (their streams close), pairing codes ended. */
+  async removeUser(
+    name: string,
+  ): Promise<{ id: number; name: string; removed_at: string; keys_deactivated: number; devices_removed: number }> {
+    const user = await this.user(name);
+    const removed = await (await this.operator(true)).removeUser(user.id);
+    return {
+      id: user.id,
+      name: user.name,
+      removed_at: iso(removed.user.removed!),
+      keys_deactivated: removed.keys,
+      devices_removed: removed.devices,
+    };
   }
 
   async createUser(name: string): Promise<{ id: number; name: string }> {
     const checked = UserName.safeParse(name);
     if (!checked.success) throw new AdminError(`The user name ${checked.error.issues[0]?.message ?? 'is not valid'}.`);
     if (await this.store.users.byName(name)) throw new AdminError(`A user named "${name}" already exists.`);
-    const user = await this.store.users.create(name, Date.now());
+    const user = await (await this.operator()).createUser(name);
     return { id: user.id, name: user.name };
   }
 
@@ -88,7 +108,7 @@ export class AdminCommands {
         throw new AdminError(`--ip "${ip}" is not an IPv4 or IPv6 address, or "*" for any address.`);
       }
     }
-    const { credential, apiKey } = await new CredentialService(this.ctx).create(user.id, {
+    const { credential, apiKey } = await (await this.operator()).createKey(user.id, {
       name: request.name,
       mode: mode.data,
       numberMatching: request.numberMatching ?? false,
@@ -109,7 +129,7 @@ export class AdminCommands {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new AdminError(`--server must be an http:// or https:// URL (got "${server}").`);
     }
-    const issued = await issuePairingCode(this.ctx, user.id, null);
+    const issued = await (await this.operator()).pairingCode(user.id);
     const base = server.replace(/\/+$/, '');
     return { pairing_url: pairingUrl(base, issued.code), code: issued.code, expires_at: iso(issued.expiresAt) };
   }

@@ -2,9 +2,6 @@
 // remove the user's devices, list the user's keys and deactivate one. A removal or deactivation tells the user's
 // connected devices, as when a device does it.
 import { credentialView, iso } from '../views/wire.js';
-import { CredentialService } from '../services/credentials.js';
-import { DeviceKeyCache } from '../services/device-keys.js';
-import { DeviceService } from '../services/devices.js';
 import { type AdminCommands, AdminError } from './commands.js';
 
 /** An id flag's value: a positive whole number, or an AdminError naming the flag. */
@@ -26,7 +23,7 @@ export interface AdminDevice {
 
 export async function listDevices(admin: AdminCommands, userName: string) {
   const user = await admin.user(userName);
-  const devices = await admin.store.devices.listByUser(user.id);
+  const devices = await (await admin.operator()).listDevices(user.id);
   return {
     user: { id: user.id, name: user.name },
     devices: devices.map(
@@ -52,15 +49,13 @@ export async function removeDevice(admin: AdminCommands, userName: string, devic
   if (device.revoked !== null) {
     throw new AdminError(`Device ${deviceId} of user "${user.name}" was already removed at ${iso(device.revoked)}.`);
   }
-  // A fresh key cache: this process verifies no signature, the removal only needs the service's transaction.
-  const devices = new DeviceService(await admin.pushContext(), new DeviceKeyCache());
-  const removed = await devices.revokeByOperator(user.id, deviceId);
+  const removed = await (await admin.operator(true)).removeDevice(user.id, deviceId);
   return { id: removed.id, name: removed.name, platform: removed.platform, removed_at: iso(removed.revoked!) };
 }
 
 export async function listKeys(admin: AdminCommands, userName: string) {
   const user = await admin.user(userName);
-  const keys = await admin.store.credentials.listByUser(user.id);
+  const keys = await (await admin.operator()).listKeys(user.id);
   return { user: { id: user.id, name: user.name }, keys: keys.map((row) => credentialView(row)) };
 }
 
@@ -68,8 +63,5 @@ export async function deactivateKey(admin: AdminCommands, keyId: number) {
   const key = await admin.store.credentials.byId(keyId);
   if (!key)
     throw new AdminError(`No key with id ${keyId}. List a user's keys with: countersign-admin key list --user NAME`);
-  if (key.status === 'INACTIVE') return credentialView(key);
-  const ctx = await admin.pushContext();
-  const updated = await new CredentialService(ctx).update(key.userId, keyId, { status: 'INACTIVE' });
-  return credentialView(updated);
+  return credentialView(await (await admin.operator(key.status !== 'INACTIVE')).deactivateKey(keyId));
 }

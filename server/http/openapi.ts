@@ -24,6 +24,7 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
   'introspection-secret': [{ introspectionSecret: [] }],
   requester: [{}, { requesterSignature: [] }],
   'api-key-requester': [{ apiKey: [] }, { apiKey: [], requesterSignature: [] }],
+  'operator-token': [{ operatorToken: [] }],
 };
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
@@ -108,6 +109,11 @@ export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
           description: 'The session token.',
         },
         introspectionSecret: { type: 'http', scheme: 'bearer', description: "The operator's introspection secret." },
+        operatorToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The operator API token (countersign-server --operator-token-file).',
+        },
       },
     },
   };

@@ -24,7 +24,9 @@ export type RouteAuth =
   /** No credential in headers (the API key is in the body), optionally signed by a requester installation. */
   | 'requester'
   /** The API key, optionally with a requester installation's signature. */
-  | 'api-key-requester';
+  | 'api-key-requester'
+  /** The operator API's Bearer token (--operator-token-file). */
+  | 'operator-token';
 
 type Schema = z.ZodType | undefined;
 type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -107,6 +109,25 @@ export class Router {
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => spec.handler({ ...this.parse(spec, request), request, reply }),
+    });
+  }
+
+  /**
+   * A route whose caller is checked before anything of the request is read: authorize throws (401) first, so a
+   * caller without the right credentials learns nothing about what input would be valid.
+   */
+  guardedRoute<P extends Schema, Q extends Schema, B extends Schema>(
+    spec: PublicRoute<P, Q, B>,
+    authorize: (request: FastifyRequest) => void,
+  ): void {
+    this.catalog.push(spec);
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        authorize(request);
+        return spec.handler({ ...this.parse(spec, request), request, reply });
+      },
     });
   }
 

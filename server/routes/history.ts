@@ -18,23 +18,26 @@ export function historyRoutes(router: Router, store: Store): void {
     params: z.object({ userID: IdParam }),
     query: HistoryQuery,
     responses: { 200: SessionRequestHistory },
-    handler: async ({ params, query }) => {
-      let beforeSeq: number | undefined;
-      if (query.older_than !== undefined) {
-        const anchor = await store.requests.byUuid(query.older_than);
-        if (!anchor || anchor.userId !== params.userID) {
-          throw new ApiError(400, 'older_than: no session request of this user has this uuid');
-        }
-        beforeSeq = anchor.seq;
-      }
-      const rows = await store.requests.history({
-        userId: params.userID,
-        status: query.status,
-        credentialId: query.credential_id,
-        beforeSeq,
-        limit: query.count ?? DEFAULT_COUNT,
-      });
-      return { Response: rows.map((row) => ({ SessionServerRequest: historyEntryView(row) })) };
-    },
+    handler: async ({ params, query }) => readHistory(store, params.userID, query),
   });
+}
+
+/** One page of the user's history (the device route and the operator API's). */
+export async function readHistory(store: Store, userId: number, query: z.output<typeof HistoryQuery>) {
+  let beforeSeq: number | undefined;
+  if (query.older_than !== undefined) {
+    const anchor = await store.requests.byUuid(query.older_than);
+    if (!anchor || anchor.userId !== userId) {
+      throw new ApiError(400, 'older_than: no session request of this user has this uuid');
+    }
+    beforeSeq = anchor.seq;
+  }
+  const rows = await store.requests.history({
+    userId,
+    status: query.status,
+    credentialId: query.credential_id,
+    beforeSeq,
+    limit: query.count ?? DEFAULT_COUNT,
+  });
+  return { Response: rows.map((row) => ({ SessionServerRequest: historyEntryView(row) })) };
 }

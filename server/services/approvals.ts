@@ -14,13 +14,14 @@ import { verifyText } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView } from '../views/wire.js';
-import { Outbox } from '../push/outbox.js';
+import type { Outbox } from '../push/outbox.js';
 import { parseIp } from '../ip.js';
 import { hashSecret, newBindingCodes } from '../secrets.js';
 import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import type { DeviceKeyCache } from './device-keys.js';
-import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
+import { emitWebhook } from '../webhooks/emit.js';
+import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals, requestFacts } from './credentials.js';
 import { consumeGrant, grantFromScope } from './grants.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -126,6 +127,7 @@ export class ApprovalService {
       grantId: by.grantId,
       permittedIp: by.permittedIp,
     });
+    await sessionOpenedWebhook(tx, opened, request, now);
     const message = sessionOpenedMessage(request);
     if (message) outbox.toUser(credential.userId, message);
     await CredentialService.recordUse(tx, credential, attempt, now);
@@ -164,6 +166,17 @@ export class ApprovalService {
         sessionId: null,
         installationId,
       });
+      await emitWebhook(
+        tx,
+        'session_request.created',
+        {
+          ...requestFacts(request),
+          ip_known: ipKnown,
+          number_matching: binding !== null,
+          expiry_time: new Date(request.expiryTime).toISOString(),
+        },
+        now,
+      );
       outbox.toUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
       return { kind: 'pending', request };
     });
@@ -250,6 +263,7 @@ export class ApprovalService {
       const opened = await this.sessions.open(tx, pending, pending.ip, now);
       await tx.requests.linkSession(uuid, opened.session.id);
       if (pending.installation !== null) await tx.installations.recordUse(pending.installation.id, now, true);
+      await sessionOpenedWebhook(tx, opened, pending, now);
       await CredentialService.recordUse(tx, credential, pending, now);
       return { request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id }, opened };
     });
@@ -289,10 +303,13 @@ export class ApprovalService {
 
   /** Marks every overdue PENDING request EXPIRED and tells the devices and waiting requesters. */
   async expireDue(): Promise<void> {
-    const expired = await this.ctx.store.requests.expireDue(this.now());
-    const outbox = new Outbox();
-    for (const request of expired) outbox.resolved(request.userId, request.uuid, 'EXPIRED');
-    outbox.flush(this.ctx.hub);
+    await transactionWithOutbox(this.ctx, async (tx, outbox) => {
+      const now = this.now();
+      for (const request of await tx.requests.expireDue(now)) {
+        outbox.resolved(request.userId, request.uuid, 'EXPIRED');
+        await emitWebhook(tx, 'session_request.expired', requestFacts(request), now);
+      }
+    });
   }
 
   /** The owner's signed decision. First decision wins; everything it changes commits together. */
@@ -346,6 +363,18 @@ export class ApprovalService {
     });
     if (!decided) throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     outbox.resolved(request.userId, uuid, status);
+    await emitWebhook(
+      tx,
+      status === 'ACCEPTED' ? 'session_request.accepted' : 'session_request.rejected',
+      {
+        ...requestFacts(request),
+        device_id: device.id,
+        decision: decision.decision,
+        binding_mismatch: bindingMismatch,
+        ...(status === 'REJECTED' ? { reason: bindingMismatch ? 'binding_mismatch' : 'refused' } : {}),
+      },
+      now,
+    );
 
     const permitIp = decision.trust_ip === true || decision.scope?.kind === 'permit-ip';
     if (status === 'ACCEPTED' && permitIp) await this.trustIp(tx, request, now);
@@ -382,4 +411,25 @@ export class ApprovalService {
     }
     await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests');
   }
+}
+
+/** Inside the transaction that opens a session: the session.opened webhook (its id, never its token). */
+export async function sessionOpenedWebhook(
+  tx: Repositories,
+  opened: OpenedSession,
+  request: SessionRequestRow,
+  now: number,
+): Promise<void> {
+  await emitWebhook(
+    tx,
+    'session.opened',
+    {
+      session_id: opened.session.id,
+      ...requestFacts(request),
+      auto_accepted: request.autoAccepted,
+      approved_by_code: request.approvedByCode,
+      expires: new Date(opened.session.expires).toISOString(),
+    },
+    now,
+  );
 }

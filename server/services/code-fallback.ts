@@ -9,9 +9,10 @@ import type { Outbox } from '../push/outbox.js';
 import { hashSecret } from '../secrets.js';
 import type { CredentialRow, Repositories } from '../store/types.js';
 import type { TotpSealer } from '../totp-seal.js';
-import type { SessionAttempt } from './approvals.js';
 import type { ServiceContext } from './context.js';
-import { CredentialService, keyUsable, lockIfTooManyRefusals } from './credentials.js';
+import { emitWebhook } from '../webhooks/emit.js';
+import { type SessionAttempt, sessionOpenedWebhook } from './approvals.js';
+import { CredentialService, keyUsable, lockIfTooManyRefusals, requestFacts } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
 
@@ -96,13 +97,14 @@ export class CodeFallbackService {
     };
     if (deviceId === null) {
       // Recorded (and committed) so the owner sees the attempt and the lock counts it.
-      await tx.requests.create({
+      const refused = await tx.requests.create({
         ...fields,
         status: 'REJECTED',
         tokenDelivered: false,
         sessionId: null,
         wrongCode: true,
       });
+      await emitWebhook(tx, 'session_request.rejected', { ...requestFacts(refused), reason: 'wrong_code' }, now);
       await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests or wrong codes');
       return null;
     }
@@ -112,7 +114,7 @@ export class CodeFallbackService {
       attempt.ip,
       now,
     );
-    await tx.requests.create({
+    const request = await tx.requests.create({
       ...fields,
       status: 'ACCEPTED',
       tokenDelivered: true,
@@ -120,6 +122,7 @@ export class CodeFallbackService {
       approvedByCode: true,
       decidedByDeviceId: deviceId,
     });
+    await sessionOpenedWebhook(tx, opened, request, now);
     await CredentialService.recordUse(tx, credential, attempt, now);
     await tx.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS);
     return { credential: (await tx.credentials.byId(credential.id))!, ...opened };

@@ -6,7 +6,14 @@ import { lockedMessage } from '../views/wire.js';
 import { normalizeIp } from '../ip.js';
 import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
-import type { CredentialChanges, CredentialRow, PermittedIpRow, Repositories } from '../store/types.js';
+import type {
+  CredentialChanges,
+  CredentialRow,
+  PermittedIpRow,
+  Repositories,
+  SessionRequestRow,
+} from '../store/types.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import type { ServiceContext } from './context.js';
 import { revokeLiveGrants } from './grants.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -41,10 +48,39 @@ export function keyUsable(credential: CredentialRow, now: number): boolean {
  */
 export async function deactivateKey(tx: Repositories, credentialId: number, now: number, outbox: Outbox) {
   await tx.credentials.update(credentialId, { status: 'INACTIVE', updated: now });
-  await tx.sessions.endAllOfCredential(credentialId, now);
+  const ended = await endSessionsOfKey(tx, credentialId, now, 'key_deactivated');
   await rejectPendingOfKey(tx, credentialId, now, outbox);
   // Its grants end with it: setting the key ACTIVE again must not bring back trust the owner gave before.
   await revokeLiveGrants(tx, credentialId, now, null, outbox);
+  const userId = (await tx.credentials.byId(credentialId))!.userId;
+  await emitWebhook(
+    tx,
+    'key.deactivated',
+    { credential_id: credentialId, user_id: userId, sessions_ended: ended },
+    now,
+  );
+}
+
+/** Ends the key's open sessions, each announced by a session.ended webhook; returns how many ended. */
+async function endSessionsOfKey(
+  tx: Repositories,
+  credentialId: number,
+  now: number,
+  reason: 'key_deactivated' | 'key_locked',
+): Promise<number> {
+  const ids = await tx.sessions.openIdsOfCredential(credentialId, now);
+  if (ids.length === 0) return 0;
+  const ended = await tx.sessions.endAllOfCredential(credentialId, now);
+  const userId = (await tx.credentials.byId(credentialId))!.userId;
+  for (const id of ids) {
+    await emitWebhook(
+      tx,
+      'session.ended',
+      { session_id: id, credential_id: credentialId, user_id: userId, reason },
+      now,
+    );
+  }
+  return ended;
 }
 
 /**
@@ -64,7 +100,7 @@ export async function lockIfTooManyRefusals(
   const since = Math.max(now - Limits.LOCK_WINDOW_SECONDS * 1000, credential.blocksCountedSince);
   if ((await tx.requests.countBlocks(credential.id, since)) < Limits.LOCK_AFTER_BLOCKS) return;
   await tx.credentials.update(credential.id, { status: 'LOCKED', updated: now });
-  const sessionsEnded = await tx.sessions.endAllOfCredential(credential.id, now);
+  const sessionsEnded = await endSessionsOfKey(tx, credential.id, now, 'key_locked');
   await rejectPendingOfKey(tx, credential.id, now, outbox);
   const lock = await tx.locks.record({
     credentialId: credential.id,
@@ -74,6 +110,12 @@ export async function lockIfTooManyRefusals(
     sessionsEnded,
   });
   outbox.toUser(credential.userId, lockedMessage(lock, credential.name));
+  await emitWebhook(
+    tx,
+    'key.locked',
+    { credential_id: credential.id, user_id: credential.userId, sessions_ended: sessionsEnded, reason: lock.reason },
+    now,
+  );
 }
 
 function lockReason(counted: string, sessionsEnded: number): string {
@@ -93,8 +135,19 @@ export async function rejectPendingOfKey(
     if (!(await tx.requests.rejectPending(request.uuid, now))) continue;
     rejected += 1;
     outbox.resolved(request.userId, request.uuid, 'REJECTED');
+    await emitWebhook(tx, 'session_request.rejected', { ...requestFacts(request), reason: 'key_unusable' }, now);
   }
   return rejected;
+}
+
+/** The ids and facts of a session request that every session_request.* webhook carries. */
+export function requestFacts(request: SessionRequestRow) {
+  return {
+    request_uuid: request.uuid,
+    user_id: request.userId,
+    credential_id: request.credentialId,
+    ip: request.ip,
+  };
 }
 
 export class CredentialService {
@@ -117,13 +170,25 @@ export class CredentialService {
   /** Creates a key; the returned apiKey is the only time its value exists outside the caller. */
   async create(userId: number, key: NewKey): Promise<{ credential: CredentialRow; apiKey: string }> {
     const apiKey = newApiKey();
+    return { credential: await this.register(userId, key, hashSecret(apiKey)), apiKey };
+  }
+
+  /**
+   * Adds a key the caller already issued, known here only by its SHA-256 (hex): the operator API imports keys so
+   * the value never travels. 409 when a key with that hash exists.
+   */
+  async register(userId: number, key: NewKey, keyHash: string): Promise<CredentialRow> {
     const ips = [...new Set((key.ips ?? []).map(normalizeIp))];
     const now = this.now();
-    const credential = await this.ctx.store.transaction(async (tx) => {
+    return this.ctx.store.transaction(async (tx) => {
+      const owner = await tx.users.hold(userId);
+      if (!owner || owner.removed !== null) throw notFound();
+      if (await tx.credentials.byKeyHash(keyHash))
+        throw new Refusal('conflict', 'key_sha256: a key with this hash exists');
       const created = await tx.credentials.create({
         userId,
         name: key.name,
-        keyHash: hashSecret(apiKey),
+        keyHash,
         mode: key.mode,
         numberMatching: key.numberMatching ?? false,
         allowCodeFallback: key.allowCodeFallback ?? false,
@@ -131,9 +196,14 @@ export class CredentialService {
         expiryTime: now + this.ctx.config.firstUseLifetimeSeconds * 1000,
       });
       for (const ip of ips) await tx.permittedIps.create(created.id, ip, 'ACTIVE', now);
+      await emitWebhook(
+        tx,
+        'key.created',
+        { credential_id: created.id, user_id: userId, mode: key.mode, name: key.name, permitted_ips: ips.length },
+        now,
+      );
       return (await tx.credentials.byId(created.id))!;
     });
-    return { credential, apiKey };
   }
 
   async update(userId: number, id: number, changes: KeyChanges): Promise<CredentialRow> {

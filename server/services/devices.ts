@@ -11,7 +11,9 @@ import {
 import { sha256Hex, verifySignature } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { deviceEventMessage } from '../views/device-events.js';
-import type { DeviceRow } from '../store/types.js';
+import type { Outbox } from '../push/outbox.js';
+import type { DeviceRow, Repositories } from '../store/types.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
 import type { DeviceKeyCache } from './device-keys.js';
@@ -108,26 +110,43 @@ export class DeviceService {
    * the user's or already removed (also when a second removal loses the race).
    */
   private async remove(userId: number, deviceId: number, by: { deviceId: number | null; ip: string | null }) {
-    const removed = await transactionWithOutbox(this.ctx, async (tx, outbox) => {
-      const target = await tx.devices.byId(deviceId);
-      const now = this.ctx.config.now();
-      if (!target || target.userId !== userId || !(await tx.devices.revoke(deviceId, now))) {
-        throw new Refusal('not-found', ErrorText.NOT_FOUND);
-      }
-      await tx.pairingCodes.expireIssuedBy(deviceId, now);
-      const event = await tx.deviceEvents.record({
-        userId,
-        kind: 'removed',
-        deviceId,
-        ip: by.ip,
-        at: now,
-        byDeviceId: by.deviceId,
-      });
-      outbox.toUser(userId, deviceEventMessage(event));
-      return { ...target, revoked: now };
-    });
+    const removed = await transactionWithOutbox(this.ctx, (tx, outbox) =>
+      DeviceService.removeInside(tx, outbox, userId, deviceId, by, this.ctx.config.now()),
+    );
     this.keys.forget(deviceId);
     this.ctx.hub.disconnectDevice(deviceId, StreamCloseCode.DEVICE_REVOKED, 'This device was removed.');
     return removed;
+  }
+
+  /** Inside a transaction: the removal without closing the stream (the caller does that once it committed). */
+  static async removeInside(
+    tx: Repositories,
+    outbox: Outbox,
+    userId: number,
+    deviceId: number,
+    by: { deviceId: number | null; ip: string | null },
+    now: number,
+  ): Promise<DeviceRow> {
+    const target = await tx.devices.byId(deviceId);
+    if (!target || target.userId !== userId || !(await tx.devices.revoke(deviceId, now))) {
+      throw new Refusal('not-found', ErrorText.NOT_FOUND);
+    }
+    await tx.pairingCodes.expireIssuedBy(deviceId, now);
+    const event = await tx.deviceEvents.record({
+      userId,
+      kind: 'removed',
+      deviceId,
+      ip: by.ip,
+      at: now,
+      byDeviceId: by.deviceId,
+    });
+    outbox.toUser(userId, deviceEventMessage(event));
+    await emitWebhook(
+      tx,
+      'device.removed',
+      { device_id: deviceId, user_id: userId, removed_by_device_id: by.deviceId },
+      now,
+    );
+    return { ...target, revoked: now };
   }
 }

@@ -1,6 +1,7 @@
 // All domain services of one server, built over one store, hub and config.
 import { RateLimits } from '../limits/rate-limiter.js';
 import { TotpSealer } from '../totp-seal.js';
+import { WebhookService } from '../webhooks/service.js';
 import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
@@ -9,6 +10,7 @@ import { DeviceKeyCache } from './device-keys.js';
 import { DeviceService } from './devices.js';
 import { GrantService } from './grants.js';
 import { InstallationService } from './installations.js';
+import { OperatorService } from './operator.js';
 import { PairingService } from './pairing.js';
 import { RetentionService } from './retention.js';
 import { SessionService } from './sessions.js';
@@ -25,6 +27,10 @@ export interface Services {
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
   retention: RetentionService;
+  /** The webhook outbox as the operator sees it, and its pruning. */
+  webhooks: WebhookService;
+  /** Users, keys, codes and devices as the operator manages them (operator API and countersign-admin). */
+  operator: OperatorService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -43,5 +49,7 @@ export function createServices(ctx: ServiceContext): Services {
     grants: new GrantService(ctx),
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
     retention: new RetentionService(ctx),
+    webhooks: new WebhookService(ctx.store, ctx.config),
+    operator: new OperatorService(ctx),
   };
 }

@@ -7,6 +7,7 @@ import { deviceEventMessage } from '../views/device-events.js';
 import { Refusal } from '../domain/refusal.js';
 import { hashSecret, newPairingCode } from '../secrets.js';
 import type { DeviceRow, Platform } from '../store/types.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import type { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -46,7 +47,8 @@ export async function issuePairingCode(
   const code = newPairingCode();
   return ctx.store.transaction(async (tx) => {
     const now = ctx.config.now();
-    if (!(await tx.users.hold(userId))) throw new Refusal('not-found', ErrorText.NOT_FOUND);
+    const user = await tx.users.hold(userId);
+    if (!user || user.removed !== null) throw new Refusal('not-found', ErrorText.NOT_FOUND);
     const outstanding = await tx.pairingCodes.outstandingExpiries(userId, now);
     if (outstanding.length >= Limits.MAX_OUTSTANDING_PAIRING_CODES) {
       throw new TooManyPairingCodes(Math.max(1, Math.ceil((outstanding[0]! - now) / 1000)));
@@ -107,6 +109,18 @@ export class PairingService {
         byDeviceId: code.invitedByDeviceId,
       });
       outbox.toUser(code.userId, deviceEventMessage(event));
+      await emitWebhook(
+        tx,
+        'device.paired',
+        {
+          device_id: created.id,
+          user_id: code.userId,
+          name: created.name,
+          platform: created.platform,
+          invited_by_device_id: code.invitedByDeviceId,
+        },
+        now,
+      );
       return { device: created, totpSecret };
     });
   }

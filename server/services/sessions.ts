@@ -6,6 +6,7 @@ import { Refusal } from '../domain/refusal.js';
 import { iso } from '../views/wire.js';
 import { hashSecret, newSessionToken } from '../secrets.js';
 import type { Repositories, SessionRow } from '../store/types.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import type { ServiceContext } from './context.js';
 
 export interface OpenedSession {
@@ -68,6 +69,17 @@ export class SessionService {
     if (!session || token === undefined || session.tokenHash !== hashSecret(token)) {
       throw new Refusal('unauthenticated', ErrorText.SESSION_AUTH);
     }
-    await this.ctx.store.sessions.end(id, this.ctx.config.now());
+    const now = this.ctx.config.now();
+    await this.ctx.store.transaction(async (tx) => {
+      const open = await tx.sessions.byId(id);
+      if (open?.ended !== null) return;
+      await tx.sessions.end(id, now);
+      await emitWebhook(
+        tx,
+        'session.ended',
+        { session_id: id, credential_id: open.credentialId, user_id: open.userId, reason: 'closed' },
+        now,
+      );
+    });
   }
 }

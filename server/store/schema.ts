@@ -11,6 +11,8 @@ export interface UsersTable {
   id: Generated<number>;
   name: string;
   created: number;
+  /** When the operator removed the user; null while it exists. */
+  removed: Generated<number | null>;
 }
 
 export interface CredentialsTable {
@@ -184,6 +186,32 @@ export interface CredentialLocksTable {
   sessions_ended: number;
 }
 
+/**
+ * Signed webhooks waiting for delivery, written in the same transaction as the change they tell of. One row per
+ * event; the delivery state covers every configured receiver URL (done_urls, last_errors as JSON text).
+ */
+export interface WebhookOutboxTable {
+  seq: Generated<number>;
+  /** The webhook-id: stable across retries, so a receiver can de-duplicate. */
+  event_id: string;
+  type: string;
+  /** The exact JSON body, signed afresh on each attempt. */
+  payload: string;
+  created: number;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  /** Who delivers it now (a random token per claim) and until when; another instance may take it after that. */
+  lease_owner: string | null;
+  lease_until: number | null;
+  delivered_at: number | null;
+  /** Retries stopped (too old); `countersign-admin webhook redeliver --failed` starts them again. */
+  given_up_at: number | null;
+  /** JSON text: the receiver URLs that answered 2xx. */
+  done_urls: string;
+  /** JSON text: { url: { error, at } } of the last failed attempt per URL. */
+  last_errors: string;
+}
+
 /** PostgreSQL only: the shared rate-limit counts (SQLite's single instance counts in memory). */
 export interface RateLimitsTable {
   key: string;
@@ -207,4 +235,5 @@ export interface Schema {
   requester_installations: RequesterInstallationsTable;
   requester_signatures: RequesterSignaturesTable;
   grants: GrantsTable;
+  webhook_outbox: WebhookOutboxTable;
 }

@@ -16,6 +16,8 @@ export interface UserRow {
   id: number;
   name: string;
   created: number;
+  /** When the operator removed the user (keys deactivated, devices removed); null while it exists. */
+  removed: number | null;
 }
 
 export interface CredentialRow {
@@ -319,6 +321,9 @@ export interface UserRepository {
    */
   hold(id: number): Promise<UserRow | null>;
   byName(name: string): Promise<UserRow | null>;
+  /** Every user, by id. */
+  list(): Promise<UserRow[]>;
+  markRemoved(id: number, now: number): Promise<void>;
 }
 
 export interface CredentialRepository {
@@ -383,6 +388,8 @@ export interface SessionRepository {
   pruneEndedOrExpired(now: number, limit: number): Promise<number>;
   /** Ends every open session a grant opened; returns how many. */
   endAllOfGrant(grantId: number, now: number): Promise<number>;
+  /** Ids of the key's open (not ended, not expired) sessions, oldest first (what endAllOfCredential ends). */
+  openIdsOfCredential(credentialId: number, now: number): Promise<number[]>;
 }
 
 export interface DeviceRepository {
@@ -406,6 +413,8 @@ export interface PairingCodeRepository {
   expireIssuedBy(deviceId: number, now: number): Promise<void>;
   /** Deletes up to limit codes that were used or are past their expiry at the time; returns how many. */
   pruneSpent(now: number, limit: number): Promise<number>;
+  /** Ends every unused code of the user (the user was removed). */
+  expireAllOfUser(userId: number, now: number): Promise<void>;
 }
 
 export interface DeviceEventRepository {
@@ -475,6 +484,58 @@ export interface CredentialLockRepository {
   since(time: number): Promise<CredentialLockRow[]>;
 }
 
+/** One webhook event waiting for (or past) delivery to every configured receiver. */
+export interface WebhookOutboxRow {
+  seq: number;
+  eventId: string;
+  type: string;
+  payload: string;
+  created: number;
+  attempts: number;
+  nextAttemptAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  deliveredAt: number | null;
+  givenUpAt: number | null;
+  /** Receiver URLs that answered 2xx. */
+  doneUrls: string[];
+  /** The last failed attempt per receiver URL. */
+  lastErrors: Record<string, { error: string; at: number }>;
+}
+
+export interface WebhookAttemptResult {
+  doneUrls: string[];
+  lastErrors: Record<string, { error: string; at: number }>;
+  /** Set when every receiver has it; else the retry time (or givenUpAt). */
+  deliveredAt: number | null;
+  nextAttemptAt: number;
+  givenUpAt: number | null;
+}
+
+/** The webhook outbox: written inside the change's transaction, drained by the delivery worker. */
+export interface WebhookOutboxRepository {
+  enqueue(event: { eventId: string; type: string; payload: string; created: number }): Promise<void>;
+  /**
+   * Takes up to limit due rows (not delivered, not given up, next attempt reached, no live lease) for owner until
+   * leaseUntil, counting an attempt. PostgreSQL: FOR UPDATE SKIP LOCKED, so two instances never take the same row.
+   */
+  claimDue(claim: { now: number; limit: number; owner: string; leaseUntil: number }): Promise<WebhookOutboxRow[]>;
+  /** Records an attempt's outcome and ends the lease; false when the lease was no longer the owner's. */
+  finish(seq: number, owner: string, result: WebhookAttemptResult): Promise<boolean>;
+  /** Every row not yet delivered, oldest first, and how many were delivered (countersign-admin webhook status). */
+  undelivered(): Promise<WebhookOutboxRow[]>;
+  countDelivered(): Promise<number>;
+  byEventId(eventId: string): Promise<WebhookOutboxRow | null>;
+  /** Sends the event again to every receiver (also a delivered one); false for an unknown id. */
+  redeliver(eventId: string, now: number): Promise<boolean>;
+  /** Sends every undelivered event with a failed attempt again now; returns their ids. */
+  redeliverFailed(now: number): Promise<string[]>;
+  /** Deletes rows delivered (or given up) before the time. */
+  pruneFinishedBefore(time: number): Promise<number>;
+  /** Deletes every row created before the time (a server without receivers keeps only recent events). */
+  pruneCreatedBefore(time: number): Promise<number>;
+}
+
 export interface Repositories {
   users: UserRepository;
   credentials: CredentialRepository;
@@ -490,6 +551,7 @@ export interface Repositories {
   installations: InstallationRepository;
   requesterSignatures: RequesterSignatureRepository;
   grants: GrantRepository;
+  webhooks: WebhookOutboxRepository;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';

@@ -35,6 +35,16 @@ const ROUTES = [
   'delete /v1/user/{userID}/credential-password-ip/{itemId}/grant/{grantId}',
   'post /v1/user/{userID}/credential-password-ip/{itemId}/this-was-not-me',
   'get /openapi.json',
+  'post /v1/operator/user',
+  'get /v1/operator/user',
+  'delete /v1/operator/user/{userID}',
+  'post /v1/operator/user/{userID}/credential-password-ip',
+  'get /v1/operator/user/{userID}/credential-password-ip',
+  'put /v1/operator/user/{userID}/credential-password-ip/{itemId}',
+  'post /v1/operator/user/{userID}/pairing-code',
+  'get /v1/operator/user/{userID}/approver-device',
+  'delete /v1/operator/user/{userID}/approver-device/{id}',
+  'get /v1/operator/user/{userID}/session-server-request',
 ];
 
 interface Doc {

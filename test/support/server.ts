@@ -13,6 +13,8 @@ import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { NO_TRUSTED_PROXY, parseTrustProxy } from '../../server/http/trusted-proxies.js';
 import { startServer } from '../../server/index.js';
+import { hashSecret } from '../../server/secrets.js';
+import { WEBHOOK_DEFAULTS, type WebhookConfig } from '../../server/webhooks/config.js';
 import { type HttpReply, readReply } from './http-reply.js';
 import { createTestDatabase, type TestStoreKind, testStoreKind } from './postgres.js';
 
@@ -47,6 +49,12 @@ export interface TestServerOptions {
   pruneIntervalMs?: number;
   /** The server's clock (default Date.now): a test moves it forward to let grants and requests expire. */
   now?: () => number;
+  /** Signed webhooks to these receivers (the tuning defaults to quick retries for tests). */
+  webhooks?: Pick<WebhookConfig, 'urls' | 'secret'> & Partial<WebhookConfig>;
+  /** The operator API's Bearer token (the server keeps its hash). */
+  operatorToken?: string;
+  /** Session attempts per minute per address (0: no limit, for benchmarks). */
+  sessionRateLimit?: number;
 }
 
 export interface TestAdmin {
@@ -140,6 +148,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         // the tests' "changes nothing" snapshots.
         pruneIntervalMs: options.pruneIntervalMs ?? 3_600_000,
         ...(options.now ? { now: options.now } : {}),
+        ...(options.webhooks
+          ? { webhooks: { ...WEBHOOK_DEFAULTS, minRetryMs: 50, maxRetryMs: 400, pollMs: 50, ...options.webhooks } }
+          : {}),
+        ...(options.operatorToken !== undefined ? { operatorTokenHash: hashSecret(options.operatorToken) } : {}),
+        ...(options.sessionRateLimit !== undefined ? { sessionRateLimit: options.sessionRateLimit } : {}),
       },
     });
   } catch (error) {

@@ -15,6 +15,7 @@ import { seenSignatures } from './seen-signatures.js';
 import { sessions } from './sessions.js';
 import { totp } from './totp.js';
 import { users } from './users.js';
+import { webhookOutbox } from './webhook-outbox.js';
 
 export function repositories(db: Db, kind: StoreKind): Repositories {
   return {
@@ -32,5 +33,6 @@ export function repositories(db: Db, kind: StoreKind): Repositories {
     installations: installations(db),
     requesterSignatures: requesterSignatures(db),
     grants: grants(db),
+    webhooks: webhookOutbox(db, kind),
   };
 }

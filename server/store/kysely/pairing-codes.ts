@@ -67,5 +67,14 @@ export function pairingCodes(db: Db): PairingCodeRepository {
           )
           .executeTakeFirst(),
       ),
+    expireAllOfUser: async (userId, now) => {
+      await db
+        .updateTable('pairing_codes')
+        .set({ expires: now })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .where('expires', '>', now)
+        .execute();
+    },
   };
 }

@@ -50,6 +50,17 @@ export function sessions(db: Db, kind: StoreKind): SessionRepository {
     end: async (id, now) => {
       await db.updateTable('sessions').set({ ended: now }).where('id', '=', id).where('ended', 'is', null).execute();
     },
+    openIdsOfCredential: async (credentialId, now) =>
+      (
+        await db
+          .selectFrom('sessions')
+          .select('id')
+          .where('credential_id', '=', credentialId)
+          .where('ended', 'is', null)
+          .where('expires', '>', now)
+          .orderBy('id')
+          .execute()
+      ).map((r) => r.id),
     endAllOfCredential: async (credentialId, now) =>
       changed(
         await db

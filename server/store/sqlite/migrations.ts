@@ -200,4 +200,25 @@ export const migrations: readonly string[] = [
    ALTER TABLE session_requests ADD COLUMN permitted_ip TEXT;
    ALTER TABLE session_requests ADD COLUMN grant_created INTEGER REFERENCES grants(id);
    CREATE INDEX session_requests_grant ON session_requests (grant_id);`,
+  // 8: signed webhooks: an outbox row per event, written with the change it tells of and delivered by a
+  // background worker (lease, retries with backoff); delivered rows are pruned after some days. And when the
+  // operator removed a user (its keys deactivated and devices removed; the row stays for the history).
+  `CREATE TABLE webhook_outbox (
+     seq INTEGER PRIMARY KEY,
+     event_id TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     lease_owner TEXT,
+     lease_until INTEGER,
+     delivered_at INTEGER,
+     given_up_at INTEGER,
+     done_urls TEXT NOT NULL DEFAULT '[]',
+     last_errors TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
+   CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);
+   ALTER TABLE users ADD COLUMN removed INTEGER;`,
 ];

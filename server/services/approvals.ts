@@ -22,7 +22,7 @@ import type { ServiceContext } from './context.js';
 import type { DeviceKeyCache } from './device-keys.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals, requestFacts } from './credentials.js';
-import { consumeGrant, grantFromScope } from './grants.js';
+import { consumeGrant, grantFromScope, grantWebhook } from './grants.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
 
@@ -149,6 +149,7 @@ export class ApprovalService {
       const grant = await consumeGrant(tx, credential, { ip: attempt.ip, installationId }, now);
       if (grant) {
         outbox.toUser(credential.userId, grantMessage('used', grant, now));
+        await grantWebhook(tx, 'used', grant, now);
         return this.openWithout(tx, credential, attempt, { permittedIp: null, grantId: grant.id }, now, outbox);
       }
       if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
@@ -382,6 +383,7 @@ export class ApprovalService {
       const created = await tx.grants.create(grant);
       await tx.requests.setGrantCreated(uuid, created.id);
       outbox.toUser(created.userId, grantMessage('created', created, now));
+      await grantWebhook(tx, 'created', created, now);
     }
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
     // A wrong number-match pick counts toward the lock like a BLOCK.

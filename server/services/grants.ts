@@ -10,6 +10,7 @@ import {
   MAX_GRANT_MINUTES,
 } from '../../protocol/index.js';
 import { Refusal } from '../domain/refusal.js';
+import { emitWebhook } from '../webhooks/emit.js';
 import { grantMessage } from '../views/grant-views.js';
 import { inNetwork, parseNetwork, requestNetwork } from '../network.js';
 import type { Outbox } from '../push/outbox.js';
@@ -70,7 +71,9 @@ export async function revokeLiveGrants(
   for (const grant of await tx.grants.listByCredential(credentialId, now)) {
     if (!(await tx.grants.revoke(grant.id, now, byDeviceId))) continue;
     revoked += 1;
-    outbox.toUser(grant.userId, grantMessage('revoked', (await tx.grants.byId(grant.id))!, now));
+    const revokedRow = (await tx.grants.byId(grant.id))!;
+    outbox.toUser(grant.userId, grantMessage('revoked', revokedRow, now));
+    await grantWebhook(tx, 'revoked', revokedRow, now);
   }
   return revoked;
 }
@@ -163,6 +166,7 @@ export class GrantService {
         maxUses: body.max_uses ?? null,
       });
       outbox.toUser(grant.userId, grantMessage('created', grant, now));
+      await grantWebhook(tx, 'created', grant, now);
       return grant;
     });
   }
@@ -180,7 +184,10 @@ export class GrantService {
       const revoked = await tx.grants.revoke(grant.id, now, device.id);
       const sessionsEnded = endSessions ? await tx.sessions.endAllOfGrant(grant.id, now) : 0;
       const row = (await tx.grants.byId(grant.id))!;
-      if (revoked) outbox.toUser(row.userId, grantMessage('revoked', row, now));
+      if (revoked) {
+        outbox.toUser(row.userId, grantMessage('revoked', row, now));
+        await grantWebhook(tx, 'revoked', row, now);
+      }
       return { grant: row, sessionsEnded };
     });
   }
@@ -201,4 +208,30 @@ export class GrantService {
       return { credentialId: credential.id, grantsRevoked, sessionsEnded, requestsRejected };
     });
   }
+}
+
+/** Inside the grant's own transaction: the grant.created / grant.revoked / grant.used webhook (ids and facts). */
+export async function grantWebhook(
+  tx: Repositories,
+  change: 'created' | 'revoked' | 'used',
+  grant: GrantRow,
+  now: number,
+): Promise<void> {
+  await emitWebhook(
+    tx,
+    `grant.${change}`,
+    {
+      grant_id: grant.id,
+      credential_id: grant.credentialId,
+      user_id: grant.userId,
+      scope: grant.kind,
+      installation_id: grant.installationId,
+      network: grant.network,
+      expires_at: new Date(grant.expiresAt).toISOString(),
+      max_uses: grant.maxUses,
+      uses: grant.uses,
+      device_id: change === 'revoked' ? grant.revokedByDeviceId : change === 'created' ? grant.createdByDeviceId : null,
+    },
+    now,
+  );
 }

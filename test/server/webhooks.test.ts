@@ -102,7 +102,18 @@ describe('signed webhooks', () => {
     const removed = await w.device.request('DELETE', `/v1/user/${w.user.id}/approver-device/${second.id}`);
     expect(removed.status, removed.text).toBe(200);
 
-    const made = WebhookEventType.options.filter((type) => !type.startsWith('grant.'));
+    // A grant pre-authorised by the device, used by one session, then revoked.
+    const granted = await createKey(w, 'push', { name: 'granted' });
+    secrets.push(granted.api_key);
+    const grantsPath = `/v1/user/${w.user.id}/credential-password-ip/${granted.id}/grant`;
+    const made1 = await w.device.request('POST', grantsPath, { scope: 'anywhere', max_uses: 2 });
+    expect(made1.status, made1.text).toBe(200);
+    const grantId = (made1.json as { Response: [{ Id: { id: number } }] }).Response[0].Id.id;
+    secrets.push((await openedAttempt(w.server, granted.api_key)).Response[1].Token.token);
+    const revoked = await w.device.request('DELETE', `${grantsPath}/${grantId}`);
+    expect(revoked.status, revoked.text).toBe(200);
+
+    const made = WebhookEventType.options;
     await eventually(async () => {
       const types = new Set(receiver.accepted().map((d) => d.parsed.type));
       return made.every((type) => types.has(type)) && receiver.ofType('session_request.expired').length > 0

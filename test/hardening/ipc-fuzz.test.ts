@@ -156,6 +156,20 @@ function positions(
     ],
     'accounts:remove': [account],
     'accounts:invite': [account],
+    'devices:list': [account],
+    'devices:remove': [account, { valid: 999, invalid: notAnInt }],
+    'devices:events': [
+      account,
+      {
+        valid: {},
+        invalid: brokenObject({
+          count: { invalid: fc.constantFrom(0, 201, -5, 2.5, '10') },
+          olderThan: { invalid: fc.constantFrom(0, -1, 1.5, '7') },
+        }),
+      },
+    ],
+    'devices:notices': [],
+    'devices:dismiss-notice': [account, { valid: 1, invalid: notAnInt }],
     'approvals:list': [],
     'approvals:decide': [
       account,
@@ -245,7 +259,7 @@ function positions(
       },
     ],
     'app:open-window': [
-      { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts']) },
+      { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices']) },
       {
         valid: {},
         invalid: brokenObject({

@@ -220,6 +220,7 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
       accounts: core.listAccounts(),
       pending: core.pending(),
       startAtLogin: settings.getSettings().startAtLogin,
+      deviceNotices: core.deviceNotices().length,
     });
     // Once quitting has destroyed the tray, the core's last events (its links going offline) must not touch it.
     let trayGone = false;
@@ -305,6 +306,7 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
         refreshTray();
       }),
       core.on('accounts:changed', refreshTray),
+      core.on('devices:notices-changed', refreshTray),
     ];
 
     // Quitting: close the windows, then stop the core (connections, database) before the process ends.

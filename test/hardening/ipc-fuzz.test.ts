@@ -302,7 +302,9 @@ describeWithKeychain(`IPC fuzz over a real core`, () => {
   const shellCalls: unknown[][] = [];
 
   beforeAll(async () => {
-    server = await startHardeningServer();
+    // The sweeper prunes on every round (not only every 30 s), so what the set-up spent (the pairing code) is gone
+    // before the snapshot below instead of vanishing in the middle of the fuzz whenever a round falls there.
+    server = await startHardeningServer({ pruneIntervalMs: 1 });
     await server.admin.createUser('ada');
     desktop = await startTestCore({ user: 'ada', issuer: { pair: (user) => server.admin.pair(user, server.url) } });
     const settings: Settings = { startAtLogin: false, platform: 'linux', version: 'test' };
@@ -338,6 +340,13 @@ describeWithKeychain(`IPC fuzz over a real core`, () => {
       history: desktop.core.localHistory({ limit: 1000 }),
       keychain: (await desktop.vault.findCredentials(desktop.service)).map((c) => c.account).sort(),
       signedCalls: (await query<{ n: number }>(server.db, 'SELECT COUNT(*) AS n FROM seen_signatures'))[0]!.n,
+    });
+    await waitFor('the sweeper to prune the spent pairing code', async () => {
+      const [spent] = await query<{ n: number }>(
+        server.db,
+        'SELECT COUNT(*) AS n FROM pairing_codes WHERE used_at IS NOT NULL',
+      );
+      return spent?.n === 0;
     });
     const before = await state();
     const serverBefore = await snapshot(server.db);

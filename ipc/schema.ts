@@ -14,9 +14,12 @@ import { IpStatus, PermittedIpValue, RequestStatus } from '../protocol/primitive
 import { type Route, View, ViewParams } from './route.js';
 import type {
   Account,
+  AccountDevice,
   ApprovalClosed,
   CredentialLocked,
   DecideOutcome,
+  DeviceEventEntry,
+  DeviceNotice,
   LocalHistoryEntry,
   PendingApproval,
   Result,
@@ -28,6 +31,8 @@ import type {
 const AccountId = z.string().min(1).max(64);
 const CredentialId = z.number().int().positive();
 const Uuid = z.uuid();
+const DeviceId = z.number().int().positive();
+const EventId = z.number().int().positive();
 
 export const PairInput = z.strictObject({
   /** countersign://pair?server=…&code=… — or give server and code separately. */
@@ -70,6 +75,13 @@ export const ServerHistoryQuery = z.strictObject({
 });
 export type ServerHistoryQuery = z.infer<typeof ServerHistoryQuery>;
 
+export const DeviceEventQuery = z.strictObject({
+  count: z.number().int().min(1).max(200).optional(),
+  /** Only events older than this one (paging). */
+  olderThan: z.number().int().positive().optional(),
+});
+export type DeviceEventQuery = z.infer<typeof DeviceEventQuery>;
+
 export interface InvokeSpec<A extends z.ZodTuple, R> {
   direction: 'renderer-to-main';
   args: A;
@@ -108,6 +120,22 @@ export const ipcSchema = {
   'accounts:remove': invoke<void>()(z.tuple([AccountId])),
   'accounts:invite': invoke<PairingCodeIssued>()(z.tuple([AccountId])),
   'accounts:changed': notifyRenderer<Account[]>({ snapshot: true }),
+
+  /** The user's approver devices as the server lists them (this desktop's own marked). */
+  'devices:list': invoke<AccountDevice[]>()(z.tuple([AccountId])),
+  /** Removes another device of the account's user at the server; this desktop's own is refused (remove the account). */
+  'devices:remove': invoke<void>()(z.tuple([AccountId, DeviceId])),
+  /** The user's enrolment audit trail, newest first. */
+  'devices:events': invoke<DeviceEventEntry[]>()(z.tuple([AccountId, DeviceEventQuery])),
+  /** Enrolment notices not dismissed yet, newest first. */
+  'devices:notices': invoke<DeviceNotice[]>()(z.tuple([])),
+  'devices:dismiss-notice': invoke<void>()(z.tuple([AccountId, EventId])),
+  'devices:notices-changed': notifyRenderer<DeviceNotice[]>({ snapshot: true }),
+  /**
+   * Fire-once: a device of the user was paired or removed (told on the push stream, each server event once, also
+   * when the server sends it twice). The shell posts the desktop notification; views refresh their lists.
+   */
+  'devices:enrolment': notifyRenderer<DeviceNotice>(),
 
   'approvals:list': invoke<PendingApproval[]>()(z.tuple([])),
   'approvals:decide': invoke<DecideOutcome>()(z.tuple([AccountId, Uuid, DecideInput])),

@@ -120,3 +120,49 @@ export interface Settings {
   platform: string;
   version: string;
 }
+
+/** Another approver device of the account's user, as the server lists it. */
+export interface AccountDevice {
+  id: number;
+  name: string;
+  platform: 'linux' | 'darwin' | 'win32' | 'other';
+  created: string;
+  lastSeen: string | null;
+  /** This desktop's own device (removing it is removing the account). */
+  thisDevice: boolean;
+}
+
+/** A device that acted in an enrolment event: the inviter of a pairing, or the remover. */
+export interface DeviceActorView {
+  deviceId: number;
+  name: string;
+}
+
+/**
+ * One entry of the user's enrolment audit trail (the server's device-event endpoint): a device paired or removed,
+ * from where, when, and by whom (`by` null: the server's operator).
+ */
+export interface DeviceEventEntry {
+  eventId: number;
+  kind: 'paired' | 'removed';
+  device: { id: number; name: string; platform: 'linux' | 'darwin' | 'win32' | 'other' };
+  /** paired: where the new device paired from. removed: the remover's address; null for the operator. */
+  ip: string | null;
+  at: string;
+  by: DeviceActorView | null;
+}
+
+/**
+ * An enrolment event told on the push stream, as this desktop keeps it until the user dismisses it: "a new
+ * approver was paired — not you? remove it", or "an approver was removed by …". Each server event is kept once.
+ */
+export interface DeviceNotice extends DeviceEventEntry {
+  accountId: string;
+  /** The user the account approves for, to say whose devices these are. */
+  userName: string;
+  /** The device this desktop holds for the account did it (an invite of ours, a removal from here). */
+  byThisDevice: boolean;
+  /** paired: the device is still enrolled as far as this desktop knows (it can still be removed). */
+  removable: boolean;
+  receivedAt: string;
+}

@@ -29,6 +29,7 @@ import { type IpcMainLike, registerIpcHandlers } from './ipc/register.js';
 import { APP_SCHEME } from './shell/app-origin.js';
 import { createBundleHandler } from './shell/bundle-protocol.js';
 import { DEEP_LINK_SCHEME, findDeepLink, handleDeepLink, pairingQuestion } from './shell/deep-link.js';
+import { confirmRemoval, notifyEnrolments } from './shell/enrolment-notifications.js';
 import { checkKeychain, keychainDialog } from './shell/keychain-check.js';
 import { type DesktopNotifier, nodeNotifierAdapter, notifyNewApprovals } from './shell/notifications.js';
 import { platformNotifier } from './shell/platform-notifier.js';
@@ -219,6 +220,7 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
       accounts: core.listAccounts(),
       pending: core.pending(),
       startAtLogin: settings.getSettings().startAtLogin,
+      deviceNotices: core.deviceNotices().length,
     });
     // Once quitting has destroyed the tray, the core's last events (its links going offline) must not touch it.
     let trayGone = false;
@@ -275,15 +277,36 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
           onError: (error) => log.warn('countersign: notification not shown:', error.message),
         },
       );
+    const showDevices = (accountId: string) => void show('devices', { accountId });
     const unsubscribers = [
       stopForwarding,
       notifyNewApprovals(core, notifier, (target) => void show('approval', target)),
+      notifyEnrolments(core, notifier, {
+        showDevices,
+        askRemoval: (notice) =>
+          void confirmRemoval(notice, {
+            ask: async (question, buttons) =>
+              (
+                await dialog.showMessageBox({
+                  type: 'warning',
+                  buttons: [...buttons],
+                  defaultId: buttons.length - 1,
+                  cancelId: buttons.length - 1,
+                  ...question,
+                })
+              ).response,
+            remove: (accountId, deviceId) => core.removeDevice(accountId, deviceId),
+            showDevices,
+            showError: (message) => void dialog.showMessageBox({ type: 'error', title: 'Removal failed', message }),
+          }).catch((error: unknown) => log.error('countersign: the device could not be removed', error)),
+      }),
       core.on('approval:added', (approval) => windows.approvalArrived(approval)),
       core.on('approvals:changed', (pending) => {
         windows.pendingChanged(pending);
         refreshTray();
       }),
       core.on('accounts:changed', refreshTray),
+      core.on('devices:notices-changed', refreshTray),
     ];
 
     // Quitting: close the windows, then stop the core (connections, database) before the process ends.

@@ -4,8 +4,10 @@ import type { ServerMessage } from '../../protocol/index.js';
 import type { StoredAccount } from './account-store.js';
 import type { Account, ConnectionState } from './api.js';
 import type { BackoffOptions } from './backoff.js';
-import type { Clock } from './clock.js';
+import { type Clock, isoAt } from './clock.js';
 import { DeviceClient } from './device-client.js';
+import type { DeviceNotices } from './device-notices.js';
+import { DevicesClient } from './devices.js';
 import type { DeviceKeyStore } from './device-key.js';
 import type { CoreEventEmitter } from './events.js';
 import type { HttpDeps } from './http.js';
@@ -22,6 +24,7 @@ export interface AccountLinkDeps {
   http: HttpDeps;
   clock: Clock;
   inbox: Inbox;
+  deviceNotices: DeviceNotices;
   events: CoreEventEmitter;
   WebSocket: WebSocketConstructor;
   backoff: BackoffOptions;
@@ -33,6 +36,7 @@ export interface AccountLinkDeps {
 export class AccountLink {
   readonly device: DeviceClient;
   readonly management: ManagementClient;
+  readonly devices: DevicesClient;
   private readonly connection: PushConnection;
   private clientIp: string | null = null;
   /** Counts hellos, so a resync that finishes after a newer connection said hello does nothing. */
@@ -45,6 +49,7 @@ export class AccountLink {
   ) {
     this.device = new DeviceClient(account, deps.keys, deps.http, deps.tlsTrust);
     this.management = new ManagementClient(this.device);
+    this.devices = new DevicesClient(this.device);
     const url = streamUrl(account.server, account.deviceId);
     this.connection = new PushConnection({
       url,
@@ -103,6 +108,14 @@ export class AccountLink {
           credentialName: message.credential.name,
           reason: message.reason,
         });
+        break;
+      case 'device.paired':
+      case 'device.removed':
+        this.deps.deviceNotices.received(
+          { id: this.account.id, userName: this.account.userName, deviceId: this.account.deviceId },
+          message,
+          isoAt(this.deps.clock),
+        );
         break;
       case 'ping':
         break;

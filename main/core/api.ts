@@ -3,8 +3,12 @@
 // contract's (ipc/types.ts), so the renderer sees exactly what the core produces.
 import type {
   Account,
+  AccountDevice,
   DecideInput,
   DecideOutcome,
+  DeviceEventEntry,
+  DeviceEventQuery,
+  DeviceNotice,
   EventChannel,
   EventPayloads,
   LocalHistoryEntry,
@@ -27,6 +31,7 @@ import type {
 
 export type {
   Account,
+  AccountDevice,
   ApprovalClosed,
   ConnectionState,
   CoreError,
@@ -34,6 +39,9 @@ export type {
   CredentialLocked,
   DecideInput,
   DecideOutcome,
+  DeviceEventEntry,
+  DeviceEventQuery,
+  DeviceNotice,
   LocalHistoryEntry,
   LocalHistoryQuery,
   PairInput,
@@ -73,6 +81,16 @@ export interface ApproverCore {
   removeAccount(accountId: string): Promise<Result<void>>;
   /** Invites another device of the same user. */
   issuePairingCode(accountId: string): Promise<Result<PairingCodeIssued>>;
+
+  /** The user's approver devices, as the server lists them. */
+  listDevices(accountId: string): Promise<Result<AccountDevice[]>>;
+  /** Removes another device of the account's user at the server (this desktop's own: removeAccount). */
+  removeDevice(accountId: string, deviceId: number): Promise<Result<void>>;
+  /** The user's enrolment audit trail (pairings and removals), newest first. */
+  deviceEvents(accountId: string, query?: DeviceEventQuery): Promise<Result<DeviceEventEntry[]>>;
+  /** Enrolment notices told on the push streams and not dismissed yet, newest first. */
+  deviceNotices(): DeviceNotice[];
+  dismissDeviceNotice(accountId: string, eventId: number): Result<void>;
 
   /** Ordered oldest first; expired ones are already gone. */
   pending(): PendingApproval[];

@@ -12,6 +12,7 @@ import { type Clock, isoAt, systemClock } from './clock.js';
 import { type Db, openDatabase } from './database.js';
 import { sendDecision } from './decision.js';
 import { DeviceKeyStore } from './device-key.js';
+import { DeviceNotices } from './device-notices.js';
 import { CoreEventEmitter } from './events.js';
 import { HistoryStore } from './history-store.js';
 import type { Fetch, HttpDeps } from './http.js';
@@ -65,6 +66,7 @@ interface Running {
   accounts: AccountStore;
   history: HistoryStore;
   inbox: Inbox;
+  deviceNotices: DeviceNotices;
   links: Map<string, AccountLink>;
 }
 
@@ -95,6 +97,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       http,
       clock,
       inbox: run.inbox,
+      deviceNotices: run.deviceNotices,
       events,
       WebSocket: options.WebSocket ?? WebSocket,
       backoff,
@@ -118,7 +121,14 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       if (running) return;
       const db = openDatabase(options.dataDir);
       const history = new HistoryStore(db);
-      const prune = () => history.prune(new Date(clock.now() - retentionDays * DAY_MS).toISOString(), isoAt(clock));
+      const deviceNotices = new DeviceNotices(db, events, () =>
+        events.emit('devices:notices-changed', core.deviceNotices()),
+      );
+      const prune = () => {
+        const before = new Date(clock.now() - retentionDays * DAY_MS).toISOString();
+        history.prune(before, isoAt(clock));
+        deviceNotices.prune(before);
+      };
       prune();
       const pruneTimer = setInterval(prune, DAY_MS);
       pruneTimer.unref();
@@ -128,6 +138,7 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
         accounts: new AccountStore(db),
         history,
         inbox: new Inbox(history, events, clock),
+        deviceNotices,
         links: new Map(),
       };
       running = run;
@@ -189,11 +200,29 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
         run.links.delete(accountId);
         run.inbox.dropAccount(accountId);
         accountsChanged();
+        // Its notices went with its row.
+        events.emit('devices:notices-changed', core.deviceNotices());
         return ok(undefined);
       });
     },
 
     issuePairingCode: (accountId) => withLink(accountId, (l) => issuePairingCode(l.device)),
+
+    listDevices: (accountId) => withLink(accountId, (l) => l.devices.list()),
+    removeDevice: (accountId, deviceId) => withLink(accountId, (l) => l.devices.remove(deviceId)),
+    deviceEvents: (accountId, query) => withLink(accountId, (l) => l.devices.events(query)),
+
+    deviceNotices() {
+      if (!running) return [];
+      const userNames = new Map([...running.links.values()].map((l) => [l.account.id, l.account.userName]));
+      return running.deviceNotices.list(userNames);
+    },
+
+    dismissDeviceNotice(accountId, eventId) {
+      if (!running) return fail('INTERNAL', NOT_STARTED);
+      const dismissed = running.deviceNotices.dismiss(accountId, eventId, isoAt(clock));
+      return dismissed ? ok(undefined) : fail('NOT_FOUND', `No notice ${eventId} for account ${accountId} to dismiss.`);
+    },
 
     pending() {
       return running ? running.inbox.queue.list() : [];

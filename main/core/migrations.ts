@@ -34,4 +34,24 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX history_received ON history (received_at);
    CREATE INDEX history_credential ON history (account_id, credential_id);`,
+  // 2: enrolment notices from the push stream (device.paired / device.removed), one row per server event, so an
+  // event the server sends twice is shown once, and a notice waits for the user across restarts.
+  `CREATE TABLE device_notice (
+     account_id TEXT NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+     event_id INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     device_name TEXT NOT NULL,
+     device_platform TEXT NOT NULL,
+     ip TEXT,
+     at TEXT NOT NULL,
+     by_device_id INTEGER,
+     by_name TEXT,
+     by_this_device INTEGER NOT NULL,
+     removable INTEGER NOT NULL,
+     received_at TEXT NOT NULL,
+     dismissed_at TEXT,
+     PRIMARY KEY (account_id, event_id)
+   );
+   CREATE INDEX device_notice_device ON device_notice (account_id, device_id);`,
 ];

@@ -45,6 +45,12 @@ function implementations(core: ApproverCore, shell: ShellActions): Implementatio
     'accounts:remove': (accountId) => core.removeAccount(accountId),
     'accounts:invite': (accountId) => core.issuePairingCode(accountId),
 
+    'devices:list': (accountId) => core.listDevices(accountId),
+    'devices:remove': (accountId, deviceId) => core.removeDevice(accountId, deviceId),
+    'devices:events': (accountId, query) => core.deviceEvents(accountId, query),
+    'devices:notices': () => ok(core.deviceNotices()),
+    'devices:dismiss-notice': (accountId, eventId) => core.dismissDeviceNotice(accountId, eventId),
+
     'approvals:list': () => ok(core.pending()),
     'approvals:decide': (accountId, uuid, input) => core.decide(accountId, uuid, input),
 

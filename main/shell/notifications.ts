@@ -10,15 +10,20 @@ export interface DesktopNotification {
   body: string;
   /** Seconds the notification stays up: until the request expires. */
   timeoutSeconds: number;
+  /** Buttons on the notification, where the platform has them (macOS, Windows; notify-send reports no clicks). */
+  actions?: readonly string[];
 }
 
 export interface DesktopNotifier {
-  /** Posts the notification; onClick runs when the user clicks it (on platforms that report clicks). */
-  show(notification: DesktopNotification, onClick: () => void): void;
+  /**
+   * Posts the notification; onClick runs when the user clicks it (on platforms that report clicks), with the
+   * label of the action button clicked, or null for the notification itself.
+   */
+  show(notification: DesktopNotification, onClick: (action: string | null) => void): void;
 }
 
 /** Notification text is plain text on one line each: no control characters, bounded length. */
-function plain(text: string, max: number): string {
+export function plain(text: string, max: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
@@ -92,9 +97,30 @@ export function notifierOptions(
 ): Record<string, unknown> {
   const common = { title: notification.title, message: notification.body, wait: true };
   const icon = app.icon === undefined ? {} : { icon: app.icon };
-  if (platform === 'win32') return { ...common, ...icon, appID: app.id };
-  if (platform === 'darwin') return { ...common, timeout: notification.timeoutSeconds };
+  // SnoreToast and terminal-notifier show action buttons; notify-send has none to offer.
+  const actions = notification.actions?.length ? { actions: [...notification.actions] } : {};
+  if (platform === 'win32') return { ...common, ...icon, ...actions, appID: app.id };
+  if (platform === 'darwin') return { ...common, ...actions, timeout: notification.timeoutSeconds };
   return { ...common, ...icon, timeout: notification.timeoutSeconds, 'app-name': app.name };
+}
+
+/**
+ * Which action a helper's answer names: node-notifier reports a click on the notification as 'activate' (on macOS
+ * also a click on an action button, whose label is then metadata.activationValue), and SnoreToast's button as the
+ * button's label in lower case.
+ */
+export function clickedAction(
+  notification: DesktopNotification,
+  response: string | undefined,
+  metadata: unknown,
+): { clicked: false } | { clicked: true; action: string | null } {
+  const labels = notification.actions ?? [];
+  if (response === 'activate') {
+    const value = (metadata as { activationValue?: unknown } | null | undefined)?.activationValue;
+    return { clicked: true, action: labels.find((label) => label === value) ?? null };
+  }
+  const button = labels.find((label) => label.toLowerCase() === response);
+  return button === undefined ? { clicked: false } : { clicked: true, action: button };
 }
 
 /**
@@ -108,10 +134,11 @@ export function nodeNotifierAdapter(
 ): DesktopNotifier {
   return {
     show(notification, onClick) {
-      notifier.notify(notifierOptions(notification, options.platform, options.app), (error, response) => {
+      notifier.notify(notifierOptions(notification, options.platform, options.app), (error, response, metadata) => {
         // notify-send reports failures as its stderr text, the other helpers as Error: normalise.
         if (error) options.onError?.(error instanceof Error ? error : new Error(String(error)));
-        if (response === 'activate') onClick();
+        const clicked = clickedAction(notification, response, metadata);
+        if (clicked.clicked) onClick(clicked.action);
       });
     },
   };

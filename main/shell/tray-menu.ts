@@ -7,6 +7,11 @@ export interface TrayState {
   accounts: Account[];
   pending: PendingApproval[];
   startAtLogin: boolean;
+  /**
+   * Enrolment notices not dismissed yet (devices paired or removed elsewhere). The tray names them, because on
+   * Linux a click on the desktop notification reaches nobody.
+   */
+  deviceNotices?: number;
 }
 
 export type TrayAction =
@@ -90,6 +95,15 @@ export function buildTrayMenu(state: TrayState): TrayMenuItem[] {
     }
   }
 
+  const notices = state.deviceNotices ?? 0;
+  if (notices > 0) {
+    items.push({
+      kind: 'action',
+      label: notices === 1 ? 'A device was paired or removed — review…' : `${notices} device changes — review…`,
+      action: { type: 'open-view', view: 'devices' },
+    });
+  }
+
   items.push({ kind: 'separator' });
   // The offline code (TOTP) sits in the Accounts view, one per account; it works while the server is unreachable.
   if (state.accounts.length > 0) {
@@ -99,6 +113,7 @@ export function buildTrayMenu(state: TrayState): TrayMenuItem[] {
     { kind: 'action', label: 'Keys…', action: { type: 'open-view', view: 'keys' } },
     { kind: 'action', label: 'IP addresses…', action: { type: 'open-view', view: 'ips' } },
     { kind: 'action', label: 'History…', action: { type: 'open-view', view: 'history' } },
+    { kind: 'action', label: 'Devices…', action: { type: 'open-view', view: 'devices' } },
     { kind: 'action', label: 'Accounts…', action: { type: 'open-view', view: 'accounts' } },
     { kind: 'separator' },
     {

@@ -12,6 +12,7 @@ const SIZES: Record<View, { width: number; height: number; title: string }> = {
   ips: { width: 720, height: 560, title: 'Countersign — IP addresses' },
   history: { width: 960, height: 640, title: 'Countersign — history' },
   accounts: { width: 640, height: 560, title: 'Countersign — accounts' },
+  devices: { width: 760, height: 640, title: 'Countersign — devices' },
 };
 
 /**

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { AccountsView } from './accounts/AccountsView.js';
 import { sayReady } from './bridge.js';
 import { ApprovalView } from './approval/ApprovalView.js';
+import { DevicesView } from './devices/DevicesView.js';
 import { HistoryView } from './history/HistoryView.js';
 import { useRoute } from './hooks/useRoute.js';
 import { IpsView } from './ips/IpsView.js';
@@ -15,6 +16,7 @@ const TITLES: Record<View, string> = {
   ips: 'IP addresses — Countersign',
   history: 'History — Countersign',
   accounts: 'Accounts — Countersign',
+  devices: 'Devices — Countersign',
 };
 
 export function App() {
@@ -38,5 +40,7 @@ export function App() {
       return <HistoryView route={route} />;
     case 'accounts':
       return <AccountsView />;
+    case 'devices':
+      return <DevicesView route={route} />;
   }
 }

@@ -4,9 +4,12 @@ import type { InvokeArgs, InvokeResult } from '../../ipc/contract.js';
 
 export type {
   Account,
+  AccountDevice,
   ConnectionState,
   CoreError as BridgeError,
   DecideOutcome,
+  DeviceEventEntry,
+  DeviceNotice,
   EventPayloads,
   LocalHistoryEntry,
   PairingCodeIssued,

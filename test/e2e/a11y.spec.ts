@@ -71,6 +71,25 @@ for (const scheme of ['light', 'dark'] as const) {
     }
     expect(failures).toEqual([]);
 
+    // Devices: a phone paired with an invite from this desktop, a tablet paired and then removed by the phone. The
+    // notices stand above the lists (the pairing can still be removed; the removal says who did it).
+    const invite = await world.core.issuePairingCode(world.account.id);
+    const phone = await world.pairWithCode(invite.ok ? invite.value.code : '', 'alice phone');
+    const tablet = await world.pairWithCode((await world.issuePairingCode()).code, 'alice tablet');
+    await phone.request('DELETE', `/v1/approver-device/${tablet.id}`);
+    await expect.poll(() => world.core.deviceNotices().length).toBe(2);
+    await page.setViewportSize({ width: 760, height: 640 });
+    await approver.open('devices');
+    await expect(page.getByRole('heading', { level: 1, name: 'Devices' })).toBeVisible();
+    await expect(page.getByText(/Loading/)).toHaveCount(0);
+    await expect(page.getByRole('region', { name: /^Audit trail/ }).getByRole('row')).toHaveCount(5);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: resolve(SHOTS, `devices-${scheme}.png`), fullPage: true });
+    await page.getByRole('button', { name: 'Remove ‘alice phone’…' }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
     // The number-matching request with a picked code, and a freshly created key's one-time value.
     await page.setViewportSize({ width: 480, height: 640 });
     await approver.open('approval');

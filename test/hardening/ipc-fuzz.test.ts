@@ -156,6 +156,20 @@ function positions(
     ],
     'accounts:remove': [account],
     'accounts:invite': [account],
+    'devices:list': [account],
+    'devices:remove': [account, { valid: 999, invalid: notAnInt }],
+    'devices:events': [
+      account,
+      {
+        valid: {},
+        invalid: brokenObject({
+          count: { invalid: fc.constantFrom(0, 201, -5, 2.5, '10') },
+          olderThan: { invalid: fc.constantFrom(0, -1, 1.5, '7') },
+        }),
+      },
+    ],
+    'devices:notices': [],
+    'devices:dismiss-notice': [account, { valid: 1, invalid: notAnInt }],
     'approvals:list': [],
     'approvals:decide': [
       account,
@@ -245,7 +259,7 @@ function positions(
       },
     ],
     'app:open-window': [
-      { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts']) },
+      { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices']) },
       {
         valid: {},
         invalid: brokenObject({
@@ -288,7 +302,9 @@ describeWithKeychain(`IPC fuzz over a real core`, () => {
   const shellCalls: unknown[][] = [];
 
   beforeAll(async () => {
-    server = await startHardeningServer();
+    // The sweeper prunes on every round (not only every 30 s), so what the set-up spent (the pairing code) is gone
+    // before the snapshot below instead of vanishing in the middle of the fuzz whenever a round falls there.
+    server = await startHardeningServer({ pruneIntervalMs: 1 });
     await server.admin.createUser('ada');
     desktop = await startTestCore({ user: 'ada', issuer: { pair: (user) => server.admin.pair(user, server.url) } });
     const settings: Settings = { startAtLogin: false, platform: 'linux', version: 'test' };
@@ -324,6 +340,13 @@ describeWithKeychain(`IPC fuzz over a real core`, () => {
       history: desktop.core.localHistory({ limit: 1000 }),
       keychain: (await desktop.vault.findCredentials(desktop.service)).map((c) => c.account).sort(),
       signedCalls: (await query<{ n: number }>(server.db, 'SELECT COUNT(*) AS n FROM seen_signatures'))[0]!.n,
+    });
+    await waitFor('the sweeper to prune the spent pairing code', async () => {
+      const [spent] = await query<{ n: number }>(
+        server.db,
+        'SELECT COUNT(*) AS n FROM pairing_codes WHERE used_at IS NOT NULL',
+      );
+      return spent?.n === 0;
     });
     const before = await state();
     const serverBefore = await snapshot(server.db);

@@ -11,6 +11,7 @@ import { openSession } from '../../client/index.js';
 import type { Account, PendingApproval } from '../../ipc/contract.js';
 import { describeWithKeychain } from '../core/keychain-session.js';
 import { waitConnected, waitFor } from '../support/core.js';
+import { clockTime } from '../../main/shell/enrolment-notifications.js';
 import { TestDevice } from '../support/device.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type AppWorld, newProfile, type Profile, startApp } from './support/app-world.js';
@@ -216,6 +217,82 @@ describeWithKeychain('the main process over a fake Electron, a real core, server
       },
     ]);
     await session;
+  });
+
+  it('a device paired elsewhere: a notification says who, where, when; its Remove removes it at the server', async () => {
+    const server = await aServer();
+    const profile = await aProfile();
+    const world = await running(profile);
+    const account = await pairBySecondInstance(world, server);
+    const core = world.running!.core;
+    const approval = world.window('approval')!;
+    world.pageReady(approval);
+
+    const intruder = await TestDevice.pair(server.url, (await server.admin.pair('alice')).code, 'X');
+    const posted = await waitFor('the enrolment notification', () =>
+      world.notifications.find((n) => n.notification.title === 'New approver for alice'),
+    );
+    const notice = core.deviceNotices()[0]!;
+    expect(posted.notification).toEqual({
+      title: 'New approver for alice',
+      body: `New approver 'X' (linux) paired from 127.0.0.1 at ${clockTime(notice.at)} — not you? Remove it`,
+      timeoutSeconds: 600,
+      actions: ['Remove'],
+    });
+    // The open window heard it too (and the list of notices), through the schema's events.
+    expect(approval.webContents.sent.map((m) => m.channel)).toEqual(
+      expect.arrayContaining(['devices:enrolment', 'devices:notices-changed']),
+    );
+    // The same notice is in the app for a desktop whose notifications report no clicks.
+    expect(await world.invoke(approval, 'devices:notices')).toEqual({ ok: true, value: [notice] });
+
+    world.electron.dialog.answer = (options) => options.buttons!.indexOf('Remove');
+    posted.click('Remove');
+    await waitFor('the device to be gone at the server', async () => {
+      const devices = await core.listDevices(account.id);
+      return devices.ok && devices.value.every((d) => d.id !== intruder.id);
+    });
+    const question = world.electron.dialog.messageBoxes.at(-1)!;
+    expect(question).toMatchObject({
+      type: 'warning',
+      title: 'Remove this approver?',
+      message: "Remove approver 'X' (linux) from alice's devices?",
+      buttons: ['Remove', 'Show devices', 'Cancel'],
+      cancelId: 2,
+      defaultId: 2,
+    });
+    expect((await intruder.request('GET', `/v1/user/${intruder.userId}/approver-device`)).status).toBe(401);
+    // Removed from here: the notice goes, and no second notification tells this desktop what it just did.
+    await waitFor('the notice to go', () => core.deviceNotices().length === 0);
+    expect(world.notifications.filter((n) => n.notification.title.startsWith('Approver removed'))).toEqual([]);
+  });
+
+  it('a removal by another device is told as "removed by"; its click opens the Devices view', async () => {
+    const server = await aServer();
+    const profile = await aProfile();
+    const world = await running(profile);
+    const account = await pairBySecondInstance(world, server);
+    const phone = await TestDevice.pair(server.url, (await server.admin.pair('alice')).code, 'Y');
+    const tablet = await TestDevice.pair(server.url, (await server.admin.pair('alice')).code, 'X');
+    expect((await phone.request('DELETE', `/v1/approver-device/${tablet.id}`)).status).toBe(200);
+
+    const posted = await waitFor('the removal notification', () =>
+      world.notifications.find((n) => n.notification.title === 'Approver removed for alice'),
+    );
+    expect(posted.notification.body).toMatch(/^Approver 'X' was removed by 'Y' at [0-2][0-9]:[0-5][0-9]$/);
+    // Cancel on a pairing's question removes nothing.
+    const pairing = world.notifications.find((n) => n.notification.body.startsWith("New approver 'Y'"))!;
+    world.electron.dialog.answer = (options) => options.buttons!.indexOf('Cancel');
+    pairing.click(null);
+    await waitFor('the question', () =>
+      world.electron.dialog.messageBoxes.some((b) => b.title === 'Remove this approver?'),
+    );
+    const devices = await world.running!.core.listDevices(account.id);
+    expect(devices.ok && devices.value.map((d) => d.name).sort()).toEqual(['Y', 'app test desktop']);
+
+    posted.click(null);
+    const window = await waitFor('the devices window', () => world.window('devices'));
+    expect(new URL(window.loadedUrl!).hash).toBe(`#devices?accountId=${account.id}`);
   });
 
   it('quits with requests pending: windows closed, tray gone, core stopped, nothing used after it is destroyed', async () => {

@@ -50,6 +50,11 @@ const BAD_ARGUMENTS: Record<InvokeChannel, unknown[][]> = {
   'accounts:pair': [[], [{ link: 42 }], [{ link: 'countersign://pair', evil: true }], ['countersign://pair']],
   'accounts:remove': [[], [''], ['x'.repeat(65)], [{ id: 'a' }]],
   'accounts:invite': [[], [null]],
+  'devices:list': [[], [7]],
+  'devices:remove': [['acct'], ['acct', 0], ['acct', '3'], ['acct', 1.5]],
+  'devices:events': [['acct'], ['acct', { count: 0 }], ['acct', { olderThan: 'x' }], ['acct', { since: 1 }]],
+  'devices:notices': [['unexpected']],
+  'devices:dismiss-notice': [['acct'], ['acct', -1]],
   'approvals:list': [[1]],
   'approvals:decide': [
     ['acct', 'not-a-uuid', { decision: 'APPROVE' }],

@@ -16,8 +16,10 @@ import { aPendingApproval } from './support/fixtures.js';
 
 /** A notifier that keeps what was posted and lets the test click it. */
 function postedNotifications() {
-  const posted: Array<{ notification: DesktopNotification; click: () => void }> = [];
-  const notifier: DesktopNotifier = { show: (notification, onClick) => posted.push({ notification, click: onClick }) };
+  const posted: Array<{ notification: DesktopNotification; click: (action?: string | null) => void }> = [];
+  const notifier: DesktopNotifier = {
+    show: (notification, onClick) => posted.push({ notification, click: (action = null) => onClick(action) }),
+  };
   return { posted, notifier };
 }
 

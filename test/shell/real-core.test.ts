@@ -50,11 +50,11 @@ describeWithKeychain('shell wiring over a real core', () => {
     const sent: Array<{ event: EventChannel; payload: unknown }> = [];
     const stopForwarding = forwardCoreEvents(approver.core, (event, payload) => sent.push({ event, payload }));
     cleanups.push(async () => stopForwarding());
-    const notifications: Array<{ notification: DesktopNotification; click: () => void }> = [];
+    const notifications: Array<{ notification: DesktopNotification; click: (action?: string | null) => void }> = [];
     const opened: Array<{ accountId: string; uuid: string }> = [];
     notifyNewApprovals(
       approver.core,
-      { show: (notification, click) => notifications.push({ notification, click }) },
+      { show: (notification, click) => notifications.push({ notification, click: (action = null) => click(action) }) },
       (target) => opened.push(target),
     );
 

@@ -35,11 +35,24 @@ describe('tray menu', () => {
       'Keys…',
       'IP addresses…',
       'History…',
+      'Devices…',
       'Accounts…',
       '---',
       'Start at login',
       'Quit Countersign',
     ]);
+  });
+
+  it('names device changes waiting to be reviewed, and opens the Devices view for them', () => {
+    const state: TrayState = { accounts: [anAccount()], pending: [], startAtLogin: false, deviceNotices: 1 };
+    expect(labels(state).slice(2, 4)).toEqual(['No pending approvals', 'A device was paired or removed — review…']);
+    expect(buildTrayMenu(state)[3]).toEqual({
+      kind: 'action',
+      label: 'A device was paired or removed — review…',
+      action: { type: 'open-view', view: 'devices' },
+    });
+    expect(labels({ ...state, deviceNotices: 3 })[3]).toBe('3 device changes — review…');
+    expect(labels({ ...state, deviceNotices: 0 })[3]).toBe('---');
   });
 
   it('with an account, even offline: "Show code…" opens the Accounts view (the offline code lives there)', () => {

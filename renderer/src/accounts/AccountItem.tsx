@@ -5,6 +5,7 @@ import { accountLabel } from '../components/AccountPicker.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { formatDateTime } from '../format.js';
+import { routeHash } from '../route.js';
 import { useAction } from '../hooks/useAction.js';
 import type { Account, PairingCodeIssued } from '../types.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
@@ -33,7 +34,10 @@ export function AccountItem({ account, onRemoved }: { account: Account; onRemove
         <div className="facts__row">
           <dt>This device</dt>
           <dd>
-            {account.deviceName} <span className="muted">(device {account.deviceId})</span>
+            {account.deviceName} <span className="muted">(device {account.deviceId})</span>{' '}
+            <a href={routeHash({ view: 'devices', accountId: account.id })}>
+              All devices and the audit trail<span className="visually-hidden"> of {label}</span>
+            </a>
           </dd>
         </div>
         <div className="facts__row">

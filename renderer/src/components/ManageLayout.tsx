@@ -1,17 +1,30 @@
-// The frame of the management windows (keys, IPs, history, accounts): a header with the app name and links between
+// The frame of the management windows (keys, IPs, history, devices, accounts): a header with the app name and links between
 // the views, one <main> per view. The approval window has its own, deliberately different, frame.
 import type { ReactNode } from 'react';
 import type { View } from '../types.js';
+import { DeviceNotices } from './DeviceNotices.js';
 import { LockedKeyNotices } from './LockedKeyNotices.js';
 
 const LINKS: { view: View; label: string }[] = [
   { view: 'keys', label: 'Keys' },
   { view: 'ips', label: 'IP addresses' },
   { view: 'history', label: 'History' },
+  { view: 'devices', label: 'Devices' },
   { view: 'accounts', label: 'Accounts' },
 ];
 
-export function ManageLayout({ view, title, children }: { view: View; title: string; children: ReactNode }) {
+export function ManageLayout({
+  view,
+  title,
+  children,
+  onDeviceRemoved,
+}: {
+  view: View;
+  title: string;
+  children: ReactNode;
+  /** A device was removed from a notice here (the view showing devices reloads them). */
+  onDeviceRemoved?: () => void;
+}) {
   return (
     <div className="manage">
       <header className="topbar">
@@ -31,6 +44,7 @@ export function ManageLayout({ view, title, children }: { view: View; title: str
       <main className="manage__main">
         <h1>{title}</h1>
         <LockedKeyNotices />
+        <DeviceNotices {...(onDeviceRemoved ? { onRemoved: onDeviceRemoved } : {})} />
         {children}
       </main>
     </div>

@@ -40,7 +40,7 @@ export interface World {
   stopServer(): Promise<void>;
   /** Another device of the same user (the protocol-level test device), to decide elsewhere. */
   pairOtherDevice(): Promise<{ decide(uuid: string, decision: 'APPROVE' | 'BLOCK'): Promise<void> }>;
-  pairWithCode(code: string): Promise<TestDevice>;
+  pairWithCode(code: string, name?: string): Promise<TestDevice>;
 }
 
 export interface Approver {
@@ -137,7 +137,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       const { core } = testCore;
       const account = await withClientIp(core, testCore.account?.id ?? '');
 
-      const pairWithCode = (code: string) => TestDevice.pair(server.url, code, 'other device');
+      const pairWithCode = (code: string, name = 'other device') => TestDevice.pair(server.url, code, name);
       await use({
         server,
         serverUrl: server.url,

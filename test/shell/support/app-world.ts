@@ -19,7 +19,7 @@ export interface AppWorld {
   electron: ReturnType<typeof fakeElectron>;
   /** null when the app did not start (second instance, keychain problem, start-up failure). */
   running: RunningApp | null;
-  notifications: Array<{ notification: DesktopNotification; click: () => void }>;
+  notifications: Array<{ notification: DesktopNotification; click: (action?: string | null) => void }>;
   errors: unknown[][];
   warnings: unknown[][];
   userData: string;
@@ -84,7 +84,9 @@ export async function startApp(
   };
   const handle = startCountersign(electron.parts, host, {
     vault: keytarVault(),
-    notifier: { show: (notification, click) => notifications.push({ notification, click }) },
+    notifier: {
+      show: (notification, click) => notifications.push({ notification, click: (action = null) => click(action) }),
+    },
     core: {
       keychainService: profile.keychainService,
       deviceName: 'app test desktop',

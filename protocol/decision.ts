@@ -1,6 +1,7 @@
 // The owner's decision on a PENDING request, signed by the device key and kept by the server as evidence.
 import { z } from 'zod';
 import { Id, RequestStatus, Signature, Timestamp, Uuid } from './primitives.js';
+import { Observed } from './context.js';
 import { Geolocation } from './session.js';
 
 export const DecisionKind = z.enum(['APPROVE', 'BLOCK']);
@@ -9,9 +10,10 @@ export type DecisionKind = z.infer<typeof DecisionKind>;
 export const Decision = z
   .strictObject({
     decision: DecisionKind,
+    /** The code the owner typed (the one the requesting program shows); covered by the signature. */
     binding_code: z
       .string()
-      .regex(/^[0-9]{2}$/, 'binding_code must be two digits')
+      .regex(/^[0-9]{1,8}$/, 'binding_code must be the code the program shows: 1 to 8 digits')
       .optional(),
     trust_ip: z.boolean().optional(),
     deactivate_credential: z.boolean().optional(),
@@ -26,8 +28,8 @@ export const Decision = z
 export type Decision = z.infer<typeof Decision>;
 
 /**
- * 200 from POST …/decision. A wrong binding_code on APPROVE is the owner being tricked into approving someone
- * else's request: the request ends REJECTED and binding_mismatch says why.
+ * 200 from POST …/decision. A wrong typed code (binding_code) on APPROVE is the owner being tricked into approving
+ * someone else's request: the request ends REJECTED, binding_mismatch says why, and it counts toward the lock.
  */
 export const DecisionResult = z.object({
   Response: z.tuple([
@@ -64,6 +66,10 @@ export const SessionRequestHistoryEntry = z.object({
   approved_by_code: z.boolean().optional(),
   /** Refused for a wrong or already used TOTP code; counts toward the lock like a BLOCK. */
   wrong_code: z.boolean().optional(),
+  /** Seen by the server when the request came in (as in approval.requested). */
+  observed: Observed.optional(),
+  /** How many identical attempts the request stood for. */
+  repeat_count: z.number().int().positive().optional(),
 });
 export type SessionRequestHistoryEntry = z.infer<typeof SessionRequestHistoryEntry>;
 export const SessionRequestHistory = z.object({

@@ -29,4 +29,9 @@ export const Limits = {
   LOCK_AFTER_BLOCKS: 3,
   /** Suggested poll interval for clients that do not long-poll, in seconds. */
   POLL_INTERVAL_SECONDS: 2,
+  /** Digits of the code the requester shows and the owner types, for a new key unless told (0 = no code). */
+  DEFAULT_CODE_LENGTH: 3,
+  MAX_CODE_LENGTH: 8,
+  /** A claimed location further than this from the one the address shows is flagged. */
+  CLAIMED_LOCATION_FAR_KM: 500,
 } as const;

@@ -1,6 +1,7 @@
 // The wire contract of Countersign protocol v1: one source for types and run-time validation, used by the server,
 // the requester client and the desktop approver. docs/PROTOCOL.md explains it in prose.
 export * from './canonical.js';
+export * from './context.js';
 export * from './credential.js';
 export * from './decision.js';
 export * from './device.js';

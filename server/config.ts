@@ -1,5 +1,6 @@
 // What an operator (or a test) can tune, with the defaults of DESIGN.md.
 import { Limits } from '../protocol/index.js';
+import { AddressObserver } from './geoip/observer.js';
 import { NO_TRUSTED_PROXY, type TrustedProxies } from './http/trusted-proxies.js';
 
 export interface ServerConfig {
@@ -34,6 +35,8 @@ export interface ServerConfig {
    * rows of the shared database instead). When full, the window that ends first is forgotten.
    */
   rateLimitMemoryEntries: number;
+  /** What the server looks up about a requester's address (GeoIP/ASN); startServer opens the installed databases. */
+  observer: AddressObserver;
   now: () => number;
 }
 
@@ -57,5 +60,6 @@ export const defaultConfig: ServerConfig = {
   codeFailureWindowMs: 15 * 60_000,
   // A few MiB per limit at most, and more addresses than one instance sees in a window.
   rateLimitMemoryEntries: 50_000,
+  observer: AddressObserver.off(),
   now: Date.now,
 };

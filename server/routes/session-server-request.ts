@@ -28,7 +28,8 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         query.wait ?? 0,
         AbortSignal.any([gone.signal, shutdown]),
       );
-      const item = { SessionServerRequest: sessionServerRequestView(row) };
+      const online = await services.approvals.approverOnline(row.userId);
+      const item = { SessionServerRequest: sessionServerRequestView(row, online) };
       if (!opened) return { Response: [item] };
       const { session, token } = opened;
       return {

@@ -15,8 +15,9 @@ import { ApiError } from '../http/api-error.js';
 import { approvalRequestView } from '../http/views.js';
 import { Outbox } from '../push/outbox.js';
 import { parseIp } from '../ip.js';
-import { hashSecret, newBindingCodes } from '../secrets.js';
-import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
+import { hashSecret, newTypedCode } from '../secrets.js';
+import type { CredentialRow, DeviceRow, ObservedAddress, Repositories, SessionRequestRow } from '../store/types.js';
+import { changesSince } from './changes.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals } from './credentials.js';
 import type { OpenedSession, SessionService } from './sessions.js';
@@ -28,6 +29,8 @@ export interface SessionAttempt {
   ip: string;
   userAgent: string | null;
   geolocation: Geolocation | null;
+  /** What the server looked up about ip (server/geoip): stored with the request, shown to the owner. */
+  observed: ObservedAddress;
 }
 
 export type AttemptOutcome =
@@ -99,21 +102,32 @@ export class ApprovalService {
   private async ask(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
     const request = await this.ctx.store.transaction(async (tx) => {
       const now = this.now();
-      // Held: two requests for the key on two instances must not both count 2 pending and both be let in.
+      // Held: two requests for the key on two instances must not both count 2 pending and both be let in, nor both
+      // miss the other's request and ask twice.
       const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
+      // A bot retrying (or an attacker hammering) asks once: an identical attempt (same address, description and
+      // User-Agent) merges into the PENDING request, the requester gets its uuid and code, and the owner one card
+      // with a count. The token still comes out once: of two requesters merged, only the first to read it gets it.
+      // (Requests that name their installation will merge only with the same installation.)
+      const repeated = await tx.requests.pendingFrom(credentialId, attempt, now);
+      if (repeated) {
+        await tx.requests.countRepeat(repeated.uuid);
+        return { ...repeated, repeatCount: repeated.repeatCount + 1 };
+      }
       if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
         throw new ApiError(429, ErrorText.TOO_MANY_PENDING, { 'retry-after': String(Limits.POLL_INTERVAL_SECONDS) });
       }
-      const binding = credential.numberMatching ? newBindingCodes() : null;
+      const previous = await tx.requests.lastAccepted(credentialId);
       return tx.requests.create({
         ...this.requestFields(credential, attempt, ipKnown, now),
         status: 'PENDING',
-        bindingCode: binding?.code ?? null,
-        bindingChoices: binding?.choices ?? null,
+        bindingCode: credential.codeLength > 0 ? newTypedCode(credential.codeLength) : null,
+        bindingChoices: null,
         autoAccepted: false,
         tokenDelivered: false,
         sessionId: null,
+        changes: changesSince(previous, { observed: attempt.observed, userAgent: attempt.userAgent }),
       });
     });
     this.ctx.hub.publishToUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
@@ -130,9 +144,15 @@ export class ApprovalService {
       ipKnown,
       userAgent: attempt.userAgent,
       geolocation: attempt.geolocation,
+      observed: attempt.observed,
       created: now,
       expiryTime: now + this.ctx.config.requestLifetimeSeconds * 1000,
     };
+  }
+
+  /** Whether an approver device of the user has its push stream open (on any instance): told to the requester. */
+  approverOnline(userId: number): Promise<boolean> {
+    return this.ctx.hub.approverOnline(userId);
   }
 
   /**
@@ -230,6 +250,8 @@ export class ApprovalService {
     }
     if (request.status !== 'PENDING') throw new ApiError(409, ErrorText.ALREADY_DECIDED);
     const approve = decision.decision === 'APPROVE';
+    // The typed code: an APPROVE without the code the program shows is someone approving a request they did not
+    // make (or a guess); it is refused and counted toward the lock like a BLOCK.
     const bindingMismatch = approve && request.bindingCode !== null && decision.binding_code !== request.bindingCode;
     const status = approve && !bindingMismatch ? 'ACCEPTED' : 'REJECTED';
     const decided = await tx.requests.decide(uuid, {
@@ -247,6 +269,10 @@ export class ApprovalService {
 
     if (status === 'ACCEPTED' && decision.trust_ip) await this.trustIp(tx, request, now);
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
+    if (bindingMismatch) {
+      const credential = (await tx.credentials.byId(request.credentialId))!;
+      await lockIfTooManyRefusals(tx, credential, now, outbox, 'refused session requests (blocked or a wrong code)');
+    }
     return { uuid, status, bindingMismatch };
   }
 

@@ -1,5 +1,6 @@
 // All domain services of one server, built over one store, hub and config.
 import { RateLimits } from '../http/rate-limiter.js';
+import type { AddressObserver } from '../geoip/observer.js';
 import { TotpSealer } from '../totp-seal.js';
 import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';
@@ -18,6 +19,8 @@ export interface Services {
   codes: CodeFallbackService;
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
+  /** GeoIP/ASN lookups of requester addresses. */
+  observer: AddressObserver;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -32,5 +35,6 @@ export function createServices(ctx: ServiceContext): Services {
     pairing: new PairingService(ctx, codes),
     codes,
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
+    observer: ctx.config.observer,
   };
 }

@@ -34,7 +34,17 @@ describe('electron-builder.yml', () => {
     expect(config.win?.target).toEqual(['nsis']);
     // getConfig normalises `files` into one filter set.
     expect(config.files).toEqual([
-      { filter: ['dist/main/**', 'dist/preload/**', 'dist/renderer/**', 'resources/*.png', 'package.json'] },
+      {
+        filter: [
+          'dist/main/**',
+          'dist/preload/**',
+          'dist/renderer/**',
+          'resources/*.png',
+          'package.json',
+          '!node_modules/@ip-location-db/**',
+          '!node_modules/mmdb-lib/**',
+        ],
+      },
     ]);
   });
 

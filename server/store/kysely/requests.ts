@@ -1,8 +1,10 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { SessionRequestsTable } from '../schema.js';
+import type { LookupStatus } from '../../../protocol/index.js';
 import type {
   DecisionRecord,
   NewSessionRequest,
+  ObservedAddress,
   SessionRequestRepository,
   SessionRequestRow,
   StoreKind,
@@ -14,6 +16,35 @@ type Raw = Selectable<SessionRequestsTable> & {
   credential_name: string;
   credential_mode: SessionRequestRow['credentialMode'];
 };
+
+const num = (value: number | string | null) => (value === null ? null : Number(value));
+
+function observedOf(raw: Raw): ObservedAddress | null {
+  if (raw.observed_lookup === null) return null;
+  return {
+    country: raw.observed_country,
+    region: raw.observed_region,
+    city: raw.observed_city,
+    latitude: num(raw.observed_latitude),
+    longitude: num(raw.observed_longitude),
+    asn: num(raw.observed_asn),
+    asnName: raw.observed_asn_name,
+    lookup: raw.observed_lookup as LookupStatus,
+  };
+}
+
+function observedColumns(observed: ObservedAddress | null) {
+  return {
+    observed_country: observed?.country ?? null,
+    observed_region: observed?.region ?? null,
+    observed_city: observed?.city ?? null,
+    observed_latitude: observed?.latitude ?? null,
+    observed_longitude: observed?.longitude ?? null,
+    observed_asn: observed?.asn ?? null,
+    observed_asn_name: observed?.asnName ?? null,
+    observed_lookup: observed?.lookup ?? null,
+  };
+}
 
 function row(raw: Raw): SessionRequestRow {
   return {
@@ -45,6 +76,9 @@ function row(raw: Raw): SessionRequestRow {
     sessionId: raw.session_id,
     approvedByCode: isSet(raw.approved_by_code),
     wrongCode: isSet(raw.wrong_code),
+    observed: observedOf(raw),
+    changes: raw.changes === null ? null : JSON.parse(raw.changes),
+    repeatCount: Number(raw.repeat_count),
   };
 }
 
@@ -65,6 +99,34 @@ const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
     .where('credential_id', '=', credentialId)
     .where('status', '=', 'PENDING')
     .where('expiry_time', '>', now),
+);
+// The oldest of the key's live PENDING requests with the same address, description and User-Agent: a repeat merges
+// into it. (No description and an empty one count as the same; so do no User-Agent and an empty one.)
+const PENDING_FROM = prepared(
+  (db, _kind, credentialId: number, ip: string, description: string, userAgent: string, now: number) =>
+    selectRequests(db)
+      .where('r.credential_id', '=', credentialId)
+      .where('r.status', '=', 'PENDING')
+      .where('r.ip', '=', ip)
+      .where(sql<boolean>`coalesce(r.description, '') = ${description}`)
+      .where(sql<boolean>`coalesce(r.user_agent, '') = ${userAgent}`)
+      .where('r.expiry_time', '>', now)
+      .orderBy('r.seq')
+      .limit(1),
+);
+const COUNT_REPEAT = prepared((db, _kind, uuid: string) =>
+  db
+    .updateTable('session_requests')
+    .set((eb) => ({ repeat_count: eb('repeat_count', '+', 1) }))
+    .where('uuid', '=', uuid)
+    .where('status', '=', 'PENDING'),
+);
+const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
+  selectRequests(db)
+    .where('r.credential_id', '=', credentialId)
+    .where('r.status', '=', 'ACCEPTED')
+    .orderBy('r.seq', 'desc')
+    .limit(1),
 );
 const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
   db.insertInto('session_requests').values(values),
@@ -89,7 +151,7 @@ const COUNT_BLOCKS = prepared((db, _kind, credentialId: number, since: number) =
     .selectFrom('session_requests')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('credential_id', '=', credentialId)
-    .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1)]))
+    .where((eb) => eb.or([eb('decision', '=', 'BLOCK'), eb('wrong_code', '=', 1), eb('binding_mismatch', '=', 1)]))
     .where('decided_at', '>=', since),
 );
 
@@ -107,6 +169,10 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const claimToken = CLAIM_TOKEN(db, kind);
   const linkSession = LINK_SESSION(db, kind);
   const countBlocks = COUNT_BLOCKS(db, kind);
+  const pendingFrom = PENDING_FROM(db, kind);
+  const countRepeat = COUNT_REPEAT(db, kind);
+  const lastAccepted = LAST_ACCEPTED(db, kind);
+  const firstRow = (result: { rows: Raw[] }) => (result.rows[0] ? row(result.rows[0]) : null);
   const count = (result: { rows: { n: number | string }[] }) => Number(result.rows[0]?.n ?? 0);
 
   return {
@@ -133,11 +199,19 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         wrong_code: flag(r.wrongCode ?? false),
         decided_at: r.decidedAt ?? null,
         decided_by_device_id: r.decidedByDeviceId ?? null,
+        ...observedColumns(r.observed),
+        changes: r.changes ? JSON.stringify(r.changes) : null,
       });
       return (await read(r.uuid))!;
     },
     byUuid: read,
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
+    pendingFrom: async (credentialId, same, now) =>
+      firstRow(await pendingFrom(credentialId, same.ip, same.description ?? '', same.userAgent ?? '', now)),
+    countRepeat: async (uuid) => {
+      await countRepeat(uuid);
+    },
+    lastAccepted: async (credentialId) => firstRow(await lastAccepted(credentialId)),
     pendingForUser: (userId, now) =>
       rows(
         select()

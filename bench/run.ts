@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway] [-- --devices 1,1000,10000]
+// npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,geoip] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -16,10 +16,11 @@ import { ratioToFloor } from './support/stats.js';
 import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
 import { type FloorResults, floorBenchmarks } from './suites/floor.js';
 import { gatewayBenchmarks } from './suites/gateway.js';
+import { geoipBenchmarks } from './suites/geoip.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 
-const SUITES = ['countersign', 'floor', 'renderer', 'scale-out', 'gateway'] as const;
+const SUITES = ['countersign', 'floor', 'renderer', 'scale-out', 'gateway', 'geoip'] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
   const renderer = only.includes('renderer') ? await rendererBenchmarks(plan.rendererSamples, log) : null;
   const scaleOut = only.includes('scale-out') ? await scaleOutBenchmarks(plan, log, profileDir) : null;
   const gateway = only.includes('gateway') ? await gatewayBenchmarks(plan, log) : null;
+  const geoip = only.includes('geoip') ? await geoipBenchmarks(plan, log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     renderer,
     scale_out: scaleOut,
     gateway,
+    geoip,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };

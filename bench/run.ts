@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads,ciba-peer,statements,
-//                 webhooks] [-- --devices 1,1000,10000]
+//                 webhooks,geoip] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -18,6 +18,7 @@ import { type CibaPeerResults, cibaPeerBenchmarks } from './suites/ciba-peer.js'
 import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
 import { type FloorResults, floorBenchmarks } from './suites/floor.js';
 import { gatewayBenchmarks } from './suites/gateway.js';
+import { geoipBenchmarks } from './suites/geoip.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 import { statusReadBenchmarks } from './suites/status-reads.js';
@@ -34,6 +35,7 @@ const SUITES = [
   'ciba-peer',
   'statements',
   'webhooks',
+  'geoip',
 ] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
   const cibaPeer = only.includes('ciba-peer') ? await cibaPeerBenchmarks(plan, log) : null;
   const statements = only.includes('statements') ? await statementBenchmarks(log) : null;
   const webhooks = only.includes('webhooks') ? await webhookBenchmarks(plan, log) : null;
+  const geoip = only.includes('geoip') ? await geoipBenchmarks(plan, log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -168,6 +171,7 @@ async function main(): Promise<void> {
     ratio_to_ciba_peer: countersign && cibaPeer ? ratiosToPeer(countersign, cibaPeer) : null,
     statements_per_push_approval: statements,
     webhooks,
+    geoip,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };

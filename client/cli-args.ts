@@ -8,14 +8,16 @@ import { serverUrl } from './http.js';
 import { plainHttpGuard } from './transport.js';
 
 export const HELP = `Usage: countersign-session --server URL [--api-key-file FILE | --api-key-stdin]
-                           [--description TEXT] [--timeout S] [--totp [CODE]] [--insecure-http]
+                           [--description TEXT] [--timeout S] [--totp [CODE]] [--show-code] [--insecure-http]
                            [--installation FILE | --no-installation]
        countersign-session login --server URL [--api-key-file FILE | --api-key-stdin] [--installation FILE]
 
 Opens a session on a Countersign approval server with an API key. When the key asks its owner
 (mode push, or push-unless-trusted from an IP the key does not trust yet), waits until the owner
 approves or blocks on their desktop, showing progress on stderr. Prints only the session token
-on stdout, so TOKEN=$(countersign-session …) works.
+on stdout, so TOKEN=$(countersign-session …) works. When the key asks for a code, the owner types
+the code shown here on their desktop; it is printed only when stderr is a terminal (or with
+--show-code). While no approver device of the owner is online, it says so, with the time left.
 
 Options:
   --server URL          the approval server, e.g. https://countersign.example.com
@@ -33,6 +35,8 @@ Options:
   --totp CODE           offline fallback: the 6-digit code your Countersign desktop shows (it works
                         without a connection). For a key that allows code fallback the session opens
                         at once, no push. "--totp" alone asks for the code on the terminal.
+  --show-code           print the code to type on stderr even when stderr is not a terminal (a log
+                        the key's owner reads); by default it is shown on a terminal only
   --insecure-http       allow plain http:// to a server that is not on this machine: the API key, the
                         code and the token then cross the network unencrypted. Only on a network you trust
   --installation FILE   keep this program's installation key (and a key from login) in FILE (JSON, mode
@@ -87,6 +91,8 @@ export interface SessionCliArgs {
   timeoutSeconds?: number;
   /** The TOTP code, or 'prompt' to ask for it on the terminal. */
   totp?: string | 'prompt';
+  /** Print the code to type even when stderr is not a terminal. */
+  showCode: boolean;
 }
 
 const TOTP_PATTERN = /^[0-9]{6}$/;
@@ -133,7 +139,15 @@ export function parseSessionArgs(argv: string[], env: NodeJS.ProcessEnv): Sessio
     );
   }
   const installation = values['no-installation'] ? false : { file: values.installation ?? null };
-  const args: SessionCliArgs = { command, server, apiKey, installation, insecureHttp, warnings };
+  const args: SessionCliArgs = {
+    command,
+    server,
+    apiKey,
+    installation,
+    insecureHttp,
+    warnings,
+    showCode: values['show-code'] === true,
+  };
   if (values.description !== undefined) {
     const checked = DisplayText(200).safeParse(values.description);
     if (!checked.success) throw new UsageError(`--description ${checked.error.issues[0]?.message ?? 'is not valid'}.`);
@@ -227,6 +241,7 @@ function parse(argv: string[]) {
       'api-key-file': { type: 'string' },
       'api-key-stdin': { type: 'boolean' },
       'insecure-http': { type: 'boolean' },
+      'show-code': { type: 'boolean' },
       description: { type: 'string' },
       timeout: { type: 'string' },
       totp: { type: 'string' },

@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   const interrupt = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  const display = new ProgressDisplay(stderr, stderr.isTTY === true);
+  const display = new ProgressDisplay(stderr, { tty: stderr.isTTY === true, showCode: args.showCode });
 
   try {
     const store =

@@ -30,7 +30,7 @@ export interface OpenSessionOptions {
   /** Stop waiting for a decision after this many seconds (the server's request lifetime applies regardless). */
   timeoutSeconds?: number;
   signal?: AbortSignal;
-  /** Called when the request is PENDING and after every poll, e.g. to show binding_code and the time left. */
+  /** Called when the request is PENDING and after every poll, e.g. to show the code and the time left. */
   onProgress?: (progress: SessionProgress) => void;
   /** Local address to send from (tests use 127.0.0.2 as a second source IP). */
   localAddress?: string;
@@ -55,8 +55,18 @@ export interface OpenSessionOptions {
 export interface SessionProgress {
   status: 'PENDING';
   uuid: string;
-  /** The two digits the owner must pick on their desktop when the key uses number matching; null otherwise. */
+  /**
+   * The code to show the key's owner, who types it on their desktop to approve (as many digits as the key asks
+   * for); null when the key asks for no code.
+   */
   bindingCode: string | null;
+  /**
+   * Whether an approver device of the key's owner is online (its push stream open on the server) as of the last
+   * reply; null when the server does not say (older servers). While false nobody is being asked.
+   */
+  approverOnline: boolean | null;
+  /** How many identical attempts the server merged into this request (1: only this one). */
+  repeatCount: number;
   /** When the server lets the request expire, on this machine's clock. */
   expiresAt: Date;
   /** When openSession stops waiting: the earlier of expiresAt and the caller's timeout. */
@@ -74,11 +84,14 @@ export type OpenSessionResult =
       tokenCreated: string;
       /** The approval request's uuid; null when the session opened at once (ip-only or trusted IP). */
       uuid: string | null;
+      /** The code the owner had to type; null when none was asked (or the session opened at once). */
+      code: string | null;
     }
-  | { status: 'REJECTED'; uuid: string }
+  | { status: 'REJECTED'; uuid: string; code: string | null }
   | {
       status: 'EXPIRED';
       uuid: string;
+      code: string | null;
       /** 'server': nobody decided within the request lifetime. 'timeout': the caller's timeoutSeconds ran out first. */
       reason: 'server' | 'timeout';
     };
@@ -149,6 +162,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
       sessionId: id.Id.id,
       tokenCreated: token.Token.created,
       uuid: null,
+      code: null,
     };
   }
   if (reply.status !== 202) throw errorFromReply(reply);
@@ -163,11 +177,16 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
 
   let connectionProblem: CountersignError | null = null;
   let failures = 0;
+  let approverOnline = pending.approver_online ?? null;
+  let repeatCount = pending.repeat_count ?? 1;
+  const code = pending.binding_code;
   const report = () =>
     options.onProgress?.({
       status: 'PENDING',
       uuid: pending.uuid,
-      bindingCode: pending.binding_code,
+      bindingCode: code,
+      approverOnline,
+      repeatCount,
       expiresAt: new Date(expiresAt),
       deadline: new Date(Math.min(timeoutAt, expiresAt)),
       connectionProblem,
@@ -208,6 +227,8 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
 
     const read = parseReply(poll, SessionServerRequestRead, 'GET /v1/session-server-request').Response;
     const request = read[0].SessionServerRequest;
+    approverOnline = request.approver_online ?? approverOnline;
+    repeatCount = request.repeat_count ?? repeatCount;
     switch (request.status) {
       case 'ACCEPTED': {
         const id = pick(read, 'Id') as { id: number } | undefined;
@@ -226,12 +247,13 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
           sessionId: id.id,
           tokenCreated: token.created,
           uuid: request.uuid,
+          code,
         };
       }
       case 'REJECTED':
-        return { status: 'REJECTED', uuid: request.uuid };
+        return { status: 'REJECTED', uuid: request.uuid, code };
       case 'EXPIRED':
-        return { status: 'EXPIRED', uuid: request.uuid, reason: 'server' };
+        return { status: 'EXPIRED', uuid: request.uuid, reason: 'server', code };
       case 'PENDING': {
         report();
         // A server that answers at once instead of holding the poll must not be asked in a tight loop.
@@ -241,8 +263,10 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     }
   }
 
-  if (timeoutAt <= expiresAt + EXPIRY_GRACE_MS) return { status: 'EXPIRED', uuid: pending.uuid, reason: 'timeout' };
+  if (timeoutAt <= expiresAt + EXPIRY_GRACE_MS) {
+    return { status: 'EXPIRED', uuid: pending.uuid, reason: 'timeout', code };
+  }
   // Past the server's own expiry and still no final answer: unreachable (say why) or it never expired it.
   if (connectionProblem) throw connectionProblem;
-  return { status: 'EXPIRED', uuid: pending.uuid, reason: 'server' };
+  return { status: 'EXPIRED', uuid: pending.uuid, reason: 'server', code };
 }

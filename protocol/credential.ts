@@ -24,7 +24,13 @@ export const CredentialPasswordIp = z.object({
   permitted_device: PermittedDevice.nullable(),
   name: z.string(),
   mode: KeyMode,
+  /** Kept for older devices: true when code_length is above 0. */
   number_matching: z.boolean(),
+  /**
+   * Digits of the code the requester shows and the owner types to approve (0: no code, for unattended bots whose
+   * output nobody reads). Optional for servers written before typed codes.
+   */
+  code_length: z.number().int().min(0).max(8).optional(),
   last_used: Timestamp.nullable(),
   permitted_ip_count: z.number().int().nonnegative(),
   /** Whether a TOTP code from the owner's desktop may open a session in place of a push approval (default off). */
@@ -41,10 +47,18 @@ export const CredentialPasswordIpRead = z.object({
 });
 
 /** Extension: POST /v1/user/{userID}/credential-password-ip — the reply shows token_value once. */
+const CodeLength = z
+  .number()
+  .int('code_length must be a whole number from 0 to 8')
+  .min(0, 'code_length must be a whole number from 0 to 8')
+  .max(8, 'code_length must be a whole number from 0 to 8');
+
 export const CredentialCreate = z.strictObject({
   name: DisplayText(100).pipe(z.string().min(1, 'name must not be empty')),
   mode: KeyMode,
+  /** Without code_length: true (or absent) asks for a 3-digit code, false for none. */
   number_matching: z.boolean().optional(),
+  code_length: CodeLength.optional(),
   ips: z.array(PermittedIpValue).max(100).optional(),
   allow_code_fallback: z.boolean().optional(),
 });
@@ -59,12 +73,14 @@ export const CredentialUpdate = z
     status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
     mode: KeyMode.optional(),
     name: DisplayText(100).pipe(z.string().min(1, 'name must not be empty')).optional(),
+    /** Without code_length: true asks for a 3-digit code (a key that has one keeps its length), false for none. */
     number_matching: z.boolean().optional(),
+    code_length: CodeLength.optional(),
     allow_code_fallback: z.boolean().optional(),
   })
   .refine(
     (u) => Object.keys(u).length > 0,
-    'give at least one of status, mode, name, number_matching, allow_code_fallback',
+    'give at least one of status, mode, name, number_matching, code_length, allow_code_fallback',
   );
 export type CredentialUpdate = z.infer<typeof CredentialUpdate>;
 export const CredentialUpdated = CredentialCreated;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DecisionScope, GrantedBy } from './grant.js';
 import { ApprovalInstallation } from './installation.js';
 import { Id, RequestStatus, Signature, Timestamp, Uuid } from './primitives.js';
+import { Observed } from './context.js';
 import { Geolocation } from './session.js';
 
 export const DecisionKind = z.enum(['APPROVE', 'BLOCK']);
@@ -11,9 +12,10 @@ export type DecisionKind = z.infer<typeof DecisionKind>;
 export const Decision = z
   .strictObject({
     decision: DecisionKind,
+    /** The code the owner typed (the one the requesting program shows); covered by the signature. */
     binding_code: z
       .string()
-      .regex(/^[0-9]{2}$/, 'binding_code must be two digits')
+      .regex(/^[0-9]{1,8}$/, 'binding_code must be the code the program shows: 1 to 8 digits')
       .optional(),
     trust_ip: z.boolean().optional(),
     deactivate_credential: z.boolean().optional(),
@@ -38,8 +40,8 @@ export const Decision = z
 export type Decision = z.infer<typeof Decision>;
 
 /**
- * 200 from POST …/decision. A wrong binding_code on APPROVE is the owner being tricked into approving someone
- * else's request: the request ends REJECTED and binding_mismatch says why.
+ * 200 from POST …/decision. A wrong typed code (binding_code) on APPROVE is the owner being tricked into approving
+ * someone else's request: the request ends REJECTED, binding_mismatch says why, and it counts toward the lock.
  */
 export const DecisionResult = z.object({
   Response: z.tuple([
@@ -82,6 +84,10 @@ export const SessionRequestHistoryEntry = z.object({
   granted_by: GrantedBy.nullable().optional(),
   /** The grant this request's approval made (its scope); null for none. */
   grant_created: Id.nullable().optional(),
+  /** Seen by the server when the request came in (as in approval.requested). */
+  observed: Observed.optional(),
+  /** How many identical attempts the request stood for. */
+  repeat_count: z.number().int().positive().optional(),
 });
 export type SessionRequestHistoryEntry = z.infer<typeof SessionRequestHistoryEntry>;
 export const SessionRequestHistory = z.object({

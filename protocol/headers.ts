@@ -41,4 +41,9 @@ export const Limits = {
    * working) for this long: a reply lost to a crash or a dropped connection is not lost for good.
    */
   TOKEN_REDELIVERY_SECONDS: 60,
+  /** Digits of the code the requester shows and the owner types, for a new key unless told (0 = no code). */
+  DEFAULT_CODE_LENGTH: 3,
+  MAX_CODE_LENGTH: 8,
+  /** A claimed location further than this from the one the address shows is flagged. */
+  CLAIMED_LOCATION_FAR_KM: 500,
 } as const;

@@ -2,6 +2,7 @@
 // the requester client and the desktop approver. docs/PROTOCOL.md explains it in prose.
 export * from './base64url.js';
 export * from './canonical.js';
+export * from './context.js';
 export * from './credential.js';
 export * from './decision.js';
 export * from './device.js';

@@ -1,15 +1,33 @@
 // Messages on the push stream WebSocket /v1/approver-device/{id}/stream. Each frame is one JSON object with a type.
 import { z } from 'zod';
+import { Change, Claimed, Observed } from './context.js';
 import { DeviceActor, DeviceSummary } from './device.js';
 import { Grant, GrantedBy } from './grant.js';
 import { ApprovalInstallation } from './installation.js';
 import { Id, KeyMode, RequestStatus, Timestamp, Uuid } from './primitives.js';
 import { Geolocation } from './session.js';
 
-/** What the owner sees about a PENDING request. */
+/**
+ * What the owner sees about a PENDING request. This server always sends observed, claimed, changes, repeat_count and
+ * code_length; they are optional only so that a device still reads messages of a server from before them.
+ */
 export const ApprovalRequest = z.object({
   uuid: Uuid,
   credential: z.object({ id: Id, name: z.string(), mode: KeyMode }),
+  /** Seen by the server: facts about the requester's address. */
+  observed: Observed.optional(),
+  /** Claimed by the program: what the requester wrote about itself. */
+  claimed: Claimed.optional(),
+  /** What differs from the key's last approved session; [first-session] for a key never approved. */
+  changes: z.array(Change).optional(),
+  /** How many identical attempts (same key and address) this one request stands for: 1, or more when merged. */
+  repeat_count: z.number().int().positive().optional(),
+  /**
+   * Digits of the code the owner must type to approve: the program shows it, the device is never told it. 0: the
+   * key asks for no code.
+   */
+  code_length: z.number().int().min(0).optional(),
+  /** Kept for devices written before `claimed`: the same values as claimed.description, user_agent, geolocation. */
   description: z.string().nullable(),
   ip: z.string(),
   /** True when the IP is ACTIVE for this key (known); false means a new IP for this key. */
@@ -18,7 +36,10 @@ export const ApprovalRequest = z.object({
   geolocation: Geolocation.nullable(),
   created: Timestamp,
   expiry_time: Timestamp,
-  /** Three two-digit codes, one of which the requester shows, when number matching is on; null otherwise. */
+  /**
+   * Always null: the owner types the code instead of picking it among three (showing the choices would show the
+   * answer). Kept so that devices written before typed codes still parse the message.
+   */
   binding_choices: z
     .array(z.string().regex(/^[0-9]{2}$/))
     .length(3)

@@ -68,15 +68,25 @@ export const SessionServerRequest = z.object({
   uuid: Uuid,
   status: RequestStatus,
   expiry_time: Timestamp,
-  /** Two digits the requester shows its user when the key has number matching on; null otherwise. */
+  /**
+   * The code the requester shows its user, who types it on the approving device (as many digits as the key's
+   * code_length); null when the key asks for no code.
+   */
   binding_code: z
     .string()
-    .regex(/^[0-9]{2}$/)
+    .regex(/^[0-9]{1,8}$/)
     .nullable(),
   /** Seconds between polls for clients that do not long-poll. */
   poll_interval: z.number().int().positive(),
   /** True once the session token has been handed out (it is handed out exactly once). */
   token_delivered: z.boolean(),
+  /**
+   * Whether some approver device of the key's owner has its push stream open now (on any server instance); while
+   * false nobody is shown the request. Optional for servers written before it.
+   */
+  approver_online: z.boolean().optional(),
+  /** How many identical attempts this request stands for (same key and address merged while PENDING). */
+  repeat_count: z.number().int().positive().optional(),
 });
 export type SessionServerRequest = z.infer<typeof SessionServerRequest>;
 

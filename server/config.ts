@@ -1,5 +1,6 @@
 // What an operator (or a test) can tune, with the defaults of DESIGN.md.
 import { Limits } from '../protocol/index.js';
+import { AddressObserver } from './geoip/observer.js';
 import { NO_TRUSTED_PROXY, type TrustedProxies } from './http/trusted-proxies.js';
 import type { WebhookConfig } from './webhooks/config.js';
 
@@ -51,6 +52,8 @@ export interface ServerConfig {
   webhooks: WebhookConfig | null;
   /** SHA-256 (hex) of the operator API's Bearer token (/v1/operator/…); null turns the operator API away (401). */
   operatorTokenHash: string | null;
+  /** What the server looks up about a requester's address (GeoIP/ASN); startServer opens the installed databases. */
+  observer: AddressObserver;
   now: () => number;
 }
 
@@ -82,5 +85,6 @@ export const defaultConfig: ServerConfig = {
   historyDays: 90,
   webhooks: null,
   operatorTokenHash: null,
+  observer: AddressObserver.off(),
   now: Date.now,
 };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
+import { AddressObserver, type GeoIpPaths, installedGeoIpPaths } from './geoip/observer.js';
 import type { PushHub } from './push/hub.js';
 import { type HubLog, startPostgresHub } from './push/postgres-hub.js';
 import { SqliteHub } from './push/sqlite-hub.js';
@@ -20,6 +21,11 @@ export interface StartServerOptions {
   tls?: { certFile: string; keyFile: string };
   config?: Partial<ServerConfig>;
   logger?: FastifyServerOptions['logger'];
+  /**
+   * The GeoIP/ASN databases (folders laid out as their npm packages; null: that one off), or 'off' for none.
+   * Default: the installed packages. Ignored when config.observer is given.
+   */
+  geoip?: Partial<GeoIpPaths> | 'off';
 }
 
 export interface RunningServer {
@@ -30,6 +36,8 @@ export interface RunningServer {
   db: string;
   /** Where the key sealing TOTP secrets came from, for the startup line. */
   totpKeySource: string;
+  /** What the GeoIP/ASN lookups use, or why they cannot, for the startup line. */
+  geoipStatus: string;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { key, created } = loadOrCreateTotpKeyFile(file);
     config.totpKey = key;
     totpKeySource = `TOTP secrets sealed with the key in ${file}${created ? ', made now (mode 0600)' : ''}`;
+  }
+  if (!options.config?.observer) {
+    const installed = installedGeoIpPaths();
+    const paths = options.geoip ?? {};
+    config.observer =
+      paths === 'off'
+        ? AddressObserver.off()
+        : AddressObserver.open({
+            city: paths.city === undefined ? installed.city : paths.city,
+            asn: paths.asn === undefined ? installed.asn : paths.asn,
+          });
   }
   const https = options.tls
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
@@ -106,6 +125,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     host,
     db: describeDb(options.db),
     totpKeySource,
+    geoipStatus: config.observer.status,
     close: () => {
       closing ??= (async () => {
         await app.close();

@@ -30,20 +30,13 @@ export function newPairingCode(): string {
   return [0, 4, 8, 12].map((start) => chars.slice(start, start + 4).join('')).join('-');
 }
 
-/** A two-digit code for number matching. */
-function twoDigits(): string {
-  return String(randomInt(100)).padStart(2, '0');
-}
-
-/** The requester's code plus two distinct decoys, in random order: what the approver picks from. */
-export function newBindingCodes(): { code: string; choices: string[] } {
-  const code = twoDigits();
-  const choices = new Set([code]);
-  while (choices.size < 3) choices.add(twoDigits());
-  const shuffled = [...choices];
-  for (let i = shuffled.length - 1; i > 0; i -= 1) {
-    const j = randomInt(i + 1);
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
-  return { code, choices: shuffled };
+/**
+ * The code the requester shows and the owner types: `length` random decimal digits (leading zeros kept). Not a
+ * secret against the requester — it shows it — but the device never learns it, so approving needs someone who
+ * read it where the program runs.
+ */
+export function newTypedCode(length: number): string {
+  let code = '';
+  for (let i = 0; i < length; i += 1) code += String(randomInt(10));
+  return code;
 }

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { introspect, openSession } from '../client/index.js';
 import { ErrorText } from '../protocol/index.js';
 import { TestDevice, type TestStream } from './support/device.js';
+import { queryDb } from './server/helpers.js';
 import {
   ADMIN_BIN,
   type ServerProcess,
@@ -84,7 +85,9 @@ async function setUp(key: string[], server: { requestLifetimeSeconds?: number } 
   cleanup.push(() => running.stop());
 
   expect(await admin(db, 'user', 'create', 'alice')).toMatchObject({ name: 'alice' });
-  const created = await admin(db, 'key', 'create', '--user', 'alice', '--name', 'ci-bot', ...key);
+  // Without a code unless the test asks for one (the default is a 3-digit code to type).
+  const codeLength = key.includes('--code-length') || key.includes('--number-matching') ? [] : ['--code-length', '0'];
+  const created = await admin(db, 'key', 'create', '--user', 'alice', '--name', 'ci-bot', ...codeLength, ...key);
   const paired = await admin(db, 'pair', '--user', 'alice', '--server', running.url);
   const device = await TestDevice.pair(running.url, String(paired.code));
   const stream = await device.connect();
@@ -156,16 +159,54 @@ describe('countersign-session, the flow of DESIGN.md', SLOW, () => {
     expect(requester.stderr).toContain('--timeout');
   });
 
-  it('number matching: the owner picks the code the process shows on stderr', async () => {
+  it('typed code: the owner types the code the process shows (--show-code, stderr being no terminal)', async () => {
+    // --number-matching, from before typed codes, now means the default code.
     const flow = await setUp(['--mode', 'push', '--number-matching']);
-    const requester = session(flow);
+    const requester = session(flow, '--show-code');
     const { request } = await flow.stream.next('approval.requested', 20_000);
-    await expect.poll(() => requester.stderr, { timeout: 20_000 }).toMatch(/pick \d\d on your desktop/);
-    const shown = /pick (\d\d) on your desktop/.exec(requester.stderr)![1]!;
-    expect(request.binding_choices).toContain(shown);
-    await flow.device.decide(request.uuid, { decision: 'APPROVE', binding_code: shown });
+    // The key got the default: 3 digits, never shown to the device.
+    expect(request).toMatchObject({ code_length: 3, binding_choices: null });
+    expect(JSON.stringify(request)).not.toMatch(/"binding_code"/);
+    const shown = /types this code on their desktop: (\d{3})\n/;
+    await expect.poll(() => requester.stderr, { timeout: 20_000 }).toMatch(shown);
+    const code = shown.exec(requester.stderr)![1]!;
+    await flow.device.decide(request.uuid, { decision: 'APPROVE', binding_code: code });
     expect(await requester.exited).toBe(0);
     expect(requester.stdout.trim()).toMatch(/^\S{20,}$/);
+  });
+
+  it('typed code: not printed into a log (stderr no terminal, no --show-code); a wrong code → exit 2', async () => {
+    const flow = await setUp(['--mode', 'push', '--code-length', '4']);
+    const requester = session(flow);
+    const { request } = await flow.stream.next('approval.requested', 20_000);
+    expect(request.code_length).toBe(4);
+    await expect.poll(() => requester.stderr, { timeout: 20_000 }).toContain('shown only on a terminal');
+    const [row] = await queryDb<{ binding_code: string }>(
+      flow.db,
+      'SELECT binding_code FROM session_requests WHERE uuid = ?',
+      request.uuid,
+    );
+    expect(requester.stderr).not.toContain(row!.binding_code);
+    const wrong = row!.binding_code === '9999' ? '0000' : '9999';
+    await flow.device.decide(request.uuid, { decision: 'APPROVE', binding_code: wrong });
+    expect(await requester.exited).toBe(2);
+  });
+
+  it('no approver online: says so with the time left instead of waiting silently, then waits as usual', async () => {
+    const flow = await setUp(['--mode', 'push']);
+    await flow.stream.close();
+    const requester = session(flow);
+    await expect
+      .poll(() => requester.stderr, { timeout: 20_000 })
+      .toMatch(/no approver is online for this key — it will expire in [0-2]:[0-5]\d\n/);
+    expect(requester.stderr).not.toContain("waiting for approval on the key owner's desktop");
+    // The owner's desktop comes back: the request is there, and an approval goes through.
+    const stream = await flow.device.connect();
+    cleanup.push(() => stream.close());
+    await stream.next('hello');
+    const { request } = await stream.next('approval.requested', 20_000);
+    await flow.device.decide(request.uuid, { decision: 'APPROVE' });
+    expect(await requester.exited).toBe(0);
   });
 });
 
@@ -192,8 +233,11 @@ describe('countersign-session, key sources and errors', SLOW, () => {
   it("a fourth waiting request for the key → exit 1 with the server's 429 text", async () => {
     const flow = await setUp(['--mode', 'push']);
     const controller = new AbortController();
-    const waiting = [1, 2, 3].map(() =>
-      openSession({ server: flow.url, apiKey: flow.apiKey, signal: controller.signal }).catch(() => null),
+    // Three different jobs (identical attempts would merge into one request).
+    const waiting = [1, 2, 3].map((n) =>
+      openSession({ server: flow.url, apiKey: flow.apiKey, description: `job ${n}`, signal: controller.signal }).catch(
+        () => null,
+      ),
     );
     for (const _ of waiting) await flow.stream.next('approval.requested', 20_000);
     const requester = session(flow);

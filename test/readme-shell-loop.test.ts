@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildOutput, collectOutput } from './support/child-output.js';
 import { TestDevice } from './support/device.js';
+import { queryDb } from './server/helpers.js';
 import { tempDir } from './support/server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -81,7 +82,18 @@ describe('README', { timeout: 120_000 }, () => {
     await stream.next('hello');
     const { request } = await stream.next('approval.requested', 30_000);
     expect(request.description).toBe('nightly export');
-    expect((await device.decide(request.uuid, { decision: 'APPROVE' })).status).toBe(200);
+    // The key asks for the default 3-digit code. On a terminal countersign-session shows it and the owner types it;
+    // here stderr is a pipe, so it says the code is shown only on a terminal, and the "owner" reads it from the
+    // database instead.
+    expect(request.code_length).toBe(3);
+    await expect.poll(() => rest.output.stderr, { timeout: 10_000 }).toContain('shown only on a terminal');
+    const [row] = await queryDb<{ binding_code: string }>(
+      join(dir.path, 'data', 'countersign.db'),
+      'SELECT binding_code FROM session_requests WHERE uuid = ?',
+      request.uuid,
+    );
+    const decided = await device.decide(request.uuid, { decision: 'APPROVE', binding_code: row!.binding_code });
+    expect(decided.status).toBe(200);
 
     expect(await rest.exited, rest.output.stderr).toBe(0);
     const out = rest.output.stdout.trim().split('\n');

@@ -28,7 +28,12 @@ function decisionBody(input: DecideInput, request: ApprovalRequest | null): Resu
   if (choices && input.decision === 'APPROVE' && (!input.bindingCode || !choices.includes(input.bindingCode))) {
     return fail('INVALID_INPUT', `Pick the code the program shows: one of ${choices.join(', ')}.`);
   }
-  if (request && !choices && input.bindingCode !== undefined) {
+  // A typed code: the device is told only its length; whether it is right, only the server knows.
+  const codeLength = request?.code_length ?? 0;
+  if (!choices && codeLength > 0 && input.decision === 'APPROVE' && input.bindingCode?.length !== codeLength) {
+    return fail('INVALID_INPUT', `Type the ${codeLength}-digit code the program shows.`);
+  }
+  if (request && !choices && codeLength === 0 && input.bindingCode !== undefined) {
     return fail('INVALID_INPUT', 'This request has no number matching: leave the code out.');
   }
   return ok(body);

@@ -1,6 +1,7 @@
 // countersign-admin: user create, key create, pair. Prints one JSON object on stdout; a pairing QR code goes to
 // stderr, and only when stderr is a terminal (so stdout stays machine-readable).
 import { parseArgs } from 'node:util';
+import { Limits } from '../../protocol/index.js';
 import qrcode from 'qrcode-terminal';
 import { databaseOption } from '../cli-args.js';
 import { DB_PASSWORD_FLAGS, withDbPassword } from '../cli-secrets.js';
@@ -12,7 +13,7 @@ const HELP = `Usage:
   countersign-admin [--db FILE|URL] user create NAME
   countersign-admin [--db FILE|URL] user remove NAME
   countersign-admin [--db FILE|URL] key create --user NAME --name LABEL --mode ip-only|push|push-unless-trusted
-                                               [--ip A.B.C.D]... [--number-matching] [--code-fallback]
+                                               [--ip A.B.C.D]... [--code-length N] [--code-fallback]
   countersign-admin [--db FILE|URL] pair --user NAME --server URL
   countersign-admin [--db FILE|URL] device list --user NAME
   countersign-admin [--db FILE|URL] device remove --user NAME --device ID
@@ -24,6 +25,8 @@ const HELP = `Usage:
 Manages users, API keys and device pairing codes in a Countersign server database (it may be running).
 device remove and key deactivate are for a user who lost a device (or every one): the user's connected devices
 are told, the removed device's stream closes, and a deactivated key's sessions end and its requests are refused.
+--code-length N: the requester shows an N-digit code (0-8, default 3) that the owner types to approve; 0 for
+an unattended bot whose output nobody reads (--number-matching, from before typed codes, means the default).
 --code-fallback lets a TOTP code from the owner's desktop open a session in place of a push approval.
 --db defaults to the server's default ($XDG_DATA_HOME/countersign/countersign.db, else ~/.local/share/…);
 a postgres://USER@HOST/DATABASE URL works on the database of PostgreSQL server instances, with the password
@@ -49,6 +52,7 @@ function parse(argv: string[]) {
       mode: { type: 'string' },
       ip: { type: 'string', multiple: true },
       'number-matching': { type: 'boolean' },
+      'code-length': { type: 'string' },
       'code-fallback': { type: 'boolean' },
       server: { type: 'string' },
       device: { type: 'string' },
@@ -59,6 +63,14 @@ function parse(argv: string[]) {
       ...DB_PASSWORD_FLAGS,
     },
   });
+}
+
+function codeLengthOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-8]$/.test(value)) {
+    throw new AdminError(`--code-length must be a whole number from 0 to 8 (got "${value}"); 0 asks for no code.`);
+  }
+  return Number(value);
 }
 
 function required(value: string | undefined, flag: string): string {
@@ -102,7 +114,8 @@ async function run(argv: string[]): Promise<unknown> {
         name: required(values.name, '--name LABEL'),
         mode: required(values.mode, '--mode ip-only|push|push-unless-trusted'),
         ips: values.ip ?? [],
-        numberMatching: values['number-matching'] === true,
+        // A new key asks for a 3-digit code unless told (--number-matching, from before typed codes, says the same).
+        codeLength: codeLengthOption(values['code-length']) ?? Limits.DEFAULT_CODE_LENGTH,
         codeFallback: values['code-fallback'] === true,
       });
     }

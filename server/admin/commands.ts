@@ -1,6 +1,6 @@
 // What countersign-admin does, as functions over a store: usable by the command line and by tests. They work on
 // the database file while a server runs on it (WAL, busy timeout).
-import { DisplayText, KeyMode, PermittedIpValue, pairingUrl } from '../../protocol/index.js';
+import { DisplayText, KeyMode, Limits, PermittedIpValue, pairingUrl } from '../../protocol/index.js';
 import { defaultConfig, type ServerConfig } from '../config.js';
 import { iso } from '../views/wire.js';
 import { InProcessHub } from '../push/hub.js';
@@ -20,6 +20,11 @@ export interface KeyRequest {
   name: string;
   mode: string;
   ips?: string[];
+  /**
+   * Digits of the code the requester shows and the owner types (0: none). Without it, as before typed codes:
+   * numberMatching true asks for the default 3 digits, else no code. (The command line passes 3 unless told.)
+   */
+  codeLength?: number;
   numberMatching?: boolean;
   codeFallback?: boolean;
 }
@@ -111,7 +116,7 @@ export class AdminCommands {
     const { credential, apiKey } = await (await this.operator()).createKey(user.id, {
       name: request.name,
       mode: mode.data,
-      numberMatching: request.numberMatching ?? false,
+      codeLength: request.codeLength ?? (request.numberMatching ? Limits.DEFAULT_CODE_LENGTH : 0),
       allowCodeFallback: request.codeFallback ?? false,
       ips: request.ips ?? [],
     });

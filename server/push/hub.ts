@@ -26,6 +26,8 @@ export interface PushHub {
   waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Wakes everyone waiting on the request: its status changed (for good: it left PENDING). */
   notifyRequest(uuid: string): void;
+  /** Whether some device of the user has an open push stream, here or (several instances) on another instance. */
+  approverOnline(userId: number): Promise<boolean>;
 }
 
 /**
@@ -60,6 +62,9 @@ export class InProcessHub implements PushHub {
    */
   private readonly recentlyChanged = new Map<string, number>();
 
+  /** Told when a user's first stream opens here (true) and their last one closes (false). */
+  onUserPresence: ((userId: number, online: boolean) => void) | null = null;
+
   constructor(private readonly now: () => number = Date.now) {}
 
   attach(stream: DeviceStream): () => void {
@@ -67,13 +72,21 @@ export class InProcessHub implements PushHub {
     if (!streams) {
       streams = new Set();
       this.streamsByUser.set(stream.userId, streams);
+      this.onUserPresence?.(stream.userId, true);
     }
     const set = streams;
     set.add(stream);
     return () => {
       set.delete(stream);
-      if (set.size === 0 && this.streamsByUser.get(stream.userId) === set) this.streamsByUser.delete(stream.userId);
+      if (set.size === 0 && this.streamsByUser.get(stream.userId) === set) {
+        this.streamsByUser.delete(stream.userId);
+        this.onUserPresence?.(stream.userId, false);
+      }
     };
+  }
+
+  async approverOnline(userId: number): Promise<boolean> {
+    return this.servesUser(userId);
   }
 
   publishToUser(userId: number, message: ServerMessage): void {

@@ -33,6 +33,7 @@ export interface PostgresHubOptions {
   log?: HubLog;
   /** Tuning, mostly for tests. */
   now?: () => number;
+  presenceBeatMs?: number;
   reconnect?: { baseMs: number; maxMs: number };
   heartbeat?: { intervalMs: number; timeoutMs: number };
   /** How far before the last moment the listener was known to work a resync starts (clocks of instances differ). */
@@ -55,6 +56,14 @@ const DEFAULTS = {
   resyncMarginMs: 5_000,
 };
 const REVOKED_REASON = 'This device was removed.';
+/**
+ * Presence across instances (approver_presence, server_instances): each instance beats this often, and its rows
+ * count while its last beat is at most PRESENCE_ALIVE_MS old — so an instance that died stops counting within that
+ * time. Rows of instances silent for PRESENCE_FORGET_MS are deleted by whichever instance beats next.
+ */
+export const PRESENCE_BEAT_MS = 5_000;
+export const PRESENCE_ALIVE_MS = 20_000;
+const PRESENCE_FORGET_MS = 10 * 60_000;
 
 const consoleLog: HubLog = {
   warn: (obj, msg) => console.warn(msg, obj),
@@ -110,6 +119,11 @@ class PgHub implements PostgresHub {
   private resyncSince: number | null = null;
   private resyncRunning = false;
   private closing: Promise<void> | null = null;
+  private beatTimer: NodeJS.Timeout | null = null;
+  /** Per user, the presence write under way: writes for one user go in order, each saying the state of its time. */
+  private readonly presenceWrites = new Map<number, Promise<void>>();
+  /** A presence write failed (the database was away): the next beat writes every served user's again. */
+  private presenceDirty = false;
 
   constructor(private readonly options: PostgresHubOptions & { channel: string }) {
     this.store = options.store;
@@ -122,6 +136,12 @@ class PgHub implements PostgresHub {
   async start(listen: boolean): Promise<void> {
     if (!listen) return;
     try {
+      if (this.store.presence) {
+        await this.store.presence.beat(this.instanceId, this.now());
+        this.local.onUserPresence = (userId) => this.writePresence(userId);
+        this.beatTimer = setInterval(() => void this.beat(), this.options.presenceBeatMs ?? PRESENCE_BEAT_MS);
+        this.beatTimer.unref();
+      }
       this.listener = await NoticeListener.start({
         connectionString: this.options.connectionString,
         instanceId: this.instanceId,
@@ -134,9 +154,55 @@ class PgHub implements PostgresHub {
         heartbeat: this.options.heartbeat ?? DEFAULTS.heartbeat,
       });
     } catch (error) {
+      if (this.beatTimer) clearInterval(this.beatTimer);
       await this.publisher.close();
       throw error;
     }
+  }
+
+  // ---- presence: which instance holds streams of which user ----
+
+  private writePresence(userId: number): void {
+    const presence = this.store.presence;
+    if (!presence) return;
+    const previous = this.presenceWrites.get(userId) ?? Promise.resolve();
+    const write = previous
+      // The state when the write runs, not when it was asked for: a quick open-close-open ends right.
+      .then(() => presence.set(this.instanceId, userId, this.local.servesUser(userId), this.now()))
+      .catch((error: unknown) => {
+        this.presenceDirty = true;
+        this.log.warn(
+          { err: error, userId },
+          'push hub: could not record approver presence; retrying at the next beat',
+        );
+      });
+    this.presenceWrites.set(userId, write);
+    void write.finally(() => {
+      if (this.presenceWrites.get(userId) === write) this.presenceWrites.delete(userId);
+    });
+  }
+
+  private async beat(): Promise<void> {
+    const presence = this.store.presence;
+    if (!presence || this.closing) return;
+    try {
+      const now = this.now();
+      await presence.beat(this.instanceId, now);
+      if (this.presenceDirty) {
+        this.presenceDirty = false;
+        for (const userId of this.local.servedUsers()) this.writePresence(userId);
+      }
+      await presence.pruneSilentSince(now - PRESENCE_FORGET_MS);
+    } catch (error) {
+      this.log.warn({ err: error }, 'push hub: presence heartbeat failed');
+    }
+  }
+
+  async approverOnline(userId: number): Promise<boolean> {
+    if (this.local.servesUser(userId)) return true;
+    const presence = this.store.presence;
+    if (!presence) return false;
+    return presence.online(userId, this.now() - PRESENCE_ALIVE_MS);
   }
 
   // ---- PushHub: local delivery at once, then a notice for the other instances ----
@@ -177,8 +243,16 @@ class PgHub implements PostgresHub {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.listener?.close();
+      if (this.beatTimer) clearInterval(this.beatTimer);
       // Deliveries already under way read rows: let them finish while the store is still open.
       await this.serial.idle();
+      await Promise.all(this.presenceWrites.values());
+      if (this.beatTimer) {
+        // This instance's streams are closing with it: its presence goes now, not when its beat turns stale.
+        await this.store.presence?.forget(this.instanceId).catch((error: unknown) => {
+          this.log.warn({ err: error }, 'push hub: could not remove this instance from approver presence');
+        });
+      }
       await this.publisher.close();
     })();
     return this.closing;

@@ -47,6 +47,11 @@ export class SqliteHub implements PushHub {
     this.local.publishToUser(userId, message);
   }
 
+  /** One server serves a SQLite file: its own streams are all there are. */
+  approverOnline(userId: number): Promise<boolean> {
+    return this.local.approverOnline(userId);
+  }
+
   disconnectDevice(deviceId: number, code: number, reason: string): void {
     this.local.disconnectDevice(deviceId, code, reason);
   }

@@ -59,6 +59,7 @@ export function credentialRoutes(router: Router, services: Services): void {
         name: body.name,
         mode: body.mode,
         numberMatching: body.number_matching,
+        codeLength: body.code_length,
         allowCodeFallback: body.allow_code_fallback,
         ips: body.ips,
       });
@@ -83,6 +84,7 @@ export function credentialRoutes(router: Router, services: Services): void {
         mode: body.mode,
         name: body.name,
         numberMatching: body.number_matching,
+        codeLength: body.code_length,
         allowCodeFallback: body.allow_code_fallback,
       });
       return { Response: [{ Id: { id: credential.id } }, { CredentialPasswordIp: credentialView(credential) }] };

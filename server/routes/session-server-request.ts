@@ -33,7 +33,8 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         stop,
         (credential) => services.installations.authenticate(signedCall(request), credential),
       );
-      const item = { SessionServerRequest: sessionServerRequestView(row) };
+      const online = await services.approvals.approverOnline(row.userId);
+      const item = { SessionServerRequest: sessionServerRequestView(row, online) };
       if (!opened) return { Response: [item] };
       const { session, token } = opened;
       return {

@@ -65,13 +65,15 @@ export function sessionServerRoutes(router: Router, services: Services): void {
         userAgent: header(request.headers[Header.USER_AGENT])?.slice(0, 500) ?? null,
         geolocation: parseGeolocation(header(request.headers[Header.GEOLOCATION])),
         claimHash: claimHashOf(request),
+        observed: services.observer.observe(ip),
       };
       const outcome =
         body.totp === undefined ? await services.approvals.attempt(attempt) : await withCode(attempt, body.totp);
       if (outcome.kind === 'pending') {
+        const online = await services.approvals.approverOnline(outcome.request.userId);
         return reply
           .code(202)
-          .send({ Response: [{ SessionServerRequest: sessionServerRequestView(outcome.request) }] });
+          .send({ Response: [{ SessionServerRequest: sessionServerRequestView(outcome.request, online) }] });
       }
       const { session, token, credential } = outcome;
       return {

@@ -10,14 +10,15 @@ import {
   Limits,
   type RequestStatus,
 } from '../../protocol/index.js';
-import { verifyText } from '../../protocol/crypto.js';
+import { publicKeyFingerprint, verifyText } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView } from '../views/wire.js';
 import type { Outbox } from '../push/outbox.js';
 import { parseIp } from '../ip.js';
-import { hashSecret, newBindingCodes } from '../secrets.js';
-import type { CredentialRow, DeviceRow, Repositories, SessionRequestRow } from '../store/types.js';
+import { hashSecret, newTypedCode } from '../secrets.js';
+import type { CredentialRow, DeviceRow, ObservedAddress, Repositories, SessionRequestRow } from '../store/types.js';
+import { changesSince } from './changes.js';
 import type { ServiceContext } from './context.js';
 import type { DeviceKeyCache } from './device-keys.js';
 import { emitWebhook } from '../webhooks/emit.js';
@@ -36,6 +37,8 @@ export interface SessionAttempt {
   claimHash?: string | null;
   /** The requester installation whose signature the attempt carried (checked by the route); null: unsigned. */
   installationId?: number | null;
+  /** What the server looked up about ip (server/geoip): stored with the request, shown to the owner. */
+  observed: ObservedAddress;
 }
 
 export type AttemptOutcome =
@@ -142,7 +145,8 @@ export class ApprovalService {
   private async grantOrAsk(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
     const outcome = await transactionWithOutbox(this.ctx, async (tx, outbox): Promise<AttemptOutcome> => {
       const now = this.now();
-      // Held: two requests for the key on two instances must not both count 2 pending and both be let in.
+      // Held: two requests for the key on two instances must not both count 2 pending and both be let in, nor both
+      // miss the other's request and ask twice.
       const credential = await tx.credentials.hold(credentialId);
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
       const installationId = attempt.installationId ?? null;
@@ -152,20 +156,36 @@ export class ApprovalService {
         await grantWebhook(tx, 'used', grant, now);
         return this.openWithout(tx, credential, attempt, { permittedIp: null, grantId: grant.id }, now, outbox);
       }
+      // A bot retrying (or an attacker hammering) asks once: an identical attempt (same address, description,
+      // User-Agent, installation and claim) merges into the PENDING request, the requester gets its uuid and code,
+      // and the owner one card with a count. The token still comes out once.
+      const repeated = await tx.requests.pendingFrom(credentialId, attempt, now);
+      if (repeated) {
+        await tx.requests.countRepeat(repeated.uuid);
+        const merged = { ...repeated, repeatCount: repeated.repeatCount + 1 };
+        outbox.toUser(merged.userId, { type: 'approval.requested', request: approvalRequestView(merged) });
+        return { kind: 'pending', request: merged };
+      }
       if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
         throw new Refusal('too-many', ErrorText.TOO_MANY_PENDING, Limits.POLL_INTERVAL_SECONDS);
       }
-      const binding = credential.numberMatching ? newBindingCodes() : null;
+      const previous = await tx.requests.lastAccepted(credentialId);
+      const installation = installationId === null ? null : await tx.installations.byId(installationId);
       if (installationId !== null) await tx.installations.recordUse(installationId, now, false);
       const request = await tx.requests.create({
         ...this.requestFields(credential, attempt, ipKnown, now),
         status: 'PENDING',
-        bindingCode: binding?.code ?? null,
-        bindingChoices: binding?.choices ?? null,
+        bindingCode: credential.codeLength > 0 ? newTypedCode(credential.codeLength) : null,
+        bindingChoices: null,
         autoAccepted: false,
         tokenDelivered: false,
         sessionId: null,
         installationId,
+        changes: changesSince(previous && { ...previous, installation: installationLabel(previous.installation) }, {
+          observed: attempt.observed,
+          userAgent: attempt.userAgent,
+          installation: installationLabel(installation),
+        }),
       });
       await emitWebhook(
         tx,
@@ -173,7 +193,7 @@ export class ApprovalService {
         {
           ...requestFacts(request),
           ip_known: ipKnown,
-          number_matching: binding !== null,
+          number_matching: request.bindingCode !== null,
           expiry_time: new Date(request.expiryTime).toISOString(),
         },
         now,
@@ -194,10 +214,16 @@ export class ApprovalService {
       ipKnown,
       userAgent: attempt.userAgent,
       geolocation: attempt.geolocation,
+      observed: attempt.observed,
       created: now,
       expiryTime: now + this.ctx.config.requestLifetimeSeconds * 1000,
       claimHash: attempt.claimHash ?? null,
     };
+  }
+
+  /** Whether an approver device of the user has its push stream open (on any instance): told to the requester. */
+  approverOnline(userId: number): Promise<boolean> {
+    return this.ctx.hub.approverOnline(userId);
   }
 
   /**
@@ -350,6 +376,8 @@ export class ApprovalService {
     const grant =
       decision.decision === 'APPROVE' ? grantFromScope(decision.scope, credential, request, device, now) : null;
     const approve = decision.decision === 'APPROVE';
+    // The typed code: an APPROVE without the code the program shows is someone approving a request they did not
+    // make (or a guess); it is refused and counted toward the lock like a BLOCK.
     const bindingMismatch = approve && request.bindingCode !== null && decision.binding_code !== request.bindingCode;
     const status = approve && !bindingMismatch ? 'ACCEPTED' : 'REJECTED';
     const decided = await tx.requests.decide(uuid, {
@@ -386,10 +414,10 @@ export class ApprovalService {
       await grantWebhook(tx, 'created', created, now);
     }
     if (decision.decision === 'BLOCK') await this.afterBlock(tx, request.credentialId, decision, now, outbox);
-    // A wrong number-match pick counts toward the lock like a BLOCK.
+    // A wrong typed code (or, on keys of the number-matching era, a wrong pick) counts toward the lock like a BLOCK.
     if (bindingMismatch) {
       const credential = (await tx.credentials.byId(request.credentialId))!;
-      await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests or wrong number-match picks');
+      await lockIfTooManyRefusals(tx, credential, now, outbox, 'refused session requests (blocked or a wrong code)');
     }
     return { uuid, status, bindingMismatch };
   }
@@ -413,6 +441,11 @@ export class ApprovalService {
     }
     await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests');
   }
+}
+
+/** How "what changed" names an installation: its name and key fingerprint (a new key is a new program). */
+function installationLabel(installation: { name: string; publicKey: string } | null): string | null {
+  return installation ? `${installation.name} (${publicKeyFingerprint(installation.publicKey)})` : null;
 }
 
 /** Inside the transaction that opens a session: the session.opened webhook (its id, never its token). */

@@ -88,6 +88,7 @@ export class CodeFallbackService {
       ipKnown: false,
       userAgent: attempt.userAgent,
       geolocation: attempt.geolocation,
+      observed: attempt.observed,
       created: now,
       expiryTime: now,
       bindingCode: null,

@@ -21,6 +21,9 @@ import { transactionWithOutbox } from './transaction.js';
 export interface NewKey {
   name: string;
   mode: KeyMode;
+  /** Digits of the typed code; wins over numberMatching. Without either: the default length. */
+  codeLength?: number;
+  /** Older clients: true = the default length, false = no code. */
   numberMatching?: boolean;
   allowCodeFallback?: boolean;
   ips?: string[];
@@ -30,8 +33,24 @@ export interface KeyChanges {
   status?: 'ACTIVE' | 'INACTIVE';
   mode?: KeyMode;
   name?: string;
+  codeLength?: number;
+  /** Older clients: true gives a key without a code the default length (one with a code keeps its own), false none. */
   numberMatching?: boolean;
   allowCodeFallback?: boolean;
+}
+
+/** The code length a new key gets. */
+function newCodeLength(key: Pick<NewKey, 'codeLength' | 'numberMatching'>): number {
+  if (key.codeLength !== undefined) return key.codeLength;
+  return key.numberMatching === false ? 0 : Limits.DEFAULT_CODE_LENGTH;
+}
+
+/** The code length after a change, or undefined for none. */
+function changedCodeLength(current: number, changes: Pick<KeyChanges, 'codeLength' | 'numberMatching'>) {
+  if (changes.codeLength !== undefined) return changes.codeLength;
+  if (changes.numberMatching === undefined) return undefined;
+  if (!changes.numberMatching) return 0;
+  return current > 0 ? current : Limits.DEFAULT_CODE_LENGTH;
 }
 
 const notFound = () => new Refusal('not-found', ErrorText.NOT_FOUND);
@@ -190,7 +209,7 @@ export class CredentialService {
         name: key.name,
         keyHash,
         mode: key.mode,
-        numberMatching: key.numberMatching ?? false,
+        codeLength: newCodeLength(key),
         allowCodeFallback: key.allowCodeFallback ?? false,
         created: now,
         expiryTime: now + this.ctx.config.firstUseLifetimeSeconds * 1000,
@@ -214,7 +233,7 @@ export class CredentialService {
       const row: CredentialChanges = {
         mode: changes.mode,
         name: changes.name,
-        numberMatching: changes.numberMatching,
+        codeLength: changedCodeLength(credential.codeLength, changes),
         allowCodeFallback: changes.allowCodeFallback,
         updated: now,
       };

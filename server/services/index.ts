@@ -1,5 +1,6 @@
 // All domain services of one server, built over one store, hub and config.
 import { RateLimits } from '../limits/rate-limiter.js';
+import type { AddressObserver } from '../geoip/observer.js';
 import { TotpSealer } from '../totp-seal.js';
 import { WebhookService } from '../webhooks/service.js';
 import { ApprovalService } from './approvals.js';
@@ -31,6 +32,8 @@ export interface Services {
   webhooks: WebhookService;
   /** Users, keys, codes and devices as the operator manages them (operator API and countersign-admin). */
   operator: OperatorService;
+  /** GeoIP/ASN lookups of requester addresses. */
+  observer: AddressObserver;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -51,5 +54,6 @@ export function createServices(ctx: ServiceContext): Services {
     retention: new RetentionService(ctx),
     webhooks: new WebhookService(ctx.store, ctx.config),
     operator: new OperatorService(ctx),
+    observer: ctx.config.observer,
   };
 }

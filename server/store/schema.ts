@@ -21,7 +21,9 @@ export interface CredentialsTable {
   name: string;
   key_hash: string;
   mode: KeyMode;
+  /** Kept equal to code_length > 0, for a server of the version before typed codes reading the same database. */
   number_matching: Flag;
+  code_length: Generated<number>;
   status: CredentialStatus;
   created: number;
   updated: number;
@@ -82,6 +84,18 @@ export interface SessionRequestsTable {
   permitted_ip: Generated<string | null>;
   /** The grant the approval of this request made (its scope). */
   grant_created: Generated<number | null>;
+  observed_country: string | null;
+  observed_region: string | null;
+  observed_city: string | null;
+  observed_latitude: number | null;
+  observed_longitude: number | null;
+  observed_asn: number | null;
+  observed_asn_name: string | null;
+  /** found, not-found, unavailable, not-applicable; null for rows from before the lookups. */
+  observed_lookup: string | null;
+  /** JSON text: the changes list of approval.requested. */
+  changes: string | null;
+  repeat_count: Generated<number>;
 }
 
 export interface RequesterInstallationsTable {
@@ -212,6 +226,22 @@ export interface WebhookOutboxTable {
   last_errors: string;
 }
 
+/**
+ * PostgreSQL only: which instance holds a push stream of which user (one row per instance and user, not per
+ * stream), so that every instance can tell whether an owner's approver is online.
+ */
+export interface ApproverPresenceTable {
+  instance_id: string;
+  user_id: number;
+  since: number;
+}
+
+/** PostgreSQL only: each instance's last sign of life; presence rows of an instance that stopped are not believed. */
+export interface ServerInstancesTable {
+  instance_id: string;
+  heartbeat_at: number;
+}
+
 /** PostgreSQL only: the shared rate-limit counts (SQLite's single instance counts in memory). */
 export interface RateLimitsTable {
   key: string;
@@ -236,4 +266,6 @@ export interface Schema {
   requester_signatures: RequesterSignaturesTable;
   grants: GrantsTable;
   webhook_outbox: WebhookOutboxTable;
+  approver_presence: ApproverPresenceTable;
+  server_instances: ServerInstancesTable;
 }

@@ -2,11 +2,14 @@
 // query layer (kysely/) serves both embedded SQLite and PostgreSQL behind this interface.
 // Times are Unix milliseconds; the HTTP layer turns them into ISO 8601.
 import type {
+  AddressKind,
+  Change,
   CredentialStatus,
   DecisionKind,
   Geolocation,
   IpStatus,
   KeyMode,
+  LookupStatus,
   RequestStatus,
 } from '../../protocol/index.js';
 
@@ -26,7 +29,8 @@ export interface CredentialRow {
   name: string;
   keyHash: string;
   mode: KeyMode;
-  numberMatching: boolean;
+  /** Digits of the code the requester shows and the owner types; 0 = no code. */
+  codeLength: number;
   status: CredentialStatus;
   created: number;
   updated: number;
@@ -47,7 +51,7 @@ export interface NewCredential {
   name: string;
   keyHash: string;
   mode: KeyMode;
-  numberMatching: boolean;
+  codeLength: number;
   created: number;
   expiryTime: number;
   allowCodeFallback?: boolean;
@@ -57,7 +61,7 @@ export interface CredentialChanges {
   status?: CredentialStatus;
   mode?: KeyMode;
   name?: string;
-  numberMatching?: boolean;
+  codeLength?: number;
   expiryTime?: number | null;
   lastUsed?: number;
   permittedDeviceDescription?: string;
@@ -75,6 +79,21 @@ export interface PermittedIpRow {
   created: number;
   updated: number;
 }
+
+/** What the server saw of the requester's address when the request came in (GeoIP/ASN lookups of that moment). */
+export interface ObservedAddress {
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  asn: number | null;
+  asnName: string | null;
+  lookup: LookupStatus;
+}
+
+/** The kind follows from the address alone, so it is not stored. */
+export type ObservedWithKind = ObservedAddress & { kind: AddressKind };
 
 export interface SessionRequestRow {
   /** Insertion order: history pages by it. */
@@ -120,6 +139,12 @@ export interface SessionRequestRow {
   permittedIp: string | null;
   /** The grant its approval made. */
   grantCreated: number | null;
+  /** Null for rows written before the server looked addresses up. */
+  observed: ObservedAddress | null;
+  /** What differed from the key's last approved session when the request was asked; null when not asked. */
+  changes: Change[] | null;
+  /** Identical attempts merged into this request while it was PENDING (1: none merged). */
+  repeatCount: number;
 }
 
 export interface InstallationSummary {
@@ -148,6 +173,7 @@ export type NewSessionRequest = Pick<
   | 'autoAccepted'
   | 'tokenDelivered'
   | 'sessionId'
+  | 'observed'
 > &
   Partial<
     Pick<
@@ -160,6 +186,7 @@ export type NewSessionRequest = Pick<
       | 'deliveredAt'
       | 'grantId'
       | 'permittedIp'
+      | 'changes'
     >
   > & { installationId?: number | null };
 
@@ -353,6 +380,25 @@ export interface SessionRequestRepository {
   byUuid(uuid: string): Promise<SessionRequestRow | null>;
   /** PENDING requests not yet past their expiry time. */
   countPending(credentialId: number, now: number): Promise<number>;
+  /**
+   * The key's oldest PENDING request not yet past its expiry with the same address, description and User-Agent
+   * (null and "" alike): an identical attempt merges into it.
+   */
+  pendingFrom(
+    credentialId: number,
+    same: {
+      ip: string;
+      description: string | null;
+      userAgent: string | null;
+      installationId?: number | null;
+      claimHash?: string | null;
+    },
+    now: number,
+  ): Promise<SessionRequestRow | null>;
+  /** One more identical attempt merged into a PENDING request. */
+  countRepeat(uuid: string): Promise<void>;
+  /** The key's most recent ACCEPTED request (asked, opened at once or by code), or null. */
+  lastAccepted(credentialId: number): Promise<SessionRequestRow | null>;
   pendingForUser(userId: number, now: number): Promise<SessionRequestRow[]>;
   pendingForCredential(credentialId: number): Promise<SessionRequestRow[]>;
   /** Conditional: only a PENDING request takes the decision. False when another decision got there first. */
@@ -366,7 +412,7 @@ export interface SessionRequestRepository {
   linkSession(uuid: string, sessionId: number): Promise<void>;
   /** Records the grant the request's approval made. */
   setGrantCreated(uuid: string, grantId: number): Promise<void>;
-  /** BLOCK decisions, wrong TOTP codes and wrong number-match picks since the time: together they lock the key. */
+  /** BLOCK decisions, wrong typed codes and wrong TOTP codes since the time: together they lock the key. */
   countBlocks(credentialId: number, since: number): Promise<number>;
   history(filter: HistoryFilter): Promise<SessionRequestRow[]>;
   /** Requests created, decided or expired at or after the time (a push hub's resync after it lost events). */
@@ -466,6 +512,20 @@ export interface RateCountRepository {
   prune(now: number): Promise<void>;
 }
 
+/** PostgreSQL only: which instances hold push streams of which users (server/store/kysely/presence.ts). */
+export interface PresenceRepository {
+  /** This instance is alive. */
+  beat(instanceId: string, now: number): Promise<void>;
+  /** This instance holds (online) or no longer holds any stream of the user. */
+  set(instanceId: string, userId: number, online: boolean, now: number): Promise<void>;
+  /** Whether an instance that beat at or after aliveSince holds a stream of the user. */
+  online(userId: number, aliveSince: number): Promise<boolean>;
+  /** This instance stops (its rows go). */
+  forget(instanceId: string): Promise<void>;
+  /** Forgets instances silent since the time, and their rows. */
+  pruneSilentSince(time: number): Promise<void>;
+}
+
 export interface CredentialLockRow {
   id: number;
   credentialId: number;
@@ -563,6 +623,8 @@ export interface Store extends Repositories {
    * own memory (SQLite).
    */
   readonly rateCounts: RateCountRepository | null;
+  /** Approver presence across instances (PostgreSQL), or null where the one instance knows it in memory (SQLite). */
+  readonly presence: PresenceRepository | null;
   /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
    * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more

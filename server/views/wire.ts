@@ -2,13 +2,17 @@
 import type {
   ApprovalRequest,
   ApproverDevice,
+  Claimed,
   CredentialPasswordIp,
+  Observed,
   PermittedIp,
   ServerMessage,
   SessionRequestHistoryEntry,
   SessionServerRequest,
 } from '../../protocol/index.js';
 import { Limits } from '../../protocol/index.js';
+import { addressKind } from '../geoip/address-kind.js';
+import { distanceKm } from '../geoip/distance.js';
 import type { CredentialLockRow, CredentialRow, DeviceRow, PermittedIpRow, SessionRequestRow } from '../store/types.js';
 import { approvalInstallationView, grantedBy, installationRef } from './grant-views.js';
 
@@ -34,7 +38,8 @@ export function credentialView(row: CredentialRow, tokenValue: string | null = n
         : null,
     name: row.name,
     mode: row.mode,
-    number_matching: row.numberMatching,
+    number_matching: row.codeLength > 0,
+    code_length: row.codeLength,
     allow_code_fallback: row.allowCodeFallback,
     last_used: isoOrNull(row.lastUsed),
     permitted_ip_count: row.permittedIpCount,
@@ -45,7 +50,7 @@ export function permittedIpView(row: PermittedIpRow): PermittedIp {
   return { id: row.id, created: iso(row.created), updated: iso(row.updated), ip: row.ip, status: row.status };
 }
 
-export function sessionServerRequestView(row: SessionRequestRow): SessionServerRequest {
+export function sessionServerRequestView(row: SessionRequestRow, approverOnline: boolean): SessionServerRequest {
   return {
     uuid: row.uuid,
     status: row.status,
@@ -53,13 +58,63 @@ export function sessionServerRequestView(row: SessionRequestRow): SessionServerR
     binding_code: row.bindingCode,
     poll_interval: Limits.POLL_INTERVAL_SECONDS,
     token_delivered: row.tokenDelivered,
+    approver_online: approverOnline,
+    repeat_count: row.repeatCount,
+  };
+}
+
+/** Seen by the server: the kind follows from the address; the rest is what the lookup found when it came in. */
+export function observedView(row: Pick<SessionRequestRow, 'ip' | 'observed'>): Observed {
+  const o = row.observed;
+  return {
+    ip: row.ip,
+    kind: addressKind(row.ip),
+    country: o?.country ?? null,
+    region: o?.region ?? null,
+    city: o?.city ?? null,
+    latitude: o?.latitude ?? null,
+    longitude: o?.longitude ?? null,
+    asn: o?.asn ?? null,
+    asn_name: o?.asnName ?? null,
+    network: o?.asn === null || o?.asn === undefined ? null : `AS${o.asn}${o.asnName ? ` ${o.asnName}` : ''}`,
+    // A row from before the server looked addresses up has nothing to show.
+    lookup: o?.lookup ?? (addressKind(row.ip) === 'public' ? 'unavailable' : 'not-applicable'),
+  };
+}
+
+/**
+ * Claimed by the program, with the one check the server can make: is the claimed place near the place the address
+ * shows (within 500 km, and the same country when both name one)?
+ */
+export function claimedView(
+  row: Pick<SessionRequestRow, 'description' | 'userAgent' | 'geolocation'>,
+  observed: Observed,
+): Claimed {
+  const claim = row.geolocation;
+  const known = claim !== null && observed.latitude !== null && observed.longitude !== null;
+  const distance = known
+    ? Math.round(distanceKm(claim, { latitude: observed.latitude!, longitude: observed.longitude! }))
+    : null;
+  const otherCountry = claim?.country != null && observed.country !== null && claim.country !== observed.country;
+  return {
+    description: row.description,
+    user_agent: row.userAgent,
+    geolocation: claim,
+    far_from_observed: otherCountry || (distance !== null && distance > Limits.CLAIMED_LOCATION_FAR_KM),
+    distance_km: distance,
   };
 }
 
 export function approvalRequestView(row: SessionRequestRow): ApprovalRequest {
+  const observed = observedView(row);
   return {
     uuid: row.uuid,
     credential: { id: row.credentialId, name: row.credentialName, mode: row.credentialMode },
+    observed,
+    claimed: claimedView(row, observed),
+    changes: row.changes ?? [],
+    repeat_count: row.repeatCount,
+    code_length: row.bindingCode?.length ?? 0,
     description: row.description,
     ip: row.ip,
     ip_known: row.ipKnown,
@@ -67,7 +122,8 @@ export function approvalRequestView(row: SessionRequestRow): ApprovalRequest {
     geolocation: row.geolocation,
     created: iso(row.created),
     expiry_time: iso(row.expiryTime),
-    binding_choices: row.bindingChoices,
+    // Typed codes: the device must not be shown the answer. (Rows of the number-matching era have choices.)
+    binding_choices: null,
     installation: approvalInstallationView(row.installation),
   };
 }
@@ -95,6 +151,8 @@ export function historyEntryView(row: SessionRequestRow): SessionRequestHistoryE
     installation: installationRef(row.installation),
     granted_by: grantedBy(row),
     grant_created: row.grantCreated,
+    observed: observedView(row),
+    repeat_count: row.repeatCount,
   };
 }
 

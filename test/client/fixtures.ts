@@ -7,7 +7,7 @@ export interface Owner {
   server: TestServer;
   user: string;
   /** A new API key of the user. */
-  key(mode: KeyMode, options?: { ips?: string[]; numberMatching?: boolean }): Promise<string>;
+  key(mode: KeyMode, options?: { ips?: string[]; numberMatching?: boolean; codeLength?: number }): Promise<string>;
   /** A newly paired device of the user with its push stream open (hello already taken). */
   device(): Promise<{ device: TestDevice; stream: TestStream }>;
   close(): Promise<void>;

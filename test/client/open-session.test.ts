@@ -63,17 +63,46 @@ describe('openSession', () => {
     expect(await isActive(result.token)).toBe(true);
   });
 
-  it('hands binding_code to onProgress when the key uses number matching', async () => {
-    const apiKey = await owner.key('push', { numberMatching: true });
+  it('hands the code to type to onProgress and returns it, when the key asks for one', async () => {
+    const apiKey = await owner.key('push', { codeLength: 3 });
     const { device, stream } = await owner.device();
     const codes: (string | null)[] = [];
     const opening = openSession({ server: owner.server.url, apiKey, onProgress: (p) => codes.push(p.bindingCode) });
     const { request } = await stream.next('approval.requested');
     await expect.poll(() => codes.length, { timeout: 20_000 }).toBeGreaterThan(0);
     const shown = codes[0]!;
-    expect(request.binding_choices).toContain(shown);
+    expect(shown).toMatch(/^[0-9]{3}$/);
+    // The device learns only how many digits to ask for.
+    expect(request).toMatchObject({ code_length: 3, binding_choices: null });
     await device.decide(request.uuid, { decision: 'APPROVE', binding_code: shown });
-    expect(await opening).toMatchObject({ status: 'ACCEPTED' });
+    expect(await opening).toMatchObject({ status: 'ACCEPTED', code: shown });
+  });
+
+  it('tells onProgress whether an approver of the owner is online', async () => {
+    const apiKey = await owner.key('push');
+    const online: (boolean | null)[] = [];
+    const controller = new AbortController();
+    const opening = openSession({
+      server: owner.server.url,
+      apiKey,
+      signal: controller.signal,
+      onProgress: (p) => online.push(p.approverOnline),
+    }).catch(() => null);
+    await expect.poll(() => online.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(online[0]).toBe(false);
+    const { stream } = await owner.device();
+    await stream.next('approval.requested');
+    // The next poll after the device connected says so (the long-poll is cut short by the abort otherwise).
+    controller.abort();
+    await opening;
+    const again = await openSession({
+      server: owner.server.url,
+      apiKey,
+      timeoutSeconds: 1,
+      onProgress: (p) => online.push(p.approverOnline),
+    });
+    expect(again.status).toBe('EXPIRED');
+    expect(online.at(-1)).toBe(true);
   });
 
   it('opens at once in push-unless-trusted from a trusted IP, and asks from another', async () => {
@@ -94,7 +123,7 @@ describe('openSession', () => {
     const opening = openSession({ server: owner.server.url, apiKey });
     const { request } = await stream.next('approval.requested');
     await device.decide(request.uuid, { decision: 'BLOCK' });
-    expect(await opening).toEqual({ status: 'REJECTED', uuid: request.uuid });
+    expect(await opening).toEqual({ status: 'REJECTED', uuid: request.uuid, code: null });
   });
 
   it("refuses an unknown key with the server's 401 text", async () => {
@@ -118,8 +147,11 @@ describe('openSession', () => {
   it("turns the fourth waiting request of a key into a 429 with the server's text", async () => {
     const apiKey = await owner.key('push');
     const controller = new AbortController();
-    const waiting = [1, 2, 3].map(() =>
-      openSession({ server: owner.server.url, apiKey, signal: controller.signal }).catch((e: unknown) => e),
+    // Three different jobs: identical attempts would merge into one request.
+    const waiting = [1, 2, 3].map((n) =>
+      openSession({ server: owner.server.url, apiKey, description: `job ${n}`, signal: controller.signal }).catch(
+        (e: unknown) => e,
+      ),
     );
     // Wait until all three are PENDING on the server: the owner's stream shows each one.
     const { stream } = await owner.device();
@@ -150,7 +182,7 @@ describe('openSession', () => {
     const { stream } = await owner.device();
     const opening = openSession({ server: owner.server.url, apiKey, timeoutSeconds: 1 });
     const { request } = await stream.next('approval.requested');
-    expect(await opening).toEqual({ status: 'EXPIRED', uuid: request.uuid, reason: 'timeout' });
+    expect(await opening).toEqual({ status: 'EXPIRED', uuid: request.uuid, reason: 'timeout', code: null });
   });
 
   it('fails with a network error when nothing listens at the server URL', async () => {
@@ -177,7 +209,7 @@ describe('openSession with a short request lifetime', () => {
     const { stream } = await owner.device();
     const opening = openSession({ server: owner.server.url, apiKey });
     const { request } = await stream.next('approval.requested');
-    expect(await opening).toEqual({ status: 'EXPIRED', uuid: request.uuid, reason: 'server' });
+    expect(await opening).toEqual({ status: 'EXPIRED', uuid: request.uuid, reason: 'server', code: null });
     expect(await stream.next('approval.resolved')).toMatchObject({ uuid: request.uuid, status: 'EXPIRED' });
   });
 });

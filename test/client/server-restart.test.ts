@@ -24,7 +24,7 @@ it('retries polling while the server is down and returns the token approved afte
 
   const admin = await AdminCommands.open(dbPath);
   await admin.createUser('alice');
-  const { api_key } = await admin.createKey({ user: 'alice', name: 'ci-bot', mode: 'push' });
+  const { api_key } = await admin.createKey({ user: 'alice', name: 'ci-bot', mode: 'push', codeLength: 0 });
   const { code } = await admin.pair('alice', server.url);
   await admin.close();
   const device = await TestDevice.pair(server.url, code);

@@ -178,32 +178,28 @@ describeWithKeychain(`approvals through the real server`, () => {
     ]);
   });
 
-  it('checks number matching: the code must be one of the three, and a wrong pick rejects the request', async () => {
-    const key = await server.admin.createKey({ user: 'ada', name: 'matched', mode: 'push', numberMatching: true });
+  it('checks the typed code: as many digits as asked, and a wrong code rejects the request', async () => {
+    const key = await server.admin.createKey({ user: 'ada', name: 'matched', mode: 'push', codeLength: 3 });
     const c = await pairedCore('ada');
     const accountId = c.account!.id;
 
     const tricked = requester(key.api_key);
     const first = await pendingOne(c);
-    const choices = first.request.binding_choices!;
-    expect(choices).toHaveLength(3);
-    const shown = (await waitFor('the binding code', () => tricked.progress[0])).bindingCode!;
-    expect(choices).toContain(shown);
+    // The device is told how many digits to ask for, not the code.
+    expect(first.request).toMatchObject({ code_length: 3, binding_choices: null });
+    const shown = (await waitFor('the code', () => tricked.progress[0])).bindingCode!;
     const missing = await c.core.decide(accountId, first.request.uuid, { decision: 'APPROVE' });
-    expect(!missing.ok && missing.error.message).toMatch(/Pick the code the program shows/);
-    const notOffered = await c.core.decide(accountId, first.request.uuid, {
-      decision: 'APPROVE',
-      bindingCode: ['00', '01', '02', '03'].find((code) => !choices.includes(code))!,
-    });
-    expect(!notOffered.ok && notOffered.error.code).toBe('INVALID_INPUT');
-    const wrong = choices.find((code) => code !== shown)!;
+    expect(!missing.ok && missing.error.message).toMatch(/Type the 3-digit code the program shows/);
+    const tooShort = await c.core.decide(accountId, first.request.uuid, { decision: 'APPROVE', bindingCode: '12' });
+    expect(!tooShort.ok && tooShort.error.code).toBe('INVALID_INPUT');
+    const wrong = shown === '999' ? '998' : '999';
     const mismatched = await c.core.decide(accountId, first.request.uuid, { decision: 'APPROVE', bindingCode: wrong });
     expect(mismatched).toEqual({ ok: true, value: { outcome: 'decided', status: 'REJECTED', bindingMismatch: true } });
     expect((await tricked.result).status).toBe('REJECTED');
 
     const honest = requester(key.api_key);
     const second = await pendingOne(c);
-    const code = (await waitFor('the binding code', () => honest.progress[0])).bindingCode!;
+    const code = (await waitFor('the code', () => honest.progress[0])).bindingCode!;
     const approved = await c.core.decide(accountId, second.request.uuid, { decision: 'APPROVE', bindingCode: code });
     expect(approved).toEqual({ ok: true, value: { outcome: 'decided', status: 'ACCEPTED', bindingMismatch: false } });
     expect((await honest.result).status).toBe('ACCEPTED');

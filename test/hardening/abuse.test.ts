@@ -29,12 +29,12 @@ function client(s: HardeningServer): KeepAliveClient {
   return c;
 }
 
-function sessionAttempt(apiKey: string, localAddress?: string) {
+function sessionAttempt(apiKey: string, localAddress?: string, description?: string) {
   return {
     method: 'POST',
     path: '/v1/session-server',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ secret: apiKey }),
+    body: JSON.stringify(description === undefined ? { secret: apiKey } : { secret: apiKey, description }),
     localAddress,
   };
 }
@@ -52,7 +52,7 @@ function expectRateLimited(reply: RawReply, text: string = ErrorText.RATE_LIMITE
 }
 
 describe('prompt flooding on one key', () => {
-  it('20 attempts at once: exactly 3 reach the owner, the rest get 429 with Retry-After', async () => {
+  it('20 identical attempts at once: one request with a count, one card for the owner', async () => {
     const s = await server();
     const [device] = (await person(s, 'alice')).devices as [TestDevice];
     const stream = await device.connect();
@@ -61,6 +61,33 @@ describe('prompt flooding on one key', () => {
     const key = await pushKey(s, 'alice');
     const replies = await client(s).sendAll(
       Array.from({ length: 20 }, () => sessionAttempt(key.api_key)),
+      20,
+    );
+    expect(statuses(replies)).toEqual({ 202: 20 });
+    const requests = replies.map(
+      (r) => (r.json as { Response: [{ SessionServerRequest: { uuid: string } }] }).Response[0].SessionServerRequest,
+    );
+    expect(new Set(requests.map((r) => r.uuid)).size).toBe(1);
+    await expect
+      .poll(() => stream.received.filter((m) => m.type === 'approval.requested').length, { timeout: 10_000 })
+      .toBe(20);
+    const counts = stream.received.flatMap((m) => (m.type === 'approval.requested' ? [m.request.repeat_count] : []));
+    expect(Math.max(...(counts as number[]))).toBe(20);
+    expect(new Set(stream.received.flatMap((m) => (m.type === 'approval.requested' ? [m.request.uuid] : [])))).toEqual(
+      new Set([requests[0]!.uuid]),
+    );
+    report('prompt-flood-identical', { attempts: 20, statuses: statuses(replies) });
+  });
+
+  it('20 different attempts at once: exactly 3 reach the owner, the rest get 429 with Retry-After', async () => {
+    const s = await server();
+    const [device] = (await person(s, 'alice')).devices as [TestDevice];
+    const stream = await device.connect();
+    await stream.next('hello');
+    cleanups.push(() => stream.close());
+    const key = await pushKey(s, 'alice');
+    const replies = await client(s).sendAll(
+      Array.from({ length: 20 }, (_, n) => sessionAttempt(key.api_key, undefined, `job ${n}`)),
       20,
     );
     expect(statuses(replies)).toEqual({ 202: Limits.MAX_PENDING_PER_KEY, 429: 20 - Limits.MAX_PENDING_PER_KEY });

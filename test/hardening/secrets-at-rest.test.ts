@@ -50,7 +50,7 @@ describeWithKeychain(`secrets at rest`, () => {
     secrets.push({ label: 'API key (admin)', value: adminKey.api_key });
     serverControls.push({ label: 'hash of the admin API key', value: hashSecret(adminKey.api_key) });
     const made = await desktop.core.createKey(accountId, { name: 'desktop ip-only', mode: 'ip-only', ips: ['*'] });
-    const madePush = await desktop.core.createKey(accountId, { name: 'desktop push', mode: 'push' });
+    const madePush = await desktop.core.createKey(accountId, { name: 'desktop push', mode: 'push', code_length: 0 });
     if (!made.ok || !madePush.ok) throw new Error('creating keys on the desktop failed');
     for (const key of [made.value, madePush.value]) {
       expect(key.token_value).toBeTruthy();

@@ -35,8 +35,10 @@ async function twoInstances(): Promise<Pair> {
   return { a, b, admin };
 }
 
+// Each attempt its own job: identical attempts (same key, address, description, User-Agent) merge into one request.
+let jobs = 0;
 const attempt = (server: RunningServer, apiKey: string) =>
-  http(`${server.url}/v1/session-server`, { method: 'POST', body: { secret: apiKey, description: 'job' } });
+  http(`${server.url}/v1/session-server`, { method: 'POST', body: { secret: apiKey, description: `job ${++jobs}` } });
 
 const pendingUuid = (reply: { json: unknown }) =>
   (reply.json as { Response: [{ SessionServerRequest: { uuid: string } }] }).Response[0].SessionServerRequest.uuid;
@@ -93,5 +95,30 @@ describe('two instances on one PostgreSQL database', () => {
       (r.json as { Response: { Token?: unknown }[] }).Response.some((x) => 'Token' in x),
     );
     expect(tokens).toHaveLength(1);
+  });
+
+  it('says whether an approver is online when its stream is held by the other instance, and when it goes', async () => {
+    const { a, b, admin } = await twoInstances();
+    await admin.createUser('alice');
+    const key = await admin.createKey({ user: 'alice', name: 'deploy', mode: 'push' });
+    const device = await TestDevice.pair(b.url, (await admin.pair('alice', b.url)).code, 'laptop');
+    const online = async (uuid: string) => {
+      const read = await http(`${a.url}/v1/session-server-request/${uuid}`, {
+        headers: { 'x-bunq-client-authentication': key.api_key },
+      });
+      return (read.json as { Response: [{ SessionServerRequest: { approver_online: boolean } }] }).Response[0]
+        .SessionServerRequest.approver_online;
+    };
+    const offline = await attempt(a, key.api_key);
+    expect(
+      (offline.json as { Response: [{ SessionServerRequest: { approver_online: boolean } }] }).Response[0]
+        .SessionServerRequest.approver_online,
+    ).toBe(false);
+    // The device's stream is on B; A, asked by the requester, reads B's presence row.
+    const stream = await device.connect();
+    await stream.next('hello');
+    await expect.poll(() => online(pendingUuid(offline)), { timeout: 10_000 }).toBe(true);
+    await stream.close();
+    await expect.poll(() => online(pendingUuid(offline)), { timeout: 10_000 }).toBe(false);
   });
 });

@@ -111,20 +111,22 @@ describe('approve', () => {
     );
   });
 
-  it('with number matching: the right code approves, a wrong or missing one rejects with binding_mismatch', async () => {
-    const key = await createKey(w, 'push', { numberMatching: true });
+  it('with a typed code: the right code approves, a wrong or missing one rejects with binding_mismatch', async () => {
+    const key = await createKey(w, 'push', { codeLength: 3 });
     const right = await pendingAttempt(w.server, key.api_key);
-    await w.stream.next('approval.requested');
+    const shown = (await w.stream.next('approval.requested')).request;
+    // The device is told how many digits to ask for, never the code (nor choices that contain it).
+    expect(shown).toMatchObject({ code_length: 3, binding_choices: null });
+    expect(JSON.stringify(shown)).not.toContain(`"${right.binding_code}"`);
     const wrong = await pendingAttempt(w.server, key.api_key);
-    const wrongChoices = (await w.stream.next('approval.requested')).request.binding_choices!;
     const missing = await pendingAttempt(w.server, key.api_key);
 
     const ok = await w.device.decide(right.uuid, { decision: 'APPROVE', binding_code: right.binding_code! });
     expect(DecisionResult.parse(ok.json).Response[0].SessionServerRequest.status).toBe('ACCEPTED');
 
-    const decoy = wrongChoices.find((c) => c !== wrong.binding_code)!;
+    const other = wrong.binding_code === '000' ? '001' : '000';
     for (const [uuid, reply] of [
-      [wrong.uuid, await w.device.decide(wrong.uuid, { decision: 'APPROVE', binding_code: decoy })],
+      [wrong.uuid, await w.device.decide(wrong.uuid, { decision: 'APPROVE', binding_code: other })],
       [missing.uuid, await w.device.decide(missing.uuid, { decision: 'APPROVE' })],
     ] as const) {
       expect(reply.status, reply.text).toBe(200);
@@ -137,6 +139,29 @@ describe('approve', () => {
       expect(read.Response).toHaveLength(1);
       expect(read.Response[0].SessionServerRequest.status).toBe('REJECTED');
     }
+  });
+
+  it('a wrong typed code counts toward the lock: the third refusal locks the key and ends its sessions', async () => {
+    const key = await createKey(w, 'push', { codeLength: 3 });
+    const approved = await pendingAttempt(w.server, key.api_key);
+    await w.device.decide(approved.uuid, { decision: 'APPROVE', binding_code: approved.binding_code! });
+    const session = await readStatusOk(w.server, approved.uuid, key.api_key);
+    expect(session.Response).toHaveLength(3);
+    for (let n = 1; n <= 3; n += 1) {
+      const pending = await pendingAttempt(w.server, key.api_key);
+      const wrong = pending.binding_code === '999' ? '998' : '999';
+      const reply = await w.device.decide(pending.uuid, { decision: 'APPROVE', binding_code: wrong });
+      expect(DecisionResult.parse(reply.json).Response[0].SessionServerRequest).toMatchObject({
+        status: 'REJECTED',
+        binding_mismatch: true,
+      });
+    }
+    const locked = await w.stream.next('credential.locked');
+    expect(locked).toMatchObject({ credential: { id: key.id }, sessions_ended: 1 });
+    expect(locked.reason).toMatch(
+      /^Locked after 3 refused session requests \(blocked or a wrong code\) within 10 minutes; 1 session ended\./,
+    );
+    expect((await attempt(w.server, key.api_key)).status).toBe(401);
   });
 });
 

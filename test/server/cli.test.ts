@@ -102,7 +102,7 @@ describe('countersign-admin', () => {
     const key = await admin(
       db,
       ...['key', 'create', '--user', 'alice', '--name', 'ci', '--mode', 'push-unless-trusted'],
-      ...['--ip', '127.0.0.1', '--ip', '::1', '--number-matching'],
+      ...['--ip', '127.0.0.1', '--ip', '::1', '--code-length', '5'],
     );
     expect(key.code, key.stderr).toBe(0);
     const created = JSON.parse(key.stdout) as { id: number; api_key: string };
@@ -125,7 +125,8 @@ describe('countersign-admin', () => {
     const serverRef = { url: server.url } as Parameters<typeof attempt>[0];
     await openedAttempt(serverRef, created.api_key);
     const pending = await pendingAttempt(serverRef, created.api_key, { localAddress: '127.0.0.2' });
-    expect((await stream.next('approval.requested')).request.binding_choices).toContain(pending.binding_code);
+    expect(pending.binding_code).toMatch(/^[0-9]{5}$/);
+    expect((await stream.next('approval.requested')).request).toMatchObject({ code_length: 5, binding_choices: null });
     await stream.close();
   });
 
@@ -156,6 +157,10 @@ describe('countersign-admin', () => {
     [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'sometimes'], /--mode must be one of ip-only/],
     [['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'push', '--ip', '1.2.3'], /--ip "1.2.3"/],
     [['key', 'create', '--user', 'alice', '--mode', 'push'], /--name LABEL is required/],
+    [
+      ['key', 'create', '--user', 'alice', '--name', 'x', '--mode', 'push', '--code-length', '9'],
+      /--code-length must be a whole number from 0 to 8 \(got "9"\); 0 asks for no code\./,
+    ],
     [['pair', '--user', 'alice', '--server', 'nowhere'], /--server "nowhere" is not a URL/],
     [['user', 'delete', 'alice'], /Unknown command "user delete alice"/],
     [['user', 'create', 'x', '--colour'], /Unknown option '--colour'/],
@@ -243,7 +248,8 @@ describe('countersign-server', () => {
     const first = await serverProcess({ requestLifetimeSeconds: 60 });
     await admin(db, 'user', 'create', 'alice');
     const key = JSON.parse(
-      (await admin(db, 'key', 'create', '--user', 'alice', '--name', 'k', '--mode', 'push')).stdout,
+      (await admin(db, 'key', 'create', '--user', 'alice', '--name', 'k', '--mode', 'push', '--code-length', '0'))
+        .stdout,
     );
     const code = JSON.parse((await admin(db, 'pair', '--user', 'alice', '--server', first.url)).stdout).code;
     const device = await TestDevice.pair(first.url, code);

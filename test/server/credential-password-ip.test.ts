@@ -24,7 +24,15 @@ const SEED_CREDENTIAL_FIELDS = {
   token_value: 'string|null',
   permitted_device: 'object|null',
 } as const;
-const EXTENSION_FIELDS = ['name', 'mode', 'number_matching', 'last_used', 'permitted_ip_count', 'allow_code_fallback'];
+const EXTENSION_FIELDS = [
+  'name',
+  'mode',
+  'number_matching',
+  'code_length',
+  'last_used',
+  'permitted_ip_count',
+  'allow_code_fallback',
+];
 /** The seed's PermittedIpRead properties (ip, status), plus id and timestamps to address and show them. */
 const SEED_IP_FIELDS = ['ip', 'status'];
 
@@ -106,6 +114,7 @@ describe('credential-password-ip', () => {
       id: reply.Response[0].Id.id,
       name: 'ci',
       number_matching: true,
+      code_length: 3,
       permitted_ip_count: 1,
     });
     expect(item.token_value).toMatch(/^csk_/);
@@ -124,8 +133,27 @@ describe('credential-password-ip', () => {
     });
     expect(put.status, put.text).toBe(200);
     const updated = CredentialCreated.parse(put.json).Response[1].CredentialPasswordIp;
-    expect(updated).toMatchObject({ name: 'renamed', mode: 'push', number_matching: true, token_value: null });
-    expect((await pendingAttempt(w.server, key.api_key)).binding_code).toMatch(/^\d\d$/);
+    expect(updated).toMatchObject({
+      name: 'renamed',
+      mode: 'push',
+      number_matching: true,
+      code_length: 3,
+      token_value: null,
+    });
+    expect((await pendingAttempt(w.server, key.api_key)).binding_code).toMatch(/^\d{3}$/);
+    // code_length sets the length (0 turns the code off; number_matching reads false then).
+    const six = await w.device.request('PUT', `${base}/${key.id}`, { code_length: 6 });
+    expect(CredentialCreated.parse(six.json).Response[1].CredentialPasswordIp).toMatchObject({ code_length: 6 });
+    expect((await pendingAttempt(w.server, key.api_key)).binding_code).toMatch(/^\d{6}$/);
+    const off = await w.device.request('PUT', `${base}/${key.id}`, { code_length: 0 });
+    expect(CredentialCreated.parse(off.json).Response[1].CredentialPasswordIp).toMatchObject({
+      code_length: 0,
+      number_matching: false,
+    });
+    expect((await pendingAttempt(w.server, key.api_key)).binding_code).toBeNull();
+    const tooLong = await w.device.request('PUT', `${base}/${key.id}`, { code_length: 9 });
+    expect(tooLong.status).toBe(400);
+    expect(errorText(tooLong)).toBe('code_length: code_length must be a whole number from 0 to 8');
 
     await w.device.request('PUT', `${base}/${key.id}`, { status: 'INACTIVE' });
     expect((await openedOrStatus(key.api_key)).status).toBe(401);

@@ -50,7 +50,7 @@ export async function world(options: TestServerOptions = {}, userName = 'alice')
 export function createKey(
   w: World,
   mode: KeyMode,
-  extra: { ips?: string[]; numberMatching?: boolean; name?: string } = {},
+  extra: { ips?: string[]; numberMatching?: boolean; codeLength?: number; name?: string } = {},
 ): Promise<{ id: number; api_key: string }> {
   return w.server.admin.createKey({ user: w.user.name, name: extra.name ?? `${mode} key`, mode, ...extra });
 }
@@ -61,13 +61,23 @@ export interface AttemptOptions {
   headers?: Record<string, string>;
 }
 
-/** POST /v1/session-server as a requester. */
+let attempts = 0;
+
+/**
+ * POST /v1/session-server as a requester. Each attempt is its own job, with a User-Agent of its own, unless the
+ * test gives one: identical attempts (same key, address, description and User-Agent) merge into one request.
+ */
 export function attempt(server: TestServer, apiKey: string, options: AttemptOptions = {}): Promise<HttpReply> {
+  attempts += 1;
+  const headers = { ...options.headers };
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) {
+    headers['user-agent'] = `server-test/${attempts}`;
+  }
   return http(`${server.url}/v1/session-server`, {
     method: 'POST',
     body: { secret: apiKey, ...(options.description !== undefined ? { description: options.description } : {}) },
     localAddress: options.localAddress,
-    headers: options.headers,
+    headers,
   });
 }
 

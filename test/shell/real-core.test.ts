@@ -68,7 +68,7 @@ describeWithKeychain('shell wiring over a real core', () => {
     expect(sent.some((s) => s.event === 'accounts:changed')).toBe(true);
 
     // A key made through the handlers is on the server; bad arguments change nothing there.
-    const created = await handlers['keys:create'](account.id, { name: 'deploy bot', mode: 'push' });
+    const created = await handlers['keys:create'](account.id, { name: 'deploy bot', mode: 'push', code_length: 0 });
     expect(created).toMatchObject({ ok: true, value: { name: 'deploy bot', mode: 'push' } });
     const apiKey = (created as { value: { token_value: string | null } }).value.token_value;
     expect(apiKey).toBeTruthy();

@@ -89,9 +89,9 @@ describe('schema parity between SQLite and PostgreSQL', () => {
     const database = await createTestDatabase();
     cleanups.push(database.drop);
     await (await openStore(database.url)).close();
-    // rate_limits exists only on PostgreSQL: there the per-address counts are shared by every instance; one
-    // SQLite server keeps them in memory.
-    const POSTGRES_ONLY = ['rate_limits('];
+    // Only on PostgreSQL, where several instances share what one SQLite server keeps in memory: the per-address
+    // counts (rate_limits) and which instance streams to which approver (approver_presence, server_instances).
+    const POSTGRES_ONLY = ['rate_limits(', 'approver_presence(', 'server_instances('];
     const postgres = (await postgresIndexes(database.url)).filter((i) => !POSTGRES_ONLY.some((t) => i.startsWith(t)));
     expect(sqlite).toEqual(postgres);
     // What the parity is for: the lookups that once scanned a table on SQLite.

@@ -48,7 +48,7 @@ async function script(store: Store) {
     name: 'deploy',
     keyHash: 'a'.repeat(64),
     mode: 'push',
-    numberMatching: true,
+    codeLength: 3,
     allowCodeFallback: true,
     created: t0,
     expiryTime: t0 + 1000,
@@ -57,7 +57,7 @@ async function script(store: Store) {
   await store.credentials.update(key.id, {
     status: 'ACTIVE',
     expiryTime: null,
-    numberMatching: false,
+    codeLength: 0,
     updated: t0 + 1,
   });
   const device = await store.devices.create({
@@ -75,8 +75,19 @@ async function script(store: Store) {
     ipKnown: false,
     userAgent: 'curl/8',
     geolocation: { country: 'NL', city: 'Amsterdam' } as never,
-    bindingCode: '42',
-    bindingChoices: ['17', '42', '93'],
+    observed: {
+      country: 'US',
+      region: 'California',
+      city: 'Mountain View',
+      latitude: 37.422000885009766,
+      longitude: -122.08499908447266,
+      asn: 15169,
+      asnName: 'Google LLC',
+      lookup: 'found' as const,
+    },
+    changes: [{ kind: 'new-country' as const, previous: 'NL', current: 'US' }],
+    bindingCode: '042',
+    bindingChoices: null,
     created: t0 + 10,
     expiryTime: t0 + 120_000,
     autoAccepted: false,
@@ -85,6 +96,14 @@ async function script(store: Store) {
   };
   await store.requests.create({ ...base, uuid: '00000000-0000-4000-8000-000000000001', status: 'PENDING' });
   await store.requests.create({ ...base, uuid: '00000000-0000-4000-8000-000000000002', status: 'PENDING' });
+  const same = { ip: '198.51.100.1', description: 'ci job', userAgent: 'curl/8' };
+  const mergeInto = await store.requests.pendingFrom(key.id, same, t0 + 11);
+  await store.requests.countRepeat(mergeInto!.uuid);
+  const noneFromElsewhere = [
+    await store.requests.pendingFrom(key.id, { ...same, ip: '198.51.100.2' }, t0 + 11),
+    await store.requests.pendingFrom(key.id, { ...same, description: null }, t0 + 11),
+    await store.requests.pendingFrom(key.id, { ...same, userAgent: 'curl/9' }, t0 + 11),
+  ];
   const decided = await store.requests.decide('00000000-0000-4000-8000-000000000001', {
     status: 'REJECTED',
     decidedAt: t0 + 20,
@@ -157,6 +176,8 @@ async function script(store: Store) {
     byDeviceId: null,
   });
   return {
+    merged: await store.requests.byUuid('00000000-0000-4000-8000-000000000001'),
+    noneFromElsewhere,
     outstanding,
     outstandingAfterExpiry: await store.pairingCodes.outstandingExpiries(user.id, t0 + 3),
     consumedExpired: await store.pairingCodes.consume('d'.repeat(64), t0 + 3),
@@ -206,7 +227,15 @@ describe('one query layer, two dialects', () => {
     const fromPostgres = await script(postgres);
     expect(fromPostgres).toEqual(fromSqlite);
     // Spot checks that the shared result is the right one, not just the same on both.
-    expect(fromSqlite.key).toMatchObject({ status: 'ACTIVE', numberMatching: false, allowCodeFallback: true });
+    expect(fromSqlite.key).toMatchObject({ status: 'ACTIVE', codeLength: 0, allowCodeFallback: true });
+    expect(fromSqlite.merged).toMatchObject({
+      uuid: '00000000-0000-4000-8000-000000000001',
+      repeatCount: 2,
+      bindingCode: '042',
+      observed: { country: 'US', city: 'Mountain View', asn: 15169, asnName: 'Google LLC', lookup: 'found' },
+      changes: [{ kind: 'new-country', previous: 'NL', current: 'US' }],
+    });
+    expect(fromSqlite.noneFromElsewhere).toEqual([null, null, null]);
     expect(fromSqlite.key?.permittedIpCount).toBe(1);
     expect(fromSqlite.decided).toBe(true);
     expect(fromSqlite.decidedTwice).toBe(false);
@@ -214,7 +243,8 @@ describe('one query layer, two dialects', () => {
     expect(fromSqlite.history[1]).toMatchObject({
       deactivateCredential: true,
       geolocation: { country: 'NL', city: 'Amsterdam' },
-      bindingChoices: ['17', '42', '93'],
+      bindingChoices: null,
+      observed: { latitude: 37.422000885009766, longitude: -122.08499908447266 },
     });
     expect(typeof fromPostgres.history[0]?.created).toBe('number');
     expect(fromSqlite.blocks).toBe(1);
@@ -258,19 +288,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           name: `key-${n}`,
           keyHash: String(n).repeat(64),
           mode: 'push',
-          numberMatching: false,
+          codeLength: 0,
           created: n,
           expiryTime: n + 1,
         });
       const [one, two] = [await make(1), await make(2)];
       await store.credentials.update(one.id, { name: 'renamed', updated: 10 });
       await store.credentials.update(two.id, { status: 'ACTIVE', updated: 20 });
-      await store.credentials.update(two.id, { name: undefined, numberMatching: true, updated: 30 });
+      await store.credentials.update(two.id, { name: undefined, codeLength: 4, updated: 30 });
       expect(await store.credentials.byId(one.id)).toMatchObject({ name: 'renamed', status: 'PENDING_FIRST_USE' });
       expect(await store.credentials.byId(two.id)).toMatchObject({
         name: 'key-2',
         status: 'ACTIVE',
-        numberMatching: true,
+        codeLength: 4,
         updated: 30,
       });
       expect((await store.credentials.byKeyHash('2'.repeat(64)))?.id).toBe(two.id);
@@ -302,7 +332,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         name: 'k',
         keyHash: 'd'.repeat(64),
         mode: 'push',
-        numberMatching: false,
+        codeLength: 0,
         created: 1,
         expiryTime: 2,
       });
@@ -320,6 +350,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           ipKnown: false,
           userAgent: null,
           geolocation: null,
+          observed: null,
           bindingCode: null,
           bindingChoices: null,
           created: 1,

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
+import type { GeoIpPaths } from '../../server/geoip/observer.js';
 import { NO_TRUSTED_PROXY, parseTrustProxy } from '../../server/http/trusted-proxies.js';
 import { startServer } from '../../server/index.js';
 import { hashSecret } from '../../server/secrets.js';
@@ -55,6 +56,12 @@ export interface TestServerOptions {
   operatorToken?: string;
   /** Session attempts per minute per address (0: no limit, for benchmarks). */
   sessionRateLimit?: number;
+  /**
+   * GeoIP/ASN databases: 'installed' (the npm packages, as countersign-server uses by default), folders of one's
+   * own (a missing or corrupt one on purpose), or 'off' — the default here: reading them costs a second and some
+   * 200 MB per test process, and only the tests about what the server observes need them.
+   */
+  geoip?: 'installed' | 'off' | Partial<GeoIpPaths>;
 }
 
 export interface TestAdmin {
@@ -64,6 +71,9 @@ export interface TestAdmin {
     name: string;
     mode: KeyMode;
     ips?: string[];
+    /** Digits of the typed code; default 0 here (tests approve without one unless they say). */
+    codeLength?: number;
+    /** As before typed codes: true asks for the default 3-digit code. */
     numberMatching?: boolean;
     /** Let a TOTP code open a session in place of a push approval. */
     codeFallback?: boolean;
@@ -126,6 +136,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       db,
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
+      geoip:
+        options.geoip === undefined || options.geoip === 'off'
+          ? 'off'
+          : options.geoip === 'installed'
+            ? {}
+            : options.geoip,
       config: {
         introspectionSecret,
         trustProxy: options.trustProxy === undefined ? NO_TRUSTED_PROXY : parseTrustProxy(options.trustProxy),
@@ -191,6 +207,8 @@ export interface ServerProcess {
   url: string;
   port: number;
   pid: number;
+  /** What it printed on stdout up to and including its startup line. */
+  startupLine: string;
   /** Sends the signal (default SIGTERM) and resolves once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -206,6 +224,8 @@ export interface ServerProcessOptions {
   introspectionSecret?: string;
   /** More flags, after the ones above. */
   extraArgs?: string[];
+  /** Load the installed GeoIP/ASN databases (default false: --no-geoip, a second and 200 MB saved per process). */
+  geoip?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -224,6 +244,7 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
     args.push('--request-lifetime', String(options.requestLifetimeSeconds));
   }
   if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
+  if (!options.geoip) args.push('--no-geoip');
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -247,6 +268,7 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
         url,
         port: Number(new URL(url).port),
         pid: child.pid!,
+        startupLine: stdout,
         stop: (signal = 'SIGTERM') => stopProcess(child, signal, exited),
       });
     });

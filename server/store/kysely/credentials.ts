@@ -13,7 +13,7 @@ function row(raw: Raw): CredentialRow {
     name: raw.name,
     keyHash: raw.key_hash,
     mode: raw.mode,
-    numberMatching: isSet(raw.number_matching),
+    codeLength: Number(raw.code_length),
     status: raw.status,
     created: raw.created,
     updated: raw.updated,
@@ -32,7 +32,7 @@ const CHANGE_COLUMNS = {
   status: 'status',
   mode: 'mode',
   name: 'name',
-  numberMatching: 'number_matching',
+  codeLength: 'code_length',
   expiryTime: 'expiry_time',
   lastUsed: 'last_used',
   permittedDeviceDescription: 'permitted_device_description',
@@ -84,7 +84,8 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
           name: c.name,
           key_hash: c.keyHash,
           mode: c.mode,
-          number_matching: flag(c.numberMatching),
+          number_matching: flag(c.codeLength > 0),
+          code_length: c.codeLength,
           status: 'PENDING_FIRST_USE',
           created: c.created,
           updated: c.created,
@@ -107,6 +108,7 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
         if (value === undefined) continue;
         values[CHANGE_COLUMNS[key as keyof CredentialChanges]] = typeof value === 'boolean' ? flag(value) : value;
       }
+      if (changes.codeLength !== undefined) values.number_matching = flag(changes.codeLength > 0);
       await update(id, values);
     },
   };

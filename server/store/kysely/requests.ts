@@ -1,8 +1,10 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { SessionRequestsTable } from '../schema.js';
+import type { LookupStatus } from '../../../protocol/index.js';
 import type {
   DecisionRecord,
   NewSessionRequest,
+  ObservedAddress,
   SessionRequestRepository,
   SessionRequestRow,
   StoreKind,
@@ -18,6 +20,35 @@ type Raw = Selectable<SessionRequestsTable> & {
   installation_created: number | null;
   installation_sessions_opened: number | null;
 };
+
+const num = (value: number | string | null) => (value === null ? null : Number(value));
+
+function observedOf(raw: Raw): ObservedAddress | null {
+  if (raw.observed_lookup === null) return null;
+  return {
+    country: raw.observed_country,
+    region: raw.observed_region,
+    city: raw.observed_city,
+    latitude: num(raw.observed_latitude),
+    longitude: num(raw.observed_longitude),
+    asn: num(raw.observed_asn),
+    asnName: raw.observed_asn_name,
+    lookup: raw.observed_lookup as LookupStatus,
+  };
+}
+
+function observedColumns(observed: ObservedAddress | null) {
+  return {
+    observed_country: observed?.country ?? null,
+    observed_region: observed?.region ?? null,
+    observed_city: observed?.city ?? null,
+    observed_latitude: observed?.latitude ?? null,
+    observed_longitude: observed?.longitude ?? null,
+    observed_asn: observed?.asn ?? null,
+    observed_asn_name: observed?.asnName ?? null,
+    observed_lookup: observed?.lookup ?? null,
+  };
+}
 
 function row(raw: Raw): SessionRequestRow {
   return {
@@ -64,6 +95,9 @@ function row(raw: Raw): SessionRequestRow {
     grantId: raw.grant_id,
     permittedIp: raw.permitted_ip,
     grantCreated: raw.grant_created,
+    observed: observedOf(raw),
+    changes: raw.changes === null ? null : JSON.parse(raw.changes),
+    repeatCount: Number(raw.repeat_count),
   };
 }
 
@@ -92,6 +126,47 @@ const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
     .where('credential_id', '=', credentialId)
     .where('status', '=', 'PENDING')
     .where('expiry_time', '>', now),
+);
+// The oldest of the key's live PENDING requests with the same address, description, User-Agent, installation and
+// claim: a repeat merges into it. (No description and an empty one count as the same; so do no User-Agent and an
+// empty one. A request bound to another claim or installation could not be read by the repeat's requester.)
+const PENDING_FROM = prepared(
+  (
+    db,
+    _kind,
+    credentialId: number,
+    ip: string,
+    description: string,
+    userAgent: string,
+    installationId: number,
+    claimHash: string,
+    now: number,
+  ) =>
+    selectRequests(db)
+      .where('r.credential_id', '=', credentialId)
+      .where('r.status', '=', 'PENDING')
+      .where('r.ip', '=', ip)
+      .where(sql<boolean>`coalesce(r.description, '') = ${description}`)
+      .where(sql<boolean>`coalesce(r.user_agent, '') = ${userAgent}`)
+      .where(sql<boolean>`coalesce(r.installation_id, 0) = ${installationId}`)
+      .where(sql<boolean>`coalesce(r.claim_hash, '') = ${claimHash}`)
+      .where('r.expiry_time', '>', now)
+      .orderBy('r.seq')
+      .limit(1),
+);
+const COUNT_REPEAT = prepared((db, _kind, uuid: string) =>
+  db
+    .updateTable('session_requests')
+    .set((eb) => ({ repeat_count: eb('repeat_count', '+', 1) }))
+    .where('uuid', '=', uuid)
+    .where('status', '=', 'PENDING'),
+);
+const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
+  selectRequests(db)
+    .where('r.credential_id', '=', credentialId)
+    .where('r.status', '=', 'ACCEPTED')
+    .orderBy('r.seq', 'desc')
+    .limit(1),
 );
 // The new row comes back from the INSERT itself, the key's name and mode by sub-select (both dialects take one in
 // RETURNING): one statement, where reading the row back after inserting it was a second.
@@ -153,6 +228,10 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const claimToken = CLAIM_TOKEN(db, kind);
   const linkSession = LINK_SESSION(db, kind);
   const countBlocks = COUNT_BLOCKS(db, kind);
+  const pendingFrom = PENDING_FROM(db, kind);
+  const countRepeat = COUNT_REPEAT(db, kind);
+  const lastAccepted = LAST_ACCEPTED(db, kind);
+  const firstRow = (result: { rows: Raw[] }) => (result.rows[0] ? row(result.rows[0]) : null);
   const count = (result: { rows: { n: number | string }[] }) => Number(result.rows[0]?.n ?? 0);
 
   return {
@@ -184,11 +263,29 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         installation_id: r.installationId ?? null,
         grant_id: r.grantId ?? null,
         permitted_ip: r.permittedIp ?? null,
+        ...observedColumns(r.observed),
+        changes: r.changes ? JSON.stringify(r.changes) : null,
       });
       return row(inserted.rows[0] as Raw);
     },
     byUuid: read,
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
+    pendingFrom: async (credentialId, same, now) =>
+      firstRow(
+        await pendingFrom(
+          credentialId,
+          same.ip,
+          same.description ?? '',
+          same.userAgent ?? '',
+          same.installationId ?? 0,
+          same.claimHash ?? '',
+          now,
+        ),
+      ),
+    countRepeat: async (uuid) => {
+      await countRepeat(uuid);
+    },
+    lastAccepted: async (credentialId) => firstRow(await lastAccepted(credentialId)),
     pendingForUser: (userId, now) =>
       rows(
         select()

@@ -223,4 +223,32 @@ export const migrations: readonly string[] = [
    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
    CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);
    ALTER TABLE users ADD COLUMN removed bigint;`,
+  // 8: as SQLite's 9 (approval context: what the server saw of each request's address, what changed since the key's
+  // last approved session, merged repeats, per-key code length with number matching becoming a 2-digit code), plus
+  // the presence of approvers across instances: a row per instance and user with an open push stream, believed
+  // while the instance's heartbeat is recent.
+  `ALTER TABLE session_requests ADD COLUMN observed_country text;
+   ALTER TABLE session_requests ADD COLUMN observed_region text;
+   ALTER TABLE session_requests ADD COLUMN observed_city text;
+   ALTER TABLE session_requests ADD COLUMN observed_latitude double precision;
+   ALTER TABLE session_requests ADD COLUMN observed_longitude double precision;
+   ALTER TABLE session_requests ADD COLUMN observed_asn bigint;
+   ALTER TABLE session_requests ADD COLUMN observed_asn_name text;
+   ALTER TABLE session_requests ADD COLUMN observed_lookup text;
+   ALTER TABLE session_requests ADD COLUMN changes text;
+   ALTER TABLE session_requests ADD COLUMN repeat_count integer NOT NULL DEFAULT 1;
+   ALTER TABLE credentials ADD COLUMN code_length integer NOT NULL DEFAULT 0 CHECK (code_length BETWEEN 0 AND 8);
+   UPDATE credentials SET code_length = 2 WHERE number_matching = 1;
+   CREATE INDEX session_requests_accepted ON session_requests (credential_id, status, seq);
+   CREATE TABLE server_instances (
+     instance_id text PRIMARY KEY,
+     heartbeat_at bigint NOT NULL
+   );
+   CREATE TABLE approver_presence (
+     instance_id text NOT NULL,
+     user_id bigint NOT NULL,
+     since bigint NOT NULL,
+     PRIMARY KEY (user_id, instance_id)
+   );
+   CREATE INDEX approver_presence_instance ON approver_presence (instance_id);`,
 ];

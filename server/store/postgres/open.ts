@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../kysely/db.js';
 import { repositories } from '../kysely/index.js';
+import { presence } from '../kysely/presence.js';
 import { rateCounts } from '../kysely/rate-counts.js';
 import type { Schema } from '../schema.js';
 import { runTransaction, type TransactionRules } from '../transaction.js';
@@ -92,6 +93,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     kind: 'postgres',
     ...repositories(db, 'postgres'),
     rateCounts: rateCounts(db),
+    presence: presence(db),
     transaction: (work) => runTransaction(db, RULES, work),
     close: () => {
       closing ??= db.destroy();

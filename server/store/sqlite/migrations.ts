@@ -221,4 +221,22 @@ export const migrations: readonly string[] = [
    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
    CREATE INDEX webhook_outbox_delivered ON webhook_outbox (delivered_at);
    ALTER TABLE users ADD COLUMN removed INTEGER;`,
+  // 9: approval context. Each request keeps what the server saw of its address when it came in (GeoIP country,
+  // region, city and coordinates, the network's AS number and name, whether the lookup found it), what changed since
+  // the key's last approved session, and how many identical attempts were merged into it. Each key has a code
+  // length (the code the requester shows and the owner types); keys with number matching get a 2-digit code, keys
+  // without keep none. approver_presence and server_instances exist only on PostgreSQL.
+  `ALTER TABLE session_requests ADD COLUMN observed_country TEXT;
+   ALTER TABLE session_requests ADD COLUMN observed_region TEXT;
+   ALTER TABLE session_requests ADD COLUMN observed_city TEXT;
+   ALTER TABLE session_requests ADD COLUMN observed_latitude REAL;
+   ALTER TABLE session_requests ADD COLUMN observed_longitude REAL;
+   ALTER TABLE session_requests ADD COLUMN observed_asn INTEGER;
+   ALTER TABLE session_requests ADD COLUMN observed_asn_name TEXT;
+   ALTER TABLE session_requests ADD COLUMN observed_lookup TEXT;
+   ALTER TABLE session_requests ADD COLUMN changes TEXT;
+   ALTER TABLE session_requests ADD COLUMN repeat_count INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE credentials ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0 CHECK (code_length BETWEEN 0 AND 8);
+   UPDATE credentials SET code_length = 2 WHERE number_matching = 1;
+   CREATE INDEX session_requests_accepted ON session_requests (credential_id, status, seq);`,
 ];

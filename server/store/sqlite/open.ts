@@ -71,6 +71,7 @@ export function openSqliteStore(path: string): Store {
     kind: 'sqlite',
     ...repositories(kysely, 'sqlite'),
     rateCounts: null,
+    presence: null,
     transaction: (work) => runTransaction(kysely, RULES, work),
     // Waits for the single connection, so a transaction in flight finishes first.
     close: () => {

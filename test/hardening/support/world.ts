@@ -27,15 +27,20 @@ export function pushKey(server: HardeningServer, user: string, name = 'push key'
 }
 
 /** POST /v1/session-server as a requester. */
+let attempts = 0;
+
+/** One session attempt, its own job (a User-Agent of its own): identical attempts would merge into one request. */
 export function attempt(
   server: { url: string },
   apiKey: string,
   options: { description?: string; localAddress?: string } = {},
 ): Promise<HttpReply> {
+  attempts += 1;
   return http(`${server.url}/v1/session-server`, {
     method: 'POST',
     body: { secret: apiKey, ...(options.description === undefined ? {} : { description: options.description }) },
     localAddress: options.localAddress,
+    headers: { 'user-agent': `hardening/${attempts}` },
   });
 }
 

@@ -168,6 +168,7 @@ export async function seedUser(instance: Instance, name: string) {
   const { credential, apiKey } = await instance.services.credentials.create(user.id, {
     name: `${name}'s key`,
     mode: 'push',
+    codeLength: 0,
   });
   const device = await addDevice(instance, user.id, `${name}-laptop`);
   return { user, credential, apiKey, device };
@@ -195,14 +196,18 @@ export async function addDevice(instance: Instance, userId: number, name: string
   };
 }
 
+let asked = 0;
+
 /** A session attempt from 127.0.0.1 (an unknown IP for every key here), as POST /v1/session-server makes it. */
 export async function ask(instance: Instance, apiKey: string, description = 'deploy job') {
   const outcome = await instance.services.approvals.attempt({
     secret: apiKey,
     description,
     ip: '127.0.0.1',
-    userAgent: 'scale-out-test',
+    // Its own job each time: identical attempts would merge into one request.
+    userAgent: `scale-out-test/${++asked}`,
     geolocation: null,
+    observed: instance.services.observer.observe('127.0.0.1'),
   });
   if (outcome.kind !== 'pending') throw new Error(`expected a PENDING request, got ${outcome.kind}`);
   return outcome.request;

@@ -168,6 +168,12 @@ const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
     .orderBy('r.seq', 'desc')
     .limit(1),
 );
+const INSTALLATION_COLUMNS = [
+  ['name', 'installation_name'],
+  ['public_key', 'installation_public_key'],
+  ['created', 'installation_created'],
+  ['sessions_opened', 'installation_sessions_opened'],
+] as const;
 // The new row comes back from the INSERT itself, the key's name and mode by sub-select (both dialects take one in
 // RETURNING): one statement, where reading the row back after inserting it was a second.
 const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
@@ -186,6 +192,14 @@ const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
         .select('c.mode')
         .whereRef('c.id', '=', 'session_requests.credential_id')
         .as('credential_mode'),
+      // And what the row's installation shows (as selectRequests joins it), null for an unsigned request.
+      ...INSTALLATION_COLUMNS.map(([column, as]) =>
+        eb
+          .selectFrom('requester_installations as i')
+          .select(`i.${column}`)
+          .whereRef('i.id', '=', 'session_requests.installation_id')
+          .as(as),
+      ),
     ]),
 );
 const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>

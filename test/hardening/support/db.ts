@@ -18,10 +18,14 @@ const numbersForBigints = {
 
 /**
  * What the protocol writes on every authenticated device call, refused or not, by design: the signature is
- * remembered against replay (table seen_signatures) and the device's last_seen is updated. Everything else must
- * stay as it was when a request is refused.
+ * remembered against replay (table seen_signatures), the device's last_seen is updated, and on PostgreSQL a refused
+ * call counts toward its address's limit in the shared table rate_limits. Everything else must stay as it was when
+ * a request is refused.
  */
-export const ALLOWED_WRITES = { tables: ['seen_signatures'], columns: { devices: ['last_seen'] } } as const;
+export const ALLOWED_WRITES = {
+  tables: ['seen_signatures', 'rate_limits'],
+  columns: { devices: ['last_seen'] },
+} as const;
 
 export type Snapshot = Record<string, Record<string, unknown>[]>;
 

@@ -40,7 +40,7 @@ const SUITES = [
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-/** Targets of issue 5, beside the figure each is judged on (latency at the most devices this run connected). */
+/** The latency and size targets, beside the figure each is judged on (latency at the most devices this run connected). */
 function targets(countersign: CountersignResults | null, renderer: RendererResults | null) {
   const most = Object.values(countersign?.latency_by_devices ?? {}).sort(
     (a, b) => b.connected_devices - a.connected_devices,

@@ -1,4 +1,4 @@
-// Issue 7's comparison, in one run and at one sample count: flow-latency's two hops (one approval at a time, one
+// The scale-out comparison, in one run and at one sample count: flow-latency's two hops (one approval at a time, one
 // connected device) on
 //   1. one instance on SQLite — a fresh file, measured here again (not taken from the countersign suite) so that the
 //      three figures come from the same minutes on the same machine and `--only scale-out` is complete alone;

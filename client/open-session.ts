@@ -4,6 +4,7 @@
 // server killed between its commit and its reply) is collected again by the retry instead of being lost for good.
 import { randomBytes } from 'node:crypto';
 import {
+  ErrorText,
   type Geolocation,
   Header,
   Limits,
@@ -120,6 +121,10 @@ function clockOffsetMs(reply: HttpReply, receivedAt: number): number {
   return Math.abs(offset) > 2000 ? offset : 0;
 }
 
+function isReplayRefusal(reply: HttpReply): boolean {
+  return reply.status === 401 && errorFromReply(reply).message === ErrorText.REPLAYED;
+}
+
 /** Waits 0.5 s, 1 s, 2 s … up to 8 s between attempts while the server is unreachable. */
 function backoffMs(failures: number): number {
   return Math.min(8000, 500 * 2 ** Math.max(0, failures - 1));
@@ -134,23 +139,32 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   };
   if (options.geolocation !== undefined) headers[Header.GEOLOCATION] = geolocationHeader(options.geolocation);
 
-  // Never retried: a repeated POST would put a second approval request in front of the owner.
-  const reply = await send({
-    server: options.server,
-    method: 'POST',
-    path: '/v1/session-server',
-    headers,
-    body: {
-      secret: options.apiKey,
-      ...(options.description !== undefined ? { description: options.description } : {}),
-      ...(options.totp !== undefined ? { totp: options.totp } : {}),
-    },
-    signal: options.signal,
-    localAddress: options.localAddress,
-    insecureHttp: options.insecureHttp,
-    idleTimeoutMs: REPLY_MARGIN_MS,
-    signer: options.installation,
-  });
+  // Never retried on a network error: a repeated POST would put a second approval request in front of the owner.
+  const post = () =>
+    send({
+      server: options.server,
+      method: 'POST',
+      path: '/v1/session-server',
+      headers,
+      body: {
+        secret: options.apiKey,
+        ...(options.description !== undefined ? { description: options.description } : {}),
+        ...(options.totp !== undefined ? { totp: options.totp } : {}),
+      },
+      signal: options.signal,
+      localAddress: options.localAddress,
+      insecureHttp: options.insecureHttp,
+      idleTimeoutMs: REPLY_MARGIN_MS,
+      signer: options.installation,
+    });
+  let reply = await post();
+  // Ed25519 signatures are deterministic: two runs of the same job on one machine that sign the same POST in the
+  // same millisecond make the same signature, and the server refuses the second as a replay — having done nothing
+  // with it. Signed again a moment later (a new timestamp), it is a new request.
+  for (let retry = 0; retry < 3 && options.installation && isReplayRefusal(reply); retry += 1) {
+    await pause(2 + Math.floor(Math.random() * 10), options.signal);
+    reply = await post();
+  }
   const receivedAt = Date.now();
 
   if (reply.status === 200) {

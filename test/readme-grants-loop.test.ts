@@ -12,6 +12,7 @@ import { GrantList } from '../protocol/index.js';
 import { collectOutput } from './support/child-output.js';
 import { TestDevice } from './support/device.js';
 import { tempDir } from './support/server.js';
+import { queryDb } from './server/helpers.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const NPX = `npx() { local bin="$1"; shift; node ${JSON.stringify(join(ROOT, 'bin'))}/"$bin".mjs "$@"; }`;
@@ -84,7 +85,18 @@ describe('README', { timeout: 120_000 }, () => {
     const first = bash(commands[1]!, dir.path);
     const { request } = await stream.next('approval.requested', 30_000);
     expect(request.installation?.new_program).toBe(true);
-    await device.decide(request.uuid, { decision: 'APPROVE', scope: { kind: 'installation', duration: '8h' } });
+    // The key asks for the default 3-digit code: on a terminal countersign-session shows it and the owner types it;
+    // here stderr is a pipe, so the "owner" reads it from the database instead.
+    const [row] = await queryDb<{ binding_code: string | null }>(
+      join(dir.path, 'data', 'countersign.db'),
+      'SELECT binding_code FROM session_requests WHERE uuid = ?',
+      request.uuid,
+    );
+    await device.decide(request.uuid, {
+      decision: 'APPROVE',
+      ...(row?.binding_code ? { binding_code: row.binding_code } : {}),
+      scope: { kind: 'installation', duration: '8h' },
+    });
     expect(await first.exited, first.output.stderr).toBe(0);
     const { grant } = await stream.next('grant.changed');
 

@@ -132,20 +132,22 @@ describe('limits', () => {
     await pendingAttempt(w.server, key.api_key);
   });
 
-  it('counts a wrong number-match pick as a block: 3 wrong picks lock the key', async () => {
+  it('counts a wrong typed code as a block: 3 wrong codes lock the key', async () => {
     w = await world();
     const key = await createKey(w, 'push', { name: 'matched', numberMatching: true });
     for (let i = 0; i < Limits.LOCK_AFTER_BLOCKS; i += 1) {
       const pending = await pendingAttempt(w.server, key.api_key);
-      const choices = (await w.stream.next('approval.requested')).request.binding_choices!;
-      const wrongPick = choices.find((choice) => choice !== pending.binding_code)!;
-      const reply = await w.device.decide(pending.uuid, { decision: 'APPROVE', binding_code: wrongPick });
+      await w.stream.next('approval.requested');
+      // Another code of the same length: the requester showed pending.binding_code, the owner typed this.
+      const code = pending.binding_code!;
+      const wrongCode = String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0');
+      const reply = await w.device.decide(pending.uuid, { decision: 'APPROVE', binding_code: wrongCode });
       expect(reply.json).toMatchObject({ Response: [{ SessionServerRequest: { binding_mismatch: true } }] });
     }
     const locked = await w.stream.next('credential.locked');
     expect(locked.credential).toEqual({ id: key.id, name: 'matched' });
     expect(locked.reason).toBe(
-      'Locked after 3 blocked session requests or wrong number-match picks within 10 minutes; 0 sessions ended. Set it ACTIVE again to unlock it.',
+      'Locked after 3 refused session requests (blocked or a wrong code) within 10 minutes; 0 sessions ended. Set it ACTIVE again to unlock it.',
     );
     const refused = await attempt(w.server, key.api_key);
     expect(refused.status).toBe(401);
@@ -156,11 +158,11 @@ describe('limits', () => {
     });
   });
 
-  it('counts wrong picks and blocks together toward the lock', async () => {
+  it('counts wrong codes and blocks together toward the lock', async () => {
     w = await world();
     const key = await createKey(w, 'push', { numberMatching: true });
     const first = await pendingAttempt(w.server, key.api_key);
-    await w.device.decide(first.uuid, { decision: 'APPROVE' }); // no pick at all is a wrong pick
+    await w.device.decide(first.uuid, { decision: 'APPROVE' }); // no code at all is a wrong code
     const second = await pendingAttempt(w.server, key.api_key);
     await w.device.decide(second.uuid, { decision: 'BLOCK' });
     // Two refusals: still usable.

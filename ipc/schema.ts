@@ -46,9 +46,10 @@ export type PairInput = z.infer<typeof PairInput>;
 
 export const DecideInput = z.strictObject({
   decision: DecisionKind,
+  /** The code the program showed, as the owner typed it (1–8 digits; the request's code_length says how many). */
   bindingCode: z
     .string()
-    .regex(/^[0-9]{2}$/)
+    .regex(/^[0-9]{1,8}$/, 'bindingCode is the code the program shows: 1 to 8 digits')
     .optional(),
   trustIp: z.boolean().optional(),
   deactivateCredential: z.boolean().optional(),

@@ -2,7 +2,7 @@
 // handlers, the core (device-signed decision), the server, and back to the waiting requester.
 import { type Approver, expect, test, type World } from './support/fixtures.js';
 
-/** Opens the approval window and a session on a new number-matching key, keeping the code the requester shows. */
+/** Opens the approval window and a session on a new key with a typed code, keeping the code the requester shows. */
 async function requestWithBindingCode(world: World, approver: Approver, name: string) {
   const key = await world.createKey({ name, mode: 'push', numberMatching: true });
   await approver.open('approval');
@@ -112,36 +112,42 @@ test.describe('approval window', () => {
     expect((await session).status).toBe('ACCEPTED');
   });
 
-  test('number matching: Approve waits for a pick, and picking the shown code approves', async ({
-    world,
-    approver,
-  }) => {
+  test('typed code: Approve waits for every digit, and typing the shown code approves', async ({ world, approver }) => {
     const { session, shown } = await requestWithBindingCode(world, approver, 'matched');
     const card = approver.page.getByRole('article');
-    const group = card.getByRole('group', { name: 'Which number does the program show?' });
-    await expect(group.getByRole('radio')).toHaveCount(3);
+    const field = card.getByRole('textbox', { name: 'Code the program shows' });
+    await expect(field).toBeFocused();
+    await expect(card.getByRole('radio')).toHaveCount(0);
     await expect(card.getByRole('button', { name: 'Approve' })).toBeDisabled();
-    await expect.poll(shown).toMatch(/^\d{2}$/);
+    await expect.poll(shown).toMatch(/^\d{3}$/);
+    const code = shown() ?? '';
 
-    await group.getByRole('radio', { name: shown() ?? '' }).check();
+    // Letters are dropped, and two of three digits still leave Approve unavailable.
+    await field.pressSequentially(`a${code.slice(0, 2)}`);
+    await expect(field).toHaveValue(code.slice(0, 2));
+    await expect(card.getByRole('button', { name: 'Approve' })).toBeDisabled();
+    await field.pressSequentially(code.slice(2));
+    await expect(field).toHaveValue(code);
     await expect(card.getByRole('button', { name: 'Approve' })).toBeEnabled();
     await card.getByRole('button', { name: 'Approve' }).click();
     expect((await session).status).toBe('ACCEPTED');
   });
 
-  test('number matching: picking a wrong code blocks the request and says why', async ({ world, approver }) => {
+  test('typed code: a wrong code blocks the request and says why', async ({ world, approver }) => {
     const { session, shown } = await requestWithBindingCode(world, approver, 'phished');
-    const group = approver.page.getByRole('group', { name: 'Which number does the program show?' });
-    await expect(group.getByRole('radio')).toHaveCount(3);
-    await expect.poll(shown).toMatch(/^\d{2}$/);
-    const codes = await group
-      .getByRole('radio')
-      .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
-    const wrong = codes.find((code) => code !== shown());
-    await group.getByRole('radio', { name: wrong ?? '' }).check();
+    const field = approver.page.getByRole('textbox', { name: 'Code the program shows' });
+    await expect.poll(shown).toMatch(/^\d{3}$/);
+    const wrong = String((Number(shown()) + 1) % 1000).padStart(3, '0');
+    await field.fill(wrong);
     await approver.page.getByRole('button', { name: 'Approve' }).click();
     expect((await session).status).toBe('REJECTED');
     await expect(approver.page.getByText(/not the one the program showed, so the request was blocked/)).toBeVisible();
+  });
+
+  test('typed code: Block needs no code', async ({ world, approver }) => {
+    const { session } = await requestWithBindingCode(world, approver, 'unknown-caller');
+    await approver.page.getByRole('button', { name: 'Block', exact: true }).click();
+    expect((await session).status).toBe('REJECTED');
   });
 
   test('keyboard: focus starts on the request, and Enter never approves', async ({ world, approver }) => {
@@ -171,26 +177,17 @@ test.describe('approval window', () => {
     expect((await session).status).toBe('ACCEPTED');
   });
 
-  test('keyboard only: number matching is picked with the arrow keys and approved with Space', async ({
-    world,
-    approver,
-  }) => {
+  test('keyboard only: the code is typed where focus starts and approved with Space', async ({ world, approver }) => {
     const { session, shown } = await requestWithBindingCode(world, approver, 'keyboard-match');
     const page = approver.page;
-    const radios = page.getByRole('radio');
-    await expect(radios).toHaveCount(3);
-    await expect.poll(shown).toMatch(/^\d{2}$/);
-    const codes = await radios.evaluateAll((all) => all.map((r) => (r as HTMLInputElement).value));
-    const target = codes.indexOf(shown() ?? '');
-
-    // Tab into the group (its first radio), then arrows move the pick, as in any radio group.
-    await expect(page.getByRole('article').getByRole('heading')).toBeFocused();
-    await page.keyboard.press('Tab');
-    await expect(radios.first()).toBeFocused();
-    await page.keyboard.press('Space');
-    for (let i = 0; i < target; i++) await page.keyboard.press('ArrowRight');
-    await expect(radios.nth(target)).toBeChecked();
-    await expect(radios.nth(target)).toBeFocused();
+    const field = page.getByRole('textbox', { name: 'Code the program shows' });
+    await expect(field).toBeFocused();
+    await expect.poll(shown).toMatch(/^\d{3}$/);
+    await page.keyboard.type(shown() ?? '');
+    // Enter in the field sends nothing.
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(500);
+    expect(world.core.pending()).toHaveLength(1);
 
     const approve = page.getByRole('button', { name: 'Approve' });
     while (!(await approve.evaluate((el) => el === document.activeElement))) await page.keyboard.press('Tab');

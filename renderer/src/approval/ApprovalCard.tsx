@@ -1,5 +1,6 @@
 // One request, everything the owner needs to judge it, and the three answers. There is no default button: Enter
-// never approves (not even on the focused Approve button — Space or a click does), and focus starts on the heading.
+// never approves (not even on the focused Approve button — Space or a click does), and focus starts on the code
+// field when the key asks for a code, else on the heading.
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { accountLabel } from '../components/AccountPicker.js';
@@ -8,9 +9,9 @@ import { formatAgo, formatLocation, formatTime, MODE_LABELS } from '../format.js
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
 import type { Account, DecideOutcome, PendingApproval } from '../types.js';
+import { CodeEntry } from './CodeEntry.js';
 import { Countdown } from './Countdown.js';
 import type { DecisionTaken } from './messages.js';
-import { NumberMatch } from './NumberMatch.js';
 
 function refuseEnter(event: KeyboardEvent<HTMLButtonElement>) {
   if (event.key === 'Enter') event.preventDefault();
@@ -27,25 +28,28 @@ export function ApprovalCard({
   onDecided: (outcome: DecideOutcome, taken: DecisionTaken) => void;
 }) {
   const { request, accountId } = approval;
-  const [picked, setPicked] = useState<string | null>(null);
+  const [code, setCode] = useState('');
   const [trustIp, setTrustIp] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
-  const numberHintId = useId();
+  const codeHintId = useId();
   const trustHintId = useId();
   const now = useNow(15_000);
   const decide = useAction((taken: DecisionTaken) =>
     invoke('approvals:decide', accountId, request.uuid, {
       decision: taken.decision,
-      ...(picked && taken.decision === 'APPROVE' ? { bindingCode: picked } : {}),
+      ...(codeLength > 0 && taken.decision === 'APPROVE' ? { bindingCode: code } : {}),
       ...(taken.trustIp ? { trustIp: true } : {}),
       ...(taken.deactivateCredential ? { deactivateCredential: true } : {}),
     }),
   );
 
-  useEffect(() => heading.current?.focus(), []);
-
-  const needsCode = request.binding_choices !== null;
-  const canApprove = !needsCode || picked !== null;
+  const codeLength = request.code_length ?? 0;
+  const needsCode = codeLength > 0;
+  const canApprove = !needsCode || code.length === codeLength;
+  // With a code to type, the code field takes focus (CodeEntry); otherwise the heading does.
+  useEffect(() => {
+    if (!needsCode) heading.current?.focus();
+  }, [needsCode]);
 
   const answer = async (taken: Omit<DecisionTaken, 'ip'>) => {
     const full = { ...taken, ip: request.ip };
@@ -111,14 +115,8 @@ export function ApprovalCard({
 
       <Countdown created={request.created} expiryTime={request.expiry_time} expiresAt={approval.expiresAt} />
 
-      {request.binding_choices ? (
-        <NumberMatch
-          choices={request.binding_choices}
-          picked={picked}
-          onPick={setPicked}
-          disabled={decide.busy}
-          hintId={numberHintId}
-        />
+      {needsCode ? (
+        <CodeEntry length={codeLength} value={code} onChange={setCode} disabled={decide.busy} hintId={codeHintId} />
       ) : null}
 
       {request.ip_known ? null : (
@@ -147,7 +145,7 @@ export function ApprovalCard({
           type="button"
           className="button button--approve"
           disabled={!canApprove || decide.busy}
-          aria-describedby={needsCode && !canApprove ? numberHintId : undefined}
+          aria-describedby={needsCode && !canApprove ? codeHintId : undefined}
           onKeyDown={refuseEnter}
           onClick={() => answer({ decision: 'APPROVE', trustIp, deactivateCredential: false })}
         >

@@ -16,7 +16,7 @@ export function outcomeMessage(outcome: DecideOutcome, taken: DecisionTaken): st
       return 'Expired before your answer arrived. No session was opened.';
     case 'decided':
       if (outcome.bindingMismatch)
-        return 'The number you picked is not the one the program showed, so the request was blocked.';
+        return 'The code you typed is not the one the program showed, so the request was blocked.';
       if (outcome.status === 'ACCEPTED')
         return taken.trustIp
           ? `Approved. ${taken.ip} is now trusted for this key.`

@@ -252,6 +252,32 @@ describeWithKeychain(`approvals through the real server`, () => {
     expect(keys.ok && keys.value[0]?.status).toBe('LOCKED');
   });
 
+  it('an identical attempt merges into the shown request: its card is updated, not notified again', async () => {
+    const key = await server.admin.createKey({ user: 'ada', name: 'retrying bot', mode: 'push' });
+    const c = await pairedCore('ada');
+    const accountId = c.account!.id;
+    const added: string[] = [];
+    c.core.on('approval:added', (a) => added.push(a.request.uuid));
+    // A bot retrying without a claim of its own (the library makes a fresh one per call, so its calls never merge).
+    const attempt = () =>
+      fetch(`${server.url}/v1/session-server`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'retry-bot/2.0' },
+        body: JSON.stringify({ secret: key.api_key, description: 'hourly sync' }),
+      });
+    expect((await attempt()).status).toBe(202);
+    const pending = await pendingOne(c);
+    expect(pending.request).toMatchObject({ repeat_count: 1, observed: { ip: '127.0.0.1', kind: 'loopback' } });
+    expect(pending.request.claimed).toMatchObject({ description: 'hourly sync', user_agent: 'retry-bot/2.0' });
+
+    expect((await attempt()).status).toBe(202);
+    await waitFor('the merged count', () => c.core.pending()[0]?.request.repeat_count === 2 || undefined);
+    expect(c.core.pending().map((p) => p.request.uuid)).toEqual([pending.request.uuid]);
+    expect(c.core.pending()[0]?.receivedAt).toBe(pending.receivedAt);
+    expect(added).toEqual([pending.request.uuid]);
+    expect((await c.core.decide(accountId, pending.request.uuid, { decision: 'BLOCK' })).ok).toBe(true);
+  });
+
   it('answers bad decide calls as data', async () => {
     const c = await pairedCore('ada');
     const unknownAccount = await c.core.decide('nope', '7f1b3a2e-8c4d-4e5f-9a6b-1c2d3e4f5a6b', { decision: 'APPROVE' });

@@ -26,13 +26,20 @@ test.describe('approval window', () => {
       geolocation: '4.89 52.37 0 100 NL',
     });
     const card = approver.page.getByRole('article');
-    await expect(card.getByRole('heading')).toHaveText(
-      /“nightly export to the warehouse” wants a session with nightly-export/,
-    );
-    await expect(card.getByText('127.0.0.1', { exact: true })).toBeVisible();
-    await expect(card.getByText('New IP for this key')).toBeVisible();
-    await expect(card.getByText(/Netherlands \(52\.37, 4\.89/)).toBeVisible();
-    await expect(card.getByText(/countersign/i).first()).toBeVisible();
+    // The title is the server's fact (which key); the program's description is a claim, shown among the claims.
+    await expect(card.getByRole('heading', { level: 2 })).toHaveText('A program wants a session with nightly-export');
+    await expect(card.getByRole('region', { name: 'What changed' })).toContainText('First session for this key');
+    const seen = card.getByRole('region', { name: 'Seen by the server' });
+    await expect(seen.getByText('127.0.0.1', { exact: true })).toBeVisible();
+    await expect(seen.getByText('New IP for this key')).toBeVisible();
+    await expect(seen).toContainText('This machine (loopback)');
+    await expect(seen).toContainText('None: not a public address');
+    await expect(seen).toContainText('Not identified');
+    const claimed = card.getByRole('region', { name: /^Claimed by the program/ });
+    await expect(claimed).toContainText('nightly export to the warehouse');
+    await expect(claimed.getByText(/Netherlands \(52\.37, 4\.89/)).toBeVisible();
+    await expect(claimed.getByText(/countersign/i).first()).toBeVisible();
+    await expect(seen).not.toContainText('Netherlands');
     await expect(card.getByText(/Expires in/)).toBeVisible();
 
     await card.getByRole('button', { name: 'Approve' }).click();
@@ -157,7 +164,7 @@ test.describe('approval window', () => {
     const page = approver.page;
     const approve = page.getByRole('button', { name: 'Approve' });
     await expect(approve).toBeVisible();
-    await expect(page.getByRole('article').getByRole('heading')).toBeFocused();
+    await expect(page.getByRole('article').getByRole('heading', { level: 2 })).toBeFocused();
     await expect(approve).not.toBeFocused();
 
     // Enter where focus starts, then Tab to Approve and Enter on it: still pending.
@@ -207,7 +214,7 @@ test.describe('approval window', () => {
     // What the shell sends to an open window when a notification is clicked.
     await approver.bridge.emit('app:navigate', { view: 'approval', uuid: second?.request.uuid ?? '' });
     await expect(approver.page.getByRole('heading', { level: 1, name: 'Approve this session?' })).toBeVisible();
-    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('second-key');
+    await expect(approver.page.getByRole('article').getByRole('heading', { level: 2 })).toContainText('second-key');
   });
 
   test('several requests show as a queue; each can be chosen and answered', async ({ world, approver }) => {
@@ -215,7 +222,7 @@ test.describe('approval window', () => {
     const b = await world.createKey({ name: 'bravo', mode: 'push' });
     await approver.open('approval');
     const first = world.requestSession(a.apiKey, { description: 'first' });
-    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('alpha');
+    await expect(approver.page.getByRole('article').getByRole('heading', { level: 2 })).toContainText('alpha');
     const second = world.requestSession(b.apiKey, { description: 'second' });
     const queue = approver.page.getByRole('navigation', { name: 'Waiting requests' });
     await expect(queue.getByRole('button')).toHaveCount(2);
@@ -223,12 +230,12 @@ test.describe('approval window', () => {
 
     await queue.getByRole('button', { name: /bravo/ }).click();
     await expect(queue.getByRole('button', { name: /bravo/ })).toHaveAttribute('aria-current', 'true');
-    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('bravo');
+    await expect(approver.page.getByRole('article').getByRole('heading', { level: 2 })).toContainText('bravo');
     await approver.page.getByRole('button', { name: 'Block', exact: true }).click();
     expect((await second).status).toBe('REJECTED');
 
     await expect(queue).toHaveCount(0);
-    await expect(approver.page.getByRole('article').getByRole('heading')).toContainText('alpha');
+    await expect(approver.page.getByRole('article').getByRole('heading', { level: 2 })).toContainText('alpha');
     await approver.page.getByRole('button', { name: 'Approve' }).click();
     expect((await first).status).toBe('ACCEPTED');
   });

@@ -5,13 +5,14 @@ import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { accountLabel } from '../components/AccountPicker.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { formatAgo, formatLocation, formatTime, MODE_LABELS } from '../format.js';
+import { formatAgo, formatTime, MODE_LABELS } from '../format.js';
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
 import type { Account, DecideOutcome, PendingApproval } from '../types.js';
 import { CodeEntry } from './CodeEntry.js';
 import { Countdown } from './Countdown.js';
 import type { DecisionTaken } from './messages.js';
+import { ClaimedByProgram, SeenByServer, WhatChanged } from './RequestContext.js';
 
 function refuseEnter(event: KeyboardEvent<HTMLButtonElement>) {
   if (event.key === 'Enter') event.preventDefault();
@@ -60,17 +61,12 @@ export function ApprovalCard({
   return (
     <article className="approval-card" aria-labelledby="approval-title" aria-busy={decide.busy}>
       <h2 id="approval-title" ref={heading} tabIndex={-1} className="approval-card__title">
-        {request.description ? (
-          <>
-            <span className="approval-card__quote">“{request.description}”</span> wants a session with{' '}
-            <strong>{request.credential.name}</strong>
-          </>
-        ) : (
-          <>
-            A program wants a session with <strong>{request.credential.name}</strong>
-          </>
-        )}
+        A program wants a session with <strong>{request.credential.name}</strong>
       </h2>
+
+      <WhatChanged request={request} />
+      <SeenByServer request={request} now={now} />
+      <ClaimedByProgram request={request} />
 
       <dl className="facts">
         <div className="facts__row">
@@ -78,25 +74,6 @@ export function ApprovalCard({
           <dd>
             {request.credential.name} <span className="muted">· {MODE_LABELS[request.credential.mode]}</span>
           </dd>
-        </div>
-        <div className="facts__row">
-          <dt>IP address</dt>
-          <dd>
-            <span className="mono">{request.ip}</span>{' '}
-            {request.ip_known ? (
-              <span className="badge badge--active">Known IP for this key</span>
-            ) : (
-              <span className="badge badge--new-ip">New IP for this key</span>
-            )}
-          </dd>
-        </div>
-        <div className="facts__row">
-          <dt>Location</dt>
-          <dd>{formatLocation(request.geolocation)}</dd>
-        </div>
-        <div className="facts__row">
-          <dt>User agent</dt>
-          <dd className="facts__wrap">{request.user_agent ?? <span className="muted">Not given</span>}</dd>
         </div>
         <div className="facts__row">
           <dt>Requested</dt>

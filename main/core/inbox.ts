@@ -65,7 +65,7 @@ export class Inbox {
         decision: body.decision,
         status: outcome.status,
         decidedAt: isoAt(this.clock),
-        trustIp: body.trust_ip === true,
+        trustIp: body.trust_ip === true || body.scope?.kind === 'permit-ip',
         deactivateCredential: body.deactivate_credential === true,
         signature: body.signature,
       });

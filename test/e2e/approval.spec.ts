@@ -1,5 +1,8 @@
 // The approval window against a real core, server and requester: a click in the page travels through the IPC
 // handlers, the core (device-signed decision), the server, and back to the waiting requester.
+import { join } from 'node:path';
+import { ensureInstallation, FileIdentityStore } from '../../client/index.js';
+import { tempDir } from '../support/server.js';
 import { type Approver, expect, test, type World } from './support/fixtures.js';
 
 /** Opens the approval window and a session on a new key with a typed code, keeping the code the requester shows. */
@@ -88,7 +91,8 @@ test.describe('approval window', () => {
     const first = world.requestSession(key.apiKey);
     const card = approver.page.getByRole('article');
     await expect(card.getByText('New IP for this key')).toBeVisible();
-    await card.getByRole('checkbox', { name: 'Trust this IP for this key' }).check();
+    await expect(card.getByRole('radio', { name: 'This session only' })).toBeChecked();
+    await card.getByRole('radio', { name: 'Add this IP to the permitted IPs (permanent)' }).check();
     await card.getByRole('button', { name: 'Approve' }).click();
     expect((await first).status).toBe('ACCEPTED');
     await expect(approver.page.getByText('Approved. 127.0.0.1 is now trusted for this key.')).toBeVisible();
@@ -108,13 +112,84 @@ test.describe('approval window', () => {
     expect((await third).status).toBe('REJECTED');
   });
 
-  test('a known IP is shown as known and offers no trust checkbox', async ({ world, approver }) => {
+  test('scope "this program for 8 hours": the card shows the installation, and its next session opens from a new IP', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'ci-bot', mode: 'push' });
+    const dir = await tempDir('countersign-e2e-requester-');
+    try {
+      const installation = await ensureInstallation({
+        server: world.serverUrl,
+        apiKey: key.apiKey,
+        store: new FileIdentityStore(join(dir.path, 'requester.json')),
+        name: 'runner-3',
+      });
+      expect(installation).not.toBeNull();
+      await approver.open('approval');
+      const first = world.requestSession(key.apiKey, { installation });
+      const card = approver.page.getByRole('article');
+      const seen = card.getByRole('region', { name: 'Seen by the server' });
+      await expect(seen).toContainText('runner-3');
+      await expect(seen.getByText(/^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/)).toBeVisible();
+      await expect(seen.getByText('New program')).toBeVisible();
+      await expect(seen).toContainText('0 sessions approved');
+
+      await card.getByRole('radio', { name: /^This program \(runner-3\)/ }).check();
+      await card.getByRole('combobox', { name: 'For how long' }).selectOption({ label: '8 hours' });
+      await card.getByRole('button', { name: 'Approve' }).click();
+      expect((await first).status).toBe('ACCEPTED');
+      await expect(
+        approver.page.getByText("Approved. This program's sessions open without asking for 8 hours."),
+      ).toBeVisible();
+
+      // The grant follows the program, not the address; an unsigned caller from the same address still asks.
+      const second = await world.requestSession(key.apiKey, { installation, localAddress: '127.0.0.2' });
+      expect(second).toMatchObject({ status: 'ACCEPTED', uuid: null });
+      const unsigned = world.requestSession(key.apiKey, { localAddress: '127.0.0.2' });
+      await expect(card.getByText('127.0.0.2', { exact: true })).toBeVisible();
+      await expect(card.getByRole('radio', { name: /^This program/ })).toHaveCount(0);
+      await card.getByRole('button', { name: 'Block', exact: true }).click();
+      expect((await unsigned).status).toBe('REJECTED');
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  test('scope "this network for 1 hour": the next session from that network opens without asking', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'office-script', mode: 'push' });
+    await approver.open('approval');
+    const first = world.requestSession(key.apiKey);
+    const card = approver.page.getByRole('article');
+    const network = card.getByRole('radio', { name: /^This network/ });
+    // Keyboard: the scope is a radio group; arrows move the choice, and the default stays "this session only".
+    await card.getByRole('radio', { name: 'This session only' }).focus();
+    await approver.page.keyboard.press('ArrowDown');
+    await expect(network).toBeChecked();
+    await expect(card.getByRole('combobox', { name: 'For how long' })).toHaveValue('1h');
+    await expect(card.getByRole('combobox', { name: 'For how long' }).getByRole('option')).toHaveText([
+      '1 hour',
+      '8 hours',
+      '24 hours',
+    ]);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    expect((await first).status).toBe('ACCEPTED');
+    const again = await world.requestSession(key.apiKey);
+    expect(again).toMatchObject({ status: 'ACCEPTED', uuid: null });
+    const ips = await world.core.listIps(world.account.id, key.id);
+    expect(ips.ok && ips.value).toEqual([]);
+  });
+
+  test('a known IP is shown as known and offers no permitted-IP choice', async ({ world, approver }) => {
     const key = await world.createKey({ name: 'known', mode: 'push', ips: ['127.0.0.1'] });
     await approver.open('approval');
     const session = world.requestSession(key.apiKey);
     const card = approver.page.getByRole('article');
     await expect(card.getByText('Known IP for this key')).toBeVisible();
-    await expect(card.getByRole('checkbox', { name: 'Trust this IP for this key' })).toHaveCount(0);
+    await expect(card.getByRole('radio', { name: /permitted IPs/ })).toHaveCount(0);
     await card.getByRole('button', { name: 'Approve' }).click();
     expect((await session).status).toBe('ACCEPTED');
   });
@@ -124,7 +199,7 @@ test.describe('approval window', () => {
     const card = approver.page.getByRole('article');
     const field = card.getByRole('textbox', { name: 'Code the program shows' });
     await expect(field).toBeFocused();
-    await expect(card.getByRole('radio')).toHaveCount(0);
+    await expect(card.getByRole('group', { name: 'Which number does the program show?' })).toHaveCount(0);
     await expect(card.getByRole('button', { name: 'Approve' })).toBeDisabled();
     await expect.poll(shown).toMatch(/^\d{3}$/);
     const code = shown() ?? '';

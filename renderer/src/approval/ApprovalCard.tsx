@@ -13,6 +13,7 @@ import { CodeEntry } from './CodeEntry.js';
 import { Countdown } from './Countdown.js';
 import type { DecisionTaken } from './messages.js';
 import { ClaimedByProgram, SeenByServer, WhatChanged } from './RequestContext.js';
+import { DEFAULT_SCOPE, ScopeChoice, type ScopeState, scopeOf } from './ScopeChoice.js';
 
 function refuseEnter(event: KeyboardEvent<HTMLButtonElement>) {
   if (event.key === 'Enter') event.preventDefault();
@@ -30,16 +31,15 @@ export function ApprovalCard({
 }) {
   const { request, accountId } = approval;
   const [code, setCode] = useState('');
-  const [trustIp, setTrustIp] = useState(false);
+  const [scope, setScope] = useState<ScopeState>(DEFAULT_SCOPE);
   const heading = useRef<HTMLHeadingElement>(null);
   const codeHintId = useId();
-  const trustHintId = useId();
   const now = useNow(15_000);
   const decide = useAction((taken: DecisionTaken) =>
     invoke('approvals:decide', accountId, request.uuid, {
       decision: taken.decision,
       ...(codeLength > 0 && taken.decision === 'APPROVE' ? { bindingCode: code } : {}),
-      ...(taken.trustIp ? { trustIp: true } : {}),
+      ...(taken.scope ? { scope: taken.scope } : {}),
       ...(taken.deactivateCredential ? { deactivateCredential: true } : {}),
     }),
   );
@@ -96,24 +96,14 @@ export function ApprovalCard({
         <CodeEntry length={codeLength} value={code} onChange={setCode} disabled={decide.busy} hintId={codeHintId} />
       ) : null}
 
-      {request.ip_known ? null : (
-        <div className="check">
-          <input
-            id="trust-ip"
-            type="checkbox"
-            checked={trustIp}
-            disabled={decide.busy}
-            onChange={(event) => setTrustIp(event.target.checked)}
-            aria-describedby={trustHintId}
-          />
-          <label htmlFor="trust-ip">Trust this IP for this key</label>
-          <p id={trustHintId} className="hint">
-            {request.credential.mode === 'push-unless-trusted'
-              ? `On approval, ${request.ip} becomes a permitted IP: later sessions from it open without asking.`
-              : `On approval, ${request.ip} is added to this key's permitted IPs.`}
-          </p>
-        </div>
-      )}
+      <ScopeChoice
+        value={scope}
+        onChange={setScope}
+        ip={request.ip}
+        ipKnown={request.ip_known}
+        installationName={request.installation?.name ?? null}
+        disabled={decide.busy}
+      />
 
       <ErrorNotice error={decide.error} onDismiss={decide.clearError} />
 
@@ -124,7 +114,10 @@ export function ApprovalCard({
           disabled={!canApprove || decide.busy}
           aria-describedby={needsCode && !canApprove ? codeHintId : undefined}
           onKeyDown={refuseEnter}
-          onClick={() => answer({ decision: 'APPROVE', trustIp, deactivateCredential: false })}
+          onClick={() => {
+            const covers = scopeOf(scope);
+            void answer({ decision: 'APPROVE', deactivateCredential: false, ...(covers ? { scope: covers } : {}) });
+          }}
         >
           Approve
         </button>
@@ -132,7 +125,7 @@ export function ApprovalCard({
           type="button"
           className="button button--block"
           disabled={decide.busy}
-          onClick={() => answer({ decision: 'BLOCK', trustIp: false, deactivateCredential: false })}
+          onClick={() => answer({ decision: 'BLOCK', deactivateCredential: false })}
         >
           Block
         </button>
@@ -140,7 +133,7 @@ export function ApprovalCard({
           type="button"
           className="button button--danger"
           disabled={decide.busy}
-          onClick={() => answer({ decision: 'BLOCK', trustIp: false, deactivateCredential: true })}
+          onClick={() => answer({ decision: 'BLOCK', deactivateCredential: true })}
         >
           Block and deactivate key
         </button>

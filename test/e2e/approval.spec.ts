@@ -183,6 +183,39 @@ test.describe('approval window', () => {
     expect(ips.ok && ips.value).toEqual([]);
   });
 
+  test('app PIN: set in Accounts, asked on Approve (a wrong one says so), never on Block', async ({
+    world,
+    approver,
+  }) => {
+    const key = await world.createKey({ name: 'guarded', mode: 'push' });
+    const page = approver.page;
+    await approver.open('accounts');
+    const form = page.getByRole('form', { name: 'Set an app PIN' });
+    await form.getByLabel('PIN', { exact: true }).fill('2468');
+    await form.getByRole('button', { name: 'Set PIN' }).click();
+    await expect(page.getByText('PIN set: Approve now asks for it.')).toBeVisible();
+
+    await approver.open('approval');
+    const first = world.requestSession(key.apiKey);
+    const card = page.getByRole('article');
+    const pin = card.getByLabel('App PIN');
+    await expect(pin).toBeVisible();
+    await expect(card.getByRole('button', { name: 'Approve' })).toBeDisabled();
+    await pin.fill('1357');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await expect(page.getByRole('alert')).toContainText('4 tries left');
+    expect(world.core.pending()).toHaveLength(1);
+    await expect(pin).toHaveValue('');
+    await pin.fill('2468');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    expect((await first).status).toBe('ACCEPTED');
+
+    const second = world.requestSession(key.apiKey);
+    await expect(card.getByLabel('App PIN')).toBeVisible();
+    await card.getByRole('button', { name: 'Block', exact: true }).click();
+    expect((await second).status).toBe('REJECTED');
+  });
+
   test('a known IP is shown as known and offers no permitted-IP choice', async ({ world, approver }) => {
     const key = await world.createKey({ name: 'known', mode: 'push', ips: ['127.0.0.1'] });
     await approver.open('approval');

@@ -7,6 +7,7 @@ import { accountLabel } from '../components/AccountPicker.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { formatAgo, formatTime, MODE_LABELS } from '../format.js';
 import { useAction } from '../hooks/useAction.js';
+import { useLoad } from '../hooks/useLoad.js';
 import { useNow } from '../hooks/useNow.js';
 import type { Account, DecideOutcome, PendingApproval } from '../types.js';
 import { CodeEntry } from './CodeEntry.js';
@@ -31,6 +32,11 @@ export function ApprovalCard({
 }) {
   const { request, accountId } = approval;
   const [code, setCode] = useState('');
+  // User presence: while an app PIN is set, Approve asks for it (checked in the core; Block never asks).
+  const pinStatus = useLoad(() => invoke('pin:status'), []);
+  const pinNeeded = pinStatus.value?.set === true;
+  const [pin, setPin] = useState('');
+  const pinId = useId();
   const [scope, setScope] = useState<ScopeState>(DEFAULT_SCOPE);
   const heading = useRef<HTMLHeadingElement>(null);
   const codeHintId = useId();
@@ -40,13 +46,14 @@ export function ApprovalCard({
       decision: taken.decision,
       ...(codeLength > 0 && taken.decision === 'APPROVE' ? { bindingCode: code } : {}),
       ...(taken.scope ? { scope: taken.scope } : {}),
+      ...(pinNeeded && taken.decision === 'APPROVE' ? { pin } : {}),
       ...(taken.deactivateCredential ? { deactivateCredential: true } : {}),
     }),
   );
 
   const codeLength = request.code_length ?? 0;
   const needsCode = codeLength > 0;
-  const canApprove = !needsCode || code.length === codeLength;
+  const canApprove = (!needsCode || code.length === codeLength) && (!pinNeeded || pin.length >= 4);
   // With a code to type, the code field takes focus (CodeEntry); otherwise the heading does.
   useEffect(() => {
     if (!needsCode) heading.current?.focus();
@@ -56,6 +63,7 @@ export function ApprovalCard({
     const full = { ...taken, ip: request.ip };
     const result = await decide.run(full);
     if (result?.ok) onDecided(result.value, full);
+    else if (result && result.error.code.startsWith('PIN_')) setPin('');
   };
 
   return (
@@ -104,6 +112,26 @@ export function ApprovalCard({
         installationName={request.installation?.name ?? null}
         disabled={decide.busy}
       />
+
+      {pinNeeded ? (
+        <div className="field approval-pin">
+          <label htmlFor={pinId}>App PIN</label>
+          <input
+            id={pinId}
+            type="password"
+            autoComplete="current-password"
+            minLength={4}
+            maxLength={64}
+            value={pin}
+            disabled={decide.busy}
+            aria-describedby={`${pinId}-hint`}
+            onChange={(event) => setPin(event.target.value)}
+          />
+          <p id={`${pinId}-hint`} className="hint">
+            Approve asks for this desktop's app PIN. Block does not.
+          </p>
+        </div>
+      ) : null}
 
       <ErrorNotice error={decide.error} onDismiss={decide.clearError} />
 

@@ -63,7 +63,7 @@ export function ApprovalCard({
     const full = { ...taken, ip: request.ip };
     const result = await decide.run(full);
     if (result?.ok) onDecided(result.value, full);
-    else if (result && result.error.code.startsWith('PIN_')) setPin('');
+    else if (result?.ok === false && result.error.code.startsWith('PIN_')) setPin('');
   };
 
   return (

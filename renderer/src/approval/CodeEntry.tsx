@@ -18,7 +18,8 @@ export function CodeEntry({
 }) {
   const input = useRef<HTMLInputElement>(null);
   // Focus lands here, not on Approve: the first thing to do with such a request is to read the program's code.
-  useEffect(() => input.current?.focus(), []);
+  // Without scrolling: the top of the card (what changed, what the server saw) stays the first thing in sight.
+  useEffect(() => input.current?.focus({ preventScroll: true }), []);
   return (
     <div className="code-entry">
       <label htmlFor="approval-code" className="code-entry__label">

@@ -22,6 +22,7 @@ import type {
   DeviceNotice,
   LocalHistoryEntry,
   PendingApproval,
+  PinStatus,
   Result,
   SessionRequestHistoryEntry,
   Settings,
@@ -46,16 +47,32 @@ export type PairInput = z.infer<typeof PairInput>;
 
 export const DecideInput = z.strictObject({
   decision: DecisionKind,
+  /** The code the program showed, as the owner typed it (1–8 digits; the request's code_length says how many). */
   bindingCode: z
     .string()
-    .regex(/^[0-9]{2}$/)
+    .regex(/^[0-9]{1,8}$/, 'bindingCode is the code the program shows: 1 to 8 digits')
     .optional(),
   trustIp: z.boolean().optional(),
   deactivateCredential: z.boolean().optional(),
   /** APPROVE only: what the approval covers besides this session (a grant; protocol §7, §18). Signed with it. */
   scope: DecisionScope.optional(),
+  /** APPROVE only: the app PIN, when one is set (user presence). Checked here, never sent to the server. */
+  pin: z.string().min(4).max(64).optional(),
 });
 export type DecideInput = z.infer<typeof DecideInput>;
+
+// --- App PIN (user presence before an approval) ---
+const Pin = z
+  .string()
+  .min(4, 'The PIN must be 4 to 64 characters long.')
+  .max(64, 'The PIN must be 4 to 64 characters long.');
+export const PinSetInput = z.strictObject({
+  pin: Pin,
+  /** The PIN set now, when there is one: changing it needs it. */
+  currentPin: Pin.optional(),
+});
+export type PinSetInput = z.infer<typeof PinSetInput>;
+// --- end app PIN ---
 
 export const LocalHistoryQuery = z.strictObject({
   accountId: AccountId.optional(),
@@ -157,6 +174,13 @@ export const ipcSchema = {
 
   /** The account's current TOTP code and its seconds left, computed locally (works offline). */
   'totp:current': invoke<TotpCode>()(z.tuple([AccountId])),
+
+  // --- App PIN: an account-independent setting; Approve asks for it while one is set (Block never does). ---
+  'pin:status': invoke<PinStatus>()(z.tuple([])),
+  'pin:set': invoke<PinStatus>()(z.tuple([PinSetInput])),
+  /** Removes the PIN; the current one must be given. */
+  'pin:remove': invoke<PinStatus>()(z.tuple([Pin])),
+  // --- end app PIN ---
 
   'app:open-window': invoke<void>()(z.tuple([View, ViewParams.omit({ uuid: true })])),
   'app:settings': invoke<Settings>()(z.tuple([])),

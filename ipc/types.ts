@@ -17,6 +17,7 @@ export type CoreErrorCode =
   | 'PAIRING_FAILED' // code unknown, used or expired
   | 'UNAUTHORIZED' // the server no longer accepts this device
   | 'NOT_FOUND' // unknown account, key, IP or request
+  | 'PIN_REQUIRED' // an app PIN is set: Approve needs it (nothing was counted or sent)
   | 'PIN_WRONG' // the app PIN was wrong (message says how many tries are left)
   | 'PIN_LOCKED_OUT' // too many wrong PINs: wait for the cool-down (message says how long)
   | 'SERVER' // any other answer from the server (message carries its error_description)
@@ -165,4 +166,13 @@ export interface DeviceNotice extends DeviceEventEntry {
   /** paired: the device is still enrolled as far as this desktop knows (it can still be removed). */
   removable: boolean;
   receivedAt: string;
+}
+
+/** The app PIN: whether one is set (Approve then asks for it), and whether wrong tries have locked it for now. */
+export interface PinStatus {
+  set: boolean;
+  /** ISO time until which every try is refused, or null. */
+  lockedUntil: string | null;
+  /** Wrong tries left before the next cool-down. */
+  triesLeft: number;
 }

@@ -15,6 +15,8 @@ import type {
   LocalHistoryQuery,
   PairInput,
   PendingApproval,
+  PinSetInput,
+  PinStatus,
   Result,
   ServerHistoryQuery,
   TotpCode,
@@ -46,6 +48,8 @@ export type {
   LocalHistoryQuery,
   PairInput,
   PendingApproval,
+  PinSetInput,
+  PinStatus,
   Result,
   ServerHistoryQuery,
   TotpCode,
@@ -94,7 +98,15 @@ export interface ApproverCore {
 
   /** Ordered oldest first; expired ones are already gone. */
   pending(): PendingApproval[];
+  /** APPROVE while an app PIN is set needs input.pin (PIN_REQUIRED, PIN_WRONG, PIN_LOCKED_OUT); BLOCK never. */
   decide(accountId: string, uuid: string, input: DecideInput): Promise<Result<DecideOutcome>>;
+
+  // --- App PIN (user presence) ---
+  pinStatus(): Promise<Result<PinStatus>>;
+  /** Sets or changes the PIN (changing needs currentPin). */
+  setPin(input: PinSetInput): Promise<Result<PinStatus>>;
+  removePin(currentPin: string): Promise<Result<PinStatus>>;
+  // --- end app PIN ---
 
   listKeys(accountId: string): Promise<Result<CredentialPasswordIp[]>>;
   /** The reply carries token_value: show it once. */

@@ -40,6 +40,17 @@ export class ApprovalQueue {
     return true;
   }
 
+  /**
+   * A queued request told again with newer details (the server merged identical attempts into it: repeat_count
+   * grew): the entry keeps its place, times and timer, and shows the newer request. False when it is not queued.
+   */
+  update(request: PendingApproval['request']): boolean {
+    const entry = this.entries.get(request.uuid);
+    if (!entry) return false;
+    entry.approval = { ...entry.approval, request };
+    return true;
+  }
+
   /** Removes a request; returns it when it was queued. */
   remove(uuid: string): PendingApproval | null {
     const entry = this.entries.get(uuid);

@@ -24,22 +24,18 @@ function decisionBody(input: DecideInput, request: ApprovalRequest | null): Resu
   if (input.scope !== undefined) body.scope = input.scope;
   const parsed = Decision.safeParse({ ...body, signature: PLACEHOLDER_SIGNATURE });
   if (!parsed.success) return fail('INVALID_INPUT', z.prettifyError(parsed.error));
-  const choices = request?.binding_choices;
-  if (choices && input.decision === 'APPROVE' && (!input.bindingCode || !choices.includes(input.bindingCode))) {
-    return fail('INVALID_INPUT', `Pick the code the program shows: one of ${choices.join(', ')}.`);
-  }
   // A typed code: the device is told only its length; whether it is right, only the server knows.
   const codeLength = request?.code_length ?? 0;
-  if (!choices && codeLength > 0 && input.decision === 'APPROVE' && input.bindingCode?.length !== codeLength) {
+  if (codeLength > 0 && input.decision === 'APPROVE' && input.bindingCode?.length !== codeLength) {
     return fail('INVALID_INPUT', `Type the ${codeLength}-digit code the program shows.`);
   }
-  if (request && !choices && codeLength === 0 && input.bindingCode !== undefined) {
-    return fail('INVALID_INPUT', 'This request has no number matching: leave the code out.');
+  if (request && codeLength === 0 && input.bindingCode !== undefined) {
+    return fail('INVALID_INPUT', 'This request asks for no code: leave the code out.');
   }
   return ok(body);
 }
 
-/** Signs and posts a decision; `request` (when queued here) lets the number-matching choice be checked first. */
+/** Signs and posts a decision; `request` (when queued here) lets the typed code's length be checked first. */
 export async function sendDecision(
   device: DeviceClient,
   uuid: string,

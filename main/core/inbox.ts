@@ -24,7 +24,12 @@ export class Inbox {
   received(accountId: string, request: ApprovalRequest, serverOffsetMs: number): void {
     const now = isoAt(this.clock);
     const firstSeen = this.history.recordSeen(accountId, request, now);
-    if (this.queue.has(request.uuid)) return;
+    // Told again (a reconnect, or the server merged another identical attempt into it): the card shows the newer
+    // details, and nobody is notified a second time.
+    if (this.queue.has(request.uuid)) {
+      if (this.queue.update(request)) this.changed();
+      return;
+    }
     const expiresAt = Date.parse(request.expiry_time) - serverOffsetMs;
     const approval: PendingApproval = {
       accountId,
@@ -60,7 +65,7 @@ export class Inbox {
         decision: body.decision,
         status: outcome.status,
         decidedAt: isoAt(this.clock),
-        trustIp: body.trust_ip === true,
+        trustIp: body.trust_ip === true || body.scope?.kind === 'permit-ip',
         deactivateCredential: body.deactivate_credential === true,
         signature: body.signature,
       });

@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import type { CredentialCreate, CredentialUpdate, IpStatus, Platform, RequestStatus } from '../../protocol/index.js';
 import { AccountLink } from './account-link.js';
 import { AccountStore } from './account-store.js';
-import type { ApproverCore, DecideInput, LocalHistoryQuery, PairInput, Result } from './api.js';
+import { AppPin, type PinStatus as CorePinStatus } from './app-pin.js';
+import type { ApproverCore, DecideInput, LocalHistoryQuery, PairInput, PinStatus, Result } from './api.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { type Clock, isoAt, systemClock } from './clock.js';
 import { type Db, openDatabase } from './database.js';
@@ -83,6 +84,27 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
     throw new RangeError(`historyRetentionDays must be a whole number of days, at least 1 (got ${retentionDays}).`);
   const events = new CoreEventEmitter();
   let running: Running | null = null;
+  // --- App PIN (user presence): one for the desktop, whatever the accounts. ---
+  const appPin = new AppPin(options.vault, options.keychainService ?? KEYCHAIN_SERVICE, options.dataDir, clock);
+  const pinView = (status: CorePinStatus): PinStatus => ({
+    set: status.set,
+    lockedUntil: status.lockedUntil === null ? null : new Date(status.lockedUntil).toISOString(),
+    triesLeft: status.triesLeft,
+  });
+  const pinStatus = async (): Promise<Result<PinStatus>> => {
+    const status = await appPin.status();
+    return status.ok ? ok(pinView(status.value)) : status;
+  };
+  /** An approval's presence check: nothing to do without a PIN; with one, the PIN given must be right. */
+  async function presenceFor(input: DecideInput): Promise<Result<void>> {
+    if (input.decision !== 'APPROVE') return ok(undefined);
+    const status = await appPin.status();
+    if (!status.ok) return status;
+    if (!status.value.set) return ok(undefined);
+    if (input.pin === undefined) return fail('PIN_REQUIRED', 'Enter the app PIN to approve.');
+    return appPin.verify(input.pin);
+  }
+  // --- end app PIN ---
 
   const accountsChanged = () => events.emit('accounts:changed', core.listAccounts());
 
@@ -230,6 +252,8 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
 
     async decide(accountId, uuid, input: DecideInput) {
       return withLink(accountId, async (accountLink) => {
+        const present = await presenceFor(input);
+        if (!present.ok) return present;
         const inbox = running!.inbox;
         const queued = inbox.queue.get(uuid);
         const request = queued?.accountId === accountId ? queued.request : null;
@@ -256,6 +280,18 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
     localHistory(query?: LocalHistoryQuery) {
       return running ? running.history.query(query) : [];
     },
+
+    // --- App PIN ---
+    pinStatus,
+    async setPin(input) {
+      const set = await appPin.set(input.pin, input.currentPin);
+      return set.ok ? pinStatus() : set;
+    },
+    async removePin(currentPin) {
+      const removed = await appPin.remove(currentPin);
+      return removed.ok ? pinStatus() : removed;
+    },
+    // --- end app PIN ---
 
     // Only the account's existence is checked: the code needs neither the server nor the push connection.
     currentCode: (accountId) => withLink(accountId, () => totp.currentCode(accountId, clock)),

@@ -67,6 +67,12 @@ function implementations(core: ApproverCore, shell: ShellActions): Implementatio
 
     'totp:current': (accountId) => core.currentCode(accountId),
 
+    // --- App PIN ---
+    'pin:status': () => core.pinStatus(),
+    'pin:set': (input) => core.setPin(input),
+    'pin:remove': (currentPin) => core.removePin(currentPin),
+    // --- end app PIN ---
+
     'app:open-window': async (view, params) => ok(await shell.openWindow(view, params)),
     'app:settings': () => ok(shell.getSettings()),
     'app:set-start-at-login': (enabled) => ok(shell.setStartAtLogin(enabled)),

@@ -26,3 +26,4 @@ export type ServerHistoryEntry = InvokeResult<'history:server'>[number];
 export type RequestStatus = InvokeResult<'history:local'>[number]['status'];
 export type KeyChange = InvokeArgs<'keys:update'>[2];
 export type KeyCreate = InvokeArgs<'keys:create'>[1];
+export type DecisionScope = NonNullable<InvokeArgs<'approvals:decide'>[2]['scope']>;

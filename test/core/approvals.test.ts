@@ -252,6 +252,65 @@ describeWithKeychain(`approvals through the real server`, () => {
     expect(keys.ok && keys.value[0]?.status).toBe('LOCKED');
   });
 
+  it('an identical attempt merges into the shown request: its card is updated, not notified again', async () => {
+    const key = await server.admin.createKey({ user: 'ada', name: 'retrying bot', mode: 'push' });
+    const c = await pairedCore('ada');
+    const accountId = c.account!.id;
+    const added: string[] = [];
+    c.core.on('approval:added', (a) => added.push(a.request.uuid));
+    // A bot retrying without a claim of its own (the library makes a fresh one per call, so its calls never merge).
+    const attempt = () =>
+      fetch(`${server.url}/v1/session-server`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'retry-bot/2.0' },
+        body: JSON.stringify({ secret: key.api_key, description: 'hourly sync' }),
+      });
+    expect((await attempt()).status).toBe(202);
+    const pending = await pendingOne(c);
+    expect(pending.request).toMatchObject({ repeat_count: 1, observed: { ip: '127.0.0.1', kind: 'loopback' } });
+    expect(pending.request.claimed).toMatchObject({ description: 'hourly sync', user_agent: 'retry-bot/2.0' });
+
+    expect((await attempt()).status).toBe(202);
+    await waitFor('the merged count', () => c.core.pending()[0]?.request.repeat_count === 2 || undefined);
+    expect(c.core.pending().map((p) => p.request.uuid)).toEqual([pending.request.uuid]);
+    expect(c.core.pending()[0]?.receivedAt).toBe(pending.receivedAt);
+    expect(added).toEqual([pending.request.uuid]);
+    expect((await c.core.decide(accountId, pending.request.uuid, { decision: 'BLOCK' })).ok).toBe(true);
+  });
+
+  it('with an app PIN set, Approve needs the right PIN; Block needs none', async () => {
+    const key = await server.admin.createKey({ user: 'ada', name: 'guarded', mode: 'push' });
+    const c = await pairedCore('ada');
+    const accountId = c.account!.id;
+    expect(await c.core.pinStatus()).toEqual({ ok: true, value: { set: false, lockedUntil: null, triesLeft: 5 } });
+    expect((await c.core.setPin({ pin: '2468' })).ok).toBe(true);
+
+    const first = requester(key.api_key);
+    const pending = await pendingOne(c);
+    const uuid = pending.request.uuid;
+    const without = await c.core.decide(accountId, uuid, { decision: 'APPROVE' });
+    expect(!without.ok && without.error.code).toBe('PIN_REQUIRED');
+    const wrong = await c.core.decide(accountId, uuid, { decision: 'APPROVE', pin: '1357' });
+    expect(!wrong.ok && wrong.error).toMatchObject({ code: 'PIN_WRONG', message: expect.stringContaining('4 tries') });
+    // Refused here: nothing reached the server, the request still waits.
+    expect(c.core.pending().map((p) => p.request.uuid)).toEqual([uuid]);
+    const right = await c.core.decide(accountId, uuid, { decision: 'APPROVE', pin: '2468' });
+    expect(right).toEqual({ ok: true, value: { outcome: 'decided', status: 'ACCEPTED', bindingMismatch: false } });
+    expect((await first.result).status).toBe('ACCEPTED');
+
+    const second = requester(key.api_key);
+    const next = await pendingOne(c);
+    expect((await c.core.decide(accountId, next.request.uuid, { decision: 'BLOCK' })).ok).toBe(true);
+    expect((await second.result).status).toBe('REJECTED');
+
+    // Removed (with the PIN), Approve needs none again.
+    expect((await c.core.removePin('2468')).ok).toBe(true);
+    const third = requester(key.api_key);
+    const last = await pendingOne(c);
+    expect((await c.core.decide(accountId, last.request.uuid, { decision: 'APPROVE' })).ok).toBe(true);
+    expect((await third.result).status).toBe('ACCEPTED');
+  });
+
   it('answers bad decide calls as data', async () => {
     const c = await pairedCore('ada');
     const unknownAccount = await c.core.decide('nope', '7f1b3a2e-8c4d-4e5f-9a6b-1c2d3e4f5a6b', { decision: 'APPROVE' });

@@ -90,10 +90,10 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
 
-    // The number-matching request with a picked code, and a freshly created key's one-time value.
+    // The request with its code half typed, and a freshly created key's one-time value.
     await page.setViewportSize({ width: 480, height: 640 });
     await approver.open('approval');
-    await page.getByRole('radio').first().check();
+    await page.getByRole('textbox', { name: 'Code the program shows' }).fill('12');
     expect(await axeViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 860, height: 620 });
     await approver.open('keys');

@@ -178,7 +178,8 @@ function positions(
         valid: { decision: 'APPROVE' },
         invalid: brokenObject({
           decision: { valid: 'APPROVE', invalid: badEnum(['APPROVE', 'BLOCK']) },
-          bindingCode: { invalid: fc.oneof(fc.constantFrom('1', '123', 'ab', '٠١'), notAString) },
+          bindingCode: { invalid: fc.oneof(fc.constantFrom('', '123456789', 'ab', '٠١'), notAString) },
+          pin: { invalid: fc.oneof(fc.constantFrom('', '123', 'x'.repeat(65)), notAString) },
           trustIp: { invalid: notABoolean },
           deactivateCredential: { invalid: notABoolean },
         }),
@@ -258,6 +259,17 @@ function positions(
         }),
       },
     ],
+    'pin:status': [],
+    'pin:set': [
+      {
+        valid: { pin: '1234' },
+        invalid: brokenObject({
+          pin: { valid: '1234', invalid: fc.oneof(fc.constantFrom('', '123', 'x'.repeat(65)), notAString) },
+          currentPin: { invalid: fc.oneof(fc.constantFrom('', '123', 'x'.repeat(65)), notAString) },
+        }),
+      },
+    ],
+    'pin:remove': [{ valid: '1234', invalid: fc.oneof(fc.constantFrom('', '123', 'x'.repeat(65)), notAString) }],
     'app:open-window': [
       { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices']) },
       {

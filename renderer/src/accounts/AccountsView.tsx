@@ -7,6 +7,7 @@ import { ManageLayout } from '../components/ManageLayout.js';
 import { useAccounts } from '../hooks/useAccounts.js';
 import { AccountItem } from './AccountItem.js';
 import { AppSettings } from './AppSettings.js';
+import { PinSettings } from './PinSettings.js';
 import { PairForm } from './PairForm.js';
 
 export function AccountsView() {
@@ -46,6 +47,7 @@ export function AccountsView() {
         }}
       />
       <AppSettings />
+      <PinSettings />
     </ManageLayout>
   );
 }

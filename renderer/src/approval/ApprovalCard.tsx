@@ -1,16 +1,20 @@
 // One request, everything the owner needs to judge it, and the three answers. There is no default button: Enter
-// never approves (not even on the focused Approve button — Space or a click does), and focus starts on the heading.
+// never approves (not even on the focused Approve button — Space or a click does), and focus starts on the code
+// field when the key asks for a code, else on the heading.
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { invoke } from '../bridge.js';
 import { accountLabel } from '../components/AccountPicker.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { formatAgo, formatLocation, formatTime, MODE_LABELS } from '../format.js';
+import { formatAgo, formatTime, MODE_LABELS } from '../format.js';
 import { useAction } from '../hooks/useAction.js';
+import { useLoad } from '../hooks/useLoad.js';
 import { useNow } from '../hooks/useNow.js';
 import type { Account, DecideOutcome, PendingApproval } from '../types.js';
+import { CodeEntry } from './CodeEntry.js';
 import { Countdown } from './Countdown.js';
 import type { DecisionTaken } from './messages.js';
-import { NumberMatch } from './NumberMatch.js';
+import { ClaimedByProgram, SeenByServer, WhatChanged } from './RequestContext.js';
+import { DEFAULT_SCOPE, ScopeChoice, type ScopeState, scopeOf } from './ScopeChoice.js';
 
 function refuseEnter(event: KeyboardEvent<HTMLButtonElement>) {
   if (event.key === 'Enter') event.preventDefault();
@@ -27,46 +31,50 @@ export function ApprovalCard({
   onDecided: (outcome: DecideOutcome, taken: DecisionTaken) => void;
 }) {
   const { request, accountId } = approval;
-  const [picked, setPicked] = useState<string | null>(null);
-  const [trustIp, setTrustIp] = useState(false);
+  const [code, setCode] = useState('');
+  // User presence: while an app PIN is set, Approve asks for it (checked in the core; Block never asks).
+  const pinStatus = useLoad(() => invoke('pin:status'), []);
+  const pinNeeded = pinStatus.value?.set === true;
+  const [pin, setPin] = useState('');
+  const pinId = useId();
+  const [scope, setScope] = useState<ScopeState>(DEFAULT_SCOPE);
   const heading = useRef<HTMLHeadingElement>(null);
-  const numberHintId = useId();
-  const trustHintId = useId();
+  const codeHintId = useId();
   const now = useNow(15_000);
   const decide = useAction((taken: DecisionTaken) =>
     invoke('approvals:decide', accountId, request.uuid, {
       decision: taken.decision,
-      ...(picked && taken.decision === 'APPROVE' ? { bindingCode: picked } : {}),
-      ...(taken.trustIp ? { trustIp: true } : {}),
+      ...(codeLength > 0 && taken.decision === 'APPROVE' ? { bindingCode: code } : {}),
+      ...(taken.scope ? { scope: taken.scope } : {}),
+      ...(pinNeeded && taken.decision === 'APPROVE' ? { pin } : {}),
       ...(taken.deactivateCredential ? { deactivateCredential: true } : {}),
     }),
   );
 
-  useEffect(() => heading.current?.focus(), []);
-
-  const needsCode = request.binding_choices !== null;
-  const canApprove = !needsCode || picked !== null;
+  const codeLength = request.code_length ?? 0;
+  const needsCode = codeLength > 0;
+  const canApprove = (!needsCode || code.length === codeLength) && (!pinNeeded || pin.length >= 4);
+  // With a code to type, the code field takes focus (CodeEntry); otherwise the heading does.
+  useEffect(() => {
+    if (!needsCode) heading.current?.focus();
+  }, [needsCode]);
 
   const answer = async (taken: Omit<DecisionTaken, 'ip'>) => {
     const full = { ...taken, ip: request.ip };
     const result = await decide.run(full);
     if (result?.ok) onDecided(result.value, full);
+    else if (result?.ok === false && result.error.code.startsWith('PIN_')) setPin('');
   };
 
   return (
     <article className="approval-card" aria-labelledby="approval-title" aria-busy={decide.busy}>
       <h2 id="approval-title" ref={heading} tabIndex={-1} className="approval-card__title">
-        {request.description ? (
-          <>
-            <span className="approval-card__quote">“{request.description}”</span> wants a session with{' '}
-            <strong>{request.credential.name}</strong>
-          </>
-        ) : (
-          <>
-            A program wants a session with <strong>{request.credential.name}</strong>
-          </>
-        )}
+        A program wants a session with <strong>{request.credential.name}</strong>
       </h2>
+
+      <WhatChanged request={request} />
+      <SeenByServer request={request} now={now} />
+      <ClaimedByProgram request={request} />
 
       <dl className="facts">
         <div className="facts__row">
@@ -74,25 +82,6 @@ export function ApprovalCard({
           <dd>
             {request.credential.name} <span className="muted">· {MODE_LABELS[request.credential.mode]}</span>
           </dd>
-        </div>
-        <div className="facts__row">
-          <dt>IP address</dt>
-          <dd>
-            <span className="mono">{request.ip}</span>{' '}
-            {request.ip_known ? (
-              <span className="badge badge--active">Known IP for this key</span>
-            ) : (
-              <span className="badge badge--new-ip">New IP for this key</span>
-            )}
-          </dd>
-        </div>
-        <div className="facts__row">
-          <dt>Location</dt>
-          <dd>{formatLocation(request.geolocation)}</dd>
-        </div>
-        <div className="facts__row">
-          <dt>User agent</dt>
-          <dd className="facts__wrap">{request.user_agent ?? <span className="muted">Not given</span>}</dd>
         </div>
         <div className="facts__row">
           <dt>Requested</dt>
@@ -111,34 +100,38 @@ export function ApprovalCard({
 
       <Countdown created={request.created} expiryTime={request.expiry_time} expiresAt={approval.expiresAt} />
 
-      {request.binding_choices ? (
-        <NumberMatch
-          choices={request.binding_choices}
-          picked={picked}
-          onPick={setPicked}
-          disabled={decide.busy}
-          hintId={numberHintId}
-        />
+      {needsCode ? (
+        <CodeEntry length={codeLength} value={code} onChange={setCode} disabled={decide.busy} hintId={codeHintId} />
       ) : null}
 
-      {request.ip_known ? null : (
-        <div className="check">
+      <ScopeChoice
+        value={scope}
+        onChange={setScope}
+        ip={request.ip}
+        ipKnown={request.ip_known}
+        installationName={request.installation?.name ?? null}
+        disabled={decide.busy}
+      />
+
+      {pinNeeded ? (
+        <div className="field approval-pin">
+          <label htmlFor={pinId}>App PIN</label>
           <input
-            id="trust-ip"
-            type="checkbox"
-            checked={trustIp}
+            id={pinId}
+            type="password"
+            autoComplete="current-password"
+            minLength={4}
+            maxLength={64}
+            value={pin}
             disabled={decide.busy}
-            onChange={(event) => setTrustIp(event.target.checked)}
-            aria-describedby={trustHintId}
+            aria-describedby={`${pinId}-hint`}
+            onChange={(event) => setPin(event.target.value)}
           />
-          <label htmlFor="trust-ip">Trust this IP for this key</label>
-          <p id={trustHintId} className="hint">
-            {request.credential.mode === 'push-unless-trusted'
-              ? `On approval, ${request.ip} becomes a permitted IP: later sessions from it open without asking.`
-              : `On approval, ${request.ip} is added to this key's permitted IPs.`}
+          <p id={`${pinId}-hint`} className="hint">
+            Approve asks for this desktop's app PIN. Block does not.
           </p>
         </div>
-      )}
+      ) : null}
 
       <ErrorNotice error={decide.error} onDismiss={decide.clearError} />
 
@@ -147,9 +140,12 @@ export function ApprovalCard({
           type="button"
           className="button button--approve"
           disabled={!canApprove || decide.busy}
-          aria-describedby={needsCode && !canApprove ? numberHintId : undefined}
+          aria-describedby={needsCode && !canApprove ? codeHintId : undefined}
           onKeyDown={refuseEnter}
-          onClick={() => answer({ decision: 'APPROVE', trustIp, deactivateCredential: false })}
+          onClick={() => {
+            const covers = scopeOf(scope);
+            void answer({ decision: 'APPROVE', deactivateCredential: false, ...(covers ? { scope: covers } : {}) });
+          }}
         >
           Approve
         </button>
@@ -157,7 +153,7 @@ export function ApprovalCard({
           type="button"
           className="button button--block"
           disabled={decide.busy}
-          onClick={() => answer({ decision: 'BLOCK', trustIp: false, deactivateCredential: false })}
+          onClick={() => answer({ decision: 'BLOCK', deactivateCredential: false })}
         >
           Block
         </button>
@@ -165,7 +161,7 @@ export function ApprovalCard({
           type="button"
           className="button button--danger"
           disabled={decide.busy}
-          onClick={() => answer({ decision: 'BLOCK', trustIp: false, deactivateCredential: true })}
+          onClick={() => answer({ decision: 'BLOCK', deactivateCredential: true })}
         >
           Block and deactivate key
         </button>

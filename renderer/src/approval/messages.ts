@@ -1,11 +1,23 @@
 // The short, calm sentences the approval window says when a request leaves it.
-import type { DecideOutcome, EventPayloads } from '../types.js';
+import type { DecideOutcome, DecisionScope, EventPayloads } from '../types.js';
+import { DURATION_WORDS } from './ScopeChoice.js';
 
 export interface DecisionTaken {
   decision: 'APPROVE' | 'BLOCK';
-  trustIp: boolean;
+  /** APPROVE: what it covers besides this session (absent: this session only). */
+  scope?: DecisionScope;
   deactivateCredential: boolean;
   ip: string;
+}
+
+function approvedMessage(taken: DecisionTaken): string {
+  const scope = taken.scope;
+  if (!scope || scope.kind === 'session') return 'Approved. The program gets its session.';
+  if (scope.kind === 'permit-ip') return `Approved. ${taken.ip} is now trusted for this key.`;
+  const how = DURATION_WORDS[scope.duration];
+  return scope.kind === 'installation'
+    ? `Approved. This program's sessions open without asking for ${how}.`
+    : `Approved. Sessions from this network open without asking for ${how}.`;
 }
 
 export function outcomeMessage(outcome: DecideOutcome, taken: DecisionTaken): string {
@@ -16,11 +28,8 @@ export function outcomeMessage(outcome: DecideOutcome, taken: DecisionTaken): st
       return 'Expired before your answer arrived. No session was opened.';
     case 'decided':
       if (outcome.bindingMismatch)
-        return 'The number you picked is not the one the program showed, so the request was blocked.';
-      if (outcome.status === 'ACCEPTED')
-        return taken.trustIp
-          ? `Approved. ${taken.ip} is now trusted for this key.`
-          : 'Approved. The program gets its session.';
+        return 'The code you typed is not the one the program showed, so the request was blocked.';
+      if (outcome.status === 'ACCEPTED') return approvedMessage(taken);
       if (outcome.status === 'REJECTED')
         return taken.deactivateCredential ? 'Blocked, and the key is deactivated.' : 'Blocked.';
       return `The server recorded the request as ${outcome.status.toLowerCase()}.`;

@@ -12,6 +12,7 @@ const TITLES: Record<BridgeError['code'], string> = {
   PAIRING_FAILED: 'Pairing failed',
   UNAUTHORIZED: 'The server no longer accepts this desktop',
   NOT_FOUND: 'Not found',
+  PIN_REQUIRED: 'PIN needed',
   PIN_WRONG: 'Wrong PIN',
   PIN_LOCKED_OUT: 'Too many wrong PINs',
   SERVER: 'The server refused',

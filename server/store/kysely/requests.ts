@@ -280,10 +280,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
         ...observedColumns(r.observed),
         changes: r.changes ? JSON.stringify(r.changes) : null,
       });
-      const created = row(inserted.rows[0] as Raw);
-      // The INSERT's row has no joined installation columns (name, key, first seen): read it back with them, or the
-      // push message shows a signed request's installation as nameless, from 1970.
-      return created.installation === null ? created : ((await read(r.uuid)) ?? created);
+      return row(inserted.rows[0] as Raw);
     },
     byUuid: read,
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),

@@ -67,6 +67,15 @@ function implementations(core: ApproverCore, shell: ShellActions): Implementatio
 
     'totp:current': (accountId) => core.currentCode(accountId),
 
+    'grants:list': (accountId, credentialId, options) => core.listGrants(accountId, credentialId, options),
+    'grants:active': () => ok(core.activeGrants()),
+    'grants:create': (accountId, credentialId, input) => core.createGrant(accountId, credentialId, input),
+    'grants:revoke': (accountId, credentialId, grantId, options) =>
+      core.revokeGrant(accountId, credentialId, grantId, options),
+    'grants:not-me': (accountId, credentialId) => core.reportNotMe(accountId, credentialId),
+    'grants:notices': () => ok(core.sessionNotices()),
+    'grants:dismiss-notice': (id) => core.dismissSessionNotice(id),
+
     'app:open-window': async (view, params) => ok(await shell.openWindow(view, params)),
     'app:settings': () => ok(shell.getSettings()),
     'app:set-start-at-login': (enabled) => ok(shell.setStartAtLogin(enabled)),

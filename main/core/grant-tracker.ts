@@ -12,6 +12,11 @@ export class GrantTracker {
   private readonly byAccount = new Map<string, Map<number, Grant>>();
   /** accountId → ids of grants seen revoked, used up or expired: a late message about them must not bring them back. */
   private readonly ended = new Map<string, Set<number>>();
+  /**
+   * The last state of every grant seen, live or not, to name the grant behind a session.opened: a grant used up by
+   * that very session has left the live list when its session's notice is made.
+   */
+  private readonly lastSeen = new Map<string, Map<number, Grant>>();
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -21,6 +26,7 @@ export class GrantTracker {
 
   /** A grant.changed message: keep the grant if it is live, drop it otherwise. */
   changed(accountId: string, grant: Grant): void {
+    this.remember(accountId, grant);
     const grants = this.grantsOf(accountId);
     const ended = this.endedOf(accountId);
     if (!this.live(grant)) {
@@ -41,7 +47,10 @@ export class GrantTracker {
     for (const [id, grant] of grants) if (grant.credential_id === credentialId) grants.delete(id);
     // The server's list is the truth at the moment it was read; a grant.changed that told of its end since stays.
     const ended = this.endedOf(accountId);
-    for (const grant of live) if (this.live(grant) && !ended.has(grant.id)) grants.set(grant.id, grant);
+    for (const grant of live) {
+      this.remember(accountId, grant);
+      if (this.live(grant) && !ended.has(grant.id)) grants.set(grant.id, grant);
+    }
     this.emit();
   }
 
@@ -51,12 +60,14 @@ export class GrantTracker {
     for (const [id, grant] of grants) if (!credentialIds.has(grant.credential_id)) grants.delete(id);
   }
 
+  /** The grant as last seen (live or not), to name it. */
   get(accountId: string, grantId: number): Grant | undefined {
-    return this.byAccount.get(accountId)?.get(grantId);
+    return this.lastSeen.get(accountId)?.get(grantId);
   }
 
   dropAccount(accountId: string): void {
     this.ended.delete(accountId);
+    this.lastSeen.delete(accountId);
     if (this.byAccount.delete(accountId)) this.emit();
   }
 
@@ -88,10 +99,20 @@ export class GrantTracker {
     this.expiryTimer = null;
     this.byAccount.clear();
     this.ended.clear();
+    this.lastSeen.clear();
   }
 
   private live(grant: Grant): boolean {
     return grant.status === 'ACTIVE' && Date.parse(grant.expires_at) > this.clock.now();
+  }
+
+  private remember(accountId: string, grant: Grant): void {
+    const seen = this.lastSeen.get(accountId) ?? new Map<number, Grant>();
+    this.lastSeen.set(accountId, seen);
+    seen.delete(grant.id);
+    seen.set(grant.id, grant);
+    // Bounded: the oldest-seen go first.
+    if (seen.size > 1000) seen.delete(seen.keys().next().value as number);
   }
 
   private endedOf(accountId: string): Set<number> {

@@ -26,10 +26,10 @@ export class GrantTracker {
 
   /** A grant.changed message: keep the grant if it is live, drop it otherwise. */
   changed(accountId: string, grant: Grant): void {
-    this.remember(accountId, grant);
     const grants = this.grantsOf(accountId);
     const ended = this.endedOf(accountId);
     if (!this.live(grant)) {
+      this.remember(accountId, grant);
       ended.add(grant.id);
       if (grants.delete(grant.id)) this.emit();
       return;
@@ -37,6 +37,7 @@ export class GrantTracker {
     const before = grants.get(grant.id);
     // A late message (an older state of a grant that ended, or fewer uses than known) changes nothing.
     if (ended.has(grant.id) || (before && before.uses > grant.uses)) return;
+    this.remember(accountId, grant);
     grants.set(grant.id, grant);
     this.emit();
   }
@@ -48,8 +49,9 @@ export class GrantTracker {
     // The server's list is the truth at the moment it was read; a grant.changed that told of its end since stays.
     const ended = this.endedOf(accountId);
     for (const grant of live) {
+      if (!this.live(grant) || ended.has(grant.id)) continue;
       this.remember(accountId, grant);
-      if (this.live(grant) && !ended.has(grant.id)) grants.set(grant.id, grant);
+      grants.set(grant.id, grant);
     }
     this.emit();
   }

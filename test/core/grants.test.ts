@@ -5,6 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { KeyGrants, SessionsOpenedNotice } from '../../main/core/api.js';
 import { openSession } from '../../client/index.js';
 import { type TestCore, startTestCore, waitFor } from '../support/core.js';
+import { gatedWebSocket } from '../support/gated-websocket.js';
 import { http, type TestServer, startTestServer } from '../support/server.js';
 import { describeWithKeychain } from './keychain-session.js';
 
@@ -16,8 +17,12 @@ afterEach(async () => {
   await server.close();
 });
 
-async function pairedCore(user: string, sessionBatchMs = 400): Promise<TestCore> {
-  const started = await startTestCore({ issuer: server.admin, user, sessionBatchMs });
+async function pairedCore(
+  user: string,
+  sessionBatchMs = 400,
+  more: Parameters<typeof startTestCore>[0] = {},
+): Promise<TestCore> {
+  const started = await startTestCore({ issuer: server.admin, user, sessionBatchMs, ...more });
   cores.push(started);
   return started;
 }
@@ -154,6 +159,55 @@ describeWithKeychain('grants on the desktop, through the real server', () => {
     expect(c.core.sessionNotices()).toEqual([]);
     const all = await c.core.listGrants(accountId, key.id, { all: true });
     expect(all.ok && all.value.map((g) => g.status)).toEqual(['REVOKED']);
+  });
+
+  it('resyncs after being away: a grant made and one revoked meanwhile are right after the reconnect', async () => {
+    const key = await server.admin.createKey({ user: 'ada', name: 'ci-bot', mode: 'push' });
+    const { gate, WebSocket: Gated } = gatedWebSocket();
+    const away = await pairedCore('ada', 400, { WebSocket: Gated, backoff: { baseMs: 50, capMs: 200 } });
+    const present = await pairedCore('ada');
+    const presentId = present.account!.id;
+    const old = await present.core.createGrant(presentId, key.id, { scope: 'anywhere', minutes: 30 });
+    if (!old.ok) throw new Error(old.error.message);
+    await waitFor('the away desktop to see the first grant', () => away.core.activeGrants().length === 1);
+
+    gate.open = false;
+    gate.sockets.at(-1)!.terminate();
+    await waitFor('the away desktop to be offline', () => away.core.listAccounts()[0]?.connection.state === 'offline');
+    await present.core.revokeGrant(presentId, key.id, old.value.id, { endSessions: false });
+    const fresh = await present.core.createGrant(presentId, key.id, {
+      scope: 'network',
+      network: '198.51.100.0/24',
+      max_uses: 4,
+    });
+    if (!fresh.ok) throw new Error(fresh.error.message);
+    // It heard neither.
+    expect(grantsOfKey(away.core.activeGrants(), key.id).map((g) => g.id)).toEqual([old.value.id]);
+
+    gate.open = true;
+    await waitFor('the away desktop to list afresh', () => {
+      const ids = grantsOfKey(away.core.activeGrants(), key.id).map((g) => g.id);
+      return ids.length === 1 && ids[0] === fresh.value.id;
+    });
+  });
+
+  it('a session let in by a permitted IP gets its quiet notice too', async () => {
+    const key = await server.admin.createKey({
+      user: 'ada',
+      name: 'trusted-bot',
+      mode: 'push-unless-trusted',
+      ips: ['127.0.0.1'],
+    });
+    const c = await pairedCore('ada');
+    await openAtOnce(key.api_key);
+    const [notice] = await waitFor('the notice', () =>
+      c.core.sessionNotices().length ? c.core.sessionNotices() : null,
+    );
+    expect(notice).toMatchObject({
+      cause: { kind: 'permitted_ip', ip: '127.0.0.1' },
+      count: 1,
+      summary: '1 session opened for trusted-bot from permitted IP 127.0.0.1',
+    });
   });
 
   it('refuses bad input before anything is sent, and a grant for an ip-only key with the server’s words', async () => {

@@ -1,6 +1,10 @@
 // Grants in the renderer through the real IPC handlers, a real core and a real server: pre-authorise a key from the
 // Grants view, see the grant listed (and follow its uses), the quiet notice of the sessions it opened, and revoke it
 // (confirmed, ending its sessions) — the next session asks again.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureInstallation, FileIdentityStore } from '../../client/index.js';
 import { expect, test } from './support/fixtures.js';
 
 test.describe('grants', () => {
@@ -88,5 +92,49 @@ test.describe('grants', () => {
     const keys = await world.core.listKeys(world.account.id);
     expect(keys.ok && keys.value.find((k) => k.id === key.id)?.status).toBe('INACTIVE');
     expect(world.core.activeGrants()).toEqual([]);
+  });
+
+  test('pre-authorise one program: picked from the programs that asked for the key; it opens, others ask', async ({
+    world,
+    approver,
+  }) => {
+    const page = approver.page;
+    const key = await world.createKey({ name: 'ci-bot', mode: 'push' });
+    const dir = await mkdtemp(join(tmpdir(), 'countersign-e2e-requester-'));
+    try {
+      const store = new FileIdentityStore(join(dir, 'requester.json'));
+      const runner = await ensureInstallation({ server: world.serverUrl, apiKey: key.apiKey, store, name: 'runner-3' });
+      if (!runner) throw new Error('the installation was not registered');
+      // It asked once (blocked), so the server's history of the key names it.
+      const first = world.requestSession(key.apiKey, { installation: runner, timeoutSeconds: 20 });
+      await expect.poll(() => world.core.pending().length).toBe(1);
+      const [pending] = world.core.pending();
+      await world.core.decide(world.account.id, pending?.request.uuid ?? '', { decision: 'BLOCK' });
+      expect((await first).status).toBe('REJECTED');
+
+      await approver.open(`grants?accountId=${world.account.id}&credentialId=${key.id}`);
+      const form = page.getByRole('form', { name: 'Pre-authorise…' });
+      await form.getByLabel('One program').check();
+      await expect(form.getByLabel('Program', { exact: true })).toContainText('runner-3');
+      await form.getByLabel('For minutes').fill('60');
+      await form.getByLabel('At most this many sessions').fill('2');
+      await form.getByRole('button', { name: 'Pre-authorise' }).click();
+      const list = page.getByRole('region', { name: /^ci-bot/ });
+      const [made] = world.core.activeGrants()[0]?.grants ?? [];
+      expect(made).toMatchObject({ scope: 'installation', installation: { id: runner.id, name: 'runner-3' } });
+      await expect(list).toContainText(`Program runner-3 (${made?.installation?.fingerprint})`);
+      await expect(list).toContainText('2 of 2');
+
+      // Signed by the program: opens at once. Unsigned: asks.
+      expect(await world.requestSession(key.apiKey, { installation: runner, timeoutSeconds: 3 })).toMatchObject({
+        status: 'ACCEPTED',
+        uuid: null,
+      });
+      void world.requestSession(key.apiKey, { timeoutSeconds: 5 });
+      await expect.poll(() => world.core.pending().length).toBe(1);
+      await expect(list).toContainText('1 of 2');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,8 +6,13 @@ import { invoke } from '../bridge.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { FieldProblem } from '../components/FieldProblem.js';
 import { useAction } from '../hooks/useAction.js';
+import { useLoad } from '../hooks/useLoad.js';
 import type { Credential, Grant, GrantInput } from '../types.js';
 import { firstProblem, GrantCreate } from '../validation.js';
+import { knownPrograms } from './known-programs.js';
+
+/** The program select's value for "type its installation id". */
+const OTHER = 'other';
 
 type Scope = GrantInput['scope'];
 const SCOPES: { value: Scope; label: string; hint: string }[] = [
@@ -16,7 +21,7 @@ const SCOPES: { value: Scope; label: string; hint: string }[] = [
   {
     value: 'installation',
     label: 'One program',
-    hint: 'A requester installation registered with this key (its id is on its approval card).',
+    hint: 'A requester installation registered with this key: one that asked for it before, or by its id.',
   },
 ];
 
@@ -38,7 +43,17 @@ export function PreAuthoriseForm({
   );
   const [scope, setScope] = useState<Scope>('anywhere');
   const [network, setNetwork] = useState('');
+  const [program, setProgram] = useState<string>('');
   const [installation, setInstallation] = useState('');
+  // Only read once the program choice is open: the server's history of the key's requests names the programs.
+  const history = useLoad(
+    scope === 'installation' && keyId !== undefined
+      ? () => invoke('history:server', accountId, { credentialId: keyId, count: 200 })
+      : null,
+    [scope, keyId, accountId],
+  );
+  const programs = knownPrograms(history.value ?? []);
+  const chosenProgram = program || (programs[0] ? String(programs[0].id) : OTHER);
   const [minutes, setMinutes] = useState('60');
   const [sessions, setSessions] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -49,6 +64,7 @@ export function PreAuthoriseForm({
     scope: useId(),
     network: useId(),
     installation: useId(),
+    program: useId(),
     minutes: useId(),
     minutesHint: useId(),
     sessions: useId(),
@@ -71,7 +87,9 @@ export function PreAuthoriseForm({
     const input = {
       scope,
       ...(scope === 'network' ? { network: network.trim() } : {}),
-      ...(scope === 'installation' ? { installation_id: number(installation) ?? Number.NaN } : {}),
+      ...(scope === 'installation'
+        ? { installation_id: chosenProgram === OTHER ? (number(installation) ?? Number.NaN) : Number(chosenProgram) }
+        : {}),
       ...(number(minutes) !== undefined ? { minutes: number(minutes) } : {}),
       ...(number(sessions) !== undefined ? { max_uses: number(sessions) } : {}),
     };
@@ -135,6 +153,19 @@ export function PreAuthoriseForm({
         </div>
       ) : null}
       {scope === 'installation' ? (
+        <div className="field">
+          <label htmlFor={ids.program}>Program</label>
+          <select id={ids.program} value={chosenProgram} onChange={(event) => setProgram(event.target.value)}>
+            {programs.map((p) => (
+              <option key={p.id} value={String(p.id)}>
+                {p.name} ({p.fingerprint})
+              </option>
+            ))}
+            <option value={OTHER}>Another, by its installation id</option>
+          </select>
+        </div>
+      ) : null}
+      {scope === 'installation' && chosenProgram === OTHER ? (
         <div className="field">
           <label htmlFor={ids.installation}>Installation id</label>
           <input

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** Windows (views) of the app. Each is the same renderer bundle showing one view, chosen by the URL hash. */
-export const View = z.enum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices']);
+export const View = z.enum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices', 'grants']);
 export type View = z.infer<typeof View>;
 
 /** What a view is opened at; every field optional. */

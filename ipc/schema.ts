@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { CredentialPasswordIp, PairingCodeIssued, PermittedIp } from '../protocol/index.js';
 import { CredentialCreate, CredentialUpdate } from '../protocol/credential.js';
 import { DecisionKind } from '../protocol/decision.js';
-import { DecisionScope } from '../protocol/grant.js';
+import { DecisionScope, GrantCreate } from '../protocol/grant.js';
 import { IpStatus, PermittedIpValue, RequestStatus } from '../protocol/primitives.js';
 import { type Route, View, ViewParams } from './route.js';
 import type {
@@ -28,6 +28,7 @@ import type {
   Settings,
   TotpCode,
 } from './types.js';
+import type { Grant, GrantRevokeOutcome, KeyGrants, NotMeOutcome, SessionsOpenedNotice } from './types.js';
 
 const AccountId = z.string().min(1).max(64);
 const CredentialId = z.number().int().positive();
@@ -98,6 +99,40 @@ export const DeviceEventQuery = z.strictObject({
   olderThan: z.number().int().positive().optional(),
 });
 export type DeviceEventQuery = z.infer<typeof DeviceEventQuery>;
+
+// ——— Grants: arguments ———
+const GrantId = z.number().int().positive();
+export const GrantRevokeOptions = z.strictObject({
+  /** Also end every open session the grant opened. */
+  endSessions: z.boolean(),
+});
+export type GrantRevokeOptions = z.infer<typeof GrantRevokeOptions>;
+export const GrantListOptions = z.strictObject({
+  /** Every grant of the key (revoked, expired, used up too), not only the live ones. */
+  all: z.boolean().optional(),
+});
+export type GrantListOptions = z.infer<typeof GrantListOptions>;
+const SessionsNoticeId = z.string().min(1).max(200);
+
+/** The grants channels, kept in their own block (spread into the schema below). */
+const grantChannels = {
+  /** The key's grants as the server lists them, newest first. */
+  'grants:list': invoke<Grant[]>()(z.tuple([AccountId, CredentialId, GrantListOptions])),
+  /** Every key's live grants as this desktop keeps them from the push stream. */
+  'grants:active': invoke<KeyGrants[]>()(z.tuple([])),
+  /** Pre-authorise: key X, the next N sessions and/or M minutes, from an installation, a network or anywhere. */
+  'grants:create': invoke<Grant>()(z.tuple([AccountId, CredentialId, GrantCreate])),
+  'grants:revoke': invoke<GrantRevokeOutcome>()(z.tuple([AccountId, CredentialId, GrantId, GrantRevokeOptions])),
+  /** "This wasn't me": revoke the key's grants, deactivate it and end its sessions, in one call. */
+  'grants:not-me': invoke<NotMeOutcome>()(z.tuple([AccountId, CredentialId])),
+  'grants:changed': notifyRenderer<KeyGrants[]>({ snapshot: true }),
+  /** The quiet notices of sessions that opened without asking, not dismissed yet, newest first. */
+  'grants:notices': invoke<SessionsOpenedNotice[]>()(z.tuple([])),
+  'grants:dismiss-notice': invoke<void>()(z.tuple([SessionsNoticeId])),
+  'grants:notices-changed': notifyRenderer<SessionsOpenedNotice[]>({ snapshot: true }),
+  /** Fire-once: a batch of sessions opened without asking (the shell posts the quiet notification). */
+  'grants:sessions-opened': notifyRenderer<SessionsOpenedNotice>(),
+} as const;
 
 export interface InvokeSpec<A extends z.ZodTuple, R> {
   direction: 'renderer-to-main';
@@ -181,6 +216,7 @@ export const ipcSchema = {
   /** Removes the PIN; the current one must be given. */
   'pin:remove': invoke<PinStatus>()(z.tuple([Pin])),
   // --- end app PIN ---
+  ...grantChannels,
 
   'app:open-window': invoke<void>()(z.tuple([View, ViewParams.omit({ uuid: true })])),
   'app:settings': invoke<Settings>()(z.tuple([])),

@@ -1,9 +1,15 @@
 // The data that crosses IPC, named once on the contract side: the approver core (main/core) produces these values
 // and the renderer shows them, so both import them from here. Types only; the argument schemas that the renderer
 // sends are zod schemas in ipc/schema.ts.
-import type { ApprovalRequest, DecisionKind, RequestStatus, SessionRequestHistoryEntry } from '../protocol/index.js';
+import type {
+  ApprovalRequest,
+  DecisionKind,
+  Grant,
+  RequestStatus,
+  SessionRequestHistoryEntry,
+} from '../protocol/index.js';
 
-export type { CredentialPasswordIp, PairingCodeIssued, PermittedIp } from '../protocol/index.js';
+export type { CredentialPasswordIp, Grant, PairingCodeIssued, PermittedIp } from '../protocol/index.js';
 export type { SessionRequestHistoryEntry };
 
 /** Errors cross every boundary as data. `code` is for code, `message` is for people (say what to do). */
@@ -175,4 +181,52 @@ export interface PinStatus {
   lockedUntil: string | null;
   /** Wrong tries left before the next cool-down. */
   triesLeft: number;
+}
+
+// ——— Grants (pre-authorised and scoped approvals) ———
+
+/** The live grants of one key, as this desktop keeps them from the push stream. */
+export interface KeyGrants {
+  accountId: string;
+  credentialId: number;
+  grants: Grant[];
+}
+
+/** What let the sessions of a summary in: a grant (with its words, "runner-3, 8 h") or a permitted IP. */
+export type SessionsOpenedCause =
+  | { kind: 'grant'; grantId: number; label: string }
+  | { kind: 'permitted_ip'; ip: string };
+
+/**
+ * A quiet, batched notice: sessions that opened without asking the owner, for one key and one cause, gathered over
+ * a few seconds. "2 sessions opened for ci-bot under 'runner-3, 8 h'".
+ */
+export interface SessionsOpenedNotice {
+  /** Local id of the notice (for dismissing it). */
+  id: string;
+  accountId: string;
+  credentialId: number;
+  credentialName: string;
+  cause: SessionsOpenedCause;
+  count: number;
+  /** The addresses the sessions came from, each once. */
+  ips: string[];
+  firstAt: string;
+  lastAt: string;
+  /** The sentence, as the notification and the in-app notice show it. */
+  summary: string;
+}
+
+/** What "This wasn't me" did at the server. */
+export interface NotMeOutcome {
+  credentialId: number;
+  grantsRevoked: number;
+  sessionsEnded: number;
+  requestsRejected: number;
+}
+
+/** A revoke's outcome: the grant as it is now, and how many of its sessions were ended. */
+export interface GrantRevokeOutcome {
+  grant: Grant;
+  sessionsEnded: number;
 }

@@ -30,6 +30,7 @@ import { APP_SCHEME } from './shell/app-origin.js';
 import { createBundleHandler } from './shell/bundle-protocol.js';
 import { DEEP_LINK_SCHEME, findDeepLink, handleDeepLink, pairingQuestion } from './shell/deep-link.js';
 import { confirmRemoval, notifyEnrolments } from './shell/enrolment-notifications.js';
+import { confirmNotMe, notifySessionsOpened } from './shell/grant-notifications.js';
 import { checkKeychain, keychainDialog } from './shell/keychain-check.js';
 import { type DesktopNotifier, nodeNotifierAdapter, notifyNewApprovals } from './shell/notifications.js';
 import { platformNotifier } from './shell/platform-notifier.js';
@@ -221,6 +222,7 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
       pending: core.pending(),
       startAtLogin: settings.getSettings().startAtLogin,
       deviceNotices: core.deviceNotices().length,
+      activeGrants: core.activeGrants().reduce((sum, key) => sum + key.grants.length, 0),
     });
     // Once quitting has destroyed the tray, the core's last events (its links going offline) must not touch it.
     let trayGone = false;
@@ -300,6 +302,26 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
             showError: (message) => void dialog.showMessageBox({ type: 'error', title: 'Removal failed', message }),
           }).catch((error: unknown) => log.error('countersign: the device could not be removed', error)),
       }),
+      notifySessionsOpened(core, notifier, {
+        showGrants: (accountId, credentialId) => void show('grants', { accountId, credentialId }),
+        notMe: (notice) =>
+          void confirmNotMe(notice, {
+            ask: async (question, buttons) =>
+              (
+                await dialog.showMessageBox({
+                  type: 'warning',
+                  buttons: [...buttons],
+                  defaultId: buttons.length - 1,
+                  cancelId: buttons.length - 1,
+                  ...question,
+                })
+              ).response,
+            reportNotMe: (accountId, credentialId) => core.reportNotMe(accountId, credentialId),
+            showError: (message) =>
+              void dialog.showMessageBox({ type: 'error', title: "This wasn't me: failed", message }),
+          }).catch((error: unknown) => log.error('countersign: "This wasn\'t me" failed', error)),
+      }),
+      core.on('grants:changed', refreshTray),
       core.on('approval:added', (approval) => windows.approvalArrived(approval)),
       core.on('approvals:changed', (pending) => {
         windows.pendingChanged(pending);

@@ -10,11 +10,13 @@ import type { DeviceNotices } from './device-notices.js';
 import { DevicesClient } from './devices.js';
 import type { DeviceKeyStore } from './device-key.js';
 import type { CoreEventEmitter } from './events.js';
+import type { GrantTracker } from './grant-tracker.js';
 import type { HttpDeps } from './http.js';
 import type { Inbox } from './inbox.js';
 import { ManagementClient } from './management.js';
 import { PushConnection, type WebSocketConstructor } from './push-connection.js';
 import { resyncAfterHello } from './resync.js';
+import type { SessionBatcher } from './session-batch.js';
 import { SKEW_RETRY_THRESHOLD_MS } from './server-clock.js';
 import { streamUrl } from './server-url.js';
 import { pinnedTlsOptions, type TlsTrust } from './tls-pin.js';
@@ -29,6 +31,9 @@ export interface AccountLinkDeps {
   WebSocket: WebSocketConstructor;
   backoff: BackoffOptions;
   tlsTrust: TlsTrust;
+  /** Live grants per key, and the quiet notices of sessions opened without asking. */
+  grants: GrantTracker;
+  sessions: SessionBatcher;
   /** Called whenever anything shown in the account list changed. */
   onChanged: () => void;
 }
@@ -117,6 +122,12 @@ export class AccountLink {
           isoAt(this.deps.clock),
         );
         break;
+      case 'session.opened':
+        this.deps.sessions.received(this.account.id, message);
+        break;
+      case 'grant.changed':
+        this.deps.grants.changed(this.account.id, message.grant);
+        break;
       case 'ping':
         break;
     }
@@ -134,5 +145,27 @@ export class AccountLink {
       sentSinceHello: () => sent,
       stillCurrent: () => hello === this.helloCount,
     });
+    void this.resyncGrants(() => hello === this.helloCount);
+  }
+
+  /**
+   * Messages sent while the stream was down are lost: after each hello every key's live grants are listed afresh.
+   * A grant.changed that arrives meanwhile is applied again by id, so the order does not matter. Unreachable now:
+   * keep what we have; the next connection tries again.
+   */
+  private async resyncGrants(stillCurrent: () => boolean): Promise<void> {
+    const keys = await this.management.listKeys();
+    if (!keys.ok || !stillCurrent()) return;
+    this.deps.grants.keepKeys(this.account.id, new Set(keys.value.map((key) => key.id)));
+    for (const key of keys.value) {
+      // ip-only keys never have grants (the server refuses them); skip the call.
+      if (key.mode === 'ip-only') {
+        this.deps.grants.replaceKey(this.account.id, key.id, []);
+        continue;
+      }
+      const live = await this.management.listGrants(key.id);
+      if (!stillCurrent()) return;
+      if (live.ok) this.deps.grants.replaceKey(this.account.id, key.id, live.value);
+    }
   }
 }

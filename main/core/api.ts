@@ -22,6 +22,16 @@ import type {
   TotpCode,
 } from '../../ipc/contract.js';
 import type {
+  GrantListOptions,
+  GrantRevokeOptions,
+  GrantRevokeOutcome,
+  KeyGrants,
+  NotMeOutcome,
+  SessionsOpenedNotice,
+} from '../../ipc/contract.js';
+import type {
+  Grant,
+  GrantCreate,
   CredentialCreate,
   CredentialPasswordIp,
   CredentialUpdate,
@@ -53,6 +63,13 @@ export type {
   Result,
   ServerHistoryQuery,
   TotpCode,
+} from '../../ipc/contract.js';
+export type {
+  GrantRevokeOutcome,
+  KeyGrants,
+  NotMeOutcome,
+  SessionsOpenedCause,
+  SessionsOpenedNotice,
 } from '../../ipc/contract.js';
 
 /** Renderer events that come from the shell, not the core. */
@@ -126,4 +143,23 @@ export interface ApproverCore {
    * in the keychain: works with no connection to the server.
    */
   currentCode(accountId: string): Promise<Result<TotpCode>>;
+
+  // ——— Grants ———
+  /** The key's grants as the server lists them (live ones, or all), newest first. */
+  listGrants(accountId: string, credentialId: number, options?: GrantListOptions): Promise<Result<Grant[]>>;
+  /** Every key's live grants, kept from the push stream (no server call). */
+  activeGrants(): KeyGrants[];
+  /** Pre-authorise sessions of the key without a pending request. */
+  createGrant(accountId: string, credentialId: number, input: GrantCreate): Promise<Result<Grant>>;
+  revokeGrant(
+    accountId: string,
+    credentialId: number,
+    grantId: number,
+    options: GrantRevokeOptions,
+  ): Promise<Result<GrantRevokeOutcome>>;
+  /** "This wasn't me": revoke the key's live grants, deactivate it, end its sessions; its notices go. */
+  reportNotMe(accountId: string, credentialId: number): Promise<Result<NotMeOutcome>>;
+  /** Quiet notices of sessions that opened without asking, newest first. */
+  sessionNotices(): SessionsOpenedNotice[];
+  dismissSessionNotice(id: string): Result<void>;
 }

@@ -3,7 +3,14 @@
 import { hostname } from 'node:os';
 import WebSocket from 'ws';
 import type { z } from 'zod';
-import type { CredentialCreate, CredentialUpdate, IpStatus, Platform, RequestStatus } from '../../protocol/index.js';
+import type {
+  CredentialCreate,
+  CredentialUpdate,
+  GrantCreate,
+  IpStatus,
+  Platform,
+  RequestStatus,
+} from '../../protocol/index.js';
 import { AccountLink } from './account-link.js';
 import { AccountStore } from './account-store.js';
 import { AppPin, type PinStatus as CorePinStatus } from './app-pin.js';
@@ -15,6 +22,7 @@ import { sendDecision } from './decision.js';
 import { DeviceKeyStore } from './device-key.js';
 import { DeviceNotices } from './device-notices.js';
 import { CoreEventEmitter } from './events.js';
+import { GrantTracker } from './grant-tracker.js';
 import { HistoryStore } from './history-store.js';
 import type { Fetch, HttpDeps } from './http.js';
 import { Inbox } from './inbox.js';
@@ -23,6 +31,7 @@ import { pairDevice } from './pairing.js';
 import type { WebSocketConstructor } from './push-connection.js';
 import { fail, ok } from './result.js';
 import { revokeDevice } from './revoke.js';
+import { DEFAULT_SESSION_BATCH_MS, SessionBatcher } from './session-batch.js';
 import type { TlsTrust } from './tls-pin.js';
 import { TotpSecretStore } from './totp-secret.js';
 import type { Vault } from './vault.js';
@@ -51,6 +60,8 @@ export interface ApproverCoreOptions {
   tlsTrust?: TlsTrust;
   /** Days the local history keeps a request (default 90); older rows are pruned at start and once a day. */
   historyRetentionDays?: number;
+  /** How long sessions opened without asking gather into one quiet notice (default 3 s). */
+  sessionBatchMs?: number;
 }
 
 export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
@@ -69,6 +80,8 @@ interface Running {
   inbox: Inbox;
   deviceNotices: DeviceNotices;
   links: Map<string, AccountLink>;
+  grants: GrantTracker;
+  sessions: SessionBatcher;
 }
 
 const NOT_STARTED = 'The approver core is not running (start() was not called, or stop() was).';
@@ -124,6 +137,8 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       WebSocket: options.WebSocket ?? WebSocket,
       backoff,
       tlsTrust: options.tlsTrust ?? {},
+      grants: run.grants,
+      sessions: run.sessions,
       onChanged: accountsChanged,
     });
     run.links.set(account.id, accountLink);
@@ -154,7 +169,10 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       prune();
       const pruneTimer = setInterval(prune, DAY_MS);
       pruneTimer.unref();
+      const grants = new GrantTracker(events, clock);
       const run: Running = {
+        grants,
+        sessions: new SessionBatcher(events, grants, options.sessionBatchMs ?? DEFAULT_SESSION_BATCH_MS),
         db,
         pruneTimer,
         accounts: new AccountStore(db),
@@ -175,6 +193,8 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
       for (const accountLink of run.links.values()) accountLink.stop();
       running = null;
       clearInterval(run.pruneTimer);
+      run.grants.stop();
+      run.sessions.stop();
       run.inbox.clear();
       run.db.close();
     },
@@ -221,6 +241,8 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
         run.accounts.delete(accountId);
         run.links.delete(accountId);
         run.inbox.dropAccount(accountId);
+        run.grants.dropAccount(accountId);
+        run.sessions.dropAccount(accountId);
         accountsChanged();
         // Its notices went with its row.
         events.emit('devices:notices-changed', core.deviceNotices());
@@ -295,6 +317,47 @@ export function createApproverCore(options: ApproverCoreOptions): ApproverCore {
 
     // Only the account's existence is checked: the code needs neither the server nor the push connection.
     currentCode: (accountId) => withLink(accountId, () => totp.currentCode(accountId, clock)),
+
+    // ——— Grants ———
+    listGrants: (accountId, credentialId, listOptions = {}) =>
+      withLink(accountId, (l) => l.management.listGrants(credentialId, listOptions)),
+    activeGrants: () => (running ? running.grants.list() : []),
+    createGrant: (accountId, credentialId, input: GrantCreate) =>
+      withLink(accountId, async (l) => {
+        const created = await l.management.createGrant(credentialId, input);
+        // The stream tells the same (grant.changed created); the list need not wait for it.
+        if (created.ok) running?.grants.changed(accountId, created.value);
+        return created;
+      }),
+    revokeGrant: (accountId, credentialId, grantId, revokeOptions) =>
+      withLink(accountId, async (l) => {
+        const revoked = await l.management.revokeGrant(credentialId, grantId, revokeOptions);
+        if (revoked.ok) running?.grants.changed(accountId, revoked.value.grant);
+        return revoked;
+      }),
+    reportNotMe: (accountId, credentialId) =>
+      withLink(accountId, async (l) => {
+        const done = await l.management.reportNotMe(credentialId);
+        if (!done.ok) return done;
+        if (running) {
+          // The stream tells each revoked grant too; a fresh list says it now.
+          const live = await l.management.listGrants(credentialId);
+          if (live.ok && running) running.grants.replaceKey(accountId, credentialId, live.value);
+          running?.sessions.dismissKey(accountId, credentialId);
+        }
+        const notMe = done.value;
+        return ok({
+          credentialId: notMe.credential_id,
+          grantsRevoked: notMe.grants_revoked,
+          sessionsEnded: notMe.sessions_ended,
+          requestsRejected: notMe.requests_rejected,
+        });
+      }),
+    sessionNotices: () => (running ? running.sessions.list() : []),
+    dismissSessionNotice(id) {
+      if (!running) return fail('INTERNAL', NOT_STARTED);
+      return running.sessions.dismiss(id) ? ok(undefined) : fail('NOT_FOUND', `No notice ${id} to dismiss.`);
+    },
   };
   return core;
 }

@@ -72,6 +72,14 @@ function implementations(core: ApproverCore, shell: ShellActions): Implementatio
     'pin:set': (input) => core.setPin(input),
     'pin:remove': (currentPin) => core.removePin(currentPin),
     // --- end app PIN ---
+    'grants:list': (accountId, credentialId, options) => core.listGrants(accountId, credentialId, options),
+    'grants:active': () => ok(core.activeGrants()),
+    'grants:create': (accountId, credentialId, input) => core.createGrant(accountId, credentialId, input),
+    'grants:revoke': (accountId, credentialId, grantId, options) =>
+      core.revokeGrant(accountId, credentialId, grantId, options),
+    'grants:not-me': (accountId, credentialId) => core.reportNotMe(accountId, credentialId),
+    'grants:notices': () => ok(core.sessionNotices()),
+    'grants:dismiss-notice': (id) => core.dismissSessionNotice(id),
 
     'app:open-window': async (view, params) => ok(await shell.openWindow(view, params)),
     'app:settings': () => ok(shell.getSettings()),

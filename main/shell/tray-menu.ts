@@ -12,6 +12,8 @@ export interface TrayState {
    * Linux a click on the desktop notification reaches nobody.
    */
   deviceNotices?: number;
+  /** Live grants of every key: "Active grants (3)" opens the Grants view. */
+  activeGrants?: number;
 }
 
 export type TrayAction =
@@ -112,6 +114,11 @@ export function buildTrayMenu(state: TrayState): TrayMenuItem[] {
   items.push(
     { kind: 'action', label: 'Keys…', action: { type: 'open-view', view: 'keys' } },
     { kind: 'action', label: 'IP addresses…', action: { type: 'open-view', view: 'ips' } },
+    {
+      kind: 'action',
+      label: `Active grants (${state.activeGrants ?? 0})…`,
+      action: { type: 'open-view', view: 'grants' },
+    },
     { kind: 'action', label: 'History…', action: { type: 'open-view', view: 'history' } },
     { kind: 'action', label: 'Devices…', action: { type: 'open-view', view: 'devices' } },
     { kind: 'action', label: 'Accounts…', action: { type: 'open-view', view: 'accounts' } },

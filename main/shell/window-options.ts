@@ -13,6 +13,7 @@ const SIZES: Record<View, { width: number; height: number; title: string }> = {
   history: { width: 960, height: 640, title: 'Countersign — history' },
   accounts: { width: 640, height: 560, title: 'Countersign — accounts' },
   devices: { width: 760, height: 640, title: 'Countersign — devices' },
+  grants: { width: 860, height: 680, title: 'Countersign — grants' },
 };
 
 /**

@@ -4,6 +4,7 @@ import { AccountsView } from './accounts/AccountsView.js';
 import { sayReady } from './bridge.js';
 import { ApprovalView } from './approval/ApprovalView.js';
 import { DevicesView } from './devices/DevicesView.js';
+import { GrantsView } from './grants/GrantsView.js';
 import { HistoryView } from './history/HistoryView.js';
 import { useRoute } from './hooks/useRoute.js';
 import { IpsView } from './ips/IpsView.js';
@@ -17,6 +18,7 @@ const TITLES: Record<View, string> = {
   history: 'History — Countersign',
   accounts: 'Accounts — Countersign',
   devices: 'Devices — Countersign',
+  grants: 'Grants — Countersign',
 };
 
 export function App() {
@@ -42,5 +44,7 @@ export function App() {
       return <AccountsView />;
     case 'devices':
       return <DevicesView route={route} />;
+    case 'grants':
+      return <GrantsView route={route} />;
   }
 }

@@ -27,3 +27,8 @@ export type RequestStatus = InvokeResult<'history:local'>[number]['status'];
 export type KeyChange = InvokeArgs<'keys:update'>[2];
 export type KeyCreate = InvokeArgs<'keys:create'>[1];
 export type DecisionScope = NonNullable<InvokeArgs<'approvals:decide'>[2]['scope']>;
+
+export type Grant = InvokeResult<'grants:list'>[number];
+export type KeyGrants = InvokeResult<'grants:active'>[number];
+export type SessionsOpenedNotice = InvokeResult<'grants:notices'>[number];
+export type GrantInput = InvokeArgs<'grants:create'>[2];

@@ -21,3 +21,6 @@ export function firstProblem(error: z.ZodError): string {
   const field = issue.path.length ? `${issue.path.join(' ')}: ` : '';
   return `${field}${issue.message}`;
 }
+
+/** The contract's GrantCreate (scope, installation_id, network, minutes, max_uses). */
+export const GrantCreate = ipcSchema['grants:create'].args.def.items[2];

@@ -105,3 +105,33 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.screenshot({ path: resolve(SHOTS, `key-created-${scheme}.png`) });
   });
 }
+
+// Grants: the live list of a key and the quiet notice of sessions a grant let in, above it.
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the grants view and the quiet notice pass axe and are photographed (${scheme})`, async ({
+    world,
+    approver,
+  }) => {
+    const page = approver.page;
+    await page.emulateMedia({ colorScheme: scheme });
+    const ci = await world.createKey({ name: 'ci-bot', mode: 'push' });
+    await world.createKey({ name: 'nightly-export', mode: 'push-unless-trusted' });
+    const accountId = world.account.id;
+    await world.core.createGrant(accountId, ci.id, { scope: 'anywhere', minutes: 480, max_uses: 20 });
+    await world.core.createGrant(accountId, ci.id, { scope: 'network', network: '203.0.113.0/24', minutes: 60 });
+    for (const _ of [1, 2]) await world.requestSession(ci.apiKey, { timeoutSeconds: 3 });
+    await expect.poll(() => world.core.sessionNotices().length, { timeout: 10_000 }).toBe(1);
+    await page.setViewportSize({ width: 860, height: 680 });
+    await approver.open(`grants?accountId=${accountId}&credentialId=${ci.id}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Grants' })).toBeVisible();
+    await expect(page.getByRole('region', { name: /^ci-bot/ }).getByRole('listitem')).toHaveCount(2);
+    await expect(page.getByText("2 sessions opened for ci-bot under 'anywhere, 8 h'", { exact: true })).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: resolve(SHOTS, `grants-${scheme}.png`), fullPage: true });
+    await page.locator('.session-notices').screenshot({ path: resolve(SHOTS, `grants-notice-${scheme}.png`) });
+    await page.getByRole('button', { name: 'Revoke the grant for Network 203.0.113.0/24' }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  });
+}

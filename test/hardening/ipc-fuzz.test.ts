@@ -270,8 +270,36 @@ function positions(
       },
     ],
     'pin:remove': [{ valid: '1234', invalid: fc.oneof(fc.constantFrom('', '123', 'x'.repeat(65)), notAString) }],
+    'grants:list': [account, credential, { valid: {}, invalid: brokenObject({ all: { invalid: notABoolean } }) }],
+    'grants:active': [],
+    'grants:create': [
+      account,
+      credential,
+      {
+        valid: { scope: 'anywhere', minutes: 5 },
+        invalid: brokenObject({
+          scope: { valid: 'anywhere', invalid: badEnum(['installation', 'network', 'anywhere']) },
+          minutes: { valid: 5, invalid: fc.constantFrom(0, 10081, -1, 1.5, '5', null) },
+          max_uses: { invalid: fc.constantFrom(0, 10001, -1, 1.5, '5', null) },
+        }),
+      },
+    ],
+    'grants:revoke': [
+      account,
+      credential,
+      { valid: 1, invalid: notAnInt },
+      {
+        valid: { endSessions: false },
+        invalid: brokenObject({ endSessions: { valid: false, invalid: notABoolean.filter((v) => v !== undefined) } }),
+      },
+    ],
+    'grants:not-me': [account, credential],
+    'grants:notices': [],
+    'grants:dismiss-notice': [
+      { valid: 'a1:3:x:1', invalid: fc.oneof(fc.constantFrom('', 'n'.repeat(201)), notAString) },
+    ],
     'app:open-window': [
-      { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices']) },
+      { valid: 'keys', invalid: badEnum(['approval', 'keys', 'ips', 'history', 'accounts', 'devices', 'grants']) },
       {
         valid: {},
         invalid: brokenObject({

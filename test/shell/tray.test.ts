@@ -34,6 +34,7 @@ describe('tray menu', () => {
       '---',
       'Keys…',
       'IP addresses…',
+      'Active grants (0)…',
       'History…',
       'Devices…',
       'Accounts…',
@@ -53,6 +54,16 @@ describe('tray menu', () => {
     });
     expect(labels({ ...state, deviceNotices: 3 })[3]).toBe('3 device changes — review…');
     expect(labels({ ...state, deviceNotices: 0 })[3]).toBe('---');
+  });
+
+  it('counts the live grants and opens the Grants view', () => {
+    const state: TrayState = { accounts: [anAccount()], pending: [], startAtLogin: false, activeGrants: 3 };
+    expect(buildTrayMenu(state)).toContainEqual({
+      kind: 'action',
+      label: 'Active grants (3)…',
+      action: { type: 'open-view', view: 'grants' },
+    });
+    expect(labels({ ...state, activeGrants: 0 })).toContain('Active grants (0)…');
   });
 
   it('with an account, even offline: "Show code…" opens the Accounts view (the offline code lives there)', () => {

@@ -22,6 +22,8 @@ export interface TestCoreOptions {
   deviceName?: string;
   backoff?: Partial<BackoffOptions>;
   WebSocket?: ApproverCoreOptions['WebSocket'];
+  /** How long sessions opened without asking gather into one notice (the core's default otherwise). */
+  sessionBatchMs?: number;
   /** Wait until the paired account's push stream is connected (default true). */
   waitConnected?: boolean;
 }
@@ -83,6 +85,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     platform: 'linux',
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+    ...(options.sessionBatchMs !== undefined ? { sessionBatchMs: options.sessionBatchMs } : {}),
   });
   await core.start();
   const close = async () => {

@@ -4,10 +4,12 @@ import type { ReactNode } from 'react';
 import type { View } from '../types.js';
 import { DeviceNotices } from './DeviceNotices.js';
 import { LockedKeyNotices } from './LockedKeyNotices.js';
+import { SessionNotices } from './SessionNotices.js';
 
 const LINKS: { view: View; label: string }[] = [
   { view: 'keys', label: 'Keys' },
   { view: 'ips', label: 'IP addresses' },
+  { view: 'grants', label: 'Grants' },
   { view: 'history', label: 'History' },
   { view: 'devices', label: 'Devices' },
   { view: 'accounts', label: 'Accounts' },
@@ -45,6 +47,7 @@ export function ManageLayout({
         <h1>{title}</h1>
         <LockedKeyNotices />
         <DeviceNotices {...(onDeviceRemoved ? { onRemoved: onDeviceRemoved } : {})} />
+        <SessionNotices />
         {children}
       </main>
     </div>

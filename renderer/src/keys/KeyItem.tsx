@@ -76,6 +76,16 @@ export function KeyItem({
             </a>
           </dd>
         </div>
+        {credential.mode !== 'ip-only' ? (
+          <div>
+            <dt>Grants</dt>
+            <dd>
+              <a href={routeHash({ view: 'grants', accountId, credentialId: credential.id })}>
+                Grants and pre-authorise<span className="visually-hidden"> for {credential.name}</span>
+              </a>
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>Created</dt>
           <dd>{formatDate(credential.created)}</dd>

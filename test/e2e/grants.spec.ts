@@ -120,6 +120,8 @@ test.describe('grants', () => {
       await form.getByLabel('At most this many sessions').fill('2');
       await form.getByRole('button', { name: 'Pre-authorise' }).click();
       const list = page.getByRole('region', { name: /^ci-bot/ });
+      // The grant arrives by the push stream (grant.changed) a moment after the click.
+      await expect.poll(() => world.core.activeGrants()[0]?.grants.length ?? 0).toBe(1);
       const [made] = world.core.activeGrants()[0]?.grants ?? [];
       expect(made).toMatchObject({ scope: 'installation', installation: { id: runner.id, name: 'runner-3' } });
       await expect(list).toContainText(`Program runner-3 (${made?.installation?.fingerprint})`);

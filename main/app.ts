@@ -280,6 +280,20 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
         },
       );
     const showDevices = (accountId: string) => void show('devices', { accountId });
+    // A warning that asks before something is removed or switched off: the last button (the safe one) is the default.
+    const askWarning = async (
+      question: { title: string; message: string; detail?: string },
+      buttons: readonly string[],
+    ) =>
+      (
+        await dialog.showMessageBox({
+          type: 'warning',
+          buttons: [...buttons],
+          defaultId: buttons.length - 1,
+          cancelId: buttons.length - 1,
+          ...question,
+        })
+      ).response;
     const unsubscribers = [
       stopForwarding,
       notifyNewApprovals(core, notifier, (target) => void show('approval', target)),
@@ -287,16 +301,7 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
         showDevices,
         askRemoval: (notice) =>
           void confirmRemoval(notice, {
-            ask: async (question, buttons) =>
-              (
-                await dialog.showMessageBox({
-                  type: 'warning',
-                  buttons: [...buttons],
-                  defaultId: buttons.length - 1,
-                  cancelId: buttons.length - 1,
-                  ...question,
-                })
-              ).response,
+            ask: askWarning,
             remove: (accountId, deviceId) => core.removeDevice(accountId, deviceId),
             showDevices,
             showError: (message) => void dialog.showMessageBox({ type: 'error', title: 'Removal failed', message }),
@@ -306,16 +311,7 @@ export function startCountersign(electron: ElectronParts, host: HostProcess, opt
         showGrants: (accountId, credentialId) => void show('grants', { accountId, credentialId }),
         notMe: (notice) =>
           void confirmNotMe(notice, {
-            ask: async (question, buttons) =>
-              (
-                await dialog.showMessageBox({
-                  type: 'warning',
-                  buttons: [...buttons],
-                  defaultId: buttons.length - 1,
-                  cancelId: buttons.length - 1,
-                  ...question,
-                })
-              ).response,
+            ask: askWarning,
             reportNotMe: (accountId, credentialId) => core.reportNotMe(accountId, credentialId),
             showError: (message) =>
               void dialog.showMessageBox({ type: 'error', title: "This wasn't me: failed", message }),

@@ -4,34 +4,14 @@
 // and `npx countersign-…` running the bin npx would run.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GrantList } from '../protocol/index.js';
 import { collectOutput } from './support/child-output.js';
 import { TestDevice } from './support/device.js';
+import { freePort, NPX, ROOT, readmeBlock } from './support/readme.js';
 import { tempDir } from './support/server.js';
 import { queryDb } from './server/helpers.js';
-
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const NPX = `npx() { local bin="$1"; shift; node ${JSON.stringify(join(ROOT, 'bin'))}/"$bin".mjs "$@"; }`;
-
-function readmeBlock(heading: string): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf(`## ${heading}`));
-  const block = /```sh\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error(`README: no sh block under "## ${heading}"`);
-  return block[1]!.split('\n');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((done) => server.once('listening', done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

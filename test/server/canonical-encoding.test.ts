@@ -26,7 +26,8 @@ function respellings(canonical: string, unusedBits: number): { label: string; te
     { label: 'standard alphabet', text: standard },
     { label: 'standard alphabet with padding', text: standard + padding },
   );
-  return variants;
+  // A signature without "-" or "_" reads the same in the standard alphabet (about 1 in 15): that is no re-spelling.
+  return variants.filter((variant) => variant.text !== canonical);
 }
 
 /** Signs (without sending) until the signature has a "-" or "_", so that its standard-alphabet form differs. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
+import { withoutWebhookEvents } from './store/without-webhook-events.js';
 import { AddressObserver, type GeoIpPaths, installedGeoIpPaths } from './geoip/observer.js';
 import type { PushHub } from './push/hub.js';
 import { type HubLog, startPostgresHub } from './push/postgres-hub.js';
@@ -75,7 +76,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const https = options.tls
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
     : undefined;
-  const store = await openStore(options.db);
+  const opened = await openStore(options.db);
+  // No receiver, no events: they would be written with every change and pruned unread. (countersign-admin, another
+  // process, still records its own; a server started later with receivers finds them.)
+  const store = config.webhooks ? opened : withoutWebhookEvents(opened);
   // The hub logs through the app's logger, which exists only once the app is built (and the app needs the hub).
   let appLog: HubLog | null = null;
   const hubLog: HubLog = {

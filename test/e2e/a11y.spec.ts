@@ -71,6 +71,12 @@ for (const scheme of ['light', 'dark'] as const) {
     }
     expect(failures).toEqual([]);
 
+    // What Approve covers, under the card (below the fold of the picture above).
+    await page.setViewportSize({ width: 480, height: 820 });
+    await approver.open('approval');
+    await expect(page.getByRole('heading', { level: 1, name: 'Approve this session?' })).toBeVisible();
+    await page.locator('.scope-choice').screenshot({ path: resolve(SHOTS, `approval-scope-${scheme}.png`) });
+
     // Devices: a phone paired with an invite from this desktop, a tablet paired and then removed by the phone. The
     // notices stand above the lists (the pairing can still be removed; the removal says who did it).
     const invite = await world.core.issuePairingCode(world.account.id);

@@ -1,4 +1,4 @@
-// credential-password-ip, field for field as in bunq's spec (seeds/002), plus our extensions: name, mode,
+// credential-password-ip, field for field as in bunq's API, plus our extensions: name, mode,
 // number_matching, last_used, permitted_ip_count.
 import { z } from 'zod';
 import { CredentialStatus, DisplayText, Id, IpStatus, KeyMode, PermittedIpValue, Timestamp } from './primitives.js';

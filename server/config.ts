@@ -1,4 +1,4 @@
-// What an operator (or a test) can tune, with the defaults of DESIGN.md.
+// What an operator (or a test) can tune, with the defaults docs/PROTOCOL.md names.
 import { Limits } from '../protocol/index.js';
 import { AddressObserver } from './geoip/observer.js';
 import { NO_TRUSTED_PROXY, type TrustedProxies } from './http/trusted-proxies.js';

@@ -1,4 +1,4 @@
-// The command-line flow of DESIGN.md, as real processes:
+// The command-line flow of the README's shell loop, as real processes:
 //   countersign-server --port … --db …            (node bin/countersign-server.mjs, port 0 = a free port)
 //   countersign-admin --db … user create alice
 //   countersign-admin --db … key create --user alice --name ci-bot --mode push
@@ -105,7 +105,7 @@ function session(flow: Flow, ...extra: string[]): Run {
 // Each test starts several Node processes (server, three admin calls, the session): allow for a busy machine.
 const SLOW = { timeout: 90_000 };
 
-describe('countersign-session, the flow of DESIGN.md', SLOW, () => {
+describe('countersign-session, the shell-loop flow', SLOW, () => {
   it('approve on the device → the token on stdout, exit 0, and the token is a live session', async () => {
     const flow = await setUp(['--mode', 'push']);
     const requester = session(flow);

@@ -1,6 +1,6 @@
-// bunq's user/{userID}/credential-password-ip endpoints, checked field for field against the seed spec
-// (seeds/002: UserCredentialPasswordIpRead, PermittedIpRead, PermittedIpCreate/Update → {Id: BunqId}), plus the
-// extensions of DESIGN.md.
+// bunq's user/{userID}/credential-password-ip endpoints, checked field for field against bunq's shapes
+// (UserCredentialPasswordIpRead, PermittedIpRead, PermittedIpCreate/Update → {Id: BunqId}), plus Countersign's
+// extensions (docs/PROTOCOL.md §8).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CredentialCreated,

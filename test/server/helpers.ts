@@ -184,7 +184,8 @@ async function postgresOrder(db: string, table: string): Promise<string> {
 /**
  * Contents of every table: equal snapshots mean nothing changed. Left out: what every authenticated device or
  * requester call records by design (its signature against replay, the device's last_seen), and what every attempt counts against
- * its address on PostgreSQL (rate_limits; on SQLite those counts are in memory).
+ * its address on PostgreSQL (rate_limits; on SQLite those counts are in memory), and the heartbeat a PostgreSQL
+ * instance writes on its own clock (server_instances.heartbeat_at), which may tick between two snapshots.
  */
 export async function snapshotDb(ref: DbRef): Promise<string> {
   const db = dbOf(ref);
@@ -196,7 +197,7 @@ export async function snapshotDb(ref: DbRef): Promise<string> {
     // SQLite reads a table in its stored order, which a read-only look cannot change; PostgreSQL's is not stable.
     const order = storeOf(db) === 'postgres' ? ` ORDER BY ${await postgresOrder(db, table)}` : '';
     const rows = await queryDb<Record<string, unknown>>(db, `SELECT * FROM "${table}"${order}`);
-    contents.push([table, rows.map(({ last_seen: _ignored, ...row }) => row)]);
+    contents.push([table, rows.map(({ last_seen: _seen, heartbeat_at: _beat, ...row }) => row)]);
   }
   return JSON.stringify(contents);
 }

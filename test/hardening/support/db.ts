@@ -19,12 +19,14 @@ const numbersForBigints = {
 /**
  * What the protocol writes on every authenticated device call, refused or not, by design: the signature is
  * remembered against replay (table seen_signatures), the device's last_seen is updated, and on PostgreSQL a refused
- * call counts toward its address's limit in the shared table rate_limits. Everything else must stay as it was when
- * a request is refused.
+ * call counts toward its address's limit in the shared table rate_limits. Also left out: the heartbeat every
+ * PostgreSQL instance writes on its own clock (server_instances.heartbeat_at, every few seconds, whether or not
+ * anybody calls), which may tick between two snapshots. Everything else must stay as it was when a request is
+ * refused.
  */
 export const ALLOWED_WRITES = {
   tables: ['seen_signatures', 'rate_limits'],
-  columns: { devices: ['last_seen'] },
+  columns: { devices: ['last_seen'], server_instances: ['heartbeat_at'] },
 } as const;
 
 export type Snapshot = Record<string, Record<string, unknown>[]>;

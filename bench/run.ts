@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads,ciba-peer,statements,
-//                 webhooks,geoip] [-- --devices 1,1000,10000]
+//                 webhooks,geoip,signatures] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -22,6 +22,7 @@ import { geoipBenchmarks } from './suites/geoip.js';
 import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 import { statusReadBenchmarks } from './suites/status-reads.js';
+import { signatureBenchmarks } from './suites/signatures.js';
 import { statementBenchmarks } from './suites/statements.js';
 import { webhookBenchmarks } from './suites/webhooks.js';
 
@@ -36,6 +37,7 @@ const SUITES = [
   'statements',
   'webhooks',
   'geoip',
+  'signatures',
 ] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
   const statements = only.includes('statements') ? await statementBenchmarks(log) : null;
   const webhooks = only.includes('webhooks') ? await webhookBenchmarks(plan, log) : null;
   const geoip = only.includes('geoip') ? await geoipBenchmarks(plan, log) : null;
+  const signatures = only.includes('signatures') ? await signatureBenchmarks(plan, log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
     statements_per_push_approval: statements,
     webhooks,
     geoip,
+    signatures,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };

@@ -33,9 +33,21 @@ function row(raw: Raw): GrantRow {
 const selectGrants = (db: Db) =>
   db
     .selectFrom('grants as g')
-    .leftJoin('requester_installations as i', 'i.id', 'g.installation_id')
     .selectAll('g')
-    .select(['i.name as installation_name', 'i.public_key as installation_public_key']);
+    // By scalar sub-select rather than LEFT JOIN: SQLite reads a joined row's columns several times slower (see
+    // selectRequests in requests.ts).
+    .select((eb) => [
+      eb
+        .selectFrom('requester_installations as i')
+        .select('i.name')
+        .whereRef('i.id', '=', 'g.installation_id')
+        .as('installation_name'),
+      eb
+        .selectFrom('requester_installations as i')
+        .select('i.public_key')
+        .whereRef('i.id', '=', 'g.installation_id')
+        .as('installation_public_key'),
+    ]);
 
 export function grants(db: Db): GrantRepository {
   const byId = async (id: number) => {

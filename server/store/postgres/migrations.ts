@@ -251,4 +251,8 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (user_id, instance_id)
    );
    CREATE INDEX approver_presence_instance ON approver_presence (instance_id);`,
+  // 9: session_requests_credential (credential_id, status) is a prefix of session_requests_accepted
+  // (credential_id, status, seq), which serves every query it did; each one kept costs a write on every new request
+  // and every change of status.
+  `DROP INDEX session_requests_credential;`,
 ];

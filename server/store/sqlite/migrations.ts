@@ -239,4 +239,8 @@ export const migrations: readonly string[] = [
    ALTER TABLE credentials ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0 CHECK (code_length BETWEEN 0 AND 8);
    UPDATE credentials SET code_length = 2 WHERE number_matching = 1;
    CREATE INDEX session_requests_accepted ON session_requests (credential_id, status, seq);`,
+  // 10: session_requests_credential (credential_id, status) is a prefix of session_requests_accepted
+  // (credential_id, status, seq), which serves every query it did; each one kept costs a write on every new request
+  // and every change of status.
+  `DROP INDEX session_requests_credential;`,
 ];

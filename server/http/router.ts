@@ -36,7 +36,7 @@ type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
 /** Success replies by status code. Every error is bunq's Error envelope. */
 export type Responses = Record<number, z.ZodType>;
 
-/** A success reply with a status code other than 200, made with the `withStatus` a handler is given. */
+/** A success reply with its status code (a 202, say), made with the `withStatus` a handler is given. */
 export class StatusReply<S extends number, T> {
   // Makes the class nominal: a plain { status, body } object returned by mistake is no StatusReply to tsc either.
   readonly #made = true;
@@ -63,7 +63,8 @@ export type Reply<R extends Responses> =
 /**
  * A route's handler. Written as a conditional type on purpose: tsc then types the literals a handler returns by the
  * route's own schemas (an array literal becomes the tuple its envelope needs); as a plain function type the
- * contextual type would stay generic and every tuple would widen to an array.
+ * contextual type would stay generic and every tuple would widen to an array. (A handler without parameters is typed
+ * before the schemas are known: one that returns a tuple literal names its input, `async (_) => …`.)
  */
 type Handler<R extends Responses, I> = R extends Responses ? (input: I) => Promise<Reply<R>> : never;
 

@@ -37,6 +37,8 @@ export interface AppOptions {
   fastify?: Pick<FastifyServerOptions, 'logger'> & { https?: { cert: Buffer; key: Buffer } };
   /** The address the server listens on: on a loopback one, requests for any other Host are refused. */
   listenHost?: string;
+  /** Tests: check every success reply against its route's schema (a reply that does not fit is a 500). */
+  validateReplies?: boolean;
 }
 
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; services: Services }> {
@@ -66,7 +68,9 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   acceptJsonBodiesOnly(app);
   limitSessionAttempts(app, services.limits.sessions);
 
-  const router = new Router(app, services.devices, services.limits.deviceAuth);
+  const router = new Router(app, services.devices, services.limits.deviceAuth, {
+    validateReplies: options.validateReplies ?? false,
+  });
   sessionServerRoutes(router, services);
   sessionServerRequestRoutes(router, services, shutdown.signal);
   approverDeviceRoutes(router, services);

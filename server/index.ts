@@ -27,6 +27,8 @@ export interface StartServerOptions {
    * Default: the installed packages. Ignored when config.observer is given.
    */
   geoip?: Partial<GeoIpPaths> | 'off';
+  /** Tests: check every success reply against its route's schema (see RouterOptions); off by default. */
+  validateReplies?: boolean;
 }
 
 export interface RunningServer {
@@ -107,6 +109,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     hub,
     fastify: { logger: options.logger, https },
     listenHost: host,
+    validateReplies: options.validateReplies ?? false,
   }).catch(async (error: unknown) => {
     await closeStorage();
     throw error;

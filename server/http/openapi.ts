@@ -9,6 +9,8 @@ import { ErrorEnvelope } from '../../protocol/index.js';
 import type { CatalogEntry, RouteAuth } from './router.js';
 
 type JsonSchema = Record<string, unknown>;
+/** The document: its version, and the rest as JSON. */
+export type OpenApiDocument = { openapi: string } & JsonSchema;
 
 // Transforms (e.g. "123" → 123 for path ids) have no JSON Schema: inputs are described as sent, outputs as sent.
 const inputSchema = (schema: z.ZodType) =>
@@ -64,7 +66,7 @@ function operation(entry: CatalogEntry): JsonSchema {
   return op;
 }
 
-export function buildOpenApi(catalog: readonly CatalogEntry[]): JsonSchema {
+export function buildOpenApi(catalog: readonly CatalogEntry[]): OpenApiDocument {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   const streams: Record<string, Record<string, JsonSchema>> = {};
   for (const entry of catalog) {

@@ -1,7 +1,9 @@
 // Registers routes from one description that serves three purposes: Fastify's routing, input validation with the
-// protocol's zod schemas, and the OpenAPI document (so the document cannot drift from what the server does).
+// protocol's zod schemas, and the OpenAPI document (so the document cannot drift from what the server does). A
+// handler's reply is typed by the same description: what it returns must fit the schema of its status code.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -12,7 +14,7 @@ import { ApiError } from './api-error.js';
 import { ErrorText } from '../../protocol/index.js';
 import { clientIp } from './client-ip.js';
 import { type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
-import { parseInput } from './validation.js';
+import { describeIssues, parseInput } from './validation.js';
 
 /** How a route's caller proves who it is (shown in the OpenAPI document). */
 export type RouteAuth =
@@ -31,15 +33,53 @@ export type RouteAuth =
 type Schema = z.ZodType | undefined;
 type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteInput<P extends Schema, Q extends Schema, B extends Schema> {
+/** Success replies by status code. Every error is bunq's Error envelope. */
+export type Responses = Record<number, z.ZodType>;
+
+/** A success reply with its status code (a 202, say), made with the `withStatus` a handler is given. */
+export class StatusReply<S extends number, T> {
+  // Makes the class nominal: a plain { status, body } object returned by mistake is no StatusReply to tsc either.
+  readonly #made = true;
+
+  constructor(
+    readonly status: S,
+    readonly body: T,
+  ) {}
+
+  static is(value: unknown): value is StatusReply<number, unknown> {
+    return typeof value === 'object' && value !== null && #made in value;
+  }
+}
+
+/**
+ * What a handler of a route with these responses may return: the 200 body itself, or `withStatus(code, body)` for
+ * any of the route's status codes. Both are typed by the schema of their code (z.input: what a client that parses
+ * the reply with that schema accepts).
+ */
+export type Reply<R extends Responses> =
+  | (200 extends keyof R ? z.input<R[200]> : never)
+  | { [S in keyof R & number]: StatusReply<S, z.input<R[S]>> }[keyof R & number];
+
+/**
+ * A route's handler. Written as a conditional type on purpose: tsc then types the literals a handler returns by the
+ * route's own schemas (an array literal becomes the tuple its envelope needs); as a plain function type the
+ * contextual type would stay generic and every tuple would widen to an array. (A handler without parameters is typed
+ * before the schemas are known: one that returns a tuple literal names its input, `async (_) => …`.)
+ */
+type Handler<R extends Responses, I> = R extends Responses ? (input: I) => Promise<Reply<R>> : never;
+
+export interface RouteInput<P extends Schema, Q extends Schema, B extends Schema, R extends Responses> {
   params: Parsed<P>;
   query: Parsed<Q>;
   body: Parsed<B>;
   request: FastifyRequest;
-  reply: FastifyReply;
+  /** The response underneath, to notice a caller that hangs up. What is sent is what the handler returns. */
+  reply: Pick<FastifyReply, 'raw'>;
+  /** A reply with one of the route's status codes, its body typed by that code's schema. */
+  withStatus<S extends keyof R & number>(status: S, body: z.input<R[S]>): StatusReply<S, z.input<R[S]>>;
 }
 
-interface RouteShape<P extends Schema, Q extends Schema, B extends Schema> {
+interface RouteShape<P extends Schema, Q extends Schema, B extends Schema, R extends Responses> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify syntax: /v1/user/:userID/credential-password-ip */
   url: string;
@@ -50,16 +90,28 @@ interface RouteShape<P extends Schema, Q extends Schema, B extends Schema> {
   query?: Q;
   body?: B;
   /** Success replies by status code. Every error is bunq's Error envelope. */
-  responses: Record<number, z.ZodType>;
+  responses: R;
 }
 
-export interface PublicRoute<P extends Schema, Q extends Schema, B extends Schema> extends RouteShape<P, Q, B> {
+export interface PublicRoute<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>
+  extends RouteShape<P, Q, B, R> {
   auth: Exclude<RouteAuth, 'device'>;
-  handler(input: RouteInput<P, Q, B>): Promise<unknown>;
+  handler: Handler<R, RouteInput<P, Q, B, R>>;
 }
 
-export interface DeviceRoute<P extends Schema, Q extends Schema, B extends Schema> extends RouteShape<P, Q, B> {
-  handler(input: RouteInput<P, Q, B> & { device: DeviceRow }): Promise<unknown>;
+export interface DeviceRoute<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>
+  extends RouteShape<P, Q, B, R> {
+  handler: Handler<R, RouteInput<P, Q, B, R> & { device: DeviceRow }>;
+}
+
+export interface RouterOptions {
+  /**
+   * Check every success reply against its route's schema before it is sent: a reply that does not fit (a status
+   * code the route does not list, a field missing, mistyped or not in the schema) becomes a 500 that says why, and
+   * is logged. For tests: the types already hold the handlers to their schemas; this also covers what the types
+   * cannot see (values from the database, casts). Off in production, where it would only cost time.
+   */
+  validateReplies?: boolean;
 }
 
 export interface StreamRoute<P extends z.ZodType> {
@@ -80,7 +132,7 @@ export interface CatalogEntry {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  responses: Record<number, z.ZodType>;
+  responses: Responses;
   websocket?: boolean;
 }
 
@@ -101,14 +153,23 @@ export class Router {
     private readonly devices: DeviceService,
     /** Failed device authentications per client address (each may have cost a signature verification). */
     private readonly failedAuths: RateLimiter,
+    private readonly options: RouterOptions = {},
   ) {}
 
-  route<P extends Schema, Q extends Schema, B extends Schema>(spec: PublicRoute<P, Q, B>): void {
+  route<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>(
+    spec: PublicRoute<P, Q, B, R>,
+  ): void {
     this.catalog.push(spec);
     this.app.route({
       method: spec.method,
       url: spec.url,
-      handler: async (request, reply) => spec.handler({ ...this.parse(spec, request), request, reply }),
+      handler: async (request, reply) =>
+        this.send(
+          spec,
+          request,
+          reply,
+          await spec.handler({ ...this.parse(spec, request), request, reply, withStatus }),
+        ),
     });
   }
 
@@ -116,8 +177,8 @@ export class Router {
    * A route whose caller is checked before anything of the request is read: authorize throws (401) first, so a
    * caller without the right credentials learns nothing about what input would be valid.
    */
-  guardedRoute<P extends Schema, Q extends Schema, B extends Schema>(
-    spec: PublicRoute<P, Q, B>,
+  guardedRoute<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>(
+    spec: PublicRoute<P, Q, B, R>,
     authorize: (request: FastifyRequest) => void,
   ): void {
     this.catalog.push(spec);
@@ -126,7 +187,8 @@ export class Router {
       url: spec.url,
       handler: async (request, reply) => {
         authorize(request);
-        return spec.handler({ ...this.parse(spec, request), request, reply });
+        const result = await spec.handler({ ...this.parse(spec, request), request, reply, withStatus });
+        return this.send(spec, request, reply, result);
       },
     });
   }
@@ -135,7 +197,9 @@ export class Router {
    * A device-signed route: authentication first (401), then the path (400), then whether the device may act for
    * the user in the path (403), then query and body (400).
    */
-  deviceRoute<P extends Schema, Q extends Schema, B extends Schema>(spec: DeviceRoute<P, Q, B>): void {
+  deviceRoute<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>(
+    spec: DeviceRoute<P, Q, B, R>,
+  ): void {
     this.catalog.push({ ...spec, auth: 'device' });
     this.app.route({
       method: spec.method,
@@ -145,7 +209,8 @@ export class Router {
         const params = spec.params ? parseInput(spec.params, request.params, 'path') : undefined;
         assertSameUser(device, params);
         const rest = this.parse({ query: spec.query, body: spec.body }, request);
-        return spec.handler({ ...rest, params: params as Parsed<P>, request, reply, device });
+        const result = await spec.handler({ ...rest, params: params as Parsed<P>, request, reply, device, withStatus });
+        return this.send(spec, request, reply, result);
       },
     });
   }
@@ -185,6 +250,26 @@ export class Router {
     });
   }
 
+  /** Sets the status code of what a handler returned and gives Fastify the body to send (checked, if asked to). */
+  private send(
+    spec: { operationId: string; responses: Responses },
+    request: FastifyRequest,
+    reply: FastifyReply,
+    result: unknown,
+  ): unknown {
+    const { status, body } = StatusReply.is(result) ? result : { status: 200, body: result };
+    if (this.options.validateReplies) {
+      const problem = replyProblem(spec.responses[status], body);
+      if (problem !== null) {
+        const message = `Reply of ${spec.operationId} does not fit its ${status} schema: ${problem}`;
+        request.log.error({ operationId: spec.operationId, status, problem }, 'reply does not fit its schema');
+        throw new ApiError(500, message);
+      }
+    }
+    reply.code(status);
+    return body;
+  }
+
   private async authenticate(request: FastifyRequest): Promise<DeviceRow> {
     const ip = clientIp(request);
     const wait = await this.failedAuths.blocked(ip);
@@ -214,6 +299,36 @@ export class Router {
       body: (spec.body ? parseInput(spec.body, request.body, 'body') : undefined) as Parsed<B>,
     };
   }
+}
+
+function withStatus<S extends number, T>(status: S, body: T): StatusReply<S, T> {
+  return new StatusReply(status, body);
+}
+
+/**
+ * Why a reply body does not fit its schema, or null when it does. What is checked is the JSON the client gets, and
+ * it must come out of the schema unchanged: a field the schema does not list (which parsing would drop) or a value
+ * it would transform does not fit, since the OpenAPI document describes the schema's output.
+ */
+function replyProblem(schema: z.ZodType | undefined, body: unknown): string | null {
+  if (!schema) return 'the route lists no such status code';
+  const wire: unknown = body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+  const parsed = schema.safeParse(wire);
+  if (!parsed.success) return describeIssues(parsed.error, 'body');
+  return difference(wire, parsed.data, []);
+}
+
+/** Where what was sent and what the schema made of it differ first (a field it dropped, a value it changed). */
+function difference(sent: unknown, parsed: unknown, path: string[]): string | null {
+  if (isDeepStrictEqual(sent, parsed)) return null;
+  if (sent && parsed && typeof sent === 'object' && typeof parsed === 'object') {
+    for (const [key, value] of Object.entries(sent)) {
+      if (!(key in parsed)) return `${[...path, key].join('.')}: not in the schema`;
+      const inner = difference(value, (parsed as Record<string, unknown>)[key], [...path, key]);
+      if (inner !== null) return inner;
+    }
+  }
+  return `${path.join('.') || 'body'}: the schema changes ${JSON.stringify(sent)} into ${JSON.stringify(parsed)}`;
 }
 
 /** Node's http code keeps the response it is writing on the socket, in a field of its own. */

@@ -1,10 +1,10 @@
 // GET /openapi.json, built once from the routes registered before it.
 import { z } from 'zod';
-import { buildOpenApi } from '../http/openapi.js';
+import { buildOpenApi, type OpenApiDocument } from '../http/openapi.js';
 import type { Router } from '../http/router.js';
 
 export function openApiRoute(router: Router): void {
-  let document: Record<string, unknown> | null = null;
+  let document: OpenApiDocument | null = null;
   router.route({
     method: 'GET',
     url: '/openapi.json',

@@ -53,7 +53,7 @@ export function sessionServerRoutes(router: Router, services: Services): void {
     auth: 'requester',
     body: SessionServerCreate,
     responses: { 200: SessionServerOpened, 202: SessionServerPending },
-    handler: async ({ body, request, reply }) => {
+    handler: async ({ body, request, withStatus }) => {
       const ip = clientIp(request);
       // A signed request: the installation must be the key's and its signature good, before anything happens.
       const installation = await services.installations.authenticateFor(signedCall(request), body.secret);
@@ -71,9 +71,9 @@ export function sessionServerRoutes(router: Router, services: Services): void {
         body.totp === undefined ? await services.approvals.attempt(attempt) : await withCode(attempt, body.totp);
       if (outcome.kind === 'pending') {
         const online = await services.approvals.approverOnline(outcome.request.userId);
-        return reply
-          .code(202)
-          .send({ Response: [{ SessionServerRequest: sessionServerRequestView(outcome.request, online) }] });
+        return withStatus(202, {
+          Response: [{ SessionServerRequest: sessionServerRequestView(outcome.request, online) }],
+        });
       }
       const { session, token, credential } = outcome;
       return {

@@ -27,7 +27,8 @@ async function twoInstances(): Promise<Pair> {
   const database = await createTestDatabase();
   cleanups.push(database.drop);
   const totpKey = randomBytes(32);
-  const start = () => startServer({ db: database.url, port: 0, host: '127.0.0.1', config: { totpKey } });
+  const start = () =>
+    startServer({ db: database.url, port: 0, host: '127.0.0.1', config: { totpKey }, validateReplies: true });
   const [a, b] = await Promise.all([start(), start()]);
   cleanups.push(a.close, b.close);
   const admin = await AdminCommands.open(database.url);

@@ -33,6 +33,7 @@ async function twoInstances(url: string, config: Partial<ServerConfig> = {}): Pr
   const start = () =>
     startServer({
       db: url,
+      validateReplies: true,
       port: 0,
       host: '127.0.0.1',
       config: { totpKey, introspectionSecret: INTROSPECTION_SECRET, ...config },

@@ -70,6 +70,7 @@ describe('a server bound to every interface', () => {
     const database = await createTestDb();
     const server = await startServer({
       db: database.db,
+      validateReplies: true,
       port: 0,
       host: '0.0.0.0',
       ...(database.totpKey ? { config: { totpKey: database.totpKey } } : {}),

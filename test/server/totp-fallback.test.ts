@@ -212,7 +212,12 @@ describe('TOTP code fallback', () => {
   it('a server running with another TOTP key refuses the codes with 401, not a 5xx', async () => {
     const key = await codeKey();
     const code = await codeAt(w.device, 0);
-    const other = await startServer({ db: w.server.db, port: 0, config: { totpKey: randomBytes(32) } });
+    const other = await startServer({
+      db: w.server.db,
+      port: 0,
+      config: { totpKey: randomBytes(32) },
+      validateReplies: true,
+    });
     try {
       const reply = await withCode(other, key.api_key, code);
       expect(reply.status, reply.text).toBe(401);

@@ -44,6 +44,7 @@ describe('TLS', () => {
       );
       const server = await startServer({
         db: database.db,
+        validateReplies: true,
         port: 0,
         tls: { certFile: cert, keyFile: key },
         ...(database.totpKey ? { config: { totpKey: database.totpKey } } : {}),

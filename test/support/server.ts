@@ -134,6 +134,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   try {
     server = await startServer({
       db,
+      // Every reply of the server suite is checked against the schema its route advertises.
+      validateReplies: true,
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
       geoip:

@@ -26,6 +26,7 @@ export async function startHardeningServer(config: Partial<ServerConfig> = {}): 
   const start = (port: number) =>
     startServer({
       db: dbPath,
+      validateReplies: true,
       port,
       host: '127.0.0.1',
       config: {

@@ -616,7 +616,11 @@ export interface Repositories {
 
 export type StoreKind = 'sqlite' | 'postgres';
 
-export interface Store extends Repositories {
+/**
+ * What services see of the store: units of work, never the autocommit repositories. A read runs its statements
+ * without a transaction (each on its own, as cheap as a single statement); a transaction commits together.
+ */
+export interface UnitOfWork {
   readonly kind: StoreKind;
   /**
    * Rate-limit counts every instance on this database shares (PostgreSQL), or null where one instance counts in its
@@ -626,11 +630,21 @@ export interface Store extends Repositories {
   /** Approver presence across instances (PostgreSQL), or null where the one instance knows it in memory (SQLite). */
   readonly presence: PresenceRepository | null;
   /**
+   * Runs work of single statements, each committing on its own (no BEGIN … COMMIT around them): reads, and writes
+   * that need no other statement to hold with them. Not from inside a transaction's work.
+   */
+  read<T>(work: (db: Repositories) => Promise<T>): Promise<T>;
+  /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
    * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more
    * than once (PostgreSQL runs it again when the database ended it to break a deadlock), so work must change
-   * nothing outside tx except through what it returns.
+   * nothing outside tx except through what it returns. A store call from inside the work (rather than through
+   * tx) fails at once.
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** The whole store: infrastructure (push hubs, the webhook worker, countersign-admin) also calls repositories. */
+export interface Store extends UnitOfWork, Repositories {
   close(): Promise<void>;
 }

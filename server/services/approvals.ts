@@ -74,9 +74,9 @@ export class ApprovalService {
   }
 
   async attempt(attempt: SessionAttempt): Promise<AttemptOutcome> {
-    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(attempt.secret));
+    const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(attempt.secret)));
     if (!credential || !keyUsable(credential, this.now())) throw badCredentials();
-    const ips = await this.ctx.store.permittedIps.listByCredential(credential.id);
+    const ips = await this.ctx.store.read((db) => db.permittedIps.listByCredential(credential.id));
     // The entry that lets the address in: the address itself before "*", so history names the narrower one.
     const active = ips.filter((row) => row.status === 'ACTIVE');
     const permitted = active.find((row) => row.ip === attempt.ip) ?? active.find((row) => row.ip === '*') ?? null;
@@ -240,8 +240,8 @@ export class ApprovalService {
     /** The installation whose signature the read carried (checked against this key by the route), or null. */
     signedBy: (credential: CredentialRow) => Promise<{ id: number } | null> = async () => null,
   ) {
-    const credential = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
-    let request = await this.ctx.store.requests.byUuid(uuid);
+    const credential = apiKey ? await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey))) : null;
+    let request = await this.ctx.store.read((db) => db.requests.byUuid(uuid));
     if (!credential || !request || request.credentialId !== credential.id) throw requestNotFound();
     // A request bound to a claim is read only with it: another holder of the key learns nothing and takes nothing.
     if (request.claimHash !== null && request.claimHash !== claimHash) {
@@ -259,14 +259,14 @@ export class ApprovalService {
       const until = Math.min(deadline, request.expiryTime + EXPIRY_GRACE_MS);
       if (until <= this.now()) break;
       await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
-      request = await this.settle((await this.ctx.store.requests.byUuid(uuid))!);
+      request = await this.settle((await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!);
     }
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
     if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid, credential.id);
     if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(uuid, credential.id);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
-    if (!final && !keyUsable((await this.ctx.store.credentials.byId(credential.id))!, this.now())) {
+    if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credential.id)))!, this.now())) {
       throw badCredentials();
     }
     return { request, opened: null } satisfies StatusRead;
@@ -325,7 +325,7 @@ export class ApprovalService {
   private async settle(request: SessionRequestRow): Promise<SessionRequestRow> {
     if (request.status !== 'PENDING' || request.expiryTime > this.now()) return request;
     await this.expireDue();
-    return (await this.ctx.store.requests.byUuid(request.uuid))!;
+    return (await this.ctx.store.read((db) => db.requests.byUuid(request.uuid)))!;
   }
 
   /** Marks every overdue PENDING request EXPIRED and tells the devices and waiting requesters. */
@@ -341,7 +341,7 @@ export class ApprovalService {
 
   /** The owner's signed decision. First decision wins; everything it changes commits together. */
   async decide(device: DeviceRow, uuid: string, decision: Decision): Promise<DecisionOutcome> {
-    const request = await this.ctx.store.requests.byUuid(uuid);
+    const request = await this.ctx.store.read((db) => db.requests.byUuid(uuid));
     if (!request || request.userId !== device.userId) throw new Refusal('not-found', ErrorText.NOT_FOUND);
     if (!verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature)) {
       throw new Refusal(

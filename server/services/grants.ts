@@ -130,9 +130,9 @@ export class GrantService {
 
   /** The key's grants, newest first: live ones, or every one. */
   async list(userId: number, credentialId: number, all: boolean): Promise<GrantRow[]> {
-    const credential = await this.ctx.store.credentials.byId(credentialId);
+    const credential = await this.ctx.store.read((db) => db.credentials.byId(credentialId));
     if (!credential || credential.userId !== userId) throw notFound();
-    return this.ctx.store.grants.listByCredential(credentialId, all ? undefined : this.now());
+    return this.ctx.store.read((db) => db.grants.listByCredential(credentialId, all ? undefined : this.now()));
   }
 
   /** Pre-authorises sessions of the key without a pending request. */

@@ -51,6 +51,8 @@ export async function consumeGrant(
 ): Promise<GrantRow | null> {
   // Never in ip-only: there the permitted IPs alone decide.
   if (credential.mode === 'ip-only') return null;
+  // The held row counts the key's grants not revoked: without any there is nothing to look through.
+  if (credential.unrevokedGrantCount === 0) return null;
   const live = (await tx.grants.listByCredential(credential.id, now)).filter((grant) => grantCovers(grant, attempt));
   live.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.expiresAt - b.expiresAt || a.id - b.id);
   for (const grant of live) {

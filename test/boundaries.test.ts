@@ -21,10 +21,14 @@ const PROBES: Record<string, string> = {
   'server/push/uses-routes.ts': "import { streamRoutes } from '../routes/stream.js';\nexport const x = streamRoutes;\n",
   // Refused: Electron in the approver's core.
   'main/core/uses-electron.ts': "import { app } from 'electron';\nexport const x = app;\n",
+  // Refused: a service reaching past its unit of work for the whole store's autocommit repositories.
+  'server/services/uses-store.ts': "import type { Store } from '../store/types.js';\nexport type X = Store;\n",
   // Allowed: the HTTP edge and the shell may.
   'server/http/uses-fastify.ts': "import Fastify from 'fastify';\nexport const x = Fastify;\n",
   'server/routes/uses-http.ts': "import { ApiError } from '../http/api-error.js';\nexport const x = ApiError;\n",
   'server/services/uses-domain.ts': "import { Refusal } from '../domain/refusal.js';\nexport const x = Refusal;\n",
+  'server/services/uses-unit-of-work.ts':
+    "import type { UnitOfWork } from '../store/types.js';\nexport type X = UnitOfWork;\n",
   'main/shell/uses-electron.ts': "import { app } from 'electron';\nexport const x = app;\n",
 
   // Refused: the IPC contract with Node, Electron, main, or protocol/'s Node part.
@@ -95,6 +99,7 @@ it('refuses imports across the boundaries, and only those', async () => {
     'renderer/src/uses-server.ts',
     'server/push/uses-routes.ts',
     'server/services/uses-http.ts',
+    'server/services/uses-store.ts',
     'server/store/uses-fastify.ts',
   ]);
 });

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { DeviceEventList, DeviceEventQuery, IdParam } from '../../protocol/index.js';
 import { deviceEventView } from '../views/device-events.js';
 import type { Router } from '../http/router.js';
-import type { Store } from '../store/types.js';
+import type { UnitOfWork } from '../store/types.js';
 
 const DEFAULT_COUNT = 50;
 
-export function deviceEventRoutes(router: Router, store: Store): void {
+export function deviceEventRoutes(router: Router, store: UnitOfWork): void {
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/device-event',
@@ -18,11 +18,13 @@ export function deviceEventRoutes(router: Router, store: Store): void {
     query: DeviceEventQuery,
     responses: { 200: DeviceEventList },
     handler: async ({ params, query }) => {
-      const rows = await store.deviceEvents.listByUser({
-        userId: params.userID,
-        beforeId: query.older_than,
-        limit: query.count ?? DEFAULT_COUNT,
-      });
+      const rows = await store.read((db) =>
+        db.deviceEvents.listByUser({
+          userId: params.userID,
+          beforeId: query.older_than,
+          limit: query.count ?? DEFAULT_COUNT,
+        }),
+      );
       return { Response: rows.map((row) => ({ DeviceEvent: deviceEventView(row) })) };
     },
   });

@@ -5,11 +5,11 @@ import { HistoryQuery, IdParam, SessionRequestHistory } from '../../protocol/ind
 import { ApiError } from '../http/api-error.js';
 import type { Router } from '../http/router.js';
 import { historyEntryView } from '../views/wire.js';
-import type { Store } from '../store/types.js';
+import type { UnitOfWork } from '../store/types.js';
 
 const DEFAULT_COUNT = 50;
 
-export function historyRoutes(router: Router, store: Store): void {
+export function historyRoutes(router: Router, store: UnitOfWork): void {
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/session-server-request',
@@ -23,21 +23,23 @@ export function historyRoutes(router: Router, store: Store): void {
 }
 
 /** One page of the user's history (the device route and the operator API's). */
-export async function readHistory(store: Store, userId: number, query: z.output<typeof HistoryQuery>) {
-  let beforeSeq: number | undefined;
-  if (query.older_than !== undefined) {
-    const anchor = await store.requests.byUuid(query.older_than);
-    if (!anchor || anchor.userId !== userId) {
-      throw new ApiError(400, 'older_than: no session request of this user has this uuid');
+export async function readHistory(store: UnitOfWork, userId: number, query: z.output<typeof HistoryQuery>) {
+  return store.read(async (db) => {
+    let beforeSeq: number | undefined;
+    if (query.older_than !== undefined) {
+      const anchor = await db.requests.byUuid(query.older_than);
+      if (!anchor || anchor.userId !== userId) {
+        throw new ApiError(400, 'older_than: no session request of this user has this uuid');
+      }
+      beforeSeq = anchor.seq;
     }
-    beforeSeq = anchor.seq;
-  }
-  const rows = await store.requests.history({
-    userId,
-    status: query.status,
-    credentialId: query.credential_id,
-    beforeSeq,
-    limit: query.count ?? DEFAULT_COUNT,
+    const rows = await db.requests.history({
+      userId,
+      status: query.status,
+      credentialId: query.credential_id,
+      beforeSeq,
+      limit: query.count ?? DEFAULT_COUNT,
+    });
+    return { Response: rows.map((row) => ({ SessionServerRequest: historyEntryView(row) })) };
   });
-  return { Response: rows.map((row) => ({ SessionServerRequest: historyEntryView(row) })) };
 }

@@ -28,7 +28,7 @@ import type { Router } from '../http/router.js';
 import { credentialView, deviceView, iso } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 import { hashSecret } from '../secrets.js';
-import type { Store, UserRow } from '../store/types.js';
+import type { UnitOfWork, UserRow } from '../store/types.js';
 import { readHistory } from './history.js';
 
 const OPERATOR_AUTH = 'Operator authentication failed: give Authorization: Bearer and the operator token.';
@@ -57,7 +57,7 @@ export function operatorAuthorizer(tokenHash: string | null) {
   };
 }
 
-export function operatorRoutes(router: Router, services: Services, store: Store, tokenHash: string | null): void {
+export function operatorRoutes(router: Router, services: Services, store: UnitOfWork, tokenHash: string | null): void {
   const check = operatorAuthorizer(tokenHash);
   const guard = (request: { headers: Record<string, string | string[] | undefined> }) =>
     check(request.headers.authorization);

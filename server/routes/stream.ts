@@ -8,7 +8,7 @@ import { clientIp } from '../http/client-ip.js';
 import type { Router } from '../http/router.js';
 import { approvalRequestView, iso } from '../views/wire.js';
 import type { PushHub } from '../push/hub.js';
-import type { Store } from '../store/types.js';
+import type { UnitOfWork } from '../store/types.js';
 
 function parseClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
   if (isBinary) return null;
@@ -26,7 +26,7 @@ function sendTo(socket: WebSocket, message: ServerMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
 }
 
-export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub; config: ServerConfig }): void {
+export function streamRoutes(router: Router, deps: { store: UnitOfWork; hub: PushHub; config: ServerConfig }): void {
   const { store, hub, config } = deps;
   router.stream({
     url: '/v1/approver-device/:id/stream',
@@ -86,8 +86,8 @@ export function streamRoutes(router: Router, deps: { store: Store; hub: PushHub;
         server_time: iso(config.now()),
         ping_interval_ms: config.pingIntervalMs,
       });
-      void store.requests
-        .pendingForUser(device.userId, config.now())
+      void store
+        .read((db) => db.requests.pendingForUser(device.userId, config.now()))
         .then((pending) => {
           for (const row of pending) {
             sentUuids.add(row.uuid);

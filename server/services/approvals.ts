@@ -73,35 +73,27 @@ export class ApprovalService {
     return this.ctx.config.now();
   }
 
-  async attempt(attempt: SessionAttempt): Promise<AttemptOutcome> {
-    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(attempt.secret));
-    if (!credential || !keyUsable(credential, this.now())) throw badCredentials();
-    const ips = await this.ctx.store.permittedIps.listByCredential(credential.id);
-    // The entry that lets the address in: the address itself before "*", so history names the narrower one.
-    const active = ips.filter((row) => row.status === 'ACTIVE');
-    const permitted = active.find((row) => row.ip === attempt.ip) ?? active.find((row) => row.ip === '*') ?? null;
-    if (credential.mode === 'ip-only' && !permitted) throw badCredentials();
-    if (permitted && (credential.mode === 'ip-only' || credential.mode === 'push-unless-trusted')) {
-      return this.openAtOnce(credential.id, attempt, permitted.ip);
-    }
-    return this.grantOrAsk(credential.id, attempt, permitted !== null);
-  }
-
   /**
-   * No question to the owner: a permitted IP lets the session in now; the history records it as auto-accepted
-   * with the entry that matched, and the owner's devices hear of it (session.opened).
+   * One transaction from the API key on: the key is read and held once, so two attempts on two instances cannot
+   * both count 2 pending and both be let in, nor both miss the other's request and ask twice.
    */
-  private async openAtOnce(
-    credentialId: number,
-    attempt: SessionAttempt,
-    permittedIp: string,
-  ): Promise<AttemptOutcome> {
+  async attempt(attempt: SessionAttempt): Promise<AttemptOutcome> {
     return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.now();
-      // Read again inside the transaction: the key may have been deactivated since the check above.
-      const credential = await tx.credentials.hold(credentialId);
+      const credential = await tx.credentials.holdByKeyHash(hashSecret(attempt.secret));
       if (!credential || !keyUsable(credential, now)) throw badCredentials();
-      return this.openWithout(tx, credential, attempt, { permittedIp, grantId: null }, now, outbox);
+      // The row counts its permitted IPs: a key without any needs no read of them.
+      const ips = credential.permittedIpCount === 0 ? [] : await tx.permittedIps.listByCredential(credential.id);
+      // The entry that lets the address in: the address itself before "*", so history names the narrower one.
+      const active = ips.filter((row) => row.status === 'ACTIVE');
+      const permitted = active.find((row) => row.ip === attempt.ip) ?? active.find((row) => row.ip === '*') ?? null;
+      if (credential.mode === 'ip-only' && !permitted) throw badCredentials();
+      // No question to the owner: a permitted IP lets the session in now; the history records it as auto-accepted
+      // with the entry that matched, and the owner's devices hear of it (session.opened).
+      if (permitted && (credential.mode === 'ip-only' || credential.mode === 'push-unless-trusted')) {
+        return this.openWithout(tx, credential, attempt, { permittedIp: permitted.ip, grantId: null }, now, outbox);
+      }
+      return this.grantOrAsk(tx, credential, attempt, permitted !== null, now, outbox);
     });
   }
 
@@ -142,66 +134,70 @@ export class ApprovalService {
    * transaction under the key's hold: two attempts on two instances cannot both take a grant's last use, and a
    * revoke that committed first is seen.
    */
-  private async grantOrAsk(credentialId: number, attempt: SessionAttempt, ipKnown: boolean): Promise<AttemptOutcome> {
-    const outcome = await transactionWithOutbox(this.ctx, async (tx, outbox): Promise<AttemptOutcome> => {
-      const now = this.now();
-      // Held: two requests for the key on two instances must not both count 2 pending and both be let in, nor both
-      // miss the other's request and ask twice.
-      const credential = await tx.credentials.hold(credentialId);
-      if (!credential || !keyUsable(credential, now)) throw badCredentials();
-      const installationId = attempt.installationId ?? null;
-      const grant = await consumeGrant(tx, credential, { ip: attempt.ip, installationId }, now);
-      if (grant) {
-        outbox.toUser(credential.userId, grantMessage('used', grant, now));
-        await grantWebhook(tx, 'used', grant, now);
-        return this.openWithout(tx, credential, attempt, { permittedIp: null, grantId: grant.id }, now, outbox);
-      }
-      // A bot retrying (or an attacker hammering) asks once: an identical attempt (same address, description,
-      // User-Agent, installation and claim) merges into the PENDING request, the requester gets its uuid and code,
-      // and the owner one card with a count. The token still comes out once.
-      const repeated = await tx.requests.pendingFrom(credentialId, attempt, now);
-      if (repeated) {
-        await tx.requests.countRepeat(repeated.uuid);
-        const merged = { ...repeated, repeatCount: repeated.repeatCount + 1 };
-        outbox.toUser(merged.userId, { type: 'approval.requested', request: approvalRequestView(merged) });
-        return { kind: 'pending', request: merged };
-      }
-      if ((await tx.requests.countPending(credentialId, now)) >= Limits.MAX_PENDING_PER_KEY) {
-        throw new Refusal('too-many', ErrorText.TOO_MANY_PENDING, Limits.POLL_INTERVAL_SECONDS);
-      }
-      const previous = await tx.requests.lastAccepted(credentialId);
-      const installation = installationId === null ? null : await tx.installations.byId(installationId);
-      if (installationId !== null) await tx.installations.recordUse(installationId, now, false);
-      const request = await tx.requests.create({
-        ...this.requestFields(credential, attempt, ipKnown, now),
-        status: 'PENDING',
-        bindingCode: credential.codeLength > 0 ? newTypedCode(credential.codeLength) : null,
-        bindingChoices: null,
-        autoAccepted: false,
-        tokenDelivered: false,
-        sessionId: null,
-        installationId,
-        changes: changesSince(previous && { ...previous, installation: installationLabel(previous.installation) }, {
-          observed: attempt.observed,
-          userAgent: attempt.userAgent,
-          installation: installationLabel(installation),
-        }),
-      });
-      await emitWebhook(
-        tx,
-        'session_request.created',
-        {
-          ...requestFacts(request),
-          ip_known: ipKnown,
-          number_matching: request.bindingCode !== null,
-          expiry_time: new Date(request.expiryTime).toISOString(),
-        },
-        now,
-      );
-      outbox.toUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
-      return { kind: 'pending', request };
+  private async grantOrAsk(
+    tx: Repositories,
+    credential: CredentialRow,
+    attempt: SessionAttempt,
+    ipKnown: boolean,
+    now: number,
+    outbox: Outbox,
+  ): Promise<AttemptOutcome> {
+    const credentialId = credential.id;
+    const installationId = attempt.installationId ?? null;
+    const grant = await consumeGrant(tx, credential, { ip: attempt.ip, installationId }, now);
+    if (grant) {
+      outbox.toUser(credential.userId, grantMessage('used', grant, now));
+      await grantWebhook(tx, 'used', grant, now);
+      return this.openWithout(tx, credential, attempt, { permittedIp: null, grantId: grant.id }, now, outbox);
+    }
+    // A bot retrying (or an attacker hammering) asks once: an identical attempt (same address, description,
+    // User-Agent, installation and claim) merges into the PENDING request, the requester gets its uuid and code,
+    // and the owner one card with a count. The token still comes out once.
+    // One read of the key's PENDING requests (at most a few) answers both "identical attempt?" and "how many?",
+    // and brings the last ACCEPTED one, which "what changed" compares with.
+    const open = await tx.requests.pendingAndLastAccepted(credentialId);
+    const pending = open.pending.filter((row) => row.expiryTime > now);
+    const repeated = pending.find((row) => sameAttempt(row, attempt));
+    if (repeated) {
+      await tx.requests.countRepeat(repeated.uuid);
+      const merged = { ...repeated, repeatCount: repeated.repeatCount + 1 };
+      outbox.toUser(merged.userId, { type: 'approval.requested', request: approvalRequestView(merged) });
+      return { kind: 'pending', request: merged };
+    }
+    if (pending.length >= Limits.MAX_PENDING_PER_KEY) {
+      throw new Refusal('too-many', ErrorText.TOO_MANY_PENDING, Limits.POLL_INTERVAL_SECONDS);
+    }
+    const previous = open.lastAccepted;
+    const installation = installationId === null ? null : await tx.installations.byId(installationId);
+    if (installationId !== null) await tx.installations.recordUse(installationId, now, false);
+    const request = await tx.requests.create({
+      ...this.requestFields(credential, attempt, ipKnown, now),
+      status: 'PENDING',
+      bindingCode: credential.codeLength > 0 ? newTypedCode(credential.codeLength) : null,
+      bindingChoices: null,
+      autoAccepted: false,
+      tokenDelivered: false,
+      sessionId: null,
+      installationId,
+      changes: changesSince(previous && { ...previous, installation: installationLabel(previous.installation) }, {
+        observed: attempt.observed,
+        userAgent: attempt.userAgent,
+        installation: installationLabel(installation),
+      }),
     });
-    return outcome;
+    await emitWebhook(
+      tx,
+      'session_request.created',
+      {
+        ...requestFacts(request),
+        ip_known: ipKnown,
+        number_matching: request.bindingCode !== null,
+        expiry_time: new Date(request.expiryTime).toISOString(),
+      },
+      now,
+    );
+    outbox.toUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
+    return { kind: 'pending', request };
   }
 
   private requestFields(credential: CredentialRow, attempt: SessionAttempt, ipKnown: boolean, now: number) {
@@ -240,8 +236,8 @@ export class ApprovalService {
     /** The installation whose signature the read carried (checked against this key by the route), or null. */
     signedBy: (credential: CredentialRow) => Promise<{ id: number } | null> = async () => null,
   ) {
-    const credential = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
-    let request = await this.ctx.store.requests.byUuid(uuid);
+    const credential = apiKey ? await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey))) : null;
+    let request = await this.ctx.store.read((db) => db.requests.byUuid(uuid));
     if (!credential || !request || request.credentialId !== credential.id) throw requestNotFound();
     // A request bound to a claim is read only with it: another holder of the key learns nothing and takes nothing.
     if (request.claimHash !== null && request.claimHash !== claimHash) {
@@ -259,41 +255,56 @@ export class ApprovalService {
       const until = Math.min(deadline, request.expiryTime + EXPIRY_GRACE_MS);
       if (until <= this.now()) break;
       await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
-      request = await this.settle((await this.ctx.store.requests.byUuid(uuid))!);
+      request = await this.settle((await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!);
     }
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
-    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(uuid, credential.id);
+    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, credential.id);
     if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(uuid, credential.id);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
-    if (!final && !keyUsable((await this.ctx.store.credentials.byId(credential.id))!, this.now())) {
+    if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credential.id)))!, this.now())) {
       throw badCredentials();
     }
     return { request, opened: null } satisfies StatusRead;
   }
 
-  private async deliverToken(uuid: string, credentialId: number): Promise<StatusRead> {
-    return this.ctx.store.transaction(async (tx) => {
-      const now = this.now();
-      // The key first (held), then the request: every transaction about a key takes them in this order.
-      const credential = (await tx.credentials.hold(credentialId))!;
-      const pending = (await tx.requests.byUuid(uuid))!;
-      // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
-      // the check in readStatus must win, or a session could open on a key its owner has just switched off.
-      // Throwing rolls back, so the token stays undelivered.
-      if (!pending.tokenDelivered && !keyUsable(credential, now)) throw badCredentials();
-      if (!(await tx.requests.claimTokenDelivery(uuid, now))) {
-        return { request: (await tx.requests.byUuid(uuid))!, opened: null };
-      }
-      // The row as this transaction leaves it, without reading it back (each read is a round trip on PostgreSQL):
-      // only the two columns written here change.
-      const opened = await this.sessions.open(tx, pending, pending.ip, now);
-      await tx.requests.linkSession(uuid, opened.session.id);
-      if (pending.installation !== null) await tx.installations.recordUse(pending.installation.id, now, true);
-      await sessionOpenedWebhook(tx, opened, pending, now);
-      await CredentialService.recordUse(tx, credential, pending, now);
-      return { request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id }, opened };
-    });
+  /**
+   * Hands out the token of a request read ACCEPTED and undelivered. What the session is opened from (key, owner,
+   * address, installation) no longer changes once a request is ACCEPTED, so the row is not read again: the
+   * conditional claim decides whether this read is the one that takes the token.
+   */
+  private async deliverToken(pending: SessionRequestRow, credentialId: number): Promise<StatusRead> {
+    const uuid = pending.uuid;
+    const outcome = await this.ctx.store
+      .transaction(async (tx): Promise<StatusRead | null> => {
+        const now = this.now();
+        // The key first (held), then the request: every transaction about a key takes them in this order.
+        const credential = (await tx.credentials.hold(credentialId))!;
+        // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
+        // the check in readStatus must win, or a session could open on a key its owner has just switched off.
+        // Throwing rolls back, so the token stays undelivered. A read that took the token before is told so.
+        if (!keyUsable(credential, now)) {
+          const current = (await tx.requests.byUuid(uuid))!;
+          if (current.tokenDelivered) return { request: current, opened: null };
+          throw badCredentials();
+        }
+        const opened = await this.sessions.open(tx, pending, pending.ip, now);
+        // Another read took the token first: roll the session back (below) and tell what that read left.
+        if (!(await tx.requests.claimTokenDelivery(uuid, now, opened.session.id))) throw new TokenTaken();
+        if (pending.installation !== null) await tx.installations.recordUse(pending.installation.id, now, true);
+        await sessionOpenedWebhook(tx, opened, pending, now);
+        await CredentialService.recordUse(tx, credential, pending, now);
+        // The row as this transaction leaves it, without reading it back (each read is a round trip on PostgreSQL).
+        return {
+          request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id },
+          opened,
+        };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof TokenTaken) return null;
+        throw error;
+      });
+    return outcome ?? { request: (await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!, opened: null };
   }
 
   /**
@@ -325,7 +336,7 @@ export class ApprovalService {
   private async settle(request: SessionRequestRow): Promise<SessionRequestRow> {
     if (request.status !== 'PENDING' || request.expiryTime > this.now()) return request;
     await this.expireDue();
-    return (await this.ctx.store.requests.byUuid(request.uuid))!;
+    return (await this.ctx.store.read((db) => db.requests.byUuid(request.uuid)))!;
   }
 
   /** Marks every overdue PENDING request EXPIRED and tells the devices and waiting requesters. */
@@ -341,32 +352,38 @@ export class ApprovalService {
 
   /** The owner's signed decision. First decision wins; everything it changes commits together. */
   async decide(device: DeviceRow, uuid: string, decision: Decision): Promise<DecisionOutcome> {
-    const request = await this.ctx.store.requests.byUuid(uuid);
-    if (!request || request.userId !== device.userId) throw new Refusal('not-found', ErrorText.NOT_FOUND);
-    if (!verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature)) {
-      throw new Refusal(
-        'invalid',
-        'signature: does not verify with this device key over the canonical decision string',
-      );
-    }
-    if (request.status === 'PENDING' && request.expiryTime <= this.now()) await this.expireDue();
-    return transactionWithOutbox(this.ctx, (tx, outbox) =>
-      this.applyDecision(tx, device, request.credentialId, uuid, decision, outbox),
-    );
+    // The request is read once, inside the transaction that decides it: what the checks below use of it (owner,
+    // key, address, code, expiry) never changes, and its status is settled by the conditional decide.
+    const outcome = await transactionWithOutbox(this.ctx, async (tx, outbox) => {
+      const request = await tx.requests.byUuid(uuid);
+      if (!request || request.userId !== device.userId) throw new Refusal('not-found', ErrorText.NOT_FOUND);
+      if (!verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature)) {
+        throw new Refusal(
+          'invalid',
+          'signature: does not verify with this device key over the canonical decision string',
+        );
+      }
+      // Overdue: it is marked EXPIRED (and the devices told) after this transaction, which changes nothing.
+      if (request.status === 'PENDING' && request.expiryTime <= this.now()) return null;
+      return this.applyDecision(tx, device, request, decision, outbox);
+    });
+    if (outcome) return outcome;
+    await this.expireDue();
+    throw new Refusal('expired', ErrorText.EXPIRED);
   }
 
   private async applyDecision(
     tx: Repositories,
     device: DeviceRow,
-    credentialId: number,
-    uuid: string,
+    request: SessionRequestRow,
     decision: Decision,
     outbox: Outbox,
   ): Promise<DecisionOutcome> {
-    // Held before the request is read: a block counted toward the lock, a trusted IP added and a deactivation
-    // must not interleave with another decision about the same key on another instance.
-    const credential = (await tx.credentials.hold(credentialId))!;
-    const request = (await tx.requests.byUuid(uuid))!;
+    const uuid = request.uuid;
+    // Held: a block counted toward the lock, a trusted IP added and a deactivation must not interleave with
+    // another decision about the same key on another instance. A decision that committed before the hold was
+    // taken makes the conditional decide below fail (already decided).
+    const credential = (await tx.credentials.hold(request.credentialId))!;
     const now = this.now();
     if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {
       throw new Refusal('expired', ErrorText.EXPIRED);
@@ -390,7 +407,12 @@ export class ApprovalService {
       bindingMismatch,
       signature: decision.signature,
     });
-    if (!decided) throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
+    if (!decided) {
+      // Decided or expired since it was read: told as it now is.
+      const current = await tx.requests.byUuid(uuid);
+      if (current?.status === 'EXPIRED') throw new Refusal('expired', ErrorText.EXPIRED);
+      throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
+    }
     outbox.resolved(request.userId, uuid, status);
     await emitWebhook(
       tx,
@@ -442,6 +464,20 @@ export class ApprovalService {
     await lockIfTooManyRefusals(tx, credential, now, outbox, 'blocked session requests');
   }
 }
+
+/** Whether a PENDING request came from an identical attempt (as requests.pendingFrom compares: null and "" alike). */
+function sameAttempt(row: SessionRequestRow, attempt: SessionAttempt): boolean {
+  return (
+    row.ip === attempt.ip &&
+    (row.description ?? '') === (attempt.description ?? '') &&
+    (row.userAgent ?? '') === (attempt.userAgent ?? '') &&
+    (row.installation?.id ?? 0) === (attempt.installationId ?? 0) &&
+    (row.claimHash ?? '') === (attempt.claimHash ?? '')
+  );
+}
+
+/** Rolls back a token hand-out that another read won (its session must not stay). */
+class TokenTaken extends Error {}
 
 /** How "what changed" names an installation: its name and key fingerprint (a new key is a new program). */
 function installationLabel(installation: { name: string; publicKey: string } | null): string | null {

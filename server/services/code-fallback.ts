@@ -42,7 +42,7 @@ export class CodeFallbackService {
 
   /** The id of the key the secret names, or null: refused codes count per key named (the route's limit). */
   async keyId(secret: string): Promise<number | null> {
-    return (await this.ctx.store.credentials.byKeyHash(hashSecret(secret)))?.id ?? null;
+    return (await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(secret))))?.id ?? null;
   }
 
   /**
@@ -50,13 +50,13 @@ export class CodeFallbackService {
    * without code fallback, IP not permitted for an ip-only key, wrong or used code), so a refusal tells nothing.
    */
   async attempt(attempt: SessionAttempt, code: string): Promise<CodeOutcome> {
-    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(attempt.secret));
+    const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(attempt.secret)));
     if (!credential || !keyUsable(credential, this.ctx.config.now()) || !credential.allowCodeFallback) {
       throw new CodeRefused();
     }
     // The code replaces the push, not the allowlist: an ip-only key still opens only from its permitted IPs.
     if (credential.mode === 'ip-only') {
-      const ips = await this.ctx.store.permittedIps.listByCredential(credential.id);
+      const ips = await this.ctx.store.read((db) => db.permittedIps.listByCredential(credential.id));
       if (!ips.some((row) => row.status === 'ACTIVE' && (row.ip === attempt.ip || row.ip === '*'))) {
         throw new CodeRefused();
       }

@@ -177,11 +177,11 @@ export class CredentialService {
   }
 
   async list(userId: number): Promise<CredentialRow[]> {
-    return this.ctx.store.credentials.listByUser(userId);
+    return this.ctx.store.read((db) => db.credentials.listByUser(userId));
   }
 
   async read(userId: number, id: number): Promise<CredentialRow> {
-    const credential = await this.ctx.store.credentials.byId(id);
+    const credential = await this.ctx.store.read((db) => db.credentials.byId(id));
     if (!credential || credential.userId !== userId) throw notFound();
     return credential;
   }
@@ -252,12 +252,12 @@ export class CredentialService {
 
   async listIps(userId: number, credentialId: number): Promise<PermittedIpRow[]> {
     await this.read(userId, credentialId);
-    return this.ctx.store.permittedIps.listByCredential(credentialId);
+    return this.ctx.store.read((db) => db.permittedIps.listByCredential(credentialId));
   }
 
   async readIp(userId: number, credentialId: number, ipId: number): Promise<PermittedIpRow> {
     await this.read(userId, credentialId);
-    const ip = await this.ctx.store.permittedIps.byId(ipId);
+    const ip = await this.ctx.store.read((db) => db.permittedIps.byId(ipId));
     if (!ip || ip.credentialId !== credentialId) throw notFound();
     return ip;
   }

@@ -61,7 +61,7 @@ export class DeviceService {
     const parsed = Signature.safeParse(signature);
     if (!parsed.success) throw authFailed(`${SIGNATURE_HEADER}: ${parsed.error.issues[0]!.message}`);
     const signatureBytes = Buffer.from(signature, 'base64url');
-    const device = await this.ctx.store.devices.byId(Number(deviceId));
+    const device = await this.ctx.store.read((db) => db.devices.byId(Number(deviceId)));
     if (!device || device.revoked !== null) throw authFailed();
     const now = this.ctx.config.now();
     if (Math.abs(now - Number(timestamp)) > TIMESTAMP_TOLERANCE_MS) throw authFailed(ErrorText.STALE_TIMESTAMP);
@@ -73,22 +73,24 @@ export class DeviceService {
     });
     if (!verifySignature(this.keys.keyOf(device), canonical, signatureBytes)) throw authFailed();
     // Only a verified signature is remembered, so forged ones cannot fill the table; by its bytes, not its text.
-    if (!(await this.ctx.store.seenSignatures.remember(device.id, signatureBytes, now))) {
+    if (!(await this.ctx.store.read((db) => db.seenSignatures.remember(device.id, signatureBytes, now)))) {
       throw authFailed(ErrorText.REPLAYED);
     }
     // last_seen is for people reading the device list: to the minute is enough, and writing it on every signed
     // call cost a statement on every decision and long-running stream.
     if (device.lastSeen !== null && now - device.lastSeen < LAST_SEEN_RESOLUTION_MS) return device;
-    await this.ctx.store.devices.touch(device.id, now);
+    await this.ctx.store.read((db) => db.devices.touch(device.id, now));
     return { ...device, lastSeen: now };
   }
 
   async pruneSeenSignatures(): Promise<void> {
-    await this.ctx.store.seenSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS);
+    await this.ctx.store.read((db) =>
+      db.seenSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS),
+    );
   }
 
   async list(userId: number): Promise<DeviceRow[]> {
-    return this.ctx.store.devices.listByUser(userId);
+    return this.ctx.store.read((db) => db.devices.listByUser(userId));
   }
 
   /**

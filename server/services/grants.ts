@@ -51,6 +51,8 @@ export async function consumeGrant(
 ): Promise<GrantRow | null> {
   // Never in ip-only: there the permitted IPs alone decide.
   if (credential.mode === 'ip-only') return null;
+  // The held row counts the key's grants not revoked: without any there is nothing to look through.
+  if (credential.unrevokedGrantCount === 0) return null;
   const live = (await tx.grants.listByCredential(credential.id, now)).filter((grant) => grantCovers(grant, attempt));
   live.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.expiresAt - b.expiresAt || a.id - b.id);
   for (const grant of live) {
@@ -130,9 +132,9 @@ export class GrantService {
 
   /** The key's grants, newest first: live ones, or every one. */
   async list(userId: number, credentialId: number, all: boolean): Promise<GrantRow[]> {
-    const credential = await this.ctx.store.credentials.byId(credentialId);
+    const credential = await this.ctx.store.read((db) => db.credentials.byId(credentialId));
     if (!credential || credential.userId !== userId) throw notFound();
-    return this.ctx.store.grants.listByCredential(credentialId, all ? undefined : this.now());
+    return this.ctx.store.read((db) => db.grants.listByCredential(credentialId, all ? undefined : this.now()));
   }
 
   /** Pre-authorises sessions of the key without a pending request. */

@@ -35,7 +35,7 @@ export class InstallationService {
    */
   async register(apiKey: string | undefined, body: InstallationCreate): Promise<InstallationRow> {
     const now = this.ctx.config.now();
-    const found = apiKey ? await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey)) : null;
+    const found = apiKey ? await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey))) : null;
     if (!found || !keyUsable(found, now)) throw refused(ErrorText.BAD_CREDENTIALS);
     return this.ctx.store.transaction(async (tx) => {
       // Held: the count and the insert must not interleave with another registration for the key.
@@ -72,7 +72,7 @@ export class InstallationService {
     if (!/^[0-9]{1,16}$/.test(timestamp)) throw refused(ErrorText.STALE_TIMESTAMP);
     const parsed = Signature.safeParse(signature);
     if (!parsed.success) throw refused(`X-Countersign-Signature: ${parsed.error.issues[0]!.message}`);
-    const installation = await this.ctx.store.installations.byId(Number(installationId));
+    const installation = await this.ctx.store.read((db) => db.installations.byId(Number(installationId)));
     if (!installation || installation.credentialId !== credential.id) throw refused(ErrorText.INSTALLATION_UNKNOWN);
     const now = this.ctx.config.now();
     if (Math.abs(now - Number(timestamp)) > TIMESTAMP_TOLERANCE_MS) throw refused(ErrorText.STALE_TIMESTAMP);
@@ -87,7 +87,7 @@ export class InstallationService {
     }
     // Remembered by the bytes (their canonical text), so that a re-spelt copy of a signature is a replay too.
     const bytes = toBase64Url(fromBase64Url(signature));
-    if (!(await this.ctx.store.requesterSignatures.remember(installation.id, bytes, now))) {
+    if (!(await this.ctx.store.read((db) => db.requesterSignatures.remember(installation.id, bytes, now)))) {
       throw refused(ErrorText.REPLAYED);
     }
     return installation;
@@ -99,12 +99,14 @@ export class InstallationService {
    */
   async authenticateFor(call: SignedCall, apiKey: string): Promise<InstallationRow | null> {
     if (call.headers[Header.INSTALLATION] === undefined) return null;
-    const credential = await this.ctx.store.credentials.byKeyHash(hashSecret(apiKey));
+    const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey)));
     if (!credential || !keyUsable(credential, this.ctx.config.now())) throw refused(ErrorText.BAD_CREDENTIALS);
     return this.authenticate(call, credential);
   }
 
   async pruneSeenSignatures(): Promise<void> {
-    await this.ctx.store.requesterSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS);
+    await this.ctx.store.read((db) =>
+      db.requesterSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS),
+    );
   }
 }

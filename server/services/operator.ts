@@ -18,7 +18,7 @@ export class OperatorService {
 
   /** A user that exists (not removed), or 404. */
   async user(id: number): Promise<UserRow> {
-    const user = await this.ctx.store.users.byId(id);
+    const user = await this.ctx.store.read((db) => db.users.byId(id));
     if (!user || user.removed !== null) throw notFound();
     return user;
   }
@@ -32,7 +32,7 @@ export class OperatorService {
   }
 
   listUsers(): Promise<UserRow[]> {
-    return this.ctx.store.users.list();
+    return this.ctx.store.read((db) => db.users.list());
   }
 
   /**
@@ -82,11 +82,11 @@ export class OperatorService {
 
   async listKeys(userId: number): Promise<CredentialRow[]> {
     await this.user(userId);
-    return this.ctx.store.credentials.listByUser(userId);
+    return this.ctx.store.read((db) => db.credentials.listByUser(userId));
   }
 
   async key(keyId: number): Promise<CredentialRow> {
-    const key = await this.ctx.store.credentials.byId(keyId);
+    const key = await this.ctx.store.read((db) => db.credentials.byId(keyId));
     if (!key) throw notFound();
     return key;
   }
@@ -111,7 +111,7 @@ export class OperatorService {
 
   async listDevices(userId: number): Promise<DeviceRow[]> {
     await this.user(userId);
-    return this.ctx.store.devices.listByUser(userId);
+    return this.ctx.store.read((db) => db.devices.listByUser(userId));
   }
 
   /** Removes a device of the user as the operator (no device, no address as remover). */

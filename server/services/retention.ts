@@ -23,12 +23,12 @@ export class RetentionService {
     const { store } = this.ctx;
     const pruned: Pruned = {
       sessionRequests: await batches((limit) =>
-        store.requests.pruneHistoryBefore(now - this.ctx.config.historyDays * DAY_MS, limit),
+        store.read((db) => db.requests.pruneHistoryBefore(now - this.ctx.config.historyDays * DAY_MS, limit)),
       ),
-      sessions: await batches((limit) => store.sessions.pruneEndedOrExpired(now, limit)),
-      pairingCodes: await batches((limit) => store.pairingCodes.pruneSpent(now, limit)),
+      sessions: await batches((limit) => store.read((db) => db.sessions.pruneEndedOrExpired(now, limit))),
+      pairingCodes: await batches((limit) => store.read((db) => db.pairingCodes.pruneSpent(now, limit))),
     };
-    await store.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS);
+    await store.read((db) => db.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS));
     return pruned;
   }
 }

@@ -50,7 +50,7 @@ export class SessionService {
   }
 
   async introspect(token: string): Promise<IntrospectResult> {
-    const session = await this.ctx.store.sessions.byTokenHash(hashSecret(token));
+    const session = await this.ctx.store.read((db) => db.sessions.byTokenHash(hashSecret(token)));
     if (!session || session.ended !== null || session.expires <= this.ctx.config.now()) return { active: false };
     return {
       active: true,
@@ -65,7 +65,7 @@ export class SessionService {
 
   /** Ends session id; the caller proves it holds the session by its token. */
   async end(id: number, token: string | undefined): Promise<void> {
-    const session = await this.ctx.store.sessions.byId(id);
+    const session = await this.ctx.store.read((db) => db.sessions.byId(id));
     if (!session || token === undefined || session.tokenHash !== hashSecret(token)) {
       throw new Refusal('unauthenticated', ErrorText.SESSION_AUTH);
     }

@@ -42,6 +42,8 @@ export interface CredentialRow {
   /** BLOCKs before this time do not count towards the lock (set when a lock is lifted). */
   blocksCountedSince: number;
   permittedIpCount: number;
+  /** Grants of the key not revoked (live, used up or expired): a key with none has no grant to look through. */
+  unrevokedGrantCount: number;
   /** Whether a TOTP code from one of the owner's devices may open a session instead of a push approval. */
   allowCodeFallback: boolean;
 }
@@ -364,6 +366,8 @@ export interface CredentialRepository {
    */
   hold(id: number): Promise<CredentialRow | null>;
   byKeyHash(keyHash: string): Promise<CredentialRow | null>;
+  /** As hold, found by the key's hash: a transaction that starts from the API key reads and holds it at once. */
+  holdByKeyHash(keyHash: string): Promise<CredentialRow | null>;
   listByUser(userId: number): Promise<CredentialRow[]>;
   update(id: number, changes: CredentialChanges): Promise<void>;
 }
@@ -401,15 +405,24 @@ export interface SessionRequestRepository {
   lastAccepted(credentialId: number): Promise<SessionRequestRow | null>;
   pendingForUser(userId: number, now: number): Promise<SessionRequestRow[]>;
   pendingForCredential(credentialId: number): Promise<SessionRequestRow[]>;
+  /**
+   * In one read: the key's PENDING requests (also those past expiry not yet marked EXPIRED), oldest first, and its
+   * most recent ACCEPTED request (as lastAccepted) or null.
+   */
+  pendingAndLastAccepted(
+    credentialId: number,
+  ): Promise<{ pending: SessionRequestRow[]; lastAccepted: SessionRequestRow | null }>;
   /** Conditional: only a PENDING request takes the decision. False when another decision got there first. */
   decide(uuid: string, record: DecisionRecord): Promise<boolean>;
   /** Conditional: PENDING → REJECTED without a device decision (the key was locked or deactivated). */
   rejectPending(uuid: string, now: number): Promise<boolean>;
   /** PENDING past expiry → EXPIRED; returns the requests that changed. */
   expireDue(now: number): Promise<SessionRequestRow[]>;
-  /** Conditional: ACCEPTED and not yet delivered → delivered. False when another read took the token first. */
-  claimTokenDelivery(uuid: string, now: number): Promise<boolean>;
-  linkSession(uuid: string, sessionId: number): Promise<void>;
+  /**
+   * Conditional: ACCEPTED and not yet delivered → delivered, with the session it opened. False when another read
+   * took the token first.
+   */
+  claimTokenDelivery(uuid: string, now: number, sessionId: number): Promise<boolean>;
   /** Records the grant the request's approval made. */
   setGrantCreated(uuid: string, grantId: number): Promise<void>;
   /** BLOCK decisions, wrong typed codes and wrong TOTP codes since the time: together they lock the key. */
@@ -616,7 +629,11 @@ export interface Repositories {
 
 export type StoreKind = 'sqlite' | 'postgres';
 
-export interface Store extends Repositories {
+/**
+ * What services see of the store: units of work, never the autocommit repositories. A read runs its statements
+ * without a transaction (each on its own, as cheap as a single statement); a transaction commits together.
+ */
+export interface UnitOfWork {
   readonly kind: StoreKind;
   /**
    * Rate-limit counts every instance on this database shares (PostgreSQL), or null where one instance counts in its
@@ -626,11 +643,21 @@ export interface Store extends Repositories {
   /** Approver presence across instances (PostgreSQL), or null where the one instance knows it in memory (SQLite). */
   readonly presence: PresenceRepository | null;
   /**
+   * Runs work of single statements, each committing on its own (no BEGIN … COMMIT around them): reads, and writes
+   * that need no other statement to hold with them. Not from inside a transaction's work.
+   */
+  read<T>(work: (db: Repositories) => Promise<T>): Promise<T>;
+  /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
    * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more
    * than once (PostgreSQL runs it again when the database ended it to break a deadlock), so work must change
-   * nothing outside tx except through what it returns.
+   * nothing outside tx except through what it returns. A store call from inside the work (rather than through
+   * tx) fails at once.
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** The whole store: infrastructure (push hubs, the webhook worker, countersign-admin) also calls repositories. */
+export interface Store extends UnitOfWork, Repositories {
   close(): Promise<void>;
 }

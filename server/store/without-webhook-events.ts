@@ -7,5 +7,9 @@ function quiet<R extends Repositories>(repositories: R): R {
 }
 
 export function withoutWebhookEvents(store: Store): Store {
-  return { ...quiet(store), transaction: (work) => store.transaction((tx) => work(quiet(tx))) };
+  return {
+    ...quiet(store),
+    read: (work) => store.read((db) => work(quiet(db))),
+    transaction: (work) => store.transaction((tx) => work(quiet(tx))),
+  };
 }

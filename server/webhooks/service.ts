@@ -1,7 +1,7 @@
 // What the operator sees of the webhook outbox (countersign-admin webhook status|redeliver) and the sweeper's
 // pruning, over the store: the same on a running server and from the admin command line.
 import type { ServerConfig } from '../config.js';
-import type { Store, WebhookOutboxRow } from '../store/types.js';
+import type { UnitOfWork, WebhookOutboxRow } from '../store/types.js';
 import { WEBHOOK_DEFAULTS } from './config.js';
 
 export interface WebhookStatus {
@@ -22,12 +22,12 @@ const iso = (time: number) => new Date(time).toISOString();
 
 export class WebhookService {
   constructor(
-    private readonly store: Store,
+    private readonly store: UnitOfWork,
     private readonly config: Pick<ServerConfig, 'webhooks' | 'now'>,
   ) {}
 
   async status(): Promise<WebhookStatus> {
-    const rows = await this.store.webhooks.undelivered();
+    const rows = await this.store.read((db) => db.webhooks.undelivered());
     const failed = (row: WebhookOutboxRow) => Object.keys(row.lastErrors).length > 0;
     const receivers = new Map<string, { failing: number; error: string; at: number }>();
     for (const row of rows) {
@@ -41,7 +41,7 @@ export class WebhookService {
     }
     return {
       pending: rows.filter((row) => !failed(row) && row.givenUpAt === null).length,
-      delivered: await this.store.webhooks.countDelivered(),
+      delivered: await this.store.read((db) => db.webhooks.countDelivered()),
       failing: rows.filter((row) => failed(row) && row.givenUpAt === null).length,
       given_up: rows.filter((row) => row.givenUpAt !== null).length,
       receivers: [...receivers].map(([url, r]) => ({
@@ -62,19 +62,19 @@ export class WebhookService {
 
   /** Sends one event again to every receiver; false for an unknown event id. */
   async redeliver(eventId: string): Promise<boolean> {
-    return this.store.webhooks.redeliver(eventId, this.config.now());
+    return this.store.read((db) => db.webhooks.redeliver(eventId, this.config.now()));
   }
 
   /** Sends every undelivered event that has failed again, now; returns their ids. */
   async redeliverFailed(): Promise<string[]> {
-    return this.store.webhooks.redeliverFailed(this.config.now());
+    return this.store.read((db) => db.webhooks.redeliverFailed(this.config.now()));
   }
 
   /** Deletes events delivered (or given up) longer ago than the retention; without receivers, all that old. */
   async prune(): Promise<void> {
     const retention = this.config.webhooks?.retentionMs ?? WEBHOOK_DEFAULTS.retentionMs;
     const before = this.config.now() - retention;
-    if (this.config.webhooks) await this.store.webhooks.pruneFinishedBefore(before);
-    else await this.store.webhooks.pruneCreatedBefore(before);
+    if (this.config.webhooks) await this.store.read((db) => db.webhooks.pruneFinishedBefore(before));
+    else await this.store.read((db) => db.webhooks.pruneCreatedBefore(before));
   }
 }

@@ -4,7 +4,10 @@ import type { CredentialsTable } from '../schema.js';
 import type { CredentialChanges, CredentialRepository, CredentialRow, StoreKind } from '../types.js';
 import { type Db, flag, isSet } from './db.js';
 
-type Raw = Selectable<CredentialsTable> & { permitted_ip_count: number | string };
+type Raw = Selectable<CredentialsTable> & {
+  permitted_ip_count: number | string;
+  unrevoked_grant_count: number | string;
+};
 
 function row(raw: Raw): CredentialRow {
   return {
@@ -23,6 +26,7 @@ function row(raw: Raw): CredentialRow {
     permittedDeviceIp: raw.permitted_device_ip,
     blocksCountedSince: raw.blocks_counted_since,
     permittedIpCount: Number(raw.permitted_ip_count),
+    unrevokedGrantCount: Number(raw.unrevoked_grant_count),
     allowCodeFallback: isSet(raw.allow_code_fallback),
   };
 }
@@ -52,6 +56,14 @@ const selectCredentials = (db: Db) =>
         .select(eb.fn.countAll<number>().as('n'))
         .whereRef('p.credential_id', '=', 'c.id')
         .as('permitted_ip_count'),
+    )
+    .select((eb) =>
+      eb
+        .selectFrom('grants as g')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('g.credential_id', '=', 'c.id')
+        .where('g.revoked_at', 'is', null)
+        .as('unrevoked_grant_count'),
     );
 
 // The queries every session attempt and decision runs, built once (prepared.ts).
@@ -60,6 +72,11 @@ const BY_ID = prepared((db, _kind, id: number) => selectCredentials(db).where('c
 const HOLD = prepared((db, kind, id: number) =>
   selectCredentials(db)
     .where('c.id', '=', id)
+    .$if(kind === 'postgres', (query) => query.forUpdate('c')),
+);
+const HOLD_BY_KEY_HASH = prepared((db, kind, hash: string) =>
+  selectCredentials(db)
+    .where('c.key_hash', '=', hash)
     .$if(kind === 'postgres', (query) => query.forUpdate('c')),
 );
 const BY_KEY_HASH = prepared((db, _kind, hash: string) => selectCredentials(db).where('c.key_hash', '=', hash));
@@ -73,6 +90,7 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
   const byId = BY_ID(db, kind);
   const hold = HOLD(db, kind);
   const byKeyHash = BY_KEY_HASH(db, kind);
+  const holdByKeyHash = HOLD_BY_KEY_HASH(db, kind);
   const update = UPDATE(db, kind);
   const read = async (id: number) => first(await byId(id));
   return {
@@ -99,6 +117,7 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
     byId: read,
     hold: async (id) => first(await hold(id)),
     byKeyHash: async (hash) => first(await byKeyHash(hash)),
+    holdByKeyHash: async (hash) => first(await holdByKeyHash(hash)),
     listByUser: async (userId) =>
       (await select().where('c.user_id', '=', userId).orderBy('c.id').execute()).map((raw) => row(raw as Raw)),
     update: async (id, changes) => {

@@ -183,6 +183,25 @@ const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
     .orderBy('r.seq', 'desc')
     .limit(1),
 );
+const PENDING_AND_LAST_ACCEPTED = prepared((db, _kind, credentialId: number, sameCredentialId: number) =>
+  selectRequests(db)
+    .where('r.credential_id', '=', credentialId)
+    .where((eb) =>
+      eb.or([
+        eb('r.status', '=', 'PENDING'),
+        eb(
+          'r.seq',
+          '=',
+          eb
+            .selectFrom('session_requests as a')
+            .select((inner) => inner.fn.max('a.seq').as('seq'))
+            .where('a.credential_id', '=', sameCredentialId)
+            .where('a.status', '=', 'ACCEPTED'),
+        ),
+      ]),
+    )
+    .orderBy('r.seq'),
+);
 // The new row comes back from the INSERT itself, the key's name and mode by sub-select (both dialects take one in
 // RETURNING): one statement, where reading the row back after inserting it was a second.
 const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
@@ -214,16 +233,13 @@ const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
 const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>
   db.updateTable('session_requests').set(changes).where('uuid', '=', uuid).where('status', '=', 'PENDING'),
 );
-const CLAIM_TOKEN = prepared((db, _kind, uuid: string, now: number) =>
+const CLAIM_TOKEN = prepared((db, _kind, uuid: string, now: number, sessionId: number) =>
   db
     .updateTable('session_requests')
-    .set({ token_delivered: 1, delivered_at: now })
+    .set({ token_delivered: 1, delivered_at: now, session_id: sessionId })
     .where('uuid', '=', uuid)
     .where('status', '=', 'ACCEPTED')
     .where('token_delivered', '=', 0),
-);
-const LINK_SESSION = prepared((db, _kind, uuid: string, sessionId: number) =>
-  db.updateTable('session_requests').set({ session_id: sessionId }).where('uuid', '=', uuid),
 );
 // A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
 const COUNT_BLOCKS = prepared((db, _kind, credentialId: number, since: number) =>
@@ -249,11 +265,11 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const insert = INSERT(db, kind);
   const decide = DECIDE(db, kind);
   const claimToken = CLAIM_TOKEN(db, kind);
-  const linkSession = LINK_SESSION(db, kind);
   const countBlocks = COUNT_BLOCKS(db, kind);
   const pendingFrom = PENDING_FROM(db, kind);
   const countRepeat = COUNT_REPEAT(db, kind);
   const lastAccepted = LAST_ACCEPTED(db, kind);
+  const pendingAndLastAccepted = PENDING_AND_LAST_ACCEPTED(db, kind);
   const firstRow = (result: { rows: Raw[] }) => (result.rows[0] ? row(result.rows[0]) : null);
   const count = (result: { rows: { n: number | string }[] }) => Number(result.rows[0]?.n ?? 0);
 
@@ -317,6 +333,13 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           .where('r.expiry_time', '>', now)
           .orderBy('r.seq'),
       ),
+    pendingAndLastAccepted: async (credentialId) => {
+      const found = (await pendingAndLastAccepted(credentialId, credentialId)).rows.map(row);
+      return {
+        pending: found.filter((request) => request.status === 'PENDING'),
+        lastAccepted: found.find((request) => request.status === 'ACCEPTED') ?? null,
+      };
+    },
     pendingForCredential: (credentialId) =>
       rows(select().where('r.credential_id', '=', credentialId).where('r.status', '=', 'PENDING').orderBy('r.seq')),
     decide: async (uuid, d: DecisionRecord) =>
@@ -362,10 +385,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           .orderBy('r.seq'),
       );
     },
-    claimTokenDelivery: async (uuid, now) => changed(await claimToken(uuid, now)) === 1,
-    linkSession: async (uuid, sessionId) => {
-      await linkSession(uuid, sessionId);
-    },
+    claimTokenDelivery: async (uuid, now, sessionId) => changed(await claimToken(uuid, now, sessionId)) === 1,
     setGrantCreated: async (uuid, grantId) => {
       await db.updateTable('session_requests').set({ grant_created: grantId }).where('uuid', '=', uuid).execute();
     },

@@ -8,7 +8,7 @@ import { repositories } from '../kysely/index.js';
 import { presence } from '../kysely/presence.js';
 import { rateCounts } from '../kysely/rate-counts.js';
 import type { Schema } from '../schema.js';
-import { runTransaction, type TransactionRules } from '../transaction.js';
+import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { migrations } from './migrations.js';
 
@@ -89,12 +89,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw error;
   }
   let closing: Promise<void> | null = null;
+  const guard = new TransactionGuard();
+  const own = guard.guard(repositories(db, 'postgres'));
+  const shared = guard.guard({ rateCounts: rateCounts(db), presence: presence(db) });
   return {
     kind: 'postgres',
-    ...repositories(db, 'postgres'),
-    rateCounts: rateCounts(db),
-    presence: presence(db),
-    transaction: (work) => runTransaction(db, RULES, work),
+    ...own,
+    ...shared,
+    read: async (work) => {
+      guard.check();
+      return work(own);
+    },
+    transaction: (work) => runTransaction(db, RULES, work, guard),
     close: () => {
       closing ??= db.destroy();
       return closing;

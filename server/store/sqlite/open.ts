@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { repositories } from '../kysely/index.js';
 import type { Schema } from '../schema.js';
-import { runTransaction, type TransactionRules } from '../transaction.js';
+import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { createPrivateFile } from '../../private-files.js';
 import { migrations } from './migrations.js';
@@ -67,12 +67,18 @@ export function openSqliteStore(path: string): Store {
   }
   const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
   let closing: Promise<void> | null = null;
+  const guard = new TransactionGuard();
+  const own = guard.guard(repositories(kysely, 'sqlite'));
   return {
     kind: 'sqlite',
-    ...repositories(kysely, 'sqlite'),
+    ...own,
     rateCounts: null,
     presence: null,
-    transaction: (work) => runTransaction(kysely, RULES, work),
+    read: async (work) => {
+      guard.check();
+      return work(own);
+    },
+    transaction: (work) => runTransaction(kysely, RULES, work, guard),
     // Waits for the single connection, so a transaction in flight finishes first.
     close: () => {
       closing ??= kysely.connection().execute(async () => {

@@ -183,22 +183,28 @@ const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
     .orderBy('r.seq', 'desc')
     .limit(1),
 );
+// The key's PENDING requests and its last ACCEPTED one, in one statement. Written as `seq IN (… UNION ALL …)` so that
+// both halves are lookups in session_requests_accepted (credential_id, status, seq): an OR of the two conditions
+// makes SQLite read every request the key ever had, which grows with its history.
 const PENDING_AND_LAST_ACCEPTED = prepared((db, _kind, credentialId: number, sameCredentialId: number) =>
   selectRequests(db)
-    .where('r.credential_id', '=', credentialId)
     .where((eb) =>
-      eb.or([
-        eb('r.status', '=', 'PENDING'),
-        eb(
-          'r.seq',
-          '=',
-          eb
-            .selectFrom('session_requests as a')
-            .select((inner) => inner.fn.max('a.seq').as('seq'))
-            .where('a.credential_id', '=', sameCredentialId)
-            .where('a.status', '=', 'ACCEPTED'),
-        ),
-      ]),
+      eb(
+        'r.seq',
+        'in',
+        eb
+          .selectFrom('session_requests as p')
+          .select('p.seq')
+          .where('p.credential_id', '=', credentialId)
+          .where('p.status', '=', 'PENDING')
+          .unionAll(
+            eb
+              .selectFrom('session_requests as a')
+              .select((inner) => inner.fn.max('a.seq').as('seq'))
+              .where('a.credential_id', '=', sameCredentialId)
+              .where('a.status', '=', 'ACCEPTED'),
+          ),
+      ),
     )
     .orderBy('r.seq'),
 );

@@ -2,29 +2,18 @@
 // on SQLite it waits for the one connection the transaction holds (and the transaction for it), on PostgreSQL for
 // the row the transaction holds — it would never return, and the store would answer nothing more. The store fails
 // such a call at once with a clear error, rolls the transaction back and goes on serving.
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
-import { createTestDatabase } from '../support/postgres.js';
-import { tempDir } from '../support/server.js';
+import { type Cleanups, freshDatabase } from './support/fresh-database.js';
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function open(kind: 'sqlite' | 'postgres'): Promise<Store> {
-  let db: string;
-  if (kind === 'sqlite') {
-    const dir = await tempDir();
-    cleanups.push(dir.remove);
-    db = join(dir.path, 'store.db');
-  } else {
-    const database = await createTestDatabase();
-    cleanups.push(database.drop);
-    db = database.url;
-  }
+  const db = await freshDatabase(kind, cleanups);
   const store = await openStore(db);
   cleanups.push(() => store.close());
   return store;

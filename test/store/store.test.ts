@@ -1,34 +1,24 @@
 // The store on both dialects, through the one Kysely query layer: the same calls give the same rows on SQLite and
 // PostgreSQL; a failed transaction changes nothing; read-then-write checks hold when many transactions race (on
 // PostgreSQL, from separate connection pools, as separate server instances would); migrations run once.
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
 import type { Repositories, Store } from '../../server/store/types.js';
-import { createTestDatabase, queryUrl } from '../support/postgres.js';
-import { tempDir } from '../support/server.js';
+import { queryUrl } from '../support/postgres.js';
+import { type Cleanups, freshDatabase } from './support/fresh-database.js';
 
 interface Opened {
   db: string;
   open(): Promise<Store>;
 }
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function fresh(kind: 'sqlite' | 'postgres'): Promise<Opened> {
-  let db: string;
-  if (kind === 'sqlite') {
-    const dir = await tempDir();
-    cleanups.push(dir.remove);
-    db = join(dir.path, 'store.db');
-  } else {
-    const database = await createTestDatabase();
-    cleanups.push(database.drop);
-    db = database.url;
-  }
+  const db = await freshDatabase(kind, cleanups);
   return {
     db,
     open: async () => {

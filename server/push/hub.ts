@@ -1,6 +1,7 @@
 // The push hub: who is connected, and who is waiting for a request to change. Behind an interface so that a
 // hub spanning several server instances (postgres-hub.ts, LISTEN/NOTIFY) can stand in for this in-process one.
 import type { ServerMessage } from '../../protocol/index.js';
+import type { TransactionRepositories } from '../store/types.js';
 
 /** One open push stream of one device. */
 export interface DeviceStream {
@@ -28,6 +29,20 @@ export interface PushHub {
   notifyRequest(uuid: string): void;
   /** Whether some device of the user has an open push stream, here or (several instances) on another instance. */
   approverOnline(userId: number): Promise<boolean>;
+  /**
+   * Optional, for a hub spanning instances over the database: attaches to the transaction what the other instances
+   * must hear of what it publishes, to go out with its commit (and only if it commits). False when the
+   * transaction cannot carry them; the publishes then go out as usual after the commit.
+   */
+  attachToCommit?(tx: TransactionRepositories, published: Published): boolean;
+  /** With attachToCommit: delivers what a committed transaction published to this instance only. */
+  deliverHere?(published: Published): void;
+}
+
+/** What one transaction publishes: messages to users, and requests whose status changed. */
+export interface Published {
+  messages: readonly { userId: number; message: ServerMessage }[];
+  changed: readonly string[];
 }
 
 /**

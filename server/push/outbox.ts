@@ -1,7 +1,8 @@
 // Push messages decided inside a transaction go out only after it commits: a device must never hear about a
 // change that was rolled back.
 import type { ServerMessage } from '../../protocol/index.js';
-import type { PushHub } from './hub.js';
+import type { TransactionRepositories } from '../store/types.js';
+import type { PushHub, Published } from './hub.js';
 
 export class Outbox {
   private readonly messages: { userId: number; message: ServerMessage }[] = [];
@@ -17,8 +18,25 @@ export class Outbox {
     this.changed.add(uuid);
   }
 
+  /** Whether the other server instances are told with the transaction's commit (the hub attached it there). */
+  private toldWithCommit = false;
+
+  /** Last thing in the transaction's work: lets a hub spanning instances send its notices with the commit. */
+  attachToCommit(tx: TransactionRepositories, hub: PushHub): void {
+    this.toldWithCommit = hub.attachToCommit?.(tx, this.published()) ?? false;
+  }
+
+  /** After the commit. */
   flush(hub: PushHub): void {
+    if (this.toldWithCommit && hub.deliverHere) {
+      hub.deliverHere(this.published());
+      return;
+    }
     for (const { userId, message } of this.messages) hub.publishToUser(userId, message);
     for (const uuid of this.changed) hub.notifyRequest(uuid);
+  }
+
+  private published(): Published {
+    return { messages: this.messages, changed: [...this.changed] };
   }
 }

@@ -1,7 +1,8 @@
 // Sends notices to the other instances with pg_notify, through a small pool of its own (so a NOTIFY never waits
-// behind the store's transactions). Services publish after their transaction has committed, so by the time a
-// notice arrives the row it names is committed and readable. Notices published in one tick (an outbox flush) go
-// out in one statement.
+// behind the store's transactions), for what is published outside a transaction (a device's streams closing).
+// What a transaction publishes goes with its COMMIT instead (PostgresHub.attachToCommit). Either way, by the time
+// a notice arrives the row it names is committed and readable. Notices published in one tick go out in one
+// statement.
 import pg from 'pg';
 import { encodeNotice, type Notice } from './notice.js';
 import type { HubLog } from './pg-listener.js';
@@ -10,7 +11,7 @@ const ATTEMPTS = 3;
 const RETRY_DELAY_MS = 100;
 
 /** Drops what the batch already says: a 'wake' for a request that is also 'resolved' (that wakes waiters too). */
-function coalesce(batch: Notice[]): Notice[] {
+export function coalesce(batch: Notice[]): Notice[] {
   const resolved = new Set(batch.flatMap((notice) => (notice.kind === 'resolved' ? [notice.uuid] : [])));
   return batch.filter((notice) => notice.kind !== 'wake' || !resolved.has(notice.uuid));
 }

@@ -14,11 +14,11 @@ import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import { type GrantChange, grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView, lockedMessage } from '../views/wire.js';
-import type { CredentialLockRow, Store } from '../store/types.js';
-import { type DeviceStream, type HubStats, InProcessHub, type PushHub } from './hub.js';
-import { decodeNotice, type Notice, newInstanceId } from './notice.js';
+import type { CredentialLockRow, Store, TransactionRepositories } from '../store/types.js';
+import { type DeviceStream, type HubStats, InProcessHub, type Published, type PushHub } from './hub.js';
+import { decodeNotice, encodeNotice, type Notice, newInstanceId } from './notice.js';
 import { fullJitter, type HubLog, NoticeListener } from './pg-listener.js';
-import { NoticePublisher } from './pg-publisher.js';
+import { coalesce, NoticePublisher } from './pg-publisher.js';
 import { SerialByKey } from './serial.js';
 
 export type { HubLog } from './pg-listener.js';
@@ -215,6 +215,28 @@ class PgHub implements PostgresHub {
     this.deliver(userId, message);
     const notice = noticeFor(userId, message);
     if (notice) this.publisher.send(notice);
+  }
+
+  attachToCommit(tx: TransactionRepositories, published: Published): boolean {
+    if (!tx.notifyOnCommit) return false;
+    const notices: Notice[] = [];
+    for (const { userId, message } of published.messages) {
+      const notice = noticeFor(userId, message);
+      if (notice) notices.push(notice);
+    }
+    for (const uuid of published.changed) notices.push({ kind: 'wake', uuid });
+    if (notices.length > 0) {
+      tx.notifyOnCommit(
+        this.options.channel,
+        coalesce(notices).map((notice) => encodeNotice(this.instanceId, notice)),
+      );
+    }
+    return true;
+  }
+
+  deliverHere(published: Published): void {
+    for (const { userId, message } of published.messages) this.deliver(userId, message);
+    for (const uuid of published.changed) this.local.notifyRequest(uuid);
   }
 
   disconnectDevice(deviceId: number, code: number, reason: string): void {

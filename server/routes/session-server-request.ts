@@ -31,7 +31,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         claimHash,
         query.wait ?? 0,
         stop,
-        (credential) => services.installations.authenticate(signedCall(request), credential),
+        (credentialId) => services.installations.authenticate(signedCall(request), credentialId),
       );
       const online = await services.approvals.approverOnline(row.userId);
       const item = { SessionServerRequest: sessionServerRequestView(row, online) };

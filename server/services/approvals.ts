@@ -22,7 +22,14 @@ import { changesSince } from './changes.js';
 import type { ServiceContext } from './context.js';
 import type { DeviceKeyCache } from './device-keys.js';
 import { emitWebhook } from '../webhooks/emit.js';
-import { CredentialService, deactivateKey, keyUsable, lockIfTooManyRefusals, requestFacts } from './credentials.js';
+import {
+  CredentialService,
+  deactivateKey,
+  keyUsable,
+  keyUse,
+  lockIfTooManyRefusals,
+  requestFacts,
+} from './credentials.js';
 import { consumeGrant, grantFromScope, grantWebhook } from './grants.js';
 import type { OpenedSession, SessionService } from './sessions.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -234,18 +241,20 @@ export class ApprovalService {
     waitSeconds: number,
     signal: AbortSignal,
     /** The installation whose signature the read carried (checked against this key by the route), or null. */
-    signedBy: (credential: CredentialRow) => Promise<{ id: number } | null> = async () => null,
+    signedBy: (credentialId: number) => Promise<{ id: number } | null> = async () => null,
   ) {
-    const credential = apiKey ? await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey))) : null;
-    let request = await this.ctx.store.read((db) => db.requests.byUuid(uuid));
-    if (!credential || !request || request.credentialId !== credential.id) throw requestNotFound();
+    if (!apiKey) throw requestNotFound();
+    // Read with the key's hash: an unknown key, an unknown uuid and another key's request look alike.
+    let request = await this.ctx.store.read((db) => db.requests.byUuidForKey(uuid, hashSecret(apiKey)));
+    if (!request) throw requestNotFound();
+    const credentialId = request.credentialId;
     // A request bound to a claim is read only with it: another holder of the key learns nothing and takes nothing.
     if (request.claimHash !== null && request.claimHash !== claimHash) {
       throw new Refusal('forbidden', ErrorText.CLAIM_MISMATCH);
     }
     // A request a requester installation opened is read by that installation only: the API key alone does not
     // fetch its token.
-    const installation = await signedBy(credential);
+    const installation = await signedBy(credentialId);
     if (request.installation !== null && installation?.id !== request.installation.id) {
       throw new Refusal('unauthenticated', ErrorText.INSTALLATION_REQUIRED);
     }
@@ -259,10 +268,10 @@ export class ApprovalService {
     }
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
-    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, credential.id);
-    if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(uuid, credential.id);
+    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, credentialId);
+    if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(uuid, credentialId);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
-    if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credential.id)))!, this.now())) {
+    if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credentialId)))!, this.now())) {
       throw badCredentials();
     }
     return { request, opened: null } satisfies StatusRead;
@@ -278,22 +287,23 @@ export class ApprovalService {
     const outcome = await this.ctx.store
       .transaction(async (tx): Promise<StatusRead | null> => {
         const now = this.now();
-        // The key first (held), then the request: every transaction about a key takes them in this order.
-        const credential = (await tx.credentials.hold(credentialId))!;
+        // The key first (held, and its use recorded in the same statement), then the request: every transaction
+        // about a key takes them in this order.
+        const credential = (await tx.credentials.holdAndRecordUse(credentialId, keyUse(pending, now)))!;
         // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
         // the check in readStatus must win, or a session could open on a key its owner has just switched off.
-        // Throwing rolls back, so the token stays undelivered. A read that took the token before is told so.
+        // Throwing rolls back (the use recorded above too), so the token stays undelivered. A read that took the
+        // token before is told so.
         if (!keyUsable(credential, now)) {
-          const current = (await tx.requests.byUuid(uuid))!;
-          if (current.tokenDelivered) return { request: current, opened: null };
+          if ((await tx.requests.byUuid(uuid))!.tokenDelivered) throw new TokenTaken();
           throw badCredentials();
         }
+        await CredentialService.activateOnFirstUse(tx, credential, now);
         const opened = await this.sessions.open(tx, pending, pending.ip, now);
         // Another read took the token first: roll the session back (below) and tell what that read left.
         if (!(await tx.requests.claimTokenDelivery(uuid, now, opened.session.id))) throw new TokenTaken();
         if (pending.installation !== null) await tx.installations.recordUse(pending.installation.id, now, true);
         await sessionOpenedWebhook(tx, opened, pending, now);
-        await CredentialService.recordUse(tx, credential, pending, now);
         // The row as this transaction leaves it, without reading it back (each read is a round trip on PostgreSQL).
         return {
           request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id },
@@ -383,7 +393,10 @@ export class ApprovalService {
     // Held: a block counted toward the lock, a trusted IP added and a deactivation must not interleave with
     // another decision about the same key on another instance. A decision that committed before the hold was
     // taken makes the conditional decide below fail (already decided).
-    const credential = (await tx.credentials.hold(request.credentialId))!;
+    // The key's row itself is needed only to check a scope against it.
+    let credential: CredentialRow | null = null;
+    if (decision.scope) credential = await tx.credentials.hold(request.credentialId);
+    else await tx.credentials.holdWithoutReading(request.credentialId);
     const now = this.now();
     if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {
       throw new Refusal('expired', ErrorText.EXPIRED);
@@ -391,7 +404,9 @@ export class ApprovalService {
     if (request.status !== 'PENDING') throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     // A scope that cannot be granted is refused before anything is written.
     const grant =
-      decision.decision === 'APPROVE' ? grantFromScope(decision.scope, credential, request, device, now) : null;
+      decision.decision === 'APPROVE' && credential
+        ? grantFromScope(decision.scope, credential, request, device, now)
+        : null;
     const approve = decision.decision === 'APPROVE';
     // The typed code: an APPROVE without the code the program shows is someone approving a request they did not
     // make (or a guess); it is refused and counted toward the lock like a BLOCK.

@@ -8,6 +8,7 @@ import type { Outbox } from '../push/outbox.js';
 import { hashSecret, newApiKey } from '../secrets.js';
 import type {
   CredentialChanges,
+  KeyUse,
   CredentialRow,
   PermittedIpRow,
   Repositories,
@@ -56,6 +57,16 @@ function changedCodeLength(current: number, changes: Pick<KeyChanges, 'codeLengt
 const notFound = () => new Refusal('not-found', ErrorText.NOT_FOUND);
 
 /** Whether a key may open sessions at all (any mode, any IP). */
+/** What one use of a key records on it (the program it came from, by description or else User-Agent). */
+export function keyUse(use: { description: string | null; userAgent: string | null; ip: string }, now: number): KeyUse {
+  return {
+    lastUsed: now,
+    permittedDeviceDescription: use.description ?? use.userAgent ?? '',
+    permittedDeviceIp: use.ip,
+    updated: now,
+  };
+}
+
 export function keyUsable(credential: CredentialRow, now: number): boolean {
   if (credential.status === 'ACTIVE') return true;
   return credential.status === 'PENDING_FIRST_USE' && (credential.expiryTime === null || credential.expiryTime > now);
@@ -308,16 +319,13 @@ export class CredentialService {
     use: { description: string | null; userAgent: string | null; ip: string },
     now: number,
   ): Promise<void> {
-    const changes: CredentialChanges = {
-      lastUsed: now,
-      permittedDeviceDescription: use.description ?? use.userAgent ?? '',
-      permittedDeviceIp: use.ip,
-      updated: now,
-    };
-    if (credential.status === 'PENDING_FIRST_USE') {
-      changes.status = 'ACTIVE';
-      changes.expiryTime = null;
-    }
-    await tx.credentials.update(credential.id, changes);
+    await tx.credentials.update(credential.id, keyUse(use, now));
+    await CredentialService.activateOnFirstUse(tx, credential, now);
+  }
+
+  /** A key's first session makes it ACTIVE: its first-use deadline no longer applies. */
+  static async activateOnFirstUse(tx: Repositories, credential: CredentialRow, now: number): Promise<void> {
+    if (credential.status !== 'PENDING_FIRST_USE') return;
+    await tx.credentials.update(credential.id, { status: 'ACTIVE', expiryTime: null, updated: now });
   }
 }

@@ -12,7 +12,7 @@ import {
 import { fromBase64Url, publicKeyObject, sha256Hex, toBase64Url, verifyText } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { hashSecret } from '../secrets.js';
-import type { CredentialRow, InstallationRow } from '../store/types.js';
+import type { InstallationRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { keyUsable } from './credentials.js';
 import { SEEN_SIGNATURE_RETENTION_MS, type SignedCall } from './devices.js';
@@ -60,9 +60,9 @@ export class InstallationService {
 
   /**
    * The installation that signed the call, or null for an unsigned call (no X-Countersign-Installation). The
-   * installation must be registered with `credential`; the signature is checked and remembered.
+   * installation must be registered with the key `credentialId`; the signature is checked and remembered.
    */
-  async authenticate(call: SignedCall, credential: CredentialRow): Promise<InstallationRow | null> {
+  async authenticate(call: SignedCall, credentialId: number): Promise<InstallationRow | null> {
     const installationId = single(call.headers[Header.INSTALLATION]);
     if (call.headers[Header.INSTALLATION] === undefined) return null;
     const timestamp = single(call.headers[Header.TIMESTAMP]);
@@ -73,7 +73,7 @@ export class InstallationService {
     const parsed = Signature.safeParse(signature);
     if (!parsed.success) throw refused(`X-Countersign-Signature: ${parsed.error.issues[0]!.message}`);
     const installation = await this.ctx.store.read((db) => db.installations.byId(Number(installationId)));
-    if (!installation || installation.credentialId !== credential.id) throw refused(ErrorText.INSTALLATION_UNKNOWN);
+    if (!installation || installation.credentialId !== credentialId) throw refused(ErrorText.INSTALLATION_UNKNOWN);
     const now = this.ctx.config.now();
     if (Math.abs(now - Number(timestamp)) > TIMESTAMP_TOLERANCE_MS) throw refused(ErrorText.STALE_TIMESTAMP);
     const canonical = canonicalRequesterRequest({
@@ -101,7 +101,7 @@ export class InstallationService {
     if (call.headers[Header.INSTALLATION] === undefined) return null;
     const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey)));
     if (!credential || !keyUsable(credential, this.ctx.config.now())) throw refused(ErrorText.BAD_CREDENTIALS);
-    return this.authenticate(call, credential);
+    return this.authenticate(call, credential.id);
   }
 
   async pruneSeenSignatures(): Promise<void> {

@@ -1,6 +1,7 @@
 // A transaction whose push messages go out only after it commits. The store may run the work more than once
 // (PostgreSQL retries a transaction that lost a race), so each attempt collects into a fresh outbox and only the
-// committed attempt's messages are sent.
+// committed attempt's messages are sent. A hub spanning instances (PostgreSQL) sends its notices to the other
+// instances with the commit itself: one round trip fewer, and no notice lost to a crash right after the commit.
 import { Outbox } from '../push/outbox.js';
 import type { Repositories } from '../store/types.js';
 import type { ServiceContext } from './context.js';
@@ -10,9 +11,11 @@ export async function transactionWithOutbox<T>(
   work: (tx: Repositories, outbox: Outbox) => Promise<T>,
 ): Promise<T> {
   let outbox = new Outbox();
-  const result = await ctx.store.transaction((tx) => {
+  const result = await ctx.store.transaction(async (tx) => {
     outbox = new Outbox();
-    return work(tx, outbox);
+    const value = await work(tx, outbox);
+    outbox.attachToCommit(tx, ctx.hub);
+    return value;
   });
   outbox.flush(ctx.hub);
   return result;

@@ -13,7 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Db } from './kysely/db.js';
 import { repositories } from './kysely/index.js';
-import type { Repositories, StoreKind } from './types.js';
+import type { StoreKind, TransactionRepositories } from './types.js';
 
 export interface TransactionRules {
   kind: StoreKind;
@@ -22,6 +22,11 @@ export interface TransactionRules {
   /** Whether the error means "lost a race, run it again" (it is then rolled back and retried). */
   isRetryable(error: unknown): boolean;
   maxAttempts: number;
+  /**
+   * The statement text that sends these notifications and commits, in one round trip; absent where the database
+   * has no notifications (SQLite).
+   */
+  notifyAndCommit?(notifications: readonly { channel: string; payload: string }[]): string;
 }
 
 const MAX_BACKOFF_MS = 20;
@@ -71,16 +76,26 @@ export class TransactionGuard {
 export async function runTransaction<T>(
   db: Db,
   rules: TransactionRules,
-  work: (tx: Repositories) => Promise<T>,
+  work: (tx: TransactionRepositories) => Promise<T>,
   guard?: TransactionGuard,
 ): Promise<T> {
   const attempt = () =>
     db.connection().execute(async (connection) => {
       await sql.raw(rules.begin).execute(connection);
       try {
-        const tx = repositories(connection, rules.kind);
+        const notifications: { channel: string; payload: string }[] = [];
+        const notifyAndCommit = rules.notifyAndCommit;
+        const tx: TransactionRepositories = {
+          ...repositories(connection, rules.kind),
+          notifyOnCommit: notifyAndCommit
+            ? (channel, payloads) => {
+                for (const payload of payloads) notifications.push({ channel, payload });
+              }
+            : null,
+        };
         const result = await (guard ? guard.run(() => work(tx)) : work(tx));
-        await sql.raw('COMMIT').execute(connection);
+        const commit = notifyAndCommit && notifications.length > 0 ? notifyAndCommit(notifications) : 'COMMIT';
+        await sql.raw(commit).execute(connection);
         return result;
       } catch (error) {
         // After a failed COMMIT there is nothing left to roll back; that error says nothing new.

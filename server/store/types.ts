@@ -73,6 +73,11 @@ export interface CredentialChanges {
   updated: number;
 }
 
+/** What a use of a key records on it: when, and the program and address it was last used from. */
+export type KeyUse = Required<
+  Pick<CredentialChanges, 'lastUsed' | 'permittedDeviceDescription' | 'permittedDeviceIp' | 'updated'>
+>;
+
 export interface PermittedIpRow {
   id: number;
   credentialId: number;
@@ -365,11 +370,19 @@ export interface CredentialRepository {
    * such transaction starts here. (PostgreSQL: SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already holds all.)
    */
   hold(id: number): Promise<CredentialRow | null>;
+  /** As hold, for a transaction that needs the lock but not the row (on SQLite: no statement at all). */
+  holdWithoutReading(id: number): Promise<void>;
   byKeyHash(keyHash: string): Promise<CredentialRow | null>;
   /** As hold, found by the key's hash: a transaction that starts from the API key reads and holds it at once. */
   holdByKeyHash(keyHash: string): Promise<CredentialRow | null>;
   listByUser(userId: number): Promise<CredentialRow[]>;
   update(id: number, changes: CredentialChanges): Promise<void>;
+  /**
+   * Inside a transaction: records a use of the key (when, from where) and holds it as hold does, in one
+   * statement; returns the row as it now is, or null when there is no such key. The caller checks that the key is
+   * usable and rolls back when it is not.
+   */
+  holdAndRecordUse(id: number, use: KeyUse): Promise<CredentialRow | null>;
 }
 
 export interface PermittedIpRepository {
@@ -382,6 +395,8 @@ export interface PermittedIpRepository {
 export interface SessionRequestRepository {
   create(request: NewSessionRequest): Promise<SessionRequestRow>;
   byUuid(uuid: string): Promise<SessionRequestRow | null>;
+  /** The request, only when it belongs to the key with this hash (anything else: null, alike). */
+  byUuidForKey(uuid: string, keyHash: string): Promise<SessionRequestRow | null>;
   /** PENDING requests not yet past their expiry time. */
   countPending(credentialId: number, now: number): Promise<number>;
   /**
@@ -627,6 +642,15 @@ export interface Repositories {
   webhooks: WebhookOutboxRepository;
 }
 
+/** What a transaction's work is given: the repositories on its connection, and what it may attach to its commit. */
+export interface TransactionRepositories extends Repositories {
+  /**
+   * PostgreSQL (null on SQLite): NOTIFY the channel with each payload as part of this transaction. PostgreSQL sends
+   * a transaction's notifications when, and only if, it commits; they go in the same round trip as the COMMIT.
+   */
+  readonly notifyOnCommit: ((channel: string, payloads: readonly string[]) => void) | null;
+}
+
 export type StoreKind = 'sqlite' | 'postgres';
 
 /**
@@ -654,7 +678,7 @@ export interface UnitOfWork {
    * nothing outside tx except through what it returns. A store call from inside the work (rather than through
    * tx) fails at once.
    */
-  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: TransactionRepositories) => Promise<T>): Promise<T>;
 }
 
 /** The whole store: infrastructure (push hubs, the webhook worker, countersign-admin) also calls repositories. */

@@ -74,6 +74,10 @@ const HOLD = prepared((db, kind, id: number) =>
     .where('c.id', '=', id)
     .$if(kind === 'postgres', (query) => query.forUpdate('c')),
 );
+// Only the row lock (PostgreSQL); SQLite needs no statement, see above.
+const LOCK = prepared((db, _kind, id: number) =>
+  db.selectFrom('credentials').select('id').where('id', '=', id).forUpdate(),
+);
 const HOLD_BY_KEY_HASH = prepared((db, kind, hash: string) =>
   selectCredentials(db)
     .where('c.key_hash', '=', hash)
@@ -83,15 +87,51 @@ const BY_KEY_HASH = prepared((db, _kind, hash: string) => selectCredentials(db).
 const UPDATE = prepared((db, _kind, id: number, values: Updateable<CredentialsTable>) =>
   db.updateTable('credentials').set(values).where('id', '=', id),
 );
+// The write that records a use also holds the row (an UPDATE takes the row lock that FOR UPDATE takes) and returns
+// it as the write left it: one statement where a token hand-out used to hold, then update.
+const RECORD_USE = prepared((db, _kind, id: number, values: Updateable<CredentialsTable>) =>
+  db
+    .updateTable('credentials')
+    .set(values)
+    .where('credentials.id', '=', id)
+    // `*` and the table's own name: SQLite's RETURNING takes neither a qualified wildcard nor the table's alias.
+    .returningAll()
+    .returning((eb) => [
+      eb
+        .selectFrom('permitted_ips as p')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('p.credential_id', '=', 'credentials.id')
+        .as('permitted_ip_count'),
+      eb
+        .selectFrom('grants as g')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('g.credential_id', '=', 'credentials.id')
+        .where('g.revoked_at', 'is', null)
+        .as('unrevoked_grant_count'),
+    ]),
+);
+
+/** The columns (and their stored values) of a set of changes; the prepared UPDATE is compiled once per set. */
+function columnsOf(changes: CredentialChanges): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    values[CHANGE_COLUMNS[key as keyof CredentialChanges]] = typeof value === 'boolean' ? flag(value) : value;
+  }
+  if (changes.codeLength !== undefined) values.number_matching = flag(changes.codeLength > 0);
+  return values;
+}
 
 export function credentials(db: Db, kind: StoreKind): CredentialRepository {
   const select = () => selectCredentials(db);
   const first = (result: { rows: unknown[] }) => (result.rows[0] ? row(result.rows[0] as Raw) : null);
   const byId = BY_ID(db, kind);
   const hold = HOLD(db, kind);
+  const lock = LOCK(db, kind);
   const byKeyHash = BY_KEY_HASH(db, kind);
   const holdByKeyHash = HOLD_BY_KEY_HASH(db, kind);
   const update = UPDATE(db, kind);
+  const recordUse = RECORD_USE(db, kind);
   const read = async (id: number) => first(await byId(id));
   return {
     create: async (c) => {
@@ -116,19 +156,16 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
     },
     byId: read,
     hold: async (id) => first(await hold(id)),
+    holdWithoutReading: async (id) => {
+      if (kind === 'postgres') await lock(id);
+    },
     byKeyHash: async (hash) => first(await byKeyHash(hash)),
     holdByKeyHash: async (hash) => first(await holdByKeyHash(hash)),
     listByUser: async (userId) =>
       (await select().where('c.user_id', '=', userId).orderBy('c.id').execute()).map((raw) => row(raw as Raw)),
     update: async (id, changes) => {
-      const values: Record<string, unknown> = {};
-      // The prepared UPDATE is compiled once for each set of columns it is given.
-      for (const [key, value] of Object.entries(changes)) {
-        if (value === undefined) continue;
-        values[CHANGE_COLUMNS[key as keyof CredentialChanges]] = typeof value === 'boolean' ? flag(value) : value;
-      }
-      if (changes.codeLength !== undefined) values.number_matching = flag(changes.codeLength > 0);
-      await update(id, values);
+      await update(id, columnsOf(changes));
     },
+    holdAndRecordUse: async (id, use) => first(await recordUse(id, columnsOf(use))),
   };
 }

@@ -134,6 +134,12 @@ const selectRequests = (db: Db) =>
 
 // The queries every approval runs, built once (prepared.ts).
 const BY_UUID = prepared((db, _kind, uuid: string) => selectRequests(db).where('r.uuid', '=', uuid));
+// The requester's status read: the request only if it is the key's, in one lookup (the key by its unique hash).
+const BY_UUID_FOR_KEY = prepared((db, _kind, uuid: string, keyHash: string) =>
+  selectRequests(db)
+    .where('r.uuid', '=', uuid)
+    .where('r.credential_id', '=', (eb) => eb.selectFrom('credentials').select('id').where('key_hash', '=', keyHash)),
+);
 const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
   db
     .selectFrom('session_requests')
@@ -267,6 +273,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     const raw = (await byUuid(uuid)).rows[0];
     return raw ? row(raw) : null;
   };
+  const byUuidForKey = BY_UUID_FOR_KEY(db, kind);
   const countPending = COUNT_PENDING(db, kind);
   const insert = INSERT(db, kind);
   const decide = DECIDE(db, kind);
@@ -314,6 +321,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
       return row(inserted.rows[0] as Raw);
     },
     byUuid: read,
+    byUuidForKey: async (uuid, keyHash) => firstRow(await byUuidForKey(uuid, keyHash)),
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
     pendingFrom: async (credentialId, same, now) =>
       firstRow(

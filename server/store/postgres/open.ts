@@ -36,6 +36,13 @@ const RULES: TransactionRules = {
     return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;
   },
   maxAttempts: 30,
+  // One simple-protocol query (no parameters, so several statements may go together), one statement per
+  // notification so that they go in order. One that fails (a payload too long) aborts the transaction, the COMMIT
+  // after it does not run, and the runner rolls back.
+  notifyAndCommit: (notifications) =>
+    `${notifications
+      .map(({ channel, payload }) => `SELECT pg_notify(${pg.escapeLiteral(channel)}, ${pg.escapeLiteral(payload)}); `)
+      .join('')}COMMIT`,
 };
 
 const types = {

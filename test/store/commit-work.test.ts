@@ -27,7 +27,7 @@ async function seedKey(store: Store) {
     mode: 'push',
     codeLength: 0,
     created: 1_000,
-    expiryTime: null,
+    expiryTime: 9_000_000_000_000,
   });
 }
 

@@ -150,6 +150,8 @@ function approval(index: number): PendingApproval {
 function answer(channel: string, unexpected: Set<string>) {
   if (channel === 'accounts:list') return { ok: true, value: [ACCOUNT] };
   if (channel === 'approvals:list') return { ok: true, value: [] };
+  // No app PIN: the card as most users see it.
+  if (channel === 'pin:status') return { ok: true, value: { set: false, lockedUntil: null, triesLeft: 5 } };
   unexpected.add(channel);
   return { ok: false, error: { code: 'INTERNAL', message: `${channel} is not served by the benchmark bridge` } };
 }

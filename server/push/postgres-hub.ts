@@ -45,7 +45,10 @@ export interface PostgresHub extends PushHub {
   readonly instanceId: string;
   /** What this instance serves (its own streams and waiters only). */
   stats(): HubStats;
-  /** Stops listening and publishing (sending what is queued first). Safe to call twice. */
+  /**
+   * Stops listening and publishing (sending what is queued first). Transactions that commit later still carry
+   * their own notices (attachToCommit). Safe to call twice.
+   */
   close(): Promise<void>;
 }
 

@@ -56,7 +56,6 @@ function changedCodeLength(current: number, changes: Pick<KeyChanges, 'codeLengt
 
 const notFound = () => new Refusal('not-found', ErrorText.NOT_FOUND);
 
-/** Whether a key may open sessions at all (any mode, any IP). */
 /** What one use of a key records on it (the program it came from, by description or else User-Agent). */
 export function keyUse(use: { description: string | null; userAgent: string | null; ip: string }, now: number): KeyUse {
   return {
@@ -67,6 +66,7 @@ export function keyUse(use: { description: string | null; userAgent: string | nu
   };
 }
 
+/** Whether a key may open sessions at all (any mode, any IP). */
 export function keyUsable(credential: CredentialRow, now: number): boolean {
   if (credential.status === 'ACTIVE') return true;
   return credential.status === 'PENDING_FIRST_USE' && (credential.expiryTime === null || credential.expiryTime > now);

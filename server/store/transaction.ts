@@ -1,9 +1,9 @@
 // One transaction runner for both dialects: the work gets repositories bound to one connection held for the whole
 // transaction (SQLite has a single connection, so holding it also keeps every other statement out).
 // On PostgreSQL, checks such as "at most 3 pending per key" read rows and then write, and two server instances may
-// do that at the same moment: such transactions first hold the key's row (credentials.hold), so the second waits
-// for the first to commit and then sees its rows. A transaction the database ends to break a deadlock (40P01), or
-// a serialization failure (40001), runs again from the start.
+// do that at the same moment: such transactions first hold the key's row (credentials.hold and its kin), so the
+// second waits for the first to commit and then sees its rows. A transaction the database ends to break a deadlock
+// (40P01), or a serialization failure (40001), runs again from the start.
 //
 // A store call made from inside a transaction's work (instead of through the tx repositories it was given) would
 // wait on SQLite for the one connection the transaction holds, and the transaction for it: it would never return,

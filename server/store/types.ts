@@ -367,7 +367,8 @@ export interface CredentialRepository {
    * Inside a transaction: reads the key and holds it until the transaction ends, so that every other transaction
    * about the same key (on any server instance) waits. Every rule that reads and then writes is about one key — at
    * most 3 pending requests, the lock after 3 refusals, one decision, the token once, no duplicate IP — so each
-   * such transaction starts here. (PostgreSQL: SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already holds all.)
+   * such transaction starts here, or with holdWithoutReading or holdAndRecordUse, which hold the key alike.
+   * (PostgreSQL: SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already holds all.)
    */
   hold(id: number): Promise<CredentialRow | null>;
   /** As hold, for a transaction that needs the lock but not the row (on SQLite: no statement at all). */

@@ -87,8 +87,10 @@ const BY_KEY_HASH = prepared((db, _kind, hash: string) => selectCredentials(db).
 const UPDATE = prepared((db, _kind, id: number, values: Updateable<CredentialsTable>) =>
   db.updateTable('credentials').set(values).where('id', '=', id),
 );
-// The write that records a use also holds the row (an UPDATE takes the row lock that FOR UPDATE takes) and returns
-// it as the write left it: one statement where a token hand-out used to hold, then update.
+// The write that records a use also holds the row and returns it as the write left it: one statement where a token
+// hand-out used to hold, then update. (On PostgreSQL an UPDATE that changes no key column takes FOR NO KEY UPDATE,
+// one step weaker than FOR UPDATE: it still waits for and blocks every hold of the key; only the foreign-key checks
+// of rows inserted for the key pass it, and those run in transactions that hold the key first.)
 const RECORD_USE = prepared((db, _kind, id: number, values: Updateable<CredentialsTable>) =>
   db
     .updateTable('credentials')

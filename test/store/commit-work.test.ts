@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
+import { seedKey } from './support/seed-key.js';
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
@@ -18,18 +19,8 @@ async function open(kind: 'sqlite' | 'postgres'): Promise<{ store: Store; db: st
   return { store, db };
 }
 
-async function seedKey(store: Store) {
-  const user = await store.users.create('alice', 1_000);
-  return store.credentials.create({
-    userId: user.id,
-    name: 'deploy',
-    keyHash: 'a'.repeat(64),
-    mode: 'push',
-    codeLength: 0,
-    created: 1_000,
-    expiryTime: 9_000_000_000_000,
-  });
-}
+/** A first-use deadline that never comes in these tests. */
+const FAR_FUTURE = 9_000_000_000_000;
 
 const USE = {
   lastUsed: 5_000,
@@ -42,7 +33,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`${kind} store`, () => {
     it('records a use and returns the key as that write left it, with its counts', async () => {
       const { store } = await open(kind);
-      const key = await seedKey(store);
+      const key = await seedKey(store, FAR_FUTURE);
       await store.permittedIps.create(key.id, '198.51.100.1', 'ACTIVE', 1_000);
       const held = await store.transaction((tx) => tx.credentials.holdAndRecordUse(key.id, USE));
       expect(held).toMatchObject({ id: key.id, status: 'PENDING_FIRST_USE', lastUsed: 5_000, permittedIpCount: 1 });
@@ -53,7 +44,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('undoes the recorded use when the transaction rolls back', async () => {
       const { store } = await open(kind);
-      const key = await seedKey(store);
+      const key = await seedKey(store, FAR_FUTURE);
       await expect(
         store.transaction(async (tx) => {
           await tx.credentials.holdAndRecordUse(key.id, USE);
@@ -85,7 +76,7 @@ describe('postgres store', () => {
 
   it('sends the notifications with the commit, in order, and none for a transaction rolled back', async () => {
     const { store, db } = await open('postgres');
-    const key = await seedKey(store);
+    const key = await seedKey(store, FAR_FUTURE);
     const heard = await listen(db, 'commit_test');
     // Quotes and backslashes must arrive as written: the payloads are put in the statement as literals.
     const payloads = ['first', "it's", 'back\\slash', '{"kind":"wake"}'];
@@ -106,7 +97,7 @@ describe('postgres store', () => {
 
   it('commits nothing when a notification cannot be sent (payload too long)', async () => {
     const { store, db } = await open('postgres');
-    const key = await seedKey(store);
+    const key = await seedKey(store, FAR_FUTURE);
     const heard = await listen(db, 'commit_test');
     await expect(
       store.transaction(async (tx) => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
+import { seedKey } from './support/seed-key.js';
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
@@ -19,19 +20,6 @@ async function open(kind: 'sqlite' | 'postgres'): Promise<Store> {
   return store;
 }
 
-async function seed(store: Store) {
-  const user = await store.users.create('alice', 1_000);
-  return store.credentials.create({
-    userId: user.id,
-    name: 'deploy',
-    keyHash: 'a'.repeat(64),
-    mode: 'push',
-    codeLength: 0,
-    created: 1_000,
-    expiryTime: 2_000,
-  });
-}
-
 const MESSAGE = 'store call inside a transaction: use the tx repositories';
 
 for (const kind of ['sqlite', 'postgres'] as const) {
@@ -39,7 +27,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     // Without the check this test times out: the inner call waits for what the transaction holds.
     it('rejects a store call inside a transaction at once instead of hanging', { timeout: 5_000 }, async () => {
       const store = await open(kind);
-      const key = await seed(store);
+      const key = await seedKey(store);
       await expect(
         store.transaction(async (tx) => {
           await tx.credentials.hold(key.id);
@@ -53,7 +41,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('rejects a transaction or a read started inside a transaction', { timeout: 5_000 }, async () => {
       const store = await open(kind);
-      const key = await seed(store);
+      const key = await seedKey(store);
       await expect(store.transaction(() => store.transaction(async () => 1))).rejects.toThrow(MESSAGE);
       await expect(store.transaction(() => store.read(async (db) => db.credentials.byId(key.id)))).rejects.toThrow(
         MESSAGE,

@@ -1,4 +1,4 @@
-import type { Selectable, Updateable } from 'kysely';
+import { type Selectable, sql, type Updateable } from 'kysely';
 import { prepared } from './prepared.js';
 import type { CredentialsTable } from '../schema.js';
 import type { CredentialChanges, CredentialRepository, CredentialRow, StoreKind } from '../types.js';
@@ -46,25 +46,25 @@ const CHANGE_COLUMNS = {
   updated: 'updated',
 } as const satisfies Record<keyof CredentialChanges, keyof CredentialsTable>;
 
-const selectCredentials = (db: Db) =>
+/**
+ * What a key row carries besides its columns: how many permitted IPs and unrevoked grants it has. keyId names the
+ * key's id column as the query spells it (an UPDATE's RETURNING must use the table's own name, see RECORD_USE).
+ */
+const keyCounts = (db: Db, keyId: 'c.id' | 'credentials.id') => [
   db
-    .selectFrom('credentials as c')
-    .selectAll('c')
-    .select((eb) =>
-      eb
-        .selectFrom('permitted_ips as p')
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('p.credential_id', '=', 'c.id')
-        .as('permitted_ip_count'),
-    )
-    .select((eb) =>
-      eb
-        .selectFrom('grants as g')
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('g.credential_id', '=', 'c.id')
-        .where('g.revoked_at', 'is', null)
-        .as('unrevoked_grant_count'),
-    );
+    .selectFrom('permitted_ips as p')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('p.credential_id', '=', sql.ref<number>(keyId))
+    .as('permitted_ip_count'),
+  db
+    .selectFrom('grants as g')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('g.credential_id', '=', sql.ref<number>(keyId))
+    .where('g.revoked_at', 'is', null)
+    .as('unrevoked_grant_count'),
+];
+
+const selectCredentials = (db: Db) => db.selectFrom('credentials as c').selectAll('c').select(keyCounts(db, 'c.id'));
 
 // The queries every session attempt and decision runs, built once (prepared.ts).
 const BY_ID = prepared((db, _kind, id: number) => selectCredentials(db).where('c.id', '=', id));
@@ -98,19 +98,7 @@ const RECORD_USE = prepared((db, _kind, id: number, values: Updateable<Credentia
     .where('credentials.id', '=', id)
     // `*` and the table's own name: SQLite's RETURNING takes neither a qualified wildcard nor the table's alias.
     .returningAll()
-    .returning((eb) => [
-      eb
-        .selectFrom('permitted_ips as p')
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('p.credential_id', '=', 'credentials.id')
-        .as('permitted_ip_count'),
-      eb
-        .selectFrom('grants as g')
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('g.credential_id', '=', 'credentials.id')
-        .where('g.revoked_at', 'is', null)
-        .as('unrevoked_grant_count'),
-    ]),
+    .returning(keyCounts(db, 'credentials.id')),
 );
 
 /** The columns (and their stored values) of a set of changes; the prepared UPDATE is compiled once per set. */

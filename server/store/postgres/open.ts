@@ -11,6 +11,7 @@ import type { Schema } from '../schema.js';
 import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { migrations } from './migrations.js';
+import { namingPool } from './named-statements.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -88,7 +89,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
   // Without a listener an idle connection's error would end the process.
   pool.on('error', (error) => options.onConnectionError?.(error));
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
   try {
     await migrate(db);
   } catch (error) {

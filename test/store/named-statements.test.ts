@@ -1,0 +1,80 @@
+// The PostgreSQL pool that sends each query with parameters as a named statement, prepared once per connection:
+// what it names, what it leaves alone (queries without parameters, texts past the limit), and that a failure to
+// prepare or a rolled-back transaction leaves the connection usable. Against the test cluster, on one connection so
+// that pg_prepared_statements (which is per connection) shows what that connection holds.
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { namingPool, StatementNames } from '../../server/store/postgres/named-statements.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function oneConnection(names: StatementNames): Promise<Kysely<Record<string, never>>> {
+  const database = await createTestDatabase();
+  cleanups.push(database.drop);
+  const db = new Kysely<Record<string, never>>({
+    dialect: new PostgresDialect({ pool: namingPool(new pg.Pool({ connectionString: database.url, max: 1 }), names) }),
+  });
+  cleanups.push(() => db.destroy());
+  return db;
+}
+
+/** What the connection holds prepared; the query itself has no parameters, so it is not among them. */
+async function prepared(db: Kysely<Record<string, never>>): Promise<{ name: string; statement: string }[]> {
+  const { rows } = await sql<{ name: string; statement: string }>`
+    SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time, name`.execute(db);
+  return rows;
+}
+
+describe('named statements on PostgreSQL', () => {
+  it('prepares a query with parameters once and runs it by name after that', async () => {
+    const names = new StatementNames();
+    const db = await oneConnection(names);
+    const lookup = (n: number) => sql<{ n: number }>`SELECT ${n}::int + 1 AS n`.execute(db);
+    expect((await lookup(1)).rows).toEqual([{ n: 2 }]);
+    expect((await lookup(41)).rows).toEqual([{ n: 42 }]);
+    expect(await prepared(db)).toEqual([{ name: 'countersign_1', statement: 'SELECT $1::int + 1 AS n' }]);
+    expect(names.size).toBe(1);
+  });
+
+  it('sends a query without parameters as one simple query, several statements in it', async () => {
+    const db = await oneConnection(new StatementNames());
+    await sql.raw('CREATE TABLE t (v text); INSERT INTO t VALUES ($$a$$); INSERT INTO t VALUES ($$b$$)').execute(db);
+    const { rows } = await sql<{ v: string }>`SELECT v FROM t ORDER BY v`.execute(db);
+    expect(rows).toEqual([{ v: 'a' }, { v: 'b' }]);
+    expect(await prepared(db)).toEqual([]);
+  });
+
+  it('runs a text seen after the limit unnamed, with the same answer', async () => {
+    const names = new StatementNames(1);
+    const db = await oneConnection(names);
+    expect((await sql<{ n: number }>`SELECT ${1}::int AS n`.execute(db)).rows).toEqual([{ n: 1 }]);
+    expect((await sql<{ n: number }>`SELECT ${2}::int * 2 AS n`.execute(db)).rows).toEqual([{ n: 4 }]);
+    expect((await prepared(db)).map((row) => row.statement)).toEqual(['SELECT $1::int AS n']);
+    expect(names.nameFor('SELECT $1::int * 2 AS n')).toBeNull();
+  });
+
+  it('reports a statement PostgreSQL refuses to prepare, every time, and the connection goes on', async () => {
+    const db = await oneConnection(new StatementNames());
+    const broken = () => sql`SELECT ${1}::int FROM no_such_table`.execute(db);
+    await expect(broken()).rejects.toThrow('relation "no_such_table" does not exist');
+    await expect(broken()).rejects.toThrow('relation "no_such_table" does not exist');
+    expect((await sql<{ n: number }>`SELECT ${7}::int AS n`.execute(db)).rows).toEqual([{ n: 7 }]);
+  });
+
+  it('keeps a statement prepared in a transaction that rolled back', async () => {
+    const db = await oneConnection(new StatementNames());
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await sql`SELECT ${1}::int AS n`.execute(tx);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await sql<{ n: number }>`SELECT ${3}::int AS n`.execute(db)).rows).toEqual([{ n: 3 }]);
+    expect((await prepared(db)).map((row) => row.statement)).toEqual(['SELECT $1::int AS n']);
+  });
+});

@@ -199,7 +199,9 @@ try {
   await main();
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exitCode = 1;
-} finally {
   killAllChildren();
+  // A suite that failed half-way may leave a server or socket open, which would keep the process alive: a failed
+  // run ends here, with its code, rather than hang.
+  process.exit(1);
 }
+killAllChildren();

@@ -34,6 +34,9 @@ const { ipc, emit } = ipcStandIn(
 );
 page.__benchEvent = emit;
 
+/** Far above any real render (tens of ms): only a card that never comes reaches it. */
+const SHOW_TIMEOUT_MS = 10_000;
+
 page.__benchShow = async (pending, marker) => {
   const begin = performance.now();
   // The card is up when its title is laid out and the request's description (the marker) is on the page: the
@@ -47,10 +50,17 @@ page.__benchShow = async (pending, marker) => {
       ((card ?? page.document.body).textContent ?? '').includes(marker)
     );
   };
-  const committed = new Promise<number>((done) => {
+  // A card that never shows would leave page.evaluate waiting for ever (it has no time-out of its own): give up
+  // after a while and say why, so that a broken renderer fails the run instead of hanging it.
+  const committed = new Promise<number>((done, fail) => {
+    const giveUp = setTimeout(() => {
+      observer.disconnect();
+      fail(new Error(`the approval card did not show within ${SHOW_TIMEOUT_MS} ms (marker ${JSON.stringify(marker)})`));
+    }, SHOW_TIMEOUT_MS);
     const observer = new page.MutationObserver(() => {
       if (!shown()) return;
       observer.disconnect();
+      clearTimeout(giveUp);
       done(performance.now());
     });
     observer.observe(page.document.body, { subtree: true, childList: true, characterData: true });

@@ -57,7 +57,9 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     shutdown.abort();
     hub.disconnectAll(StreamCloseCode.SERVER_GOING_AWAY, 'The server is shutting down.');
   });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // No client tracking in ws: the hub already knows every open stream and closes them all on shutdown (the hook
+  // above), and ws's own list would cost each stream a Set entry and a 'close' listener closure of its own.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, clientTracking: false } });
 
   echoRequestId(app);
   installErrorHandling(app);

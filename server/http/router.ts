@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { DeviceService } from '../services/devices.js';
@@ -217,6 +217,7 @@ export class Router {
 
   /** A device-signed WebSocket: the upgrade is refused with an HTTP error unless the signature holds. */
   stream<P extends z.ZodType>(spec: StreamRoute<P>): void {
+    const onError = streamErrorListener(this.app.log);
     this.catalog.push({
       method: 'GET',
       url: spec.url,
@@ -244,7 +245,7 @@ export class Router {
       },
       wsHandler: (socket, request) => {
         const params = parseInput(spec.params, request.params, 'path');
-        releaseUpgrade(socket, request);
+        releaseUpgrade(socket, request, onError);
         spec.handler(socket, { params, request, device: request.device! });
       },
     });
@@ -334,17 +335,31 @@ function difference(sent: unknown, parsed: unknown, path: string[]): string | nu
 /** Node's http code keeps the response it is writing on the socket, in a field of its own. */
 type UpgradedSocket = Socket & { _httpMessage?: ServerResponse | null };
 
+/** The id of the upgrade request, kept on its WebSocket for the log lines of the socket's errors. */
+const kRequestId = Symbol('upgrade request id');
+type StreamSocket = WebSocket & { [kRequestId]?: string };
+
 /**
  * Lets the upgrade's request and reply be collected once the WebSocket is open. @fastify/websocket keeps them
  * reachable for the socket's whole life — its 'error' listener closes over both, and the raw socket still points at
  * the ServerResponse it made for the upgrade — which made them most of an idle push stream's memory (headers,
  * IncomingMessage, ServerResponse, Fastify's Request and Reply: about 4 KB of its 10 KB, see `npm run bench`).
- * The replacement listener does what the library's did (log, drop the connection) without holding the request.
+ * The replacement listener does what the library's did (log, drop the connection) without holding the request: one
+ * function for every stream of the route, the request's id kept on the socket.
  */
-function releaseUpgrade(socket: WebSocket, request: FastifyRequest): void {
-  const log = request.log;
+function releaseUpgrade(socket: WebSocket, request: FastifyRequest, onError: (error: Error) => void): void {
   socket.removeAllListeners('error');
-  socket.on('error', (error) => {
+  (socket as StreamSocket)[kRequestId] = request.id;
+  socket.on('error', onError);
+  const raw = request.raw.socket as UpgradedSocket;
+  raw._httpMessage?.detachSocket(raw);
+}
+
+/** The 'error' listener of a route's streams (ws calls it with the socket as `this`). */
+function streamErrorListener(appLog: FastifyBaseLogger): (this: WebSocket, error: Error) => void {
+  return function onStreamError(this: WebSocket, error: Error) {
+    // The line a request's own logger would write: the request's id bound to it.
+    const log = appLog.child({ reqId: (this as StreamSocket)[kRequestId] });
     // ws's WS_ERR_* errors are frames the device got wrong (too large, bad UTF-8, bad opcode): ws has already closed
     // with the fitting code (1009, 1007, 1002). Bad input, not a server fault, so not an error-level log with a stack
     // that any client could use to flood the operator's logs.
@@ -352,10 +367,8 @@ function releaseUpgrade(socket: WebSocket, request: FastifyRequest): void {
     if (code?.startsWith('WS_ERR_'))
       log.info({ code, reason: error.message }, 'push stream: bad frame from the device');
     else log.error({ err: error }, 'push stream error');
-    socket.terminate();
-  });
-  const raw = request.raw.socket as UpgradedSocket;
-  raw._httpMessage?.detachSocket(raw);
+    this.terminate();
+  };
 }
 
 function assertSameUser(device: DeviceRow, params: unknown): void {

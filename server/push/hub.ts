@@ -12,8 +12,10 @@ export interface DeviceStream {
 }
 
 export interface PushHub {
-  /** Registers an open stream; the returned function unregisters it. */
+  /** Registers an open stream; the returned function unregisters it (as detach(stream) does). */
   attach(stream: DeviceStream): () => void;
+  /** Unregisters a stream attach() registered (again: nothing happens). */
+  detach(stream: DeviceStream): void;
   /** Sends a message to every open stream of the user's devices (news about a device: to the others only). */
   publishToUser(userId: number, message: ServerMessage): void;
   /** Closes every open stream of one device (it was removed). */
@@ -89,15 +91,17 @@ export class InProcessHub implements PushHub {
       this.streamsByUser.set(stream.userId, streams);
       this.onUserPresence?.(stream.userId, true);
     }
-    const set = streams;
-    set.add(stream);
-    return () => {
-      set.delete(stream);
-      if (set.size === 0 && this.streamsByUser.get(stream.userId) === set) {
-        this.streamsByUser.delete(stream.userId);
-        this.onUserPresence?.(stream.userId, false);
-      }
-    };
+    streams.add(stream);
+    return () => this.detach(stream);
+  }
+
+  detach(stream: DeviceStream): void {
+    const streams = this.streamsByUser.get(stream.userId);
+    if (!streams?.delete(stream)) return;
+    if (streams.size === 0) {
+      this.streamsByUser.delete(stream.userId);
+      this.onUserPresence?.(stream.userId, false);
+    }
   }
 
   async approverOnline(userId: number): Promise<boolean> {

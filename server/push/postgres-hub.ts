@@ -214,6 +214,10 @@ class PgHub implements PostgresHub {
     return this.local.attach(stream);
   }
 
+  detach(stream: DeviceStream): void {
+    this.local.detach(stream);
+  }
+
   publishToUser(userId: number, message: ServerMessage): void {
     this.deliver(userId, message);
     const notice = noticeFor(userId, message);

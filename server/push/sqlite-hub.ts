@@ -40,6 +40,10 @@ export class SqliteHub implements PushHub {
     return this.local.attach(stream);
   }
 
+  detach(stream: DeviceStream): void {
+    this.local.detach(stream);
+  }
+
   publishToUser(userId: number, message: ServerMessage): void {
     if ((message.type === 'device.paired' || message.type === 'device.removed') && message.event_id > this.cursor) {
       this.publishedHere.add(message.event_id);

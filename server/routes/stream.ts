@@ -7,7 +7,7 @@ import type { ServerConfig } from '../config.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Router } from '../http/router.js';
 import { approvalRequestView, iso } from '../views/wire.js';
-import type { PushHub } from '../push/hub.js';
+import type { DeviceStream, PushHub } from '../push/hub.js';
 import type { UnitOfWork } from '../store/types.js';
 
 function parseClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
@@ -26,86 +26,189 @@ function sendTo(socket: WebSocket, message: ServerMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
 }
 
+/*
+ * Memory. A server holds thousands of idle streams, so an open stream keeps one PushStream and nothing else of
+ * ours: its methods are on the prototype, the socket's listeners are module functions that find it through the
+ * socket (ws calls them with the socket as `this`), every stream's pings come from one timer (Heartbeats), and
+ * nothing of the upgrade (request, logger, device row) stays reachable. A closure per stream would cost its own
+ * function object and keep its whole scope alive.
+ */
+
+const kStream = Symbol('push stream');
+type StreamSocket = WebSocket & { [kStream]?: PushStream };
+
+/** One open push stream: what the hub delivers to, and what the heartbeat pings. */
+class PushStream implements DeviceStream {
+  /** Messages published while the PENDING list is being read wait here (so none is lost or sent twice); then null. */
+  backlog: ServerMessage[] | null = [];
+  /** The `t` of the ping not answered yet, or null. */
+  awaitingPong: number | null = null;
+  /** When the next ping is due (Heartbeats' clock), and the neighbours in Heartbeats' list. */
+  due = 0;
+  prev: PushStream | null = null;
+  next: PushStream | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly deviceId: number,
+    readonly userId: number,
+    readonly shared: Shared,
+  ) {}
+
+  send(message: ServerMessage): void {
+    if (this.backlog) this.backlog.push(message);
+    else sendTo(this.socket, message);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  /** The heartbeat is due: a ping, or the close if the last one went unanswered. */
+  beat(): void {
+    if (this.awaitingPong !== null) {
+      this.socket.close(StreamCloseCode.HEARTBEAT_TIMEOUT, 'No pong to the last ping.');
+      return;
+    }
+    this.awaitingPong = Date.now();
+    sendTo(this.socket, { type: 'ping', t: this.awaitingPong });
+  }
+
+  /** The PENDING list has been sent (its uuids in `sent`): what was published meanwhile follows, then live. */
+  flushBacklog(sent: ReadonlySet<string>): void {
+    const queued = this.backlog ?? [];
+    this.backlog = null;
+    for (const message of queued) {
+      if (message.type === 'approval.requested' && sent.has(message.request.uuid)) continue;
+      sendTo(this.socket, message);
+    }
+  }
+}
+
+/** What every stream of one server shares. */
+interface Shared {
+  hub: PushHub;
+  heartbeats: Heartbeats;
+}
+
+function onSocketMessage(this: StreamSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  const stream = this[kStream];
+  const message = parseClientMessage(data, isBinary);
+  if (!message) {
+    this.close(StreamCloseCode.BAD_MESSAGE, 'Not a valid client message.');
+    return;
+  }
+  if (stream && message.type === 'pong' && message.t === stream.awaitingPong) stream.awaitingPong = null;
+}
+
+function onSocketClose(this: StreamSocket): void {
+  const stream = this[kStream];
+  if (!stream) return;
+  stream.shared.heartbeats.remove(stream);
+  stream.shared.hub.detach(stream);
+}
+
+/**
+ * The pings of every stream, from one timer: a ping every intervalMs on each stream from its opening on, as a
+ * setInterval per stream would send them, without a Timeout and a closure per stream. All streams have the same
+ * interval, so a list in order of the next ping's due time only ever grows at its tail.
+ */
+class Heartbeats {
+  private head: PushStream | null = null;
+  private tail: PushStream | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** Whole milliseconds of a monotonic clock: a small integer per stream, not a boxed double. */
+  private readonly now = () => Math.floor(performance.now());
+
+  constructor(private readonly intervalMs: number) {}
+
+  add(stream: PushStream): void {
+    stream.due = this.now() + this.intervalMs;
+    this.append(stream);
+    if (!this.timer) this.schedule();
+  }
+
+  remove(stream: PushStream): void {
+    if (stream.prev) stream.prev.next = stream.next;
+    else if (this.head === stream) this.head = stream.next;
+    else return;
+    if (stream.next) stream.next.prev = stream.prev;
+    else this.tail = stream.prev;
+    stream.prev = null;
+    stream.next = null;
+    if (!this.head && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private append(stream: PushStream): void {
+    stream.prev = this.tail;
+    stream.next = null;
+    if (this.tail) this.tail.next = stream;
+    else this.head = stream;
+    this.tail = stream;
+  }
+
+  private schedule(): void {
+    const head = this.head;
+    this.timer = head ? setTimeout(() => this.tick(), Math.max(0, head.due - this.now())) : null;
+  }
+
+  private tick(): void {
+    const now = this.now();
+    // Each due stream moves to the tail before its beat, so a beat that closes the stream (whose 'close' event
+    // comes later and removes it) leaves the list consistent.
+    while (this.head && this.head.due <= now) {
+      const stream = this.head;
+      this.remove(stream);
+      stream.due = now + this.intervalMs;
+      this.append(stream);
+      stream.beat();
+    }
+    this.schedule();
+  }
+}
+
 export function streamRoutes(router: Router, deps: { store: UnitOfWork; hub: PushHub; config: ServerConfig }): void {
   const { store, hub, config } = deps;
+  const shared: Shared = { hub, heartbeats: new Heartbeats(config.pingIntervalMs) };
   router.stream({
     url: '/v1/approver-device/:id/stream',
     operationId: 'openDeviceStream',
     summary: 'WebSocket push stream of the device (messages: protocol/push.ts ServerMessage, ClientMessage).',
     params: z.object({ id: IdParam }),
     handler: (socket: WebSocket, { request, device }) => {
-      // Read what is needed from the upgrade request now: a closure that used `request` would keep it (headers and
-      // all) alive for as long as the stream is open.
-      const ip = clientIp(request);
-      const log = request.log;
-      // Messages published while the PENDING list is being read wait here, so none is lost or sent twice.
-      let backlog: ServerMessage[] | null = [];
-      const sentUuids = new Set<string>();
-      // Methods, not arrow-function properties: the server runs under tsx, whose keepNames gives every named arrow
-      // function its own `name` property — a few hundred bytes per open stream each; a method needs none.
-      const detach = hub.attach({
-        deviceId: device.id,
-        userId: device.userId,
-        send(message) {
-          if (backlog) backlog.push(message);
-          else sendTo(socket, message);
-        },
-        close(code, reason) {
-          socket.close(code, reason);
-        },
-      });
-
-      let awaitingPong: number | null = null;
-      const heartbeat = setInterval(() => {
-        if (awaitingPong !== null) {
-          socket.close(StreamCloseCode.HEARTBEAT_TIMEOUT, 'No pong to the last ping.');
-          return;
-        }
-        awaitingPong = Date.now();
-        sendTo(socket, { type: 'ping', t: awaitingPong });
-      }, config.pingIntervalMs);
-
-      socket.on('message', (data, isBinary) => {
-        const message = parseClientMessage(data, isBinary);
-        if (!message) {
-          socket.close(StreamCloseCode.BAD_MESSAGE, 'Not a valid client message.');
-          return;
-        }
-        if (message.type === 'pong' && message.t === awaitingPong) awaitingPong = null;
-      });
-      socket.on('close', () => {
-        clearInterval(heartbeat);
-        detach();
-      });
+      const stream = new PushStream(socket, device.id, device.userId, shared);
+      (socket as StreamSocket)[kStream] = stream;
+      hub.attach(stream);
+      shared.heartbeats.add(stream);
+      socket.on('message', onSocketMessage);
+      socket.on('close', onSocketClose);
 
       sendTo(socket, {
         type: 'hello',
         device_id: device.id,
         user_id: device.userId,
-        client_ip: ip,
+        client_ip: clientIp(request),
         server_time: iso(config.now()),
         ping_interval_ms: config.pingIntervalMs,
       });
+      // These callbacks hold the request only until the PENDING list has been read.
+      const sent = new Set<string>();
       void store
         .read((db) => db.requests.pendingForUser(device.userId, config.now()))
         .then((pending) => {
           for (const row of pending) {
-            sentUuids.add(row.uuid);
+            sent.add(row.uuid);
             sendTo(socket, { type: 'approval.requested', request: approvalRequestView(row) });
           }
         })
         .catch((error: unknown) => {
-          log.error({ err: error }, 'could not read pending requests for the push stream');
+          request.log.error({ err: error }, 'could not read pending requests for the push stream');
           socket.close(1011, 'Server error.');
         })
-        .finally(() => {
-          const queued = backlog ?? [];
-          backlog = null;
-          for (const message of queued) {
-            if (message.type === 'approval.requested' && sentUuids.has(message.request.uuid)) continue;
-            sendTo(socket, message);
-          }
-        });
+        .finally(() => stream.flushBacklog(sent));
     },
   });
 }

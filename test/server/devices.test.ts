@@ -178,6 +178,24 @@ describe('push stream', () => {
     expect((await silent.closed).code).toBe(StreamCloseCode.HEARTBEAT_TIMEOUT);
   });
 
+  it('pings every open stream while others open and close around it', async () => {
+    const first = await w.device.connect();
+    const middle = await w.device.connect();
+    const last = await w.device.connect();
+    await middle.close(); // leaves from the middle of the streams' ping order
+    await first.next('ping');
+    await first.close(); // from its head, after a ping
+    const silent = await w.device.connect({ autoPong: false }); // joins at its tail
+    const joined = Date.now();
+    expect((await silent.closed).code).toBe(StreamCloseCode.HEARTBEAT_TIMEOUT);
+    for (const stream of [w.stream, last]) {
+      let ping = await stream.next('ping');
+      while (ping.t < joined) ping = await stream.next('ping');
+      expect(stream.socket.readyState).toBe(stream.socket.OPEN);
+    }
+    await last.close();
+  });
+
   it('closes a stream that sends anything but a pong with 4400', async () => {
     for (const text of ['hello', JSON.stringify({ type: 'approve', uuid: 'x' }), JSON.stringify({ type: 'pong' })]) {
       const stream = await w.device.connect();

@@ -12,8 +12,8 @@ export interface DeviceStream {
 }
 
 export interface PushHub {
-  /** Registers an open stream; the returned function unregisters it (as detach(stream) does). */
-  attach(stream: DeviceStream): () => void;
+  /** Registers an open stream; detach(stream) unregisters it. */
+  attach(stream: DeviceStream): void;
   /** Unregisters a stream attach() registered (again: nothing happens). */
   detach(stream: DeviceStream): void;
   /** Sends a message to every open stream of the user's devices (news about a device: to the others only). */
@@ -84,7 +84,7 @@ export class InProcessHub implements PushHub {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  attach(stream: DeviceStream): () => void {
+  attach(stream: DeviceStream): void {
     let streams = this.streamsByUser.get(stream.userId);
     if (!streams) {
       streams = new Set();
@@ -92,7 +92,6 @@ export class InProcessHub implements PushHub {
       this.onUserPresence?.(stream.userId, true);
     }
     streams.add(stream);
-    return () => this.detach(stream);
   }
 
   detach(stream: DeviceStream): void {

@@ -210,8 +210,8 @@ class PgHub implements PostgresHub {
 
   // ---- PushHub: local delivery at once, then a notice for the other instances ----
 
-  attach(stream: DeviceStream): () => void {
-    return this.local.attach(stream);
+  attach(stream: DeviceStream): void {
+    this.local.attach(stream);
   }
 
   detach(stream: DeviceStream): void {

@@ -36,8 +36,8 @@ export class SqliteHub implements PushHub {
     return new SqliteHub(store, await store.deviceEvents.lastId(), log, pollMs);
   }
 
-  attach(stream: DeviceStream): () => void {
-    return this.local.attach(stream);
+  attach(stream: DeviceStream): void {
+    this.local.attach(stream);
   }
 
   detach(stream: DeviceStream): void {

@@ -76,7 +76,7 @@ describe('PostgresHub: two instances on one database', () => {
   it('a stream on B gets the request asked on A and its resolution; a long-poll on B wakes on the decision on A', async () => {
     const alice = await seedUser(a, 'alice');
     const stream = new RecordingStream(alice.device.row.id, alice.user.id);
-    const detach = b.hub.attach(stream);
+    b.hub.attach(stream);
     try {
       const request = await ask(a, alice.apiKey, 'nightly backup');
       const shown = await stream.waitFor(requested(request.uuid));
@@ -109,21 +109,21 @@ describe('PostgresHub: two instances on one database', () => {
       });
       // A's own publish is not delivered twice on A (an instance skips its own notices).
       const onA = new RecordingStream(alice.device.row.id, alice.user.id);
-      const detachA = a.hub.attach(onA);
+      a.hub.attach(onA);
       const second = await ask(a, alice.apiKey, 'second');
       await stream.waitFor(requested(second.uuid));
       await channel.waitFor((payload) => payload.includes(second.uuid));
       expect(onA.received.filter(requested(second.uuid))).toHaveLength(1);
-      detachA();
+      a.hub.detach(onA);
     } finally {
-      detach();
+      b.hub.detach(stream);
     }
   });
 
   it('a long-poll on B that begins to wait just after the wake from A is not left sleeping', async () => {
     const ivy = await seedUser(a, 'ivy');
     const stream = new RecordingStream(ivy.device.row.id, ivy.user.id);
-    const detach = b.hub.attach(stream);
+    b.hub.attach(stream);
     try {
       const request = await ask(a, ivy.apiKey);
       // The requester on B has read the row (PENDING)...
@@ -138,14 +138,14 @@ describe('PostgresHub: two instances on one database', () => {
       // ...and only then does the requester begin its hour-long wait: it must return to read the row again.
       await b.hub.waitForRequest(request.uuid, 3_600_000, new AbortController().signal);
     } finally {
-      detach();
+      b.hub.detach(stream);
     }
   });
 
   it('B reads no row and sends nothing for a user it has no stream for', async () => {
     const carol = await seedUser(a, 'carol');
     const carolStream = new RecordingStream(carol.device.row.id, carol.user.id);
-    const detach = b.hub.attach(carolStream);
+    b.hub.attach(carolStream);
     try {
       // Dave has no stream on B: three requests, three blocks (the key locks), a removed device.
       const dave = await seedUser(a, 'dave');
@@ -179,14 +179,14 @@ describe('PostgresHub: two instances on one database', () => {
       );
       expect(carolStream.received.filter((message) => message.type === 'credential.locked')).toEqual([]);
     } finally {
-      detach();
+      b.hub.detach(carolStream);
     }
   });
 
   it('a lock on A reaches the owner on B with the key name read from the row', async () => {
     const erin = await seedUser(a, 'erin');
     const stream = new RecordingStream(erin.device.row.id, erin.user.id);
-    const detach = b.hub.attach(stream);
+    b.hub.attach(stream);
     try {
       for (let n = 0; n < 3; n += 1) {
         const request = await ask(a, erin.apiKey);
@@ -201,7 +201,7 @@ describe('PostgresHub: two instances on one database', () => {
       expect(locked).toMatchObject({ credential: { id: erin.credential.id, name: "erin's key" } });
       expect(locked).toHaveProperty('reason', expect.stringMatching(/^Locked after 3 blocked session requests/));
     } finally {
-      detach();
+      b.hub.detach(stream);
     }
   });
 
@@ -210,8 +210,8 @@ describe('PostgresHub: two instances on one database', () => {
     const phone = await addDevice(a, frank.user.id, 'frank-phone');
     const laptopStream = new RecordingStream(frank.device.row.id, frank.user.id);
     const phoneStream = new RecordingStream(phone.row.id, frank.user.id);
-    const detachLaptop = b.hub.attach(laptopStream);
-    const detachPhone = b.hub.attach(phoneStream);
+    b.hub.attach(laptopStream);
+    b.hub.attach(phoneStream);
     try {
       await a.services.devices.revoke(frank.device.row, phone.row.id, '127.0.0.1');
       expect(await phoneStream.waitForClose()).toEqual({ code: 4401, reason: 'This device was removed.' });
@@ -229,15 +229,15 @@ describe('PostgresHub: two instances on one database', () => {
       await laptopStream.waitFor(requested(request.uuid));
       expect(laptopStream.closedWith).toBeNull();
     } finally {
-      detachLaptop();
-      detachPhone();
+      b.hub.detach(laptopStream);
+      b.hub.detach(phoneStream);
     }
   });
 
   it('a device paired on A with an invite from the laptop is told to the laptop streaming on B', async () => {
     const june = await seedUser(a, 'june');
     const stream = new RecordingStream(june.device.row.id, june.user.id);
-    const detach = b.hub.attach(stream);
+    b.hub.attach(stream);
     try {
       const invite = await a.services.pairing.issue(june.user.id, june.device.row.id);
       const paired = await a.services.pairing.pair({
@@ -256,14 +256,14 @@ describe('PostgresHub: two instances on one database', () => {
         invited_by: { device_id: june.device.row.id, name: 'june-laptop' },
       });
     } finally {
-      detach();
+      b.hub.detach(stream);
     }
   });
 
   it('a publish-only hub (countersign-admin) opens no LISTEN connection, and what it publishes before close() reaches B', async () => {
     const gina = await seedUser(a, 'gina');
     const stream = new RecordingStream(gina.device.row.id, gina.user.id);
-    const detach = b.hub.attach(stream);
+    b.hub.attach(stream);
     const admin = await startInstance(db.url, { listen: false });
     try {
       expect(await listenBackends(admin)).toEqual([]);
@@ -276,7 +276,7 @@ describe('PostgresHub: two instances on one database', () => {
         expect(await stream.waitFor(resolved(request.uuid))).toMatchObject({ status: 'REJECTED' });
       }
     } finally {
-      detach();
+      b.hub.detach(stream);
       await admin.close();
     }
   });
@@ -314,7 +314,7 @@ describe('PostgresHub: two instances on one database', () => {
   it('ignores (and logs) a notice that is not one of ours, even one asking for an impossible close code', async () => {
     const hank = await seedUser(a, 'hank');
     const stream = new RecordingStream(hank.device.row.id, hank.user.id);
-    const detach = b.hub.attach(stream);
+    b.hub.attach(stream);
     try {
       const sender = new pg.Client({ connectionString: db.url });
       await sender.connect();
@@ -336,7 +336,7 @@ describe('PostgresHub: two instances on one database', () => {
       expect(stream.closedWith).toBeNull();
       expect(b.log.filter((entry) => entry.msg.includes('not one of ours'))).toHaveLength(forged.length);
     } finally {
-      detach();
+      b.hub.detach(stream);
     }
   });
 });

@@ -59,11 +59,11 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
   const phone = await addDevice(a, alice.user.id, 'alice-phone');
   const stream = new RecordingStream(alice.device.row.id, alice.user.id);
   const phoneStream = new RecordingStream(phone.row.id, alice.user.id);
-  const detachLaptop = b.hub.attach(stream);
-  const detachPhone = b.hub.attach(phoneStream);
+  b.hub.attach(stream);
+  b.hub.attach(phoneStream);
   cleanups.push(async () => {
-    detachLaptop();
-    detachPhone();
+    b.hub.detach(stream);
+    b.hub.detach(phoneStream);
   });
 
   const polled = await ask(a, alice.apiKey, 'before the drop');
@@ -175,8 +175,8 @@ describe('PostgresHub: the LISTEN connection drops', () => {
     const { a, b, cut, restore } = await twoInstancesWithBOwnRole();
     const alice = await seedUser(a, 'alice');
     const stream = new RecordingStream(alice.device.row.id, alice.user.id);
-    const detach = b.hub.attach(stream);
-    cleanups.push(async () => detach());
+    b.hub.attach(stream);
+    cleanups.push(async () => b.hub.detach(stream));
     const session = await a.services.sessions.open(
       a.store,
       { credentialId: alice.credential.id, userId: alice.user.id },

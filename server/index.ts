@@ -78,12 +78,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const https = options.tls
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
     : undefined;
-  const opened = await openStore(options.db);
+  // The app's logger exists only once the app is built; a checkpoint that fails before then is not lost silently.
+  let appLog: HubLog | null = null;
+  const opened = await openStore(options.db, {
+    backgroundCheckpoints: {
+      onError: (message) => (appLog ? appLog.error({}, message) : process.stderr.write(`${message}\n`)),
+    },
+  });
   // No receiver, no events: they would be written with every change and pruned unread. (countersign-admin, another
   // process, still records its own; a server started later with receivers finds them.)
   const store = config.webhooks ? opened : withoutWebhookEvents(opened);
-  // The hub logs through the app's logger, which exists only once the app is built (and the app needs the hub).
-  let appLog: HubLog | null = null;
+  // The hub logs through the app's logger too (and the app needs the hub).
   const hubLog: HubLog = {
     warn: (obj, msg) => appLog?.warn(obj, msg),
     error: (obj, msg) => appLog?.error(obj, msg),

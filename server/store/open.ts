@@ -1,7 +1,7 @@
 // `--db` names either a database file (embedded SQLite, the default) or a PostgreSQL URL (several server instances
 // on one database). Everything above the store is the same for both.
 import { openPostgresStore, type PostgresStoreOptions } from './postgres/open.js';
-import { openSqliteStore } from './sqlite/open.js';
+import { openSqliteStore, type SqliteStoreOptions } from './sqlite/open.js';
 import type { Store } from './types.js';
 
 export function isPostgresUrl(db: string): boolean {
@@ -20,6 +20,7 @@ export function describeDb(db: string): string {
   }
 }
 
-export async function openStore(db: string, options: PostgresStoreOptions = {}): Promise<Store> {
-  return isPostgresUrl(db) ? openPostgresStore(db, options) : openSqliteStore(db);
+/** Each store takes its own options and ignores the other's. */
+export async function openStore(db: string, options: PostgresStoreOptions & SqliteStoreOptions = {}): Promise<Store> {
+  return isPostgresUrl(db) ? openPostgresStore(db, options) : openSqliteStore(db, options);
 }

@@ -9,6 +9,7 @@ import type { Schema } from '../schema.js';
 import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { createPrivateFile } from '../../private-files.js';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { migrations } from './migrations.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -51,7 +52,16 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
   };
 }
 
-export function openSqliteStore(path: string): Store {
+export interface SqliteStoreOptions {
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside a COMMIT (sqlite/checkpointer.ts): for the
+   * long-running server, whose every request would otherwise wait for a checkpoint's fsyncs. onError hears of a
+   * checkpoint that failed.
+   */
+  backgroundCheckpoints?: { onError(message: string): void; intervalMs?: number };
+}
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   // SQLite gives the -wal and -shm files the database file's mode, so a 0600 database keeps them 0600 too.
   createPrivateFile(path);
   const db = new Database(path);
@@ -64,6 +74,11 @@ export function openSqliteStore(path: string): Store {
   } catch (error) {
     db.close();
     throw error;
+  }
+  let checkpointer: Checkpointer | null = null;
+  if (options.backgroundCheckpoints) {
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer(path, options.backgroundCheckpoints);
   }
   const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
   let closing: Promise<void> | null = null;
@@ -79,9 +94,11 @@ export function openSqliteStore(path: string): Store {
       return work(own);
     },
     transaction: (work) => runTransaction(kysely, RULES, work, guard),
-    // Waits for the single connection, so a transaction in flight finishes first.
+    // Waits for the single connection, so a transaction in flight finishes first. The worker's connection closes
+    // before it, so the server's, the last, checkpoints everything and removes the WAL.
     close: () => {
       closing ??= kysely.connection().execute(async () => {
+        await checkpointer?.stop();
         db.close();
       });
       return closing;

@@ -65,6 +65,9 @@ export function startCheckpointer(
   return {
     stop: () => {
       stopping ??= (async () => {
+        // Held while it stops: otherwise a process with nothing else to wait for exits before the worker has
+        // closed its connection (and a top-level await on the close never settles).
+        worker.ref();
         worker.postMessage('stop');
         await exited;
       })();

@@ -76,14 +76,14 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   sessionServerRoutes(router, services);
   sessionServerRequestRoutes(router, services, shutdown.signal);
   approverDeviceRoutes(router, services);
-  streamRoutes(router, { store, hub, config });
+  streamRoutes(router, { services, hub, config });
   credentialRoutes(router, services);
   permittedIpRoutes(router, services);
   installationRoutes(router, services);
   grantRoutes(router, services, config.now);
-  historyRoutes(router, store);
-  deviceEventRoutes(router, store);
-  operatorRoutes(router, services, store, config.operatorTokenHash);
+  historyRoutes(router, services);
+  deviceEventRoutes(router, services);
+  operatorRoutes(router, services, config.operatorTokenHash);
   openApiRoute(router);
 
   const stopSweeper = startSweeper(

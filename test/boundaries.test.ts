@@ -23,7 +23,13 @@ const PROBES: Record<string, string> = {
   'main/core/uses-electron.ts': "import { app } from 'electron';\nexport const x = app;\n",
   // Refused: a service reaching past its unit of work for the whole store's autocommit repositories.
   'server/services/uses-store.ts': "import type { Store } from '../store/types.js';\nexport type X = Store;\n",
-  // Allowed: the HTTP edge and the shell may.
+  // Refused: a route reading or writing the store itself instead of through a service.
+  'server/routes/uses-store.ts': "import { openStore } from '../store/open.js';\nexport const x = openStore;\n",
+  'server/routes/uses-unit-of-work.ts':
+    "import type { UnitOfWork } from '../store/types.js';\nexport type X = UnitOfWork;\n",
+  // Allowed: the HTTP edge and the shell may; a route may name a row type it turns into a view.
+  'server/routes/uses-row-type.ts':
+    "import type { SessionRequestRow } from '../store/types.js';\nexport type X = SessionRequestRow;\n",
   'server/http/uses-fastify.ts': "import Fastify from 'fastify';\nexport const x = Fastify;\n",
   'server/routes/uses-http.ts': "import { ApiError } from '../http/api-error.js';\nexport const x = ApiError;\n",
   'server/services/uses-domain.ts': "import { Refusal } from '../domain/refusal.js';\nexport const x = Refusal;\n",
@@ -98,6 +104,8 @@ it('refuses imports across the boundaries, and only those', async () => {
     'renderer/src/uses-protocol.ts',
     'renderer/src/uses-server.ts',
     'server/push/uses-routes.ts',
+    'server/routes/uses-store.ts',
+    'server/routes/uses-unit-of-work.ts',
     'server/services/uses-http.ts',
     'server/services/uses-store.ts',
     'server/store/uses-fastify.ts',

@@ -4,11 +4,9 @@ import { z } from 'zod';
 import { DeviceEventList, DeviceEventQuery, IdParam } from '../../protocol/index.js';
 import { deviceEventView } from '../views/device-events.js';
 import type { Router } from '../http/router.js';
-import type { UnitOfWork } from '../store/types.js';
+import type { Services } from '../services/index.js';
 
-const DEFAULT_COUNT = 50;
-
-export function deviceEventRoutes(router: Router, store: UnitOfWork): void {
+export function deviceEventRoutes(router: Router, services: Services): void {
   router.deviceRoute({
     method: 'GET',
     url: '/v1/user/:userID/device-event',
@@ -18,13 +16,7 @@ export function deviceEventRoutes(router: Router, store: UnitOfWork): void {
     query: DeviceEventQuery,
     responses: { 200: DeviceEventList },
     handler: async ({ params, query }) => {
-      const rows = await store.read((db) =>
-        db.deviceEvents.listByUser({
-          userId: params.userID,
-          beforeId: query.older_than,
-          limit: query.count ?? DEFAULT_COUNT,
-        }),
-      );
+      const rows = await services.history.deviceEvents(params.userID, query);
       return { Response: rows.map((row) => ({ DeviceEvent: deviceEventView(row) })) };
     },
   });

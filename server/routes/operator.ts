@@ -28,8 +28,8 @@ import type { Router } from '../http/router.js';
 import { credentialView, deviceView, iso } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 import { hashSecret } from '../secrets.js';
-import type { UnitOfWork, UserRow } from '../store/types.js';
-import { readHistory } from './history.js';
+import type { UserRow } from '../store/types.js';
+import { historyPage } from './history.js';
 
 const OPERATOR_AUTH = 'Operator authentication failed: give Authorization: Bearer and the operator token.';
 const EmptyResponse = z.object({ Response: z.tuple([]) });
@@ -57,7 +57,7 @@ export function operatorAuthorizer(tokenHash: string | null) {
   };
 }
 
-export function operatorRoutes(router: Router, services: Services, store: UnitOfWork, tokenHash: string | null): void {
+export function operatorRoutes(router: Router, services: Services, tokenHash: string | null): void {
   const check = operatorAuthorizer(tokenHash);
   const guard = (request: { headers: Record<string, string | string[] | undefined> }) =>
     check(request.headers.authorization);
@@ -252,7 +252,7 @@ export function operatorRoutes(router: Router, services: Services, store: UnitOf
       responses: { 200: SessionRequestHistory },
       handler: async ({ params, query }) => {
         await operator.user(params.userID);
-        return readHistory(store, params.userID, query);
+        return historyPage(await services.history.requests(params.userID, query));
       },
     },
     guard,

@@ -8,7 +8,7 @@ import { clientIp } from '../http/client-ip.js';
 import type { Router } from '../http/router.js';
 import { approvalRequestView, iso } from '../views/wire.js';
 import type { DeviceStream, PushHub } from '../push/hub.js';
-import type { UnitOfWork } from '../store/types.js';
+import type { Services } from '../services/index.js';
 
 function parseClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
   if (isBinary) return null;
@@ -170,8 +170,8 @@ class Heartbeats {
   }
 }
 
-export function streamRoutes(router: Router, deps: { store: UnitOfWork; hub: PushHub; config: ServerConfig }): void {
-  const { store, hub, config } = deps;
+export function streamRoutes(router: Router, deps: { services: Services; hub: PushHub; config: ServerConfig }): void {
+  const { services, hub, config } = deps;
   const shared: Shared = { hub, heartbeats: new Heartbeats(config.pingIntervalMs) };
   router.stream({
     url: '/v1/approver-device/:id/stream',
@@ -196,8 +196,8 @@ export function streamRoutes(router: Router, deps: { store: UnitOfWork; hub: Pus
       });
       // These callbacks hold the request only until the PENDING list has been read.
       const sent = new Set<string>();
-      void store
-        .read((db) => db.requests.pendingForUser(device.userId, config.now()))
+      void services.approvals
+        .pendingForUser(device.userId)
         .then((pending) => {
           for (const row of pending) {
             sent.add(row.uuid);

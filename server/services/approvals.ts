@@ -224,6 +224,11 @@ export class ApprovalService {
     };
   }
 
+  /** The user's PENDING requests that have not expired, oldest first: what a push stream sends once it opens. */
+  pendingForUser(userId: number): Promise<SessionRequestRow[]> {
+    return this.ctx.store.read((db) => db.requests.pendingForUser(userId, this.now()));
+  }
+
   /** Whether an approver device of the user has its push stream open (on any instance): told to the requester. */
   approverOnline(userId: number): Promise<boolean> {
     return this.ctx.hub.approverOnline(userId);

@@ -10,6 +10,7 @@ import { CredentialService } from './credentials.js';
 import { DeviceKeyCache } from './device-keys.js';
 import { DeviceService } from './devices.js';
 import { GrantService } from './grants.js';
+import { HistoryService } from './history.js';
 import { InstallationService } from './installations.js';
 import { OperatorService } from './operator.js';
 import { PairingService } from './pairing.js';
@@ -25,6 +26,8 @@ export interface Services {
   codes: CodeFallbackService;
   installations: InstallationService;
   grants: GrantService;
+  /** The user's session requests and device events, read back. */
+  history: HistoryService;
   /** The per-address limits: in the shared database on PostgreSQL, in memory on SQLite. */
   limits: RateLimits;
   retention: RetentionService;
@@ -50,6 +53,7 @@ export function createServices(ctx: ServiceContext): Services {
     codes,
     installations: new InstallationService(ctx),
     grants: new GrantService(ctx),
+    history: new HistoryService(ctx),
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
     retention: new RetentionService(ctx),
     webhooks: new WebhookService(ctx.store, ctx.config),

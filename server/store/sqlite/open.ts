@@ -3,13 +3,14 @@
 // go through Kysely (one query layer with PostgreSQL) over a statement cache: Kysely prepares each query's SQL
 // text anew, and better-sqlite3 statements are reusable, so the same SQL is prepared once.
 import Database from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase } from 'kysely';
 import { repositories } from '../kysely/index.js';
 import type { Schema } from '../schema.js';
 import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { createPrivateFile } from '../../private-files.js';
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from './checkpointer.js';
+import { PlanOnceSqliteDialect } from './dialect.js';
 import { migrations } from './migrations.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -80,7 +81,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
     checkpointer = startCheckpointer(path, options.backgroundCheckpoints);
   }
-  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
+  const kysely = new Kysely<Schema>({ dialect: new PlanOnceSqliteDialect({ database: withStatementCache(db) }) });
   let closing: Promise<void> | null = null;
   const guard = new TransactionGuard();
   const own = guard.guard(repositories(kysely, 'sqlite'));

@@ -3,7 +3,7 @@
 // trips), one device approves every request at once, and one requester opens sessions one after another (the
 // requester library: POST /v1/session-server, the long-poll until ACCEPTED). The counts over the measured approvals,
 // less what the idle server ran over a window as long (the sweeper), divided by the approvals. Also by SQL text,
-// so a change to the hot path shows which statement it removed.
+// so a change to the hot path shows which statement it removed, and on SQLite the time the statements took.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,13 @@ export interface StatementsPerApproval {
   background_in_window: number;
   /** Per approval, by SQL text (most first; background not subtracted). */
   by_statement: Record<string, number>;
+  /**
+   * SQLite only (null on PostgreSQL, whose round trips overlap): microseconds per approval spent inside
+   * better-sqlite3, in all and by SQL text (most first; background not subtracted). One approval at a time on an
+   * otherwise idle server, so this is the statements' own cost, not a loaded server's.
+   */
+  sqlite_micros_per_approval: number | null;
+  sqlite_micros_by_statement: Record<string, number> | null;
 }
 
 export interface StatementsResults {
@@ -75,20 +82,28 @@ async function countOne(db: string, totpKey: string | undefined, log: (line: str
     await sleep(windowMs);
     const idleAfter = await server.readStatements();
     if (failure) throw new Error(failure);
-    const ran = countsBetween(before, after);
-    const background = total(countsBetween(idle, idleAfter));
-    const byStatement = Object.fromEntries(
-      Object.entries(ran)
-        .sort(([, a], [, b]) => b - a)
-        .map(([text, count]): [string, number] => [text, round(count / MEASURED_APPROVALS, 2)]),
-    );
+    const ran = countsBetween(before.counts, after.counts);
+    const background = total(countsBetween(idle.counts, idleAfter.counts));
+    const perApproval = (byText: Record<string, number>, digits: number) =>
+      Object.fromEntries(
+        Object.entries(byText)
+          .sort(([, a], [, b]) => b - a)
+          .map(([text, value]): [string, number] => [text, round(value / MEASURED_APPROVALS, digits)]),
+      );
+    const micros = countsBetween(before.micros, after.micros);
+    const timed = Object.keys(micros).length > 0;
     const result: StatementsPerApproval = {
       approvals: MEASURED_APPROVALS,
       per_approval: round((total(ran) - background) / MEASURED_APPROVALS, 2),
       background_in_window: background,
-      by_statement: byStatement,
+      by_statement: perApproval(ran, 2),
+      sqlite_micros_per_approval: timed ? round(total(micros) / MEASURED_APPROVALS, 1) : null,
+      sqlite_micros_by_statement: timed ? perApproval(micros, 1) : null,
     };
-    log(`  ${result.per_approval} per approval (background ${background} over the window subtracted)`);
+    log(
+      `  ${result.per_approval} per approval (background ${background} over the window subtracted)` +
+        (timed ? `, ${result.sqlite_micros_per_approval} µs inside SQLite` : ''),
+    );
     return result;
   } finally {
     await approver.close().catch(() => undefined);

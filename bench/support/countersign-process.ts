@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { HELP } from '../../server/cli-args.js';
 import { spawnChild, stopChild, waitForLine } from './children.js';
 import { GC_PROBE_FLAGS, type MemoryReading, memoryProbe } from './memory-probe.js';
-import { STATEMENT_PROBE_FLAGS, type StatementCounts, statementReader } from './statement-counts.js';
+import { STATEMENT_PROBE_FLAGS, type StatementReading, statementReader } from './statement-counts.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SERVER_BIN = resolve(ROOT, 'bin/countersign-server.mjs');
@@ -24,7 +24,7 @@ export interface ServerChild {
   /** Memory after a full garbage collection in the server. */
   readMemory(): Promise<MemoryReading>;
   /** Statements executed so far, by SQL text; only when started with countStatements. */
-  readStatements(): Promise<StatementCounts>;
+  readStatements(): Promise<StatementReading>;
   stop(): Promise<void>;
 }
 

@@ -1,16 +1,31 @@
 // Preloaded into a benchmarked server (node --import) to count what it asks of its database, by instrumenting the
 // drivers themselves: every better-sqlite3 statement execution (run/get/all/iterate, and exec) and every pg
 // Client.query — one round trip to PostgreSQL each (Kysely sends one query per call; BEGIN, COMMIT and NOTIFY
-// included). Counted by SQL text. On SIGWINCH it prints the counts so far on stderr as one line,
-// "bench-statements {json}". Plain JavaScript so that Node loads it without a TypeScript loader; nothing in the
+// included). Counted by SQL text. better-sqlite3 runs a statement synchronously, so its time is taken too (the
+// microseconds inside run/get/all/iterate/exec: SQLite's work and the row conversion); a pg query's time would be
+// its round trip, which other queries overlap, so none is taken. On SIGWINCH it prints both so far on stderr as one
+// line, "bench-statements {"counts": …, "micros": …}". Plain JavaScript so that Node loads it without a TypeScript loader; nothing in the
 // server knows of it, and a server started without it runs no counting code at all.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const counts = new Map();
+const micros = new Map();
+const keyOf = (text) => (typeof text === 'string' ? text : String(text?.text ?? text));
 const count = (text) => {
-  const key = typeof text === 'string' ? text : String(text?.text ?? text);
+  const key = keyOf(text);
   counts.set(key, (counts.get(key) ?? 0) + 1);
+};
+/** Counts and times one synchronous execution. */
+const timed = (text, execute) => {
+  count(text);
+  const began = process.hrtime.bigint();
+  try {
+    return execute();
+  } finally {
+    const key = keyOf(text);
+    micros.set(key, (micros.get(key) ?? 0) + Number(process.hrtime.bigint() - began) / 1000);
+  }
 };
 
 const Database = require('better-sqlite3');
@@ -20,14 +35,12 @@ scratch.close();
 for (const method of ['run', 'get', 'all', 'iterate']) {
   const original = Statement[method];
   Statement[method] = function counted(...args) {
-    count(this.source);
-    return original.apply(this, args);
+    return timed(this.source, () => original.apply(this, args));
   };
 }
 const exec = Database.prototype.exec;
 Database.prototype.exec = function counted(text) {
-  count(text);
-  return exec.call(this, text);
+  return timed(text, () => exec.call(this, text));
 };
 
 const pg = require('pg');
@@ -38,5 +51,6 @@ pg.Client.prototype.query = function counted(config, values, callback) {
 };
 
 process.on('SIGWINCH', () => {
-  process.stderr.write(`bench-statements ${JSON.stringify(Object.fromEntries(counts))}\n`);
+  const report = { counts: Object.fromEntries(counts), micros: Object.fromEntries(micros) };
+  process.stderr.write(`bench-statements ${JSON.stringify(report)}\n`);
 });

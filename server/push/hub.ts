@@ -41,10 +41,12 @@ export interface PushHub {
   deliverHere?(published: Published): void;
 }
 
-/** What one transaction publishes: messages to users, and requests whose status changed. */
+/** What one transaction publishes: messages to users, requests whose status changed, devices to disconnect. */
 export interface Published {
   messages: readonly { userId: number; message: ServerMessage }[];
   changed: readonly string[];
+  /** Devices removed: their open streams close (after the messages, so the user's other devices hear first). */
+  disconnects: readonly { deviceId: number; code: number; reason: string }[];
 }
 
 /**

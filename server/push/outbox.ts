@@ -1,12 +1,17 @@
 // Push messages decided inside a transaction go out only after it commits: a device must never hear about a
-// change that was rolled back.
-import type { ServerMessage } from '../../protocol/index.js';
+// change that was rolled back, and a removed device's stream closes only once its removal is committed. This is
+// the one way anything is published; on PostgreSQL the other instances are told in the COMMIT's own query.
+import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
 import type { TransactionRepositories } from '../store/types.js';
 import type { PushHub, Published } from './hub.js';
+
+/** The close reason a removed device's stream gets. */
+export const DEVICE_REMOVED_REASON = 'This device was removed.';
 
 export class Outbox {
   private readonly messages: { userId: number; message: ServerMessage }[] = [];
   private readonly changed = new Set<string>();
+  private readonly disconnects: Published['disconnects'][number][] = [];
 
   toUser(userId: number, message: ServerMessage): void {
     this.messages.push({ userId, message });
@@ -16,6 +21,11 @@ export class Outbox {
   resolved(userId: number, uuid: string, status: 'ACCEPTED' | 'REJECTED' | 'EXPIRED'): void {
     this.toUser(userId, { type: 'approval.resolved', uuid, status });
     this.changed.add(uuid);
+  }
+
+  /** The device was removed: its open streams close, on every instance. */
+  deviceRemoved(deviceId: number): void {
+    this.disconnects.push({ deviceId, code: StreamCloseCode.DEVICE_REVOKED, reason: DEVICE_REMOVED_REASON });
   }
 
   /** Whether the other server instances are told with the transaction's commit (the hub attached it there). */
@@ -34,9 +44,10 @@ export class Outbox {
     }
     for (const { userId, message } of this.messages) hub.publishToUser(userId, message);
     for (const uuid of this.changed) hub.notifyRequest(uuid);
+    for (const { deviceId, code, reason } of this.disconnects) hub.disconnectDevice(deviceId, code, reason);
   }
 
   private published(): Published {
-    return { messages: this.messages, changed: [...this.changed] };
+    return { messages: this.messages, changed: [...this.changed], disconnects: this.disconnects };
   }
 }

@@ -20,6 +20,7 @@ import { decodeNotice, encodeNotice, type Notice, newInstanceId } from './notice
 import { fullJitter, type HubLog, NoticeListener } from './pg-listener.js';
 import { coalesce, NoticePublisher } from './pg-publisher.js';
 import { SerialByKey } from './serial.js';
+import { DEVICE_REMOVED_REASON } from './outbox.js';
 
 export type { HubLog } from './pg-listener.js';
 
@@ -58,7 +59,6 @@ const DEFAULTS = {
   heartbeat: { intervalMs: 10_000, timeoutMs: 5_000 },
   resyncMarginMs: 5_000,
 };
-const REVOKED_REASON = 'This device was removed.';
 /**
  * Presence across instances (approver_presence, server_instances): each instance beats this often, and its rows
  * count while its last beat is at most PRESENCE_ALIVE_MS old — so an instance that died stops counting within that
@@ -232,6 +232,9 @@ class PgHub implements PostgresHub {
       if (notice) notices.push(notice);
     }
     for (const uuid of published.changed) notices.push({ kind: 'wake', uuid });
+    for (const { deviceId, code, reason } of published.disconnects) {
+      notices.push({ kind: 'disconnect', device: deviceId, code, reason });
+    }
     if (notices.length > 0) {
       tx.notifyOnCommit(
         this.options.channel,
@@ -244,6 +247,7 @@ class PgHub implements PostgresHub {
   deliverHere(published: Published): void {
     for (const { userId, message } of published.messages) this.deliver(userId, message);
     for (const uuid of published.changed) this.local.notifyRequest(uuid);
+    for (const { deviceId, code, reason } of published.disconnects) this.local.disconnectDevice(deviceId, code, reason);
   }
 
   disconnectDevice(deviceId: number, code: number, reason: string): void {
@@ -433,7 +437,7 @@ class PgHub implements PostgresHub {
       this.store.grants.changedSince(since),
     ]);
     if (revoked.length > 0) {
-      this.local.disconnectDevices(new Set(revoked), StreamCloseCode.DEVICE_REVOKED, REVOKED_REASON);
+      this.local.disconnectDevices(new Set(revoked), StreamCloseCode.DEVICE_REVOKED, DEVICE_REMOVED_REASON);
     }
     // Pairings and removals the notices may have missed; one already told comes again with the same event_id.
     for (const event of deviceEvents) {

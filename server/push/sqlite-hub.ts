@@ -7,10 +7,10 @@ import { deviceEventMessage } from '../views/device-events.js';
 import type { Store } from '../store/types.js';
 import { type DeviceStream, InProcessHub, type PushHub } from './hub.js';
 import type { HubLog } from './pg-listener.js';
+import { DEVICE_REMOVED_REASON } from './outbox.js';
 
 /** How often the audit trail is read for events from another process (one indexed read of nothing, mostly). */
 export const FOREIGN_EVENT_POLL_MS = 500;
-const REVOKED_REASON = 'This device was removed.';
 
 export class SqliteHub implements PushHub {
   private readonly local = new InProcessHub();
@@ -93,7 +93,7 @@ export class SqliteHub implements PushHub {
       if (this.publishedHere.delete(event.id)) continue;
       this.local.publishToUser(event.userId, deviceEventMessage(event));
       if (event.kind === 'removed') {
-        this.local.disconnectDevice(event.deviceId, StreamCloseCode.DEVICE_REVOKED, REVOKED_REASON);
+        this.local.disconnectDevice(event.deviceId, StreamCloseCode.DEVICE_REVOKED, DEVICE_REMOVED_REASON);
       }
     }
   }

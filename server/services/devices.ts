@@ -5,7 +5,6 @@ import {
   ErrorText,
   Header,
   Signature,
-  StreamCloseCode,
   TIMESTAMP_TOLERANCE_MS,
 } from '../../protocol/index.js';
 import { sha256Hex, verifySignature } from '../../protocol/crypto.js';
@@ -108,7 +107,7 @@ export class DeviceService {
 
   /**
    * Revokes the device, ends the unused pairing codes it made (an invite from a device no longer trusted must not
-   * let another one in) and records the event, together; then closes its streams. 404 for a device that is not
+   * let another one in) and records the event, together; its streams close once that has committed. 404 for a device that is not
    * the user's or already removed (also when a second removal loses the race).
    */
   private async remove(userId: number, deviceId: number, by: { deviceId: number | null; ip: string | null }) {
@@ -116,11 +115,10 @@ export class DeviceService {
       DeviceService.removeInside(tx, outbox, userId, deviceId, by, this.ctx.config.now()),
     );
     this.keys.forget(deviceId);
-    this.ctx.hub.disconnectDevice(deviceId, StreamCloseCode.DEVICE_REVOKED, 'This device was removed.');
     return removed;
   }
 
-  /** Inside a transaction: the removal without closing the stream (the caller does that once it committed). */
+  /** Inside a transaction: the removal; the outbox closes the device's streams after the commit. */
   static async removeInside(
     tx: Repositories,
     outbox: Outbox,
@@ -143,6 +141,7 @@ export class DeviceService {
       byDeviceId: by.deviceId,
     });
     outbox.toUser(userId, deviceEventMessage(event));
+    outbox.deviceRemoved(deviceId);
     await emitWebhook(
       tx,
       'device.removed',

@@ -1,7 +1,7 @@
 // What the operator does to users, keys, pairing codes and devices: one service under both countersign-admin (which
 // finds users by name and words its own errors for the command line) and the operator API (/v1/operator/…, which
 // finds them by id). Every method that changes something does it in one transaction, so a refusal writes nothing.
-import { ErrorText, StreamCloseCode } from '../../protocol/index.js';
+import { ErrorText } from '../../protocol/index.js';
 import { Refusal } from '../domain/refusal.js';
 import type { CredentialRow, DeviceRow, UserRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
@@ -62,9 +62,6 @@ export class OperatorService {
       await tx.users.markRemoved(id, now);
       return { user: { ...user, removed: now }, keys, devices: removed };
     });
-    for (const deviceId of result.devices) {
-      this.ctx.hub.disconnectDevice(deviceId, StreamCloseCode.DEVICE_REVOKED, 'This device was removed.');
-    }
     return { user: result.user, keys: result.keys, devices: result.devices.length };
   }
 

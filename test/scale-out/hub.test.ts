@@ -234,6 +234,26 @@ describe('PostgresHub: two instances on one database', () => {
     }
   });
 
+  it("a removal closes the device's stream on B through the removal's own COMMIT, not a NOTIFY sent after it", async () => {
+    // C's connection for NOTIFYs sent on their own leads nowhere: only what rides C's COMMIT can reach B (as when
+    // an instance dies between its commit and a later send).
+    const c = await startInstance(db.url, {
+      listen: false,
+      connectionString: 'postgres://countersign@127.0.0.1:9/none',
+    });
+    const kim = await seedUser(c, 'kim');
+    const phone = await addDevice(c, kim.user.id, 'kim-phone');
+    const phoneStream = new RecordingStream(phone.row.id, kim.user.id);
+    b.hub.attach(phoneStream);
+    try {
+      await c.services.devices.revoke(kim.device.row, phone.row.id, '127.0.0.1');
+      expect(await phoneStream.waitForClose()).toEqual({ code: 4401, reason: 'This device was removed.' });
+    } finally {
+      b.hub.detach(phoneStream);
+      await c.close();
+    }
+  });
+
   it('a device paired on A with an invite from the laptop is told to the laptop streaming on B', async () => {
     const june = await seedUser(a, 'june');
     const stream = new RecordingStream(june.device.row.id, june.user.id);

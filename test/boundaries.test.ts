@@ -19,6 +19,7 @@ const PROBES: Record<string, string> = {
   'server/services/uses-http.ts': "import { ApiError } from '../http/api-error.js';\nexport const x = ApiError;\n",
   'server/store/uses-fastify.ts': "import Fastify from 'fastify';\nexport const x = Fastify;\n",
   'server/push/uses-routes.ts': "import { streamRoutes } from '../routes/stream.js';\nexport const x = streamRoutes;\n",
+  'server/webhooks/uses-http.ts': "import { Router } from '../http/router.js';\nexport const x = Router;\n",
   // Refused: Electron in the approver's core.
   'main/core/uses-electron.ts': "import { app } from 'electron';\nexport const x = app;\n",
   // Refused: a service reaching past its unit of work for the whole store's autocommit repositories.
@@ -109,6 +110,7 @@ it('refuses imports across the boundaries, and only those', async () => {
     'server/services/uses-http.ts',
     'server/services/uses-store.ts',
     'server/store/uses-fastify.ts',
+    'server/webhooks/uses-http.ts',
   ]);
 });
 

@@ -1,12 +1,6 @@
 // Approver devices: the signed-request check every device call and the push upgrade pass, the device list, and
 // removal. A device acts only for its own user.
-import {
-  canonicalRequest,
-  ErrorText,
-  Header,
-  Signature,
-  TIMESTAMP_TOLERANCE_MS,
-} from '../../protocol/index.js';
+import { canonicalRequest, ErrorText, Header, Signature, TIMESTAMP_TOLERANCE_MS } from '../../protocol/index.js';
 import { sha256Hex, verifySignature } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { deviceEventMessage } from '../views/device-events.js';

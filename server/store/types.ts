@@ -603,6 +603,11 @@ export interface WebhookAttemptResult {
 
 /** The webhook outbox: written inside the change's transaction, drained by the delivery worker. */
 export interface WebhookOutboxRepository {
+  /**
+   * Whether enqueue records anything: false for a server with no receiver (without-webhook-events.ts), so that an
+   * event is not even built.
+   */
+  readonly recording: boolean;
   enqueue(event: { eventId: string; type: string; payload: string; created: number }): Promise<void>;
   /**
    * Takes up to limit due rows (not delivered, not given up, next attempt reached, no live lease) for owner until

@@ -3,7 +3,7 @@
 import type { Repositories, Store } from './types.js';
 
 function quiet<R extends Repositories>(repositories: R): R {
-  return { ...repositories, webhooks: { ...repositories.webhooks, enqueue: async () => {} } };
+  return { ...repositories, webhooks: { ...repositories.webhooks, recording: false, enqueue: async () => {} } };
 }
 
 export function withoutWebhookEvents(store: Store): Store {

@@ -12,6 +12,7 @@ export async function emitWebhook(
   data: WebhookData,
   at: number,
 ): Promise<void> {
+  if (!tx.webhooks.recording) return;
   const body: WebhookBody = { type, timestamp: new Date(at).toISOString(), data };
   await tx.webhooks.enqueue({ eventId: `evt_${randomUUID()}`, type, payload: JSON.stringify(body), created: at });
 }

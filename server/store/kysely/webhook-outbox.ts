@@ -31,6 +31,7 @@ const row = (raw: Raw): WebhookOutboxRow => ({
 export function webhookOutbox(db: Db, kind: StoreKind): WebhookOutboxRepository {
   const select = () => db.selectFrom('webhook_outbox').select(COLUMNS);
   return {
+    recording: true,
     enqueue: async (event) => {
       await db
         .insertInto('webhook_outbox')

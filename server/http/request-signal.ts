@@ -4,17 +4,21 @@
 // each status read left something behind in an object that lives as long as the server.
 import type { ServerResponse } from 'node:http';
 
+// Every status read's reply closes, so every one aborts its controller: with one reason made once, not the
+// DOMException that abort() makes (and captures a stack for) each time.
+const REPLY_DONE = new DOMException('The reply closed or the server is shutting down.', 'AbortError');
+
 export function abortOnCloseOrShutdown(reply: ServerResponse, shutdown: AbortSignal): AbortSignal {
   const controller = new AbortController();
   if (shutdown.aborted || reply.closed || reply.destroyed) {
-    controller.abort();
+    controller.abort(REPLY_DONE);
     return controller.signal;
   }
-  const stop = () => controller.abort();
+  const stop = () => controller.abort(REPLY_DONE);
   shutdown.addEventListener('abort', stop, { once: true });
   reply.once('close', () => {
     shutdown.removeEventListener('abort', stop);
-    controller.abort();
+    controller.abort(REPLY_DONE);
   });
   return controller.signal;
 }

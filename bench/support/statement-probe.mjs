@@ -11,7 +11,10 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const counts = new Map();
 const micros = new Map();
-const keyOf = (text) => (typeof text === 'string' ? text : String(text?.text ?? text));
+// A NOTIFY's payload differs on every call (ids): counted under one text per channel, not one per payload.
+const NOTIFY_PAYLOAD = /pg_notify\('([^']*)', '(?:[^']|'')*'\)/g;
+const keyOf = (text) =>
+  (typeof text === 'string' ? text : String(text?.text ?? text)).replace(NOTIFY_PAYLOAD, "pg_notify('$1', …)");
 const count = (text) => {
   const key = keyOf(text);
   counts.set(key, (counts.get(key) ?? 0) + 1);

@@ -45,7 +45,7 @@ export interface PushHub {
 export interface Published {
   messages: readonly { userId: number; message: ServerMessage }[];
   changed: readonly string[];
-  /** Devices removed: their open streams close (after the messages, so the user's other devices hear first). */
+  /** Devices removed: their open streams close (on this instance after the transaction's messages are sent). */
   disconnects: readonly { deviceId: number; code: number; reason: string }[];
 }
 

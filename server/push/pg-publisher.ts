@@ -1,5 +1,6 @@
 // Sends notices to the other instances with pg_notify, through a small pool of its own (so a NOTIFY never waits
-// behind the store's transactions), for what is published outside a transaction (a device's streams closing).
+// behind the store's transactions), for what is published outside a transaction (a hub whose transaction could not
+// carry its notices, e.g. a store without notifyOnCommit).
 // What a transaction publishes goes with its COMMIT instead (PostgresHub.attachToCommit). Either way, by the time
 // a notice arrives the row it names is committed and readable. Notices published in one tick go out in one
 // statement.

@@ -26,12 +26,25 @@ const ROWS_PER_ROUND = 250;
 const ROW_BYTES = 4_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Writes ROUNDS rounds of about a megabyte each through a connection that never checkpoints; the WAL's size. */
-async function walSizeAfterWrites(path: string): Promise<number> {
+/** Resolves once check() holds, polling; fails after a few seconds (a loaded CI machine starts threads slowly). */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !check(); waited += 20) {
+    if (waited > 10_000) throw new Error(`not within 10 s: ${what}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Writes ROUNDS rounds of about a megabyte each through a connection that never checkpoints; the WAL's size.
+ * With workerRunning, first waits until the worker has checkpointed once (the database file grows).
+ */
+async function walSizeAfterWrites(path: string, workerRunning = false): Promise<number> {
   const writer = new Database(path);
   try {
     writer.pragma('wal_autocheckpoint = 0');
+    const before = statSync(path).size;
     writer.exec('CREATE TABLE scratch (b BLOB)');
+    if (workerRunning) await eventually(() => statSync(path).size > before, 'the worker checkpoints the new table');
     const insert = writer.prepare(`INSERT INTO scratch VALUES (randomblob(${ROW_BYTES}))`);
     const round = writer.transaction(() => {
       for (let row = 0; row < ROWS_PER_ROUND; row += 1) insert.run();
@@ -53,7 +66,7 @@ describe('SQLite store: WAL checkpoints in the background', () => {
     const store = openSqliteStore(path, { backgroundCheckpoints: { onError: (m) => errors.push(m), intervalMs: 20 } });
     try {
       const written = ROUNDS * ROWS_PER_ROUND * ROW_BYTES;
-      const wal = await walSizeAfterWrites(path);
+      const wal = await walSizeAfterWrites(path, true);
       // Two rounds' worth at most: each round starts over at the WAL's head once the worker has copied it back.
       expect(wal).toBeLessThan(written / 3);
       expect(errors).toEqual([]);
@@ -85,12 +98,18 @@ describe('SQLite store: WAL checkpoints in the background', () => {
     reopened.close();
   });
 
-  it('reports a worker that cannot open the database, and still stops', async () => {
+  it('reports a worker that cannot open the database, says it stopped unasked, and still stops', async () => {
     const errors: string[] = [];
+    let stopped = 0;
     const checkpointer = startCheckpointer(join(databasePath(), 'missing', 'nothing.db'), {
       onError: (message) => errors.push(message),
+      onStopped: () => {
+        stopped += 1;
+      },
     });
+    await eventually(() => stopped > 0, 'the worker exits');
     await checkpointer.stop();
+    expect(stopped).toBe(1);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
       /^The WAL checkpoint worker stopped: Cannot open database because the directory does not exist/,

@@ -5,15 +5,21 @@
 //
 // Here a worker thread holds a second connection and runs a PASSIVE checkpoint every interval, which never waits
 // for the writer and never makes it wait. The server's own connection keeps a high wal_autocheckpoint as a
-// backstop: if the worker stops, SQLite checkpoints in a COMMIT as before, only less often — nothing is lost
-// either way, the WAL only grows larger between checkpoints.
+// backstop, and goes back to SQLite's default if the worker exits unasked: then SQLite checkpoints in a COMMIT as
+// before. Nothing is lost either way.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** How often the worker checkpoints: the WAL holds at most about this long's worth of writes. */
+/**
+ * How often the worker checkpoints. A PASSIVE checkpoint copies what is committed and lets writers go on, so under
+ * steady writes the WAL file may keep some length; SQLite starts it over from its head at a write that finds it
+ * fully copied back.
+ */
 export const CHECKPOINT_INTERVAL_MS = 250;
 /** Pages after which the server's own connection checkpoints (in a COMMIT) if the worker has not. */
 export const BACKSTOP_AUTOCHECKPOINT_PAGES = 10_000;
+/** SQLite's own wal_autocheckpoint, put back when the worker is gone. */
+export const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 
 // Plain script (a worker started with eval: true): no loader, the same in tests (TypeScript sources) and in dist.
 // A 'stop' posted before the script has run waits in the port's queue until its listener is there.
@@ -43,11 +49,12 @@ export interface Checkpointer {
 
 /**
  * Starts checkpointing the WAL of the database at `path` (which must exist) from a worker thread. A checkpoint
- * that fails, or a worker that cannot open the database, is reported to onError; the backstop then remains.
+ * that fails, or a worker that cannot open the database, is reported to onError; a worker that exits before stop()
+ * is reported to onStopped.
  */
 export function startCheckpointer(
   path: string,
-  options: { intervalMs?: number; onError?: (message: string) => void } = {},
+  options: { intervalMs?: number; onError?: (message: string) => void; onStopped?: () => void } = {},
 ): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
@@ -60,8 +67,14 @@ export function startCheckpointer(
     if (message.error) options.onError?.(`WAL checkpoint failed: ${message.error}`);
   });
   worker.on('error', (error) => options.onError?.(`The WAL checkpoint worker stopped: ${error.message}`));
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopping: Promise<void> | null = null;
+  // An exit nobody asked for (the worker failed): the caller puts SQLite's own checkpoints back.
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      if (!stopping) options.onStopped?.();
+      resolve();
+    }),
+  );
   return {
     stop: () => {
       stopping ??= (async () => {

@@ -9,7 +9,12 @@ import type { Schema } from '../schema.js';
 import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { createPrivateFile } from '../../private-files.js';
-import { BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from './checkpointer.js';
+import {
+  BACKSTOP_AUTOCHECKPOINT_PAGES,
+  type Checkpointer,
+  SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES,
+  startCheckpointer,
+} from './checkpointer.js';
 import { PlanOnceSqliteDialect } from './dialect.js';
 import { migrations } from './migrations.js';
 
@@ -79,7 +84,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   let checkpointer: Checkpointer | null = null;
   if (options.backgroundCheckpoints) {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
-    checkpointer = startCheckpointer(path, options.backgroundCheckpoints);
+    checkpointer = startCheckpointer(path, {
+      ...options.backgroundCheckpoints,
+      onStopped: () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      },
+    });
   }
   const kysely = new Kysely<Schema>({ dialect: new PlanOnceSqliteDialect({ database: withStatementCache(db) }) });
   let closing: Promise<void> | null = null;

@@ -2,24 +2,20 @@
 // shows it from outside: a writer that never checkpoints itself (wal_autocheckpoint = 0) keeps reusing a short WAL
 // while the store is open with background checkpoints, and grows it without bound while the store is open without
 // them. Closing the store stops the worker first, so the store's own connection is the last and removes the WAL.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../server/store/sqlite/checkpointer.js';
 import { openSqliteStore } from '../../server/store/sqlite/open.js';
+import { type Cleanups, freshDatabase } from './support/fresh-database.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+const cleanups: Cleanups = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function databasePath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'countersign-checkpoints-'));
-  dirs.push(dir);
-  return join(dir, 'countersign.db');
-}
+const databasePath = () => freshDatabase('sqlite', cleanups);
 
 const ROUNDS = 8;
 const ROWS_PER_ROUND = 250;
@@ -62,7 +58,7 @@ async function walSizeAfterWrites(path: string, workerRunning = false): Promise<
 describe('SQLite store: WAL checkpoints in the background', () => {
   it('checkpoints from its worker, so a WAL nobody else checkpoints is reused instead of growing', async () => {
     const errors: string[] = [];
-    const path = databasePath();
+    const path = await databasePath();
     const store = openSqliteStore(path, { backgroundCheckpoints: { onError: (m) => errors.push(m), intervalMs: 20 } });
     try {
       const written = ROUNDS * ROWS_PER_ROUND * ROW_BYTES;
@@ -76,7 +72,7 @@ describe('SQLite store: WAL checkpoints in the background', () => {
   });
 
   it('without them the same writes grow the WAL (the control: the first test can fail)', async () => {
-    const path = databasePath();
+    const path = await databasePath();
     const store = openSqliteStore(path);
     try {
       const written = ROUNDS * ROWS_PER_ROUND * ROW_BYTES;
@@ -87,7 +83,7 @@ describe('SQLite store: WAL checkpoints in the background', () => {
   });
 
   it('stops its worker on close, so the store closes last and removes the WAL', async () => {
-    const path = databasePath();
+    const path = await databasePath();
     const store = openSqliteStore(path, { backgroundCheckpoints: { onError: () => undefined, intervalMs: 20 } });
     await store.transaction((tx) => tx.users.create('ada', 1));
     expect(existsSync(`${path}-wal`)).toBe(true);
@@ -101,7 +97,7 @@ describe('SQLite store: WAL checkpoints in the background', () => {
   it('reports a worker that cannot open the database, says it stopped unasked, and still stops', async () => {
     const errors: string[] = [];
     let stopped = 0;
-    const checkpointer = startCheckpointer(join(databasePath(), 'missing', 'nothing.db'), {
+    const checkpointer = startCheckpointer(join(await databasePath(), 'missing', 'nothing.db'), {
       onError: (message) => errors.push(message),
       onStopped: () => {
         stopped += 1;

@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --only countersign,floor,renderer,scale-out,gateway,status-reads,ciba-peer,statements,
-//                 webhooks,geoip,signatures] [-- --devices 1,1000,10000]
+//                 webhooks,geoip,signatures,sqlite-processes] [-- --devices 1,1000,10000]
 //               [-- --profile]
 // Runs every benchmark on loopback and prints ONE JSON object of figures on stdout (progress goes to stderr); the
 // same object is written to bench/results/<timestamp>.json. Benchmarks measure and report: nothing here passes or
@@ -23,6 +23,7 @@ import { type RendererResults, rendererBenchmarks } from './suites/renderer.js';
 import { scaleOutBenchmarks } from './suites/scale-out.js';
 import { statusReadBenchmarks } from './suites/status-reads.js';
 import { signatureBenchmarks } from './suites/signatures.js';
+import { sqliteProcessBenchmarks } from './suites/sqlite-processes.js';
 import { statementBenchmarks } from './suites/statements.js';
 import { webhookBenchmarks } from './suites/webhooks.js';
 
@@ -38,6 +39,7 @@ const SUITES = [
   'webhooks',
   'geoip',
   'signatures',
+  'sqlite-processes',
 ] as const;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
   const webhooks = only.includes('webhooks') ? await webhookBenchmarks(plan, log) : null;
   const geoip = only.includes('geoip') ? await geoipBenchmarks(plan, log) : null;
   const signatures = only.includes('signatures') ? await signatureBenchmarks(plan, log) : null;
+  const sqliteProcesses = only.includes('sqlite-processes') ? await sqliteProcessBenchmarks(plan, log) : null;
 
   // server.cpuprofile is the countersign suite's server; the scale-out suite's are sqlite, A and B.
   let serverProfile = null;
@@ -176,6 +179,7 @@ async function main(): Promise<void> {
     webhooks,
     geoip,
     signatures,
+    sqlite_processes: sqliteProcesses,
     ...(serverProfile ? { server_cpu_profile: serverProfile } : {}),
     ...(Object.keys(scaleOutProfiles).length > 0 ? { scale_out_cpu_profiles: scaleOutProfiles } : {}),
   };

@@ -57,6 +57,11 @@ export async function throughput(options: {
   server: string;
   /** Where the devices connect and decide (default: server). */
   deviceServer?: string;
+  /**
+   * Several instances, each worker pinned to one: worker i's requester and device both use pinned[i % length]
+   * (overrides server and deviceServer), so that no push has to cross from one instance to another.
+   */
+  pinned?: string[];
   serverPids: number[];
   /** The PostgreSQL postmaster, when the servers use a local cluster: its CPU is reported, not counted as others'. */
   postmaster?: number | null;
@@ -67,6 +72,10 @@ export async function throughput(options: {
   log: (line: string) => void;
 }): Promise<ThroughputResult> {
   const postmaster = options.postmaster ?? null;
+  const pinned = options.pinned;
+  const serverOf = (index: number) => (pinned ? pinned[index % pinned.length]! : options.server);
+  const deviceServerOf = (index: number) =>
+    pinned ? pinned[index % pinned.length]! : (options.deviceServer ?? options.server);
   const approvers: BenchDevice[] = [];
   const steps: ThroughputStep[] = [];
   let best: ThroughputStep | null = null;
@@ -82,7 +91,7 @@ export async function throughput(options: {
       };
       while (approvers.length < concurrency) {
         const { device } = options.workers[approvers.length]!;
-        const approver = new BenchDevice(options.deviceServer ?? options.server, device.id, device.privateKey);
+        const approver = new BenchDevice(deviceServerOf(approvers.length), device.id, device.privateKey);
         await approver.connect();
         autoApprove(approver, (error) => fail(error));
         approvers.push(approver);
@@ -123,7 +132,7 @@ export async function throughput(options: {
         while (performance.now() < endAt) {
           const began = performance.now();
           try {
-            const result = await openSession({ server: options.server, apiKey, description: `throughput ${index}` });
+            const result = await openSession({ server: serverOf(index), apiKey, description: `throughput ${index}` });
             const done = performance.now();
             if (result.status !== 'ACCEPTED') fail(`session ${result.status}`);
             else if (done >= measureFrom && done <= endAt) latencies.push(done - began);

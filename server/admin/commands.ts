@@ -7,6 +7,7 @@ import { InProcessHub } from '../push/hub.js';
 import { type PostgresHub, startPostgresHub } from '../push/postgres-hub.js';
 import type { ServiceContext } from '../services/context.js';
 import { OperatorService } from '../services/operator.js';
+import { PublicKeyCache } from '../services/public-keys.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
@@ -72,7 +73,8 @@ export class AdminCommands {
 
   /** The operator's service (shared with the operator API); pushes reach devices when push is set. */
   async operator(push = false): Promise<OperatorService> {
-    return new OperatorService(push ? await this.pushContext() : this.ctx);
+    // Its own key cache: this process verifies no signature, and a server refuses a removed device by its row.
+    return new OperatorService(push ? await this.pushContext() : this.ctx, new PublicKeyCache());
   }
 
   /** Removes the user: keys deactivated, devices removed (their streams close), pairing codes ended. */

@@ -20,7 +20,7 @@ import { hashSecret, newTypedCode } from '../secrets.js';
 import type { CredentialRow, DeviceRow, ObservedAddress, Repositories, SessionRequestRow } from '../store/types.js';
 import { changesSince } from './changes.js';
 import type { ServiceContext } from './context.js';
-import type { DeviceKeyCache } from './device-keys.js';
+import type { PublicKeyCache } from './public-keys.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import {
   CredentialService,
@@ -73,7 +73,7 @@ export class ApprovalService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly sessions: SessionService,
-    private readonly keys: DeviceKeyCache,
+    private readonly keys: PublicKeyCache,
   ) {}
 
   private now(): number {

@@ -9,7 +9,7 @@ import type { DeviceRow, Repositories } from '../store/types.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
-import type { DeviceKeyCache } from './device-keys.js';
+import type { PublicKeyCache } from './public-keys.js';
 
 /** What a device call presents: its headers, and what the signature covers. */
 export interface SignedCall {
@@ -39,7 +39,7 @@ function single(value: string | string[] | undefined): string | undefined {
 export class DeviceService {
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly keys: DeviceKeyCache,
+    private readonly keys: PublicKeyCache,
   ) {}
 
   async authenticate(call: SignedCall): Promise<DeviceRow> {

@@ -7,7 +7,7 @@ import { ApprovalService } from './approvals.js';
 import { CodeFallbackService } from './code-fallback.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService } from './credentials.js';
-import { DeviceKeyCache } from './device-keys.js';
+import { PublicKeyCache } from './public-keys.js';
 import { DeviceService } from './devices.js';
 import { GrantService } from './grants.js';
 import { HistoryService } from './history.js';
@@ -42,22 +42,22 @@ export interface Services {
 export function createServices(ctx: ServiceContext): Services {
   const sessions = new SessionService(ctx);
   if (!ctx.config.totpKey) throw new Error('config.totpKey is missing: startServer reads or makes one.');
-  const keys = new DeviceKeyCache();
+  const deviceKeys = new PublicKeyCache();
   const codes = new CodeFallbackService(ctx, sessions, new TotpSealer(ctx.config.totpKey));
   return {
     credentials: new CredentialService(ctx),
     sessions,
-    approvals: new ApprovalService(ctx, sessions, keys),
-    devices: new DeviceService(ctx, keys),
+    approvals: new ApprovalService(ctx, sessions, deviceKeys),
+    devices: new DeviceService(ctx, deviceKeys),
     pairing: new PairingService(ctx, codes),
     codes,
-    installations: new InstallationService(ctx),
+    installations: new InstallationService(ctx, new PublicKeyCache()),
     grants: new GrantService(ctx),
     history: new HistoryService(ctx),
     limits: new RateLimits(ctx.store.rateCounts, ctx.config),
     retention: new RetentionService(ctx),
     webhooks: new WebhookService(ctx.store, ctx.config),
-    operator: new OperatorService(ctx),
+    operator: new OperatorService(ctx, deviceKeys),
     observer: ctx.config.observer,
   };
 }

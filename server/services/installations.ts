@@ -9,13 +9,14 @@ import {
   Signature,
   TIMESTAMP_TOLERANCE_MS,
 } from '../../protocol/index.js';
-import { fromBase64Url, publicKeyObject, sha256Hex, toBase64Url, verifyText } from '../../protocol/crypto.js';
+import { fromBase64Url, sha256Hex, toBase64Url, verifyText } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { hashSecret } from '../secrets.js';
 import type { InstallationRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { keyUsable } from './credentials.js';
 import { SEEN_SIGNATURE_RETENTION_MS, type SignedCall } from './devices.js';
+import type { PublicKeyCache } from './public-keys.js';
 
 /** Installations one API key may register: far more than machines a key runs on, few enough to bound the table. */
 export const MAX_INSTALLATIONS_PER_KEY = 100;
@@ -27,7 +28,10 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 export class InstallationService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly keys: PublicKeyCache,
+  ) {}
 
   /**
    * Registers the public key with the key whose value the caller holds (an unusable key: 401, bunq's wording). The
@@ -82,7 +86,7 @@ export class InstallationService {
       timestamp,
       bodySha256Hex: sha256Hex(call.body ?? Buffer.alloc(0)),
     });
-    if (!verifyText(publicKeyObject(installation.publicKey), canonical, signature)) {
+    if (!verifyText(this.keys.keyOf(installation), canonical, signature)) {
       throw refused(ErrorText.INSTALLATION_SIGNATURE);
     }
     // Remembered by the bytes (their canonical text), so that a re-spelt copy of a signature is a replay too.

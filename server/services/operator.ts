@@ -6,7 +6,7 @@ import { Refusal } from '../domain/refusal.js';
 import type { CredentialRow, DeviceRow, UserRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { CredentialService, deactivateKey, type KeyChanges, type NewKey } from './credentials.js';
-import { DeviceKeyCache } from './device-keys.js';
+import type { PublicKeyCache } from './public-keys.js';
 import { DeviceService } from './devices.js';
 import { type IssuedCode, issuePairingCode } from './pairing.js';
 import { transactionWithOutbox } from './transaction.js';
@@ -14,7 +14,11 @@ import { transactionWithOutbox } from './transaction.js';
 const notFound = () => new Refusal('not-found', ErrorText.NOT_FOUND);
 
 export class OperatorService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** The devices' key cache the device service verifies with, so that a removal drops the removed key from it. */
+    private readonly deviceKeys: PublicKeyCache,
+  ) {}
 
   /** A user that exists (not removed), or 404. */
   async user(id: number): Promise<UserRow> {
@@ -62,6 +66,7 @@ export class OperatorService {
       await tx.users.markRemoved(id, now);
       return { user: { ...user, removed: now }, keys, devices: removed };
     });
+    for (const deviceId of result.devices) this.deviceKeys.forget(deviceId);
     return { user: result.user, keys: result.keys, devices: result.devices.length };
   }
 
@@ -114,7 +119,6 @@ export class OperatorService {
   /** Removes a device of the user as the operator (no device, no address as remover). */
   async removeDevice(userId: number, deviceId: number): Promise<DeviceRow> {
     await this.user(userId);
-    // A fresh key cache: the operator verifies no signature (the cache only speeds up verifications).
-    return new DeviceService(this.ctx, new DeviceKeyCache()).revokeByOperator(userId, deviceId);
+    return new DeviceService(this.ctx, this.deviceKeys).revokeByOperator(userId, deviceId);
   }
 }

@@ -2,21 +2,21 @@
 // `capacity` devices (least recently used go first), dropped on removal, and never a stale key for a changed row.
 import { describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair, privateKeyObject, signText, verifyText } from '../../protocol/crypto.js';
-import { DeviceKeyCache } from '../../server/services/device-keys.js';
+import { PublicKeyCache } from '../../server/services/public-keys.js';
 
 const device = (id: number, publicKey = generateDeviceKeyPair().publicKey) => ({ id, publicKey });
 
-describe('DeviceKeyCache', () => {
+describe('PublicKeyCache', () => {
   it('parses a key once and verifies with it', () => {
     const keys = generateDeviceKeyPair();
-    const cache = new DeviceKeyCache();
+    const cache = new PublicKeyCache();
     const first = cache.keyOf({ id: 1, publicKey: keys.publicKey });
     expect(cache.keyOf({ id: 1, publicKey: keys.publicKey })).toBe(first);
     expect(verifyText(first, 'text', signText(privateKeyObject(keys.privateKey), 'text'))).toBe(true);
   });
 
   it('keeps at most its capacity, dropping the least recently used', () => {
-    const cache = new DeviceKeyCache(3);
+    const cache = new PublicKeyCache(3);
     const [a, b, c, d] = [device(1), device(2), device(3), device(4)];
     const keyA = cache.keyOf(a);
     cache.keyOf(b);
@@ -31,7 +31,7 @@ describe('DeviceKeyCache', () => {
   });
 
   it('forgets a removed device, and never serves a key that no longer matches the row', () => {
-    const cache = new DeviceKeyCache();
+    const cache = new PublicKeyCache();
     const original = device(7);
     const key = cache.keyOf(original);
     cache.forget(7);
@@ -45,6 +45,6 @@ describe('DeviceKeyCache', () => {
 
   it('refuses a stored key that is not canonical base64url', () => {
     const keys = generateDeviceKeyPair();
-    expect(() => new DeviceKeyCache().keyOf({ id: 1, publicKey: `${keys.publicKey}=` })).toThrow(/Not canonical/);
+    expect(() => new PublicKeyCache().keyOf({ id: 1, publicKey: `${keys.publicKey}=` })).toThrow(/Not canonical/);
   });
 });

@@ -82,7 +82,7 @@ describe('webhook delivery across a receiver outage and a kill -9', () => {
       (row) => row.event_id,
     );
     expect(ids).toHaveLength(6);
-    await eventually(async () => (receiver.accepted().length === 6 ? true : undefined), 15_000);
+    await eventually(async () => (receiver.accepted().length === 6 ? true : undefined), 30_000);
     expect(
       receiver
         .accepted()

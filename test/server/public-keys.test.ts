@@ -1,5 +1,5 @@
-// The parsed-key cache of the device signature check: one KeyObject per device while its key is unchanged, at most
-// `capacity` devices (least recently used go first), dropped on removal, and never a stale key for a changed row.
+// The parsed-key cache of the signature checks: one KeyObject per signer while its key is unchanged, at most
+// `capacity` signers (least recently used go first), dropped on removal, and never a stale key for a changed row.
 import { describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair, privateKeyObject, signText, verifyText } from '../../protocol/crypto.js';
 import { PublicKeyCache } from '../../server/services/public-keys.js';

@@ -7,12 +7,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { DeviceService } from '../services/devices.js';
+import { type DeviceService, replayed, type VerifiedCall } from '../services/devices.js';
 import type { DeviceRow } from '../store/types.js';
 import { isRefusal } from '../domain/refusal.js';
 import { ApiError } from './api-error.js';
 import { ErrorText } from '../../protocol/index.js';
 import { clientIp } from './client-ip.js';
+import { signedCall } from './signed-call.js';
 import { type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
 import { describeIssues, parseInput } from './validation.js';
 
@@ -102,6 +103,12 @@ export interface PublicRoute<P extends Schema, Q extends Schema, B extends Schem
 export interface DeviceRoute<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>
   extends RouteShape<P, Q, B, R> {
   handler: Handler<R, RouteInput<P, Q, B, R> & { device: DeviceRow }>;
+}
+
+/** A device route whose handler records the call's signature inside the transaction of what it changes. */
+export interface RecordingDeviceRoute<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>
+  extends RouteShape<P, Q, B, R> {
+  handler: Handler<R, RouteInput<P, Q, B, R> & { call: VerifiedCall }>;
 }
 
 export interface RouterOptions {
@@ -215,6 +222,58 @@ export class Router {
     });
   }
 
+  /**
+   * As deviceRoute, for a call that changes something in one transaction: the handler records the call's signature
+   * inside it (VerifiedCall.recordInside), so that the replay record commits with the change instead of on its own
+   * before. A call that fails has its signature recorded afterwards all the same, so a replay of any verified call
+   * is refused as one; a replay refused inside the transaction counts as a failed authentication.
+   */
+  deviceRouteRecordingInside<P extends Schema, Q extends Schema, B extends Schema, R extends Responses>(
+    spec: RecordingDeviceRoute<P, Q, B, R>,
+  ): void {
+    this.catalog.push({ ...spec, auth: 'device' });
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        const call = await this.countingFailures(
+          request,
+          () => this.devices.verifyDeferringRecord(signedCall(request)),
+          true,
+        );
+        let input: RouteInput<P, Q, B, R> & { call: VerifiedCall };
+        try {
+          const params = spec.params ? parseInput(spec.params, request.params, 'path') : undefined;
+          assertSameUser(call.device, params);
+          const rest = this.parse({ query: spec.query, body: spec.body }, request);
+          input = { ...rest, params: params as Parsed<P>, request, reply, call, withStatus };
+        } catch (error) {
+          // Refused before anything ran: a signature seen before makes it a replay, whatever else is wrong.
+          if (!(await this.devices.recordAfterFailure(call))) {
+            return this.countingFailures(request, () => Promise.reject(replayed()));
+          }
+          throw error;
+        }
+        let result: unknown;
+        try {
+          result = await this.countingFailures(request, () => spec.handler(input));
+        } catch (error) {
+          // The handler's transaction rolled back with the record, or refused after it committed: either way the
+          // signature is remembered now (a replay was refused inside, and is recorded already).
+          if (!isRefusal(error, 'unauthenticated')) await this.devices.recordAfterFailure(call);
+          throw error;
+        }
+        // A handler that returned without recording (a bug: it must record before it changes anything) still
+        // leaves the record, and says so.
+        if (!call.recordedInside) {
+          request.log.error({ operationId: spec.operationId }, 'signed call not recorded inside its transaction');
+          await this.devices.record(call);
+        }
+        return this.send(spec, request, reply, result);
+      },
+    });
+  }
+
   /** A device-signed WebSocket: the upgrade is refused with an HTTP error unless the signature holds. */
   stream<P extends z.ZodType>(spec: StreamRoute<P>): void {
     const onError = streamErrorListener(this.app.log);
@@ -271,17 +330,22 @@ export class Router {
     return body;
   }
 
-  private async authenticate(request: FastifyRequest): Promise<DeviceRow> {
+  private authenticate(request: FastifyRequest): Promise<DeviceRow> {
+    return this.countingFailures(request, () => this.devices.authenticate(signedCall(request)), true);
+  }
+
+  /**
+   * Runs work that may refuse the caller's device authentication (401), counting each such refusal against the
+   * client address; with checkFirst, a blocked address is refused (429) before the work starts.
+   */
+  private async countingFailures<T>(request: FastifyRequest, work: () => Promise<T>, checkFirst = false): Promise<T> {
     const ip = clientIp(request);
-    const wait = await this.failedAuths.blocked(ip);
-    if (wait !== null) throw rateLimited(wait);
+    if (checkFirst) {
+      const wait = await this.failedAuths.blocked(ip);
+      if (wait !== null) throw rateLimited(wait);
+    }
     try {
-      return await this.devices.authenticate({
-        headers: request.headers,
-        method: request.method,
-        pathWithQuery: request.raw.url ?? request.url,
-        body: request.rawBody,
-      });
+      return await work();
     } catch (error) {
       if (isRefusal(error, 'unauthenticated')) await this.failedAuths.fail(ip);
       throw error;

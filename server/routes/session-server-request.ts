@@ -47,7 +47,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
     },
   });
 
-  router.deviceRoute({
+  router.deviceRouteRecordingInside({
     method: 'POST',
     url: '/v1/session-server-request/:uuid/decision',
     operationId: 'decideSessionRequest',
@@ -55,8 +55,8 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
     params: UuidParams,
     body: Decision,
     responses: { 200: DecisionResult },
-    handler: async ({ params, body, device }) => {
-      const outcome = await services.approvals.decide(device, params.uuid, body);
+    handler: async ({ params, body, call }) => {
+      const outcome = await services.approvals.decide(call, params.uuid, body);
       return {
         Response: [
           {

@@ -21,6 +21,7 @@ import type { CredentialRow, DeviceRow, ObservedAddress, Repositories, SessionRe
 import { changesSince } from './changes.js';
 import type { ServiceContext } from './context.js';
 import type { PublicKeyCache } from './public-keys.js';
+import type { VerifiedCall } from './devices.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import {
   CredentialService,
@@ -68,6 +69,35 @@ const badCredentials = () => new Refusal('unauthenticated', ErrorText.BAD_CREDEN
 const requestNotFound = () => new Refusal('not-found', ErrorText.REQUEST_NOT_FOUND);
 /** A wake-up slightly after expiry_time, so the re-read sees the request as expired. */
 const EXPIRY_GRACE_MS = 20;
+
+/** An APPROVE with nothing beside it: no trusted IP, no scope (the session only). */
+const isPlainApprove = (decision: Decision): boolean =>
+  decision.decision === 'APPROVE' && decision.trust_ip !== true && decision.scope === undefined;
+
+/** Inside the deciding transaction: the devices and waiting requesters are told, and the webhook recorded. */
+async function announceDecision(
+  tx: Repositories,
+  outbox: Outbox,
+  decided: SessionRequestRow & { status: 'ACCEPTED' | 'REJECTED' },
+  device: DeviceRow,
+  decision: Decision,
+  bindingMismatch: boolean,
+  now: number,
+): Promise<void> {
+  outbox.resolved(decided.userId, decided.uuid, decided.status);
+  await emitWebhook(
+    tx,
+    decided.status === 'ACCEPTED' ? 'session_request.accepted' : 'session_request.rejected',
+    {
+      ...requestFacts(decided),
+      device_id: device.id,
+      decision: decision.decision,
+      binding_mismatch: bindingMismatch,
+      ...(decided.status === 'REJECTED' ? { reason: bindingMismatch ? 'binding_mismatch' : 'refused' } : {}),
+    },
+    now,
+  );
+}
 
 export class ApprovalService {
   constructor(
@@ -365,14 +395,36 @@ export class ApprovalService {
     });
   }
 
-  /** The owner's signed decision. First decision wins; everything it changes commits together. */
-  async decide(device: DeviceRow, uuid: string, decision: Decision): Promise<DecisionOutcome> {
-    // The request is read once, inside the transaction that decides it: what the checks below use of it (owner,
-    // key, address, code, expiry) never changes, and its status is settled by the conditional decide.
+  /**
+   * The owner's signed decision (the call's signature is recorded in the same transaction). First decision wins;
+   * everything it changes commits together.
+   */
+  async decide(call: VerifiedCall, uuid: string, decision: Decision): Promise<DecisionOutcome> {
+    const device = call.device;
+    // Checked before the transaction, which then holds its lock (on SQLite, the only write lock) for less time.
+    const signed = verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature);
     const outcome = await transactionWithOutbox(this.ctx, async (tx, outbox) => {
+      await call.recordInside(tx);
+      // A plain APPROVE, the usual decision, is one conditional write: it touches nothing of the key, so it needs
+      // neither the key's row nor its lock. Anything else, or a write that did not take, goes the full way below,
+      // which reads the request and says why.
+      if (signed && isPlainApprove(decision)) {
+        const now = this.now();
+        const accepted = await tx.requests.acceptIfPending(uuid, device.userId, decision.binding_code ?? null, {
+          decidedAt: now,
+          deviceId: device.id,
+          signature: decision.signature,
+        });
+        if (accepted) {
+          await announceDecision(tx, outbox, { ...accepted, status: 'ACCEPTED' }, device, decision, false, now);
+          return { uuid, status: 'ACCEPTED', bindingMismatch: false } satisfies DecisionOutcome;
+        }
+      }
+      // The request is read once, inside the transaction that decides it: what the checks below use of it (owner,
+      // key, address, code, expiry) never changes, and its status is settled by the conditional decide.
       const request = await tx.requests.byUuid(uuid);
       if (!request || request.userId !== device.userId) throw new Refusal('not-found', ErrorText.NOT_FOUND);
-      if (!verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature)) {
+      if (!signed) {
         throw new Refusal(
           'invalid',
           'signature: does not verify with this device key over the canonical decision string',
@@ -433,19 +485,7 @@ export class ApprovalService {
       if (current?.status === 'EXPIRED') throw new Refusal('expired', ErrorText.EXPIRED);
       throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     }
-    outbox.resolved(request.userId, uuid, status);
-    await emitWebhook(
-      tx,
-      status === 'ACCEPTED' ? 'session_request.accepted' : 'session_request.rejected',
-      {
-        ...requestFacts(request),
-        device_id: device.id,
-        decision: decision.decision,
-        binding_mismatch: bindingMismatch,
-        ...(status === 'REJECTED' ? { reason: bindingMismatch ? 'binding_mismatch' : 'refused' } : {}),
-      },
-      now,
-    );
+    await announceDecision(tx, outbox, { ...request, status }, device, decision, bindingMismatch, now);
 
     const permitIp = decision.trust_ip === true || decision.scope?.kind === 'permit-ip';
     if (status === 'ACCEPTED' && permitIp) await this.trustIp(tx, request, now);

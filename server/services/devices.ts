@@ -31,9 +31,43 @@ const SIGNATURE_HEADER = 'X-Countersign-Signature';
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 const authFailed = (text: string = ErrorText.DEVICE_AUTH_FAILED) => new Refusal('unauthenticated', text);
+/** A signed call whose signature was used before. */
+export const replayed = () => authFailed(ErrorText.REPLAYED);
 
 function single(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * A device call whose signature verified and is not yet recorded. Its replay record (the signature's bytes, kept
+ * so that the same call is refused the next time) is written inside the transaction of what the call changes
+ * (recordInside), so that it commits with what the call did: one commit fewer than a record of its own. Only a
+ * verified signature is recorded, so forged ones cannot fill the table.
+ */
+export class VerifiedCall {
+  #recordedInside = false;
+
+  constructor(
+    readonly device: DeviceRow,
+    readonly signature: Buffer,
+    readonly at: number,
+  ) {}
+
+  /** Whether a transaction's work wrote the record (it commits with that transaction). */
+  get recordedInside(): boolean {
+    return this.#recordedInside;
+  }
+
+  /**
+   * Inside the transaction of what the call changes, before any change: writes the replay record, or refuses the
+   * call as a replay. Every attempt of the transaction writes it again (a retried transaction starts afresh).
+   */
+  async recordInside(tx: Repositories): Promise<void> {
+    if (!(await tx.seenSignatures.remember(this.device.id, this.signature, this.at))) {
+      throw replayed();
+    }
+    this.#recordedInside = true;
+  }
 }
 
 export class DeviceService {
@@ -42,7 +76,36 @@ export class DeviceService {
     private readonly keys: PublicKeyCache,
   ) {}
 
+  /** Checks the call's signature and records it (a replay is refused): the device that made it. */
   async authenticate(call: SignedCall): Promise<DeviceRow> {
+    const verified = await this.verifyDeferringRecord(call);
+    await this.record(verified);
+    return verified.device;
+  }
+
+  /** The replay record on its own (autocommit): a signature seen before is refused as a replay. */
+  async record(verified: VerifiedCall): Promise<void> {
+    if (!(await this.rememberAlone(verified))) throw replayed();
+  }
+
+  /**
+   * As record, for a call that failed: its signature is remembered all the same, so that a replay is refused as
+   * one. False when it was already.
+   */
+  recordAfterFailure(verified: VerifiedCall): Promise<boolean> {
+    return this.rememberAlone(verified);
+  }
+
+  // By the signature's bytes, not its text.
+  private rememberAlone(verified: VerifiedCall): Promise<boolean> {
+    return this.ctx.store.read((db) => db.seenSignatures.remember(verified.device.id, verified.signature, verified.at));
+  }
+
+  /**
+   * Checks the call's signature without recording it: the caller records it with what the call changes
+   * (VerifiedCall.recordInside), or with record() when the call changed nothing.
+   */
+  async verifyDeferringRecord(call: SignedCall): Promise<VerifiedCall> {
     const deviceId = single(call.headers[Header.DEVICE]);
     const timestamp = single(call.headers[Header.TIMESTAMP]);
     const signature = single(call.headers[Header.SIGNATURE]);
@@ -65,15 +128,14 @@ export class DeviceService {
       bodySha256Hex: sha256Hex(call.body ?? Buffer.alloc(0)),
     });
     if (!verifySignature(this.keys.keyOf(device), canonical, signatureBytes)) throw authFailed();
-    // Only a verified signature is remembered, so forged ones cannot fill the table; by its bytes, not its text.
-    if (!(await this.ctx.store.read((db) => db.seenSignatures.remember(device.id, signatureBytes, now)))) {
-      throw authFailed(ErrorText.REPLAYED);
-    }
     // last_seen is for people reading the device list: to the minute is enough, and writing it on every signed
-    // call cost a statement on every decision and long-running stream.
-    if (device.lastSeen !== null && now - device.lastSeen < LAST_SEEN_RESOLUTION_MS) return device;
+    // call cost a statement on every decision and long-running stream. (It is written before the replay check: a
+    // replay is a signature the device did make, and it comes within minutes of the original.)
+    if (device.lastSeen !== null && now - device.lastSeen < LAST_SEEN_RESOLUTION_MS) {
+      return new VerifiedCall(device, signatureBytes, now);
+    }
     await this.ctx.store.read((db) => db.devices.touch(device.id, now));
-    return { ...device, lastSeen: now };
+    return new VerifiedCall({ ...device, lastSeen: now }, signatureBytes, now);
   }
 
   async pruneSeenSignatures(): Promise<void> {

@@ -208,6 +208,13 @@ export interface DecisionRecord {
   signature: string;
 }
 
+/** An APPROVE with nothing beside it (no trusted IP, no scope): what acceptIfPending records. */
+export interface PlainApproval {
+  decidedAt: number;
+  deviceId: number;
+  signature: string;
+}
+
 export interface HistoryFilter {
   userId: number;
   status?: RequestStatus;
@@ -430,6 +437,17 @@ export interface SessionRequestRepository {
   ): Promise<{ pending: SessionRequestRow[]; lastAccepted: SessionRequestRow | null }>;
   /** Conditional: only a PENDING request takes the decision. False when another decision got there first. */
   decide(uuid: string, record: DecisionRecord): Promise<boolean>;
+  /**
+   * Conditional, one statement: the user's request, PENDING and not expired at the approval's time, with no typed
+   * code or the one given, becomes ACCEPTED by the device; returns the row as it now is. Null when any of that does
+   * not hold (the caller then reads the row to say which).
+   */
+  acceptIfPending(
+    uuid: string,
+    userId: number,
+    bindingCode: string | null,
+    approval: PlainApproval,
+  ): Promise<SessionRequestRow | null>;
   /** Conditional: PENDING → REJECTED without a device decision (the key was locked or deactivated). */
   rejectPending(uuid: string, now: number): Promise<boolean>;
   /** PENDING past expiry → EXPIRED; returns the requests that changed. */

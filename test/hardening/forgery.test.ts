@@ -226,6 +226,29 @@ describe('replayed signatures', () => {
     expect((await readRequest(server, uuid, key.api_key))[0].SessionServerRequest.status).toBe('PENDING');
   });
 
+  // A decision's replay record is written in the transaction that decides; a call refused inside it (rolled back)
+  // has its signature recorded afterwards, so its replay is still told apart as a replay.
+  it('a decision call refused inside its transaction (404, 409) is refused as a replay when sent again', async () => {
+    const key = await pushKey(server, 'alice', 'refused replay key');
+    const uuid = await pendingUuid(server, key.api_key);
+    const notTheirs = await mallory.decide(uuid, { decision: 'APPROVE' });
+    expect(notTheirs.status).toBe(404);
+    expect((await alice.decide(uuid, { decision: 'APPROVE' })).status).toBe(200);
+    const second = await aliceOther.decide(uuid, { decision: 'APPROVE' });
+    expect(second.status).toBe(409);
+    const before = await snapshot(server.db);
+    for (const [device, original] of [
+      [mallory, notTheirs],
+      [aliceOther, second],
+    ] as const) {
+      const replay = await sendRaw(uuid, original.sentHeaders, approveBody(device, uuid));
+      expect(replay.status).toBe(401);
+      expect(errorText(replay)).toBe(ErrorText.REPLAYED);
+      refused.add('replayed call that was refused inside its transaction');
+    }
+    expect(snapshotDifference(before, await snapshot(server.db))).toBe('');
+  });
+
   it('the push stream upgrade cannot be replayed or forged', async () => {
     const stream = await alice.connect();
     await stream.next('hello');

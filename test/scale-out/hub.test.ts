@@ -93,7 +93,7 @@ describe('PostgresHub: two instances on one database', () => {
       );
       await waitUntil(() => b.hub.stats().waitedRequests === 1, 'the long-poll waits on B');
       const outcome = await a.services.approvals.decide(
-        alice.device.row,
+        alice.device.call(),
         request.uuid,
         alice.device.decision(request.uuid, { decision: 'APPROVE' }),
       );
@@ -130,7 +130,7 @@ describe('PostgresHub: two instances on one database', () => {
       expect((await b.store.requests.byUuid(request.uuid))?.status).toBe('PENDING');
       // ...the decision on A commits and its notice reaches B (B's stream shows it)...
       await a.services.approvals.decide(
-        ivy.device.row,
+        ivy.device.call(),
         request.uuid,
         ivy.device.decision(request.uuid, { decision: 'APPROVE' }),
       );
@@ -155,7 +155,7 @@ describe('PostgresHub: two instances on one database', () => {
         const request = await ask(a, dave.apiKey);
         uuids.push(request.uuid);
         await a.services.approvals.decide(
-          dave.device.row,
+          dave.device.call(),
           request.uuid,
           dave.device.decision(request.uuid, { decision: 'BLOCK' }),
         );
@@ -191,7 +191,7 @@ describe('PostgresHub: two instances on one database', () => {
       for (let n = 0; n < 3; n += 1) {
         const request = await ask(a, erin.apiKey);
         await a.services.approvals.decide(
-          erin.device.row,
+          erin.device.call(),
           request.uuid,
           erin.device.decision(request.uuid, { decision: 'BLOCK' }),
         );

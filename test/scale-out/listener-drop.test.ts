@@ -78,7 +78,7 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
 
   await cutB();
   await a.services.approvals.decide(
-    alice.device.row,
+    alice.device.call(),
     polled.uuid,
     alice.device.decision(polled.uuid, { decision: 'APPROVE' }),
   );
@@ -188,7 +188,7 @@ describe('PostgresHub: the LISTEN connection drops', () => {
     for (let n = 0; n < 3; n += 1) {
       const request = await ask(a, alice.apiKey, `attempt ${n}`);
       await a.services.approvals.decide(
-        alice.device.row,
+        alice.device.call(),
         request.uuid,
         alice.device.decision(request.uuid, { decision: 'BLOCK' }),
       );

@@ -1,10 +1,11 @@
-import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
-import type { SessionRequestsTable } from '../schema.js';
+import { type ExpressionBuilder, type Insertable, type Selectable, sql, type Updateable } from 'kysely';
+import type { Schema, SessionRequestsTable } from '../schema.js';
 import type { LookupStatus } from '../../../protocol/index.js';
 import type {
   DecisionRecord,
   NewSessionRequest,
   ObservedAddress,
+  PlainApproval,
   SessionRequestRepository,
   SessionRequestRow,
   StoreKind,
@@ -216,36 +217,60 @@ const PENDING_AND_LAST_ACCEPTED = prepared((db, _kind, credentialId: number, sam
     )
     .orderBy('r.seq'),
 );
-// The new row comes back from the INSERT itself, the key's name and mode by sub-select (both dialects take one in
-// RETURNING): one statement, where reading the row back after inserting it was a second.
+// The key's name and mode and the installation's columns, by sub-select, for a RETURNING (both dialects take one
+// there): the row as selectRequests reads it, without reading it again.
+const shownColumnsOf = (eb: ExpressionBuilder<Schema, 'session_requests'>) => [
+  eb
+    .selectFrom('credentials as c')
+    .select('c.name')
+    .whereRef('c.id', '=', 'session_requests.credential_id')
+    .as('credential_name'),
+  eb
+    .selectFrom('credentials as c')
+    .select('c.mode')
+    .whereRef('c.id', '=', 'session_requests.credential_id')
+    .as('credential_mode'),
+  // And what the row's installation shows, null for an unsigned request.
+  ...INSTALLATION_COLUMNS.map(([column, as]) =>
+    eb
+      .selectFrom('requester_installations as i')
+      .select(`i.${column}`)
+      .whereRef('i.id', '=', 'session_requests.installation_id')
+      .as(as),
+  ),
+];
+// The new row comes back from the INSERT itself: one statement, where reading the row back after inserting it was a
+// second.
 const INSERT = prepared((db, _kind, values: Insertable<SessionRequestsTable>) =>
-  db
-    .insertInto('session_requests')
-    .values(values)
-    .returningAll()
-    .returning((eb) => [
-      eb
-        .selectFrom('credentials as c')
-        .select('c.name')
-        .whereRef('c.id', '=', 'session_requests.credential_id')
-        .as('credential_name'),
-      eb
-        .selectFrom('credentials as c')
-        .select('c.mode')
-        .whereRef('c.id', '=', 'session_requests.credential_id')
-        .as('credential_mode'),
-      // And what the row's installation shows (as selectRequests joins it), null for an unsigned request.
-      ...INSTALLATION_COLUMNS.map(([column, as]) =>
-        eb
-          .selectFrom('requester_installations as i')
-          .select(`i.${column}`)
-          .whereRef('i.id', '=', 'session_requests.installation_id')
-          .as(as),
-      ),
-    ]),
+  db.insertInto('session_requests').values(values).returningAll().returning(shownColumnsOf),
 );
 const DECIDE = prepared((db, _kind, uuid: string, changes: Updateable<SessionRequestsTable>) =>
   db.updateTable('session_requests').set(changes).where('uuid', '=', uuid).where('status', '=', 'PENDING'),
+);
+// A plain approval as one conditional write: the user's request, still PENDING and not expired, whose typed code
+// (if it has one) is the one given, becomes ACCEPTED, and the row comes back as it now is.
+const ACCEPT_IF_PENDING = prepared(
+  (
+    db,
+    _kind,
+    uuid: string,
+    userId: number,
+    bindingCode: string | null,
+    now: number,
+    changes: Updateable<SessionRequestsTable>,
+  ) =>
+    db
+      .updateTable('session_requests')
+      .set(changes)
+      .where('uuid', '=', uuid)
+      .where('user_id', '=', userId)
+      .where('status', '=', 'PENDING')
+      .where('expiry_time', '>', now)
+      .where((eb) => eb.or([eb('binding_code', 'is', null), eb('binding_code', '=', bindingCode)]))
+      .returningAll()
+      .returning(shownColumnsOf)
+      // As selectRequests says: the key is always there.
+      .$narrowType<Omit<Raw, keyof Selectable<SessionRequestsTable>>>(),
 );
 const CLAIM_TOKEN = prepared((db, _kind, uuid: string, now: number, sessionId: number) =>
   db
@@ -279,6 +304,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const countPending = COUNT_PENDING(db, kind);
   const insert = INSERT(db, kind);
   const decide = DECIDE(db, kind);
+  const acceptIfPending = ACCEPT_IF_PENDING(db, kind);
   const claimToken = CLAIM_TOKEN(db, kind);
   const countBlocks = COUNT_BLOCKS(db, kind);
   const pendingFrom = PENDING_FROM(db, kind);
@@ -371,6 +397,19 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           decision_signature: d.signature,
         }),
       ) === 1,
+    acceptIfPending: async (uuid, userId, bindingCode, a: PlainApproval) =>
+      firstRow(
+        await acceptIfPending(uuid, userId, bindingCode, a.decidedAt, {
+          status: 'ACCEPTED',
+          decided_at: a.decidedAt,
+          decided_by_device_id: a.deviceId,
+          decision: 'APPROVE',
+          trust_ip: 0,
+          deactivate_credential: 0,
+          binding_mismatch: 0,
+          decision_signature: a.signature,
+        }),
+      ),
     rejectPending: async (uuid, now) =>
       changed(
         await db

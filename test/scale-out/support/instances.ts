@@ -10,6 +10,7 @@ import type { DeviceStream } from '../../../server/push/hub.js';
 import { listenApplicationName } from '../../../server/push/pg-listener.js';
 import { type PostgresHubOptions, startPostgresHub } from '../../../server/push/postgres-hub.js';
 import { createServices, type Services } from '../../../server/services/index.js';
+import { VerifiedCall } from '../../../server/services/devices.js';
 import { openStore } from '../../../server/store/open.js';
 import type { DeviceRow, Store } from '../../../server/store/types.js';
 import { queryUrl, testClusterUrl } from '../../support/postgres.js';
@@ -178,6 +179,11 @@ export interface SeededDevice {
   row: DeviceRow;
   /** A signed decision from this device, ready for ApprovalService.decide. */
   decision(uuid: string, decision: Omit<Decision, 'signature'>): Decision;
+  /**
+   * A call from this device as the router hands it to ApprovalService.decide once its request signature verified
+   * (these tests call the services directly, so its signature bytes are only distinct, not a real signature).
+   */
+  call(): VerifiedCall;
 }
 
 export async function addDevice(instance: Instance, userId: number, name: string): Promise<SeededDevice> {
@@ -193,6 +199,7 @@ export async function addDevice(instance: Instance, userId: number, name: string
   return {
     row,
     decision: (uuid, decision) => ({ ...decision, signature: signText(privateKey, canonicalDecision(uuid, decision)) }),
+    call: () => new VerifiedCall(row, randomBytes(64), Date.now()),
   };
 }
 

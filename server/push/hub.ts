@@ -24,11 +24,12 @@ export interface PushHub {
   disconnectAll(code: number, reason: string): void;
   /**
    * Resolves when notifyRequest(uuid) is called (or was, moments ago), after timeoutMs, or when signal aborts;
-   * whichever is first.
+   * whichever is first. With the status the request changed to when the wake came with one (a change committed on
+   * this instance), else null: the waiter then reads the request to learn what became of it.
    */
-  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void>;
-  /** Wakes everyone waiting on the request: its status changed (for good: it left PENDING). */
-  notifyRequest(uuid: string): void;
+  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<FinalStatus | null>;
+  /** Wakes everyone waiting on the request: its status changed (for good: it left PENDING), to status if known. */
+  notifyRequest(uuid: string, status?: FinalStatus): void;
   /** Whether some device of the user has an open push stream, here or (several instances) on another instance. */
   approverOnline(userId: number): Promise<boolean>;
   /**
@@ -41,10 +42,13 @@ export interface PushHub {
   deliverHere?(published: Published): void;
 }
 
+/** What a request's status becomes when it leaves PENDING, for good. */
+export type FinalStatus = 'ACCEPTED' | 'REJECTED' | 'EXPIRED';
+
 /** What one transaction publishes: messages to users, requests whose status changed, devices to disconnect. */
 export interface Published {
   messages: readonly { userId: number; message: ServerMessage }[];
-  changed: readonly string[];
+  changed: readonly { uuid: string; status: FinalStatus }[];
   /** Devices removed: their open streams close (on this instance after the transaction's messages are sent). */
   disconnects: readonly { deviceId: number; code: number; reason: string }[];
 }
@@ -72,14 +76,14 @@ const RECENT_CHANGE_MS = 10_000;
 
 export class InProcessHub implements PushHub {
   private readonly streamsByUser = new Map<number, Set<DeviceStream>>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<(status: FinalStatus | null) => void>>();
   /**
    * Requests that changed lately, oldest first, with when. A long-poll reads its row and then begins to wait; a
    * change committed after that read whose wake comes before the wait begins would otherwise be slept through
    * until the poll's time runs out. A change is final (the request left PENDING), so answering such a late
    * waiter at once costs one read and is always right.
    */
-  private readonly recentlyChanged = new Map<string, number>();
+  private readonly recentlyChanged = new Map<string, { at: number; status: FinalStatus | null }>();
 
   /** Told when a user's first stream opens here (true) and their last one closes (false). */
   onUserPresence: ((userId: number, online: boolean) => void) | null = null;
@@ -127,9 +131,9 @@ export class InProcessHub implements PushHub {
     for (const stream of this.allStreams()) stream.close(code, reason);
   }
 
-  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<FinalStatus | null> {
     const changed = this.recentlyChanged.get(uuid);
-    if (changed !== undefined && this.now() - changed <= RECENT_CHANGE_MS) return Promise.resolve();
+    if (changed !== undefined && this.now() - changed.at <= RECENT_CHANGE_MS) return Promise.resolve(changed.status);
     return new Promise((resolve) => {
       let waiters = this.waiters.get(uuid);
       if (!waiters) {
@@ -137,29 +141,30 @@ export class InProcessHub implements PushHub {
         this.waiters.set(uuid, waiters);
       }
       const set = waiters;
-      const done = () => {
+      const done = (status: FinalStatus | null) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', stop);
         set.delete(done);
         if (set.size === 0 && this.waiters.get(uuid) === set) this.waiters.delete(uuid);
-        resolve();
+        resolve(status);
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done);
+      const stop = () => done(null);
+      const timer = setTimeout(stop, timeoutMs);
+      signal.addEventListener('abort', stop);
       set.add(done);
-      if (signal.aborted) done();
+      if (signal.aborted) stop();
     });
   }
 
-  notifyRequest(uuid: string): void {
+  notifyRequest(uuid: string, status?: FinalStatus): void {
     const now = this.now();
     this.recentlyChanged.delete(uuid);
-    this.recentlyChanged.set(uuid, now);
-    for (const [old, at] of this.recentlyChanged) {
+    this.recentlyChanged.set(uuid, { at: now, status: status ?? null });
+    for (const [old, { at }] of this.recentlyChanged) {
       if (now - at <= RECENT_CHANGE_MS) break;
       this.recentlyChanged.delete(old);
     }
-    this.wake(uuid);
+    this.wake(uuid, status ?? null);
   }
 
   /**
@@ -167,11 +172,11 @@ export class InProcessHub implements PushHub {
    * again if it is still PENDING.
    */
   wakeAll(): void {
-    for (const uuid of [...this.waiters.keys()]) this.wake(uuid);
+    for (const uuid of [...this.waiters.keys()]) this.wake(uuid, null);
   }
 
-  private wake(uuid: string): void {
-    for (const wake of [...(this.waiters.get(uuid) ?? [])]) wake();
+  private wake(uuid: string, status: FinalStatus | null): void {
+    for (const wake of [...(this.waiters.get(uuid) ?? [])]) wake(status);
   }
 
   /** Whether some device of the user has an open stream here. */

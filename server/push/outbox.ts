@@ -3,14 +3,14 @@
 // the one way anything is published; on PostgreSQL the other instances are told in the COMMIT's own query.
 import { type ServerMessage, StreamCloseCode } from '../../protocol/index.js';
 import type { TransactionRepositories } from '../store/types.js';
-import type { PushHub, Published } from './hub.js';
+import type { FinalStatus, PushHub, Published } from './hub.js';
 
 /** The close reason a removed device's stream gets. */
 export const DEVICE_REMOVED_REASON = 'This device was removed.';
 
 export class Outbox {
   private readonly messages: { userId: number; message: ServerMessage }[] = [];
-  private readonly changed = new Set<string>();
+  private readonly changed = new Map<string, FinalStatus>();
   private readonly disconnects: Published['disconnects'][number][] = [];
 
   toUser(userId: number, message: ServerMessage): void {
@@ -18,9 +18,9 @@ export class Outbox {
   }
 
   /** The request's status changed: its requester may be long-polling, and the user's devices must dismiss it. */
-  resolved(userId: number, uuid: string, status: 'ACCEPTED' | 'REJECTED' | 'EXPIRED'): void {
+  resolved(userId: number, uuid: string, status: FinalStatus): void {
     this.toUser(userId, { type: 'approval.resolved', uuid, status });
-    this.changed.add(uuid);
+    this.changed.set(uuid, status);
   }
 
   /** The device was removed: its open streams close, on every instance. */
@@ -43,11 +43,12 @@ export class Outbox {
       return;
     }
     for (const { userId, message } of this.messages) hub.publishToUser(userId, message);
-    for (const uuid of this.changed) hub.notifyRequest(uuid);
+    for (const [uuid, status] of this.changed) hub.notifyRequest(uuid, status);
     for (const { deviceId, code, reason } of this.disconnects) hub.disconnectDevice(deviceId, code, reason);
   }
 
   private published(): Published {
-    return { messages: this.messages, changed: [...this.changed], disconnects: this.disconnects };
+    const changed = [...this.changed].map(([uuid, status]) => ({ uuid, status }));
+    return { messages: this.messages, changed, disconnects: this.disconnects };
   }
 }

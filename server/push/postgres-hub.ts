@@ -15,7 +15,14 @@ import { deviceEventMessage } from '../views/device-events.js';
 import { type GrantChange, grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView, lockedMessage } from '../views/wire.js';
 import type { CredentialLockRow, Store, TransactionRepositories } from '../store/types.js';
-import { type DeviceStream, type HubStats, InProcessHub, type Published, type PushHub } from './hub.js';
+import {
+  type DeviceStream,
+  type FinalStatus,
+  type HubStats,
+  InProcessHub,
+  type Published,
+  type PushHub,
+} from './hub.js';
 import { decodeNotice, encodeNotice, type Notice, newInstanceId } from './notice.js';
 import { fullJitter, type HubLog, NoticeListener } from './pg-listener.js';
 import { coalesce, NoticePublisher } from './pg-publisher.js';
@@ -231,7 +238,7 @@ class PgHub implements PostgresHub {
       const notice = noticeFor(userId, message);
       if (notice) notices.push(notice);
     }
-    for (const uuid of published.changed) notices.push({ kind: 'wake', uuid });
+    for (const { uuid } of published.changed) notices.push({ kind: 'wake', uuid });
     for (const { deviceId, code, reason } of published.disconnects) {
       notices.push({ kind: 'disconnect', device: deviceId, code, reason });
     }
@@ -246,7 +253,7 @@ class PgHub implements PostgresHub {
 
   deliverHere(published: Published): void {
     for (const { userId, message } of published.messages) this.deliver(userId, message);
-    for (const uuid of published.changed) this.local.notifyRequest(uuid);
+    for (const { uuid, status } of published.changed) this.local.notifyRequest(uuid, status);
     for (const { deviceId, code, reason } of published.disconnects) this.local.disconnectDevice(deviceId, code, reason);
   }
 
@@ -260,12 +267,13 @@ class PgHub implements PostgresHub {
     this.local.disconnectAll(code, reason);
   }
 
-  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<FinalStatus | null> {
     return this.local.waitForRequest(uuid, timeoutMs, signal);
   }
 
-  notifyRequest(uuid: string): void {
-    this.local.notifyRequest(uuid);
+  notifyRequest(uuid: string, status?: FinalStatus): void {
+    // The other instances' waiters re-read the request: the notice names it only.
+    this.local.notifyRequest(uuid, status);
     this.publisher.send({ kind: 'wake', uuid });
   }
 

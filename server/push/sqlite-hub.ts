@@ -5,7 +5,7 @@
 import { StreamCloseCode, type ServerMessage } from '../../protocol/index.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import type { Store } from '../store/types.js';
-import { type DeviceStream, InProcessHub, type PushHub } from './hub.js';
+import { type DeviceStream, type FinalStatus, InProcessHub, type PushHub } from './hub.js';
 import type { HubLog } from './pg-listener.js';
 import { DEVICE_REMOVED_REASON } from './outbox.js';
 
@@ -64,12 +64,12 @@ export class SqliteHub implements PushHub {
     this.local.disconnectAll(code, reason);
   }
 
-  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<FinalStatus | null> {
     return this.local.waitForRequest(uuid, timeoutMs, signal);
   }
 
-  notifyRequest(uuid: string): void {
-    this.local.notifyRequest(uuid);
+  notifyRequest(uuid: string, status?: FinalStatus): void {
+    this.local.notifyRequest(uuid, status);
   }
 
   /** Delivers the events another process wrote since the last look. */

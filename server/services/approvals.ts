@@ -298,7 +298,10 @@ export class ApprovalService {
     while (request.status === 'PENDING' && !signal.aborted) {
       const until = Math.min(deadline, request.expiryTime + EXPIRY_GRACE_MS);
       if (until <= this.now()) break;
-      await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
+      const became = await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
+      // Approved on this instance: the hand-out goes ahead on the row read before the wait (what it uses of it no
+      // longer changes) and its conditional claim brings the row as it now is, so it is not read again here.
+      if (became === 'ACCEPTED') return this.deliverToken(request, credentialId);
       request = await this.settle((await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!);
     }
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
@@ -313,18 +316,19 @@ export class ApprovalService {
   }
 
   /**
-   * Hands out the token of a request read ACCEPTED and undelivered. What the session is opened from (key, owner,
-   * address, installation) no longer changes once a request is ACCEPTED, so the row is not read again: the
-   * conditional claim decides whether this read is the one that takes the token.
+   * Hands out the token of a request read ACCEPTED and undelivered, or read PENDING before a wake that said it was
+   * accepted. What the session is opened from (key, owner, address, description, installation) never changes once
+   * the request exists, so the row is not read again: the conditional claim decides whether this read is the one
+   * that takes the token, and returns the row as it leaves it.
    */
-  private async deliverToken(pending: SessionRequestRow, credentialId: number): Promise<StatusRead> {
-    const uuid = pending.uuid;
+  private async deliverToken(read: SessionRequestRow, credentialId: number): Promise<StatusRead> {
+    const uuid = read.uuid;
     const outcome = await this.ctx.store
       .transaction(async (tx): Promise<StatusRead | null> => {
         const now = this.now();
         // The key first (held, and its use recorded in the same statement), then the request: every transaction
         // about a key takes them in this order.
-        const credential = (await tx.credentials.holdAndRecordUse(credentialId, keyUse(pending, now)))!;
+        const credential = (await tx.credentials.holdAndRecordUse(credentialId, keyUse(read, now)))!;
         // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
         // the check in readStatus must win, or a session could open on a key its owner has just switched off.
         // Throwing rolls back (the use recorded above too), so the token stays undelivered. A read that took the
@@ -334,16 +338,13 @@ export class ApprovalService {
           throw badCredentials();
         }
         await CredentialService.activateOnFirstUse(tx, credential, now);
-        const opened = await this.sessions.open(tx, pending, pending.ip, now);
+        const opened = await this.sessions.open(tx, read, read.ip, now);
         // Another read took the token first: roll the session back (below) and tell what that read left.
-        if (!(await tx.requests.claimTokenDelivery(uuid, now, opened.session.id))) throw new TokenTaken();
-        if (pending.installation !== null) await tx.installations.recordUse(pending.installation.id, now, true);
-        await sessionOpenedWebhook(tx, opened, pending, now);
-        // The row as this transaction leaves it, without reading it back (each read is a round trip on PostgreSQL).
-        return {
-          request: { ...pending, tokenDelivered: true, deliveredAt: now, sessionId: opened.session.id },
-          opened,
-        };
+        const claimed = await tx.requests.claimTokenDelivery(uuid, now, opened.session.id);
+        if (!claimed) throw new TokenTaken();
+        if (claimed.installation !== null) await tx.installations.recordUse(claimed.installation.id, now, true);
+        await sessionOpenedWebhook(tx, opened, claimed, now);
+        return { request: claimed, opened };
       })
       .catch((error: unknown) => {
         if (error instanceof TokenTaken) return null;

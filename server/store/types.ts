@@ -453,10 +453,10 @@ export interface SessionRequestRepository {
   /** PENDING past expiry → EXPIRED; returns the requests that changed. */
   expireDue(now: number): Promise<SessionRequestRow[]>;
   /**
-   * Conditional: ACCEPTED and not yet delivered → delivered, with the session it opened. False when another read
-   * took the token first.
+   * Conditional: ACCEPTED and not yet delivered → delivered, with the session it opened; returns the row as it now
+   * is. Null when another read took the token first (or the request is not ACCEPTED).
    */
-  claimTokenDelivery(uuid: string, now: number, sessionId: number): Promise<boolean>;
+  claimTokenDelivery(uuid: string, now: number, sessionId: number): Promise<SessionRequestRow | null>;
   /** Records the grant the request's approval made. */
   setGrantCreated(uuid: string, grantId: number): Promise<void>;
   /** BLOCK decisions, wrong typed codes and wrong TOTP codes since the time: together they lock the key. */

@@ -1,6 +1,12 @@
 // PENDING → decision → outcome, as requester, device and database see it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DecisionResult, ErrorText, IntrospectResult, SessionRequestHistory } from '../../protocol/index.js';
+import {
+  DecisionResult,
+  ErrorText,
+  IntrospectResult,
+  SessionRequestHistory,
+  SessionServerRequestRead,
+} from '../../protocol/index.js';
 import { http } from '../support/server.js';
 import {
   attempt,
@@ -62,6 +68,25 @@ describe('approve', () => {
 
     expect(await introspect(token.token)).toMatchObject({ active: true, credential_id: key.id, ip: '127.0.0.1' });
     expect(await databaseBytesContain(w.server, token.token)).toBe(false);
+  });
+
+  // A long-poll woken by an approval on this server hands out the token without reading the request again: the
+  // reply must still be the request as it is then (ACCEPTED, and the repeats merged into it while it waited).
+  it('answers a long-poll woken by the approval with the request as it now is', async () => {
+    const key = await createKey(w, 'push');
+    const same = { headers: { 'user-agent': 'nightly-backup/1' } };
+    const pending = await pendingAttempt(w.server, key.api_key, same);
+    const poll = readStatus(w.server, pending.uuid, key.api_key, 20);
+    // Time for the read to reach its wait (if it came late it would read the outcome instead; it passes alike).
+    await new Promise((done) => setTimeout(done, 300));
+    for (let n = 0; n < 2; n++) expect((await pendingAttempt(w.server, key.api_key, same)).uuid).toBe(pending.uuid);
+    expect((await w.device.decide(pending.uuid, { decision: 'APPROVE' })).status).toBe(200);
+    const reply = await poll;
+    expect(reply.status, reply.text).toBe(200);
+    const read = SessionServerRequestRead.parse(reply.json).Response;
+    expect(read[0].SessionServerRequest).toMatchObject({ status: 'ACCEPTED', token_delivered: true, repeat_count: 3 });
+    expect(read).toHaveLength(3);
+    expect(await countRows(w.server, 'sessions')).toBe(1);
   });
 
   it('gives the token to exactly one of several simultaneous reads', async () => {

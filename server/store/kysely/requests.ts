@@ -278,7 +278,10 @@ const CLAIM_TOKEN = prepared((db, _kind, uuid: string, now: number, sessionId: n
     .set({ token_delivered: 1, delivered_at: now, session_id: sessionId })
     .where('uuid', '=', uuid)
     .where('status', '=', 'ACCEPTED')
-    .where('token_delivered', '=', 0),
+    .where('token_delivered', '=', 0)
+    .returningAll()
+    .returning(shownColumnsOf)
+    .$narrowType<Omit<Raw, keyof Selectable<SessionRequestsTable>>>(),
 );
 // A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
 const COUNT_BLOCKS = prepared((db, _kind, credentialId: number, since: number) =>
@@ -440,7 +443,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           .orderBy('r.seq'),
       );
     },
-    claimTokenDelivery: async (uuid, now, sessionId) => changed(await claimToken(uuid, now, sessionId)) === 1,
+    claimTokenDelivery: async (uuid, now, sessionId) => firstRow(await claimToken(uuid, now, sessionId)),
     setGrantCreated: async (uuid, grantId) => {
       await db.updateTable('session_requests').set({ grant_created: grantId }).where('uuid', '=', uuid).execute();
     },

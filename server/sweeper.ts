@@ -20,8 +20,6 @@ export function startSweeper(
       await services.approvals.expireDue();
       if (Date.now() - lastPrune >= intervals.pruneMs) {
         lastPrune = Date.now();
-        await services.devices.pruneSeenSignatures();
-        await services.installations.pruneSeenSignatures();
         await services.limits.prune();
         await services.retention.prune();
         await services.webhooks.prune();

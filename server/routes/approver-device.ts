@@ -4,15 +4,12 @@ import {
   ApproverDevice,
   ApproverDeviceCreate,
   ApproverDeviceCreated,
-  ErrorText,
   IdParam,
   PairingCodeIssued,
   pairingUrl,
 } from '../../protocol/index.js';
 import { base32Encode, otpauthUri } from '../../protocol/totp.js';
-import { isRefusal } from '../domain/refusal.js';
 import { clientIp, requestOrigin } from '../http/client-ip.js';
-import { rateLimited } from '../limits/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import { deviceView, iso } from '../views/wire.js';
 import type { Services } from '../services/index.js';
@@ -21,9 +18,6 @@ const EmptyResponse = z.object({ Response: z.tuple([]) });
 const DeviceList = z.object({ Response: z.array(z.object({ ApproverDevice })) });
 
 export function approverDeviceRoutes(router: Router, services: Services): void {
-  // Pairing codes carry 80 bits, so guessing is hopeless anyway; the limit keeps it from costing the server much.
-  const failedPairings = services.limits.pairing;
-
   router.route({
     method: 'POST',
     url: '/v1/approver-device',
@@ -33,35 +27,26 @@ export function approverDeviceRoutes(router: Router, services: Services): void {
     body: ApproverDeviceCreate,
     responses: { 200: ApproverDeviceCreated },
     handler: async ({ body, request }) => {
-      const ip = clientIp(request);
-      const wait = await failedPairings.blocked(ip);
-      if (wait !== null) throw rateLimited(wait);
-      try {
-        const { device, totpSecret } = await services.pairing.pair({
-          pairingCode: body.pairing_code,
-          publicKey: body.public_key,
-          name: body.name,
-          platform: body.platform,
-          ip,
-        });
-        const secret = base32Encode(totpSecret);
-        return {
-          Response: [
-            { Id: { id: device.id } },
-            { ApproverDevice: deviceView(device) },
-            {
-              ApproverDeviceTotp: {
-                totp_secret: secret,
-                otpauth_uri: otpauthUri(secret, 'Countersign', `${device.userName} (${device.name})`),
-              },
+      const { device, totpSecret } = await services.pairing.pair({
+        pairingCode: body.pairing_code,
+        publicKey: body.public_key,
+        name: body.name,
+        platform: body.platform,
+        ip: clientIp(request),
+      });
+      const secret = base32Encode(totpSecret);
+      return {
+        Response: [
+          { Id: { id: device.id } },
+          { ApproverDevice: deviceView(device) },
+          {
+            ApproverDeviceTotp: {
+              totp_secret: secret,
+              otpauth_uri: otpauthUri(secret, 'Countersign', `${device.userName} (${device.name})`),
             },
-          ],
-        };
-      } catch (error) {
-        if (isRefusal(error, 'invalid') && error.message === ErrorText.PAIRING_CODE_INVALID)
-          await failedPairings.fail(ip);
-        throw error;
-      }
+          },
+        ],
+      };
     },
   });
 

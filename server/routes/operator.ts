@@ -20,15 +20,13 @@ import {
   PairingCodeIssued,
   pairingUrl,
   SessionRequestHistory,
-  type OperatorUser,
 } from '../../protocol/index.js';
 import { ApiError } from '../http/api-error.js';
 import { requestOrigin } from '../http/client-ip.js';
 import type { Router } from '../http/router.js';
-import { credentialView, deviceView, iso } from '../views/wire.js';
+import { credentialView, deviceView, iso, userView } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 import { hashSecret } from '../secrets.js';
-import type { UserRow } from '../store/types.js';
 import { historyPage } from './history.js';
 
 const OPERATOR_AUTH = 'Operator authentication failed: give Authorization: Bearer and the operator token.';
@@ -37,15 +35,6 @@ const DeviceList = z.object({ Response: z.array(z.object({ ApproverDevice })) })
 const UserParams = z.object({ userID: IdParam });
 const KeyParams = z.object({ userID: IdParam, itemId: IdParam });
 const DeviceParams = z.object({ userID: IdParam, id: IdParam });
-
-function userView(row: UserRow): OperatorUser {
-  return {
-    id: row.id,
-    name: row.name,
-    created: iso(row.created),
-    removed: row.removed === null ? null : iso(row.removed),
-  };
-}
 
 /** Checks the Bearer token against the configured hash: equal-length digests, compared in constant time. */
 export function operatorAuthorizer(tokenHash: string | null) {

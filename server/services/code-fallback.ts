@@ -9,6 +9,7 @@ import type { Outbox } from '../push/outbox.js';
 import { hashSecret } from '../secrets.js';
 import type { CredentialRow, Repositories } from '../store/types.js';
 import type { TotpSealer } from '../totp-seal.js';
+import { codeScope, type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
 import type { ServiceContext } from './context.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import { type SessionAttempt, sessionOpenedWebhook } from './approvals.js';
@@ -18,8 +19,10 @@ import { transactionWithOutbox } from './transaction.js';
 
 /** A used step can no longer match once it is this far behind the clock; older records are pruned. */
 export const USED_STEP_RETENTION_MS = (2 * TOTP_SKEW_STEPS + 2) * TOTP_STEP_SECONDS * 1000;
+/** Used steps an accepted code prunes inside its own transaction, so that it never holds the lock for long. */
+const USED_STEPS_PRUNED_PER_CODE = 100;
 
-/** Any refusal of a code: 401 with bunq's wording, and one failure more for the caller's IP (the route limits it). */
+/** Any refusal of a code: 401 with bunq's wording, and one failure more for the caller's IP and the key named. */
 export class CodeRefused extends Refusal {
   constructor() {
     super('unauthenticated', ErrorText.BAD_CREDENTIALS);
@@ -33,6 +36,11 @@ export class CodeFallbackService {
     private readonly ctx: ServiceContext,
     private readonly sessions: SessionService,
     private readonly sealer: TotpSealer,
+    /**
+     * Refused codes per address, counted per key named, so that guesses with unknown keys from a shared address
+     * lock out nobody with a real key. With the lock after 3 per key, guessing a 6-digit code is hopeless.
+     */
+    private readonly failures: RateLimiter,
   ) {}
 
   /** Seals and stores a newly paired device's secret. */
@@ -40,17 +48,25 @@ export class CodeFallbackService {
     await tx.totp.setSecret(deviceId, this.sealer.seal(secret, deviceId));
   }
 
-  /** The id of the key the secret names, or null: refused codes count per key named (the route's limit). */
-  async keyId(secret: string): Promise<number | null> {
-    return (await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(secret))))?.id ?? null;
-  }
-
   /**
    * Opens a session for a valid, unused code, or refuses with the same 401 whatever the reason (unknown key, key
    * without code fallback, IP not permitted for an ip-only key, wrong or used code), so a refusal tells nothing.
+   * Each refusal counts toward the address's limit for the key named; an address over it gets 429 first.
    */
   async attempt(attempt: SessionAttempt, code: string): Promise<CodeOutcome> {
     const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(attempt.secret)));
+    const scope = codeScope(credential?.id ?? null);
+    const wait = await this.failures.blocked(attempt.ip, scope);
+    if (wait !== null) throw rateLimited(wait);
+    try {
+      return await this.tryCode(credential, attempt, code);
+    } catch (error) {
+      if (error instanceof CodeRefused) await this.failures.fail(attempt.ip, scope);
+      throw error;
+    }
+  }
+
+  private async tryCode(credential: CredentialRow | null, attempt: SessionAttempt, code: string): Promise<CodeOutcome> {
     if (!credential || !keyUsable(credential, this.ctx.config.now()) || !credential.allowCodeFallback) {
       throw new CodeRefused();
     }
@@ -125,7 +141,8 @@ export class CodeFallbackService {
     });
     await sessionOpenedWebhook(tx, opened, request, now);
     await CredentialService.recordUse(tx, credential, attempt, now);
-    await tx.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS);
+    // A few at most: each code prunes what has aged out since the last one (the sweeper prunes the rest).
+    await tx.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS, USED_STEPS_PRUNED_PER_CODE);
     return { credential: (await tx.credentials.byId(credential.id))!, ...opened };
   }
 

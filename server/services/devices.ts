@@ -138,12 +138,6 @@ export class DeviceService {
     return new VerifiedCall({ ...device, lastSeen: now }, signatureBytes, now);
   }
 
-  async pruneSeenSignatures(): Promise<void> {
-    await this.ctx.store.read((db) =>
-      db.seenSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS),
-    );
-  }
-
   async list(userId: number): Promise<DeviceRow[]> {
     return this.ctx.store.read((db) => db.devices.listByUser(userId));
   }

@@ -43,18 +43,19 @@ export function createServices(ctx: ServiceContext): Services {
   const sessions = new SessionService(ctx);
   if (!ctx.config.totpKey) throw new Error('config.totpKey is missing: startServer reads or makes one.');
   const deviceKeys = new PublicKeyCache();
-  const codes = new CodeFallbackService(ctx, sessions, new TotpSealer(ctx.config.totpKey));
+  const limits = new RateLimits(ctx.store.rateCounts, ctx.config);
+  const codes = new CodeFallbackService(ctx, sessions, new TotpSealer(ctx.config.totpKey), limits.codes);
   return {
     credentials: new CredentialService(ctx),
     sessions,
     approvals: new ApprovalService(ctx, sessions, deviceKeys),
     devices: new DeviceService(ctx, deviceKeys),
-    pairing: new PairingService(ctx, codes),
+    pairing: new PairingService(ctx, codes, limits.pairing),
     codes,
     installations: new InstallationService(ctx, new PublicKeyCache()),
     grants: new GrantService(ctx),
     history: new HistoryService(ctx),
-    limits: new RateLimits(ctx.store.rateCounts, ctx.config),
+    limits,
     retention: new RetentionService(ctx),
     webhooks: new WebhookService(ctx.store, ctx.config),
     operator: new OperatorService(ctx, deviceKeys),

@@ -15,7 +15,7 @@ import { hashSecret } from '../secrets.js';
 import type { InstallationRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { keyUsable } from './credentials.js';
-import { SEEN_SIGNATURE_RETENTION_MS, type SignedCall } from './devices.js';
+import type { SignedCall } from './devices.js';
 import type { PublicKeyCache } from './public-keys.js';
 
 /** Installations one API key may register: far more than machines a key runs on, few enough to bound the table. */
@@ -106,11 +106,5 @@ export class InstallationService {
     const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey)));
     if (!credential || !keyUsable(credential, this.ctx.config.now())) throw refused(ErrorText.BAD_CREDENTIALS);
     return this.authenticate(call, credential.id);
-  }
-
-  async pruneSeenSignatures(): Promise<void> {
-    await this.ctx.store.read((db) =>
-      db.requesterSignatures.pruneOlderThan(this.ctx.config.now() - SEEN_SIGNATURE_RETENTION_MS),
-    );
   }
 }

@@ -5,6 +5,7 @@ import { ErrorText, Limits } from '../../protocol/index.js';
 import { newTotpSecret } from '../../protocol/totp.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import { Refusal } from '../domain/refusal.js';
+import { type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
 import { hashSecret, newPairingCode } from '../secrets.js';
 import type { DeviceRow, Platform } from '../store/types.js';
 import { emitWebhook } from '../webhooks/emit.js';
@@ -25,6 +26,13 @@ export interface NewDevice {
   platform: Platform;
   /** The address the device pairs from, as the server sees it. */
   ip: string;
+}
+
+/** Refused: no unused, unexpired code of that text (counted toward the address's limit on failed pairings). */
+export class PairingCodeInvalid extends Refusal {
+  constructor() {
+    super('invalid', ErrorText.PAIRING_CODE_INVALID);
+  }
 }
 
 /** Refused: the user already has the most unused codes allowed. Retry-After: when the soonest one expires. */
@@ -75,6 +83,11 @@ export class PairingService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly codes: CodeFallbackService,
+    /**
+     * Failed pairings per address. Codes carry 80 bits, so guessing is hopeless anyway; the limit keeps guessing
+     * from costing the server much.
+     */
+    private readonly failures: RateLimiter,
   ) {}
 
   /** A code made by one of the user's devices. */
@@ -84,13 +97,25 @@ export class PairingService {
 
   /**
    * Spends the code and registers the device with a new TOTP secret and its audit-trail event, together: a failed
-   * registration leaves the code unspent. The user's other devices hear of it once this commits.
+   * registration leaves the code unspent. The user's other devices hear of it once this commits. A wrong code
+   * counts toward the address's limit; an address over it is refused (429) before the code is looked at.
    */
   async pair(device: NewDevice): Promise<PairedDevice> {
+    const wait = await this.failures.blocked(device.ip);
+    if (wait !== null) throw rateLimited(wait);
+    try {
+      return await this.register(device);
+    } catch (error) {
+      if (error instanceof PairingCodeInvalid) await this.failures.fail(device.ip);
+      throw error;
+    }
+  }
+
+  private async register(device: NewDevice): Promise<PairedDevice> {
     return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.ctx.config.now();
       const code = await tx.pairingCodes.consume(hashSecret(device.pairingCode), now);
-      if (!code) throw new Refusal('invalid', ErrorText.PAIRING_CODE_INVALID);
+      if (!code) throw new PairingCodeInvalid();
       const created = await tx.devices.create({
         userId: code.userId,
         name: device.name,

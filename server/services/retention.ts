@@ -1,9 +1,12 @@
 // What the server keeps, and for how long: session requests (the history) for config.historyDays after they were
 // made; sessions until they end or expire; pairing codes until used or expired; used TOTP steps only while a code
-// of that step could still be accepted. Everything older is deleted by the sweeper, in bounded batches so that
-// the first prune of a long-running database never holds SQLite's write lock for long.
+// of that step could still be accepted; replay records (devices' and requester installations' signatures) only
+// while a signature of that age could still be valid. Everything older is deleted by the sweeper, in bounded
+// batches so that no prune holds SQLite's write lock for long: the first of a long-running database, or the
+// replay records of a busy one (one per signed call).
 import type { ServiceContext } from './context.js';
 import { USED_STEP_RETENTION_MS } from './code-fallback.js';
+import { SEEN_SIGNATURE_RETENTION_MS } from './devices.js';
 
 /** Rows per table per DELETE; a pass deletes batch after batch until one comes back short. */
 const PRUNE_BATCH = 1_000;
@@ -13,6 +16,9 @@ export interface Pruned {
   sessionRequests: number;
   sessions: number;
   pairingCodes: number;
+  usedTotpSteps: number;
+  deviceSignatures: number;
+  requesterSignatures: number;
 }
 
 export class RetentionService {
@@ -27,8 +33,16 @@ export class RetentionService {
       ),
       sessions: await batches((limit) => store.read((db) => db.sessions.pruneEndedOrExpired(now, limit))),
       pairingCodes: await batches((limit) => store.read((db) => db.pairingCodes.pruneSpent(now, limit))),
+      usedTotpSteps: await batches((limit) =>
+        store.read((db) => db.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS, limit)),
+      ),
+      deviceSignatures: await batches((limit) =>
+        store.read((db) => db.seenSignatures.pruneOlderThan(now - SEEN_SIGNATURE_RETENTION_MS, limit)),
+      ),
+      requesterSignatures: await batches((limit) =>
+        store.read((db) => db.requesterSignatures.pruneOlderThan(now - SEEN_SIGNATURE_RETENTION_MS, limit)),
+      ),
     };
-    await store.read((db) => db.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS));
     return pruned;
   }
 }

@@ -41,15 +41,13 @@ export class SessionService {
   }
 
   /** Whether the Authorization header carries the operator's introspection secret. */
-  introspectionAllowed(authorization: string | undefined): boolean {
-    const secret = this.ctx.config.introspectionSecret;
-    const match = /^Bearer (.+)$/.exec(authorization ?? '');
-    if (!secret || !match) return false;
-    // Compared as hashes: equal lengths for timingSafeEqual, and no early exit that would leak the secret.
-    return timingSafeEqual(Buffer.from(hashSecret(match[1]!), 'hex'), Buffer.from(hashSecret(secret), 'hex'));
-  }
-
-  async introspect(token: string): Promise<IntrospectResult> {
+  /**
+   * For the API that consumes sessions, which proves itself with the introspection secret (presented: what the
+   * caller gave, or null): whether the token's session is live. A wrong or missing secret, or none configured, is
+   * refused.
+   */
+  async introspect(presented: string | null, token: string): Promise<IntrospectResult> {
+    if (!this.introspectionAllowed(presented)) throw new Refusal('unauthenticated', ErrorText.INTROSPECTION_AUTH);
     const session = await this.ctx.store.read((db) => db.sessions.byTokenHash(hashSecret(token)));
     if (!session || session.ended !== null || session.expires <= this.ctx.config.now()) return { active: false };
     return {
@@ -61,6 +59,12 @@ export class SessionService {
       created: iso(session.created),
       expires: iso(session.expires),
     };
+  }
+  private introspectionAllowed(presented: string | null): boolean {
+    const secret = this.ctx.config.introspectionSecret;
+    if (!secret || presented === null) return false;
+    // Compared as hashes: equal lengths for timingSafeEqual, and no early exit that would leak the secret.
+    return timingSafeEqual(Buffer.from(hashSecret(presented), 'hex'), Buffer.from(hashSecret(secret), 'hex'));
   }
 
   /** Ends session id; the caller proves it holds the session by its token. */

@@ -337,7 +337,8 @@ export interface InstallationRepository {
 export interface RequesterSignatureRepository {
   /** Records an (installation, signature) pair by the signature's canonical text; false when seen before. */
   remember(installationId: number, signature: string, now: number): Promise<boolean>;
-  pruneOlderThan(time: number): Promise<void>;
+  /** Deletes up to limit records seen before the time; how many it deleted. */
+  pruneOlderThan(time: number, limit: number): Promise<number>;
 }
 
 export interface GrantRepository {
@@ -529,7 +530,8 @@ export interface SeenSignatureRepository {
    * has several base64 spellings. False when it was seen before (a replay).
    */
   remember(deviceId: number, signature: Uint8Array, now: number): Promise<boolean>;
-  pruneOlderThan(time: number): Promise<void>;
+  /** Deletes up to limit records seen before the time; how many it deleted. */
+  pruneOlderThan(time: number, limit: number): Promise<number>;
 }
 
 export interface TotpRepository {
@@ -539,7 +541,8 @@ export interface TotpRepository {
   secretsOfUser(userId: number): Promise<{ deviceId: number; sealed: string }[]>;
   /** Records a (device, time step) as used; false when it was used before (a replayed code). */
   spendStep(deviceId: number, step: number, now: number): Promise<boolean>;
-  pruneUsedStepsOlderThan(time: number): Promise<void>;
+  /** Deletes up to limit used steps recorded before the time; how many it deleted. */
+  pruneUsedStepsOlderThan(time: number, limit: number): Promise<number>;
 }
 
 /** One key's count in its current window (rate limits). */

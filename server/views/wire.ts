@@ -5,6 +5,7 @@ import type {
   Claimed,
   CredentialPasswordIp,
   Observed,
+  OperatorUser,
   PermittedIp,
   ServerMessage,
   SessionRequestHistoryEntry,
@@ -13,7 +14,14 @@ import type {
 import { Limits } from '../../protocol/index.js';
 import { addressKind } from '../geoip/address-kind.js';
 import { distanceKm } from '../geoip/distance.js';
-import type { CredentialLockRow, CredentialRow, DeviceRow, PermittedIpRow, SessionRequestRow } from '../store/types.js';
+import type {
+  CredentialLockRow,
+  CredentialRow,
+  DeviceRow,
+  PermittedIpRow,
+  SessionRequestRow,
+  UserRow,
+} from '../store/types.js';
 import { approvalInstallationView, grantedBy, installationRef } from './grant-views.js';
 
 export function iso(time: number): string {
@@ -178,5 +186,15 @@ export function lockedMessage(
     credential: { id: lock.credentialId, name: credentialName },
     reason: lock.reason,
     sessions_ended: lock.sessionsEnded,
+  };
+}
+
+/** A user as the operator API shows it. */
+export function userView(row: UserRow): OperatorUser {
+  return {
+    id: row.id,
+    name: row.name,
+    created: iso(row.created),
+    removed: row.removed === null ? null : iso(row.removed),
   };
 }

@@ -8,6 +8,7 @@ import { createTestDatabase, queryUrl, testClusterUrl } from '../support/postgre
 import {
   addDevice,
   ask,
+  INTROSPECTION_SECRET,
   type Instance,
   listenBackends,
   RecordingStream,
@@ -204,7 +205,7 @@ describe('PostgresHub: the LISTEN connection drops', () => {
         'Locked after 3 blocked session requests within 10 minutes; 1 session ended. Set it ACTIVE again to unlock it.',
       sessions_ended: 1,
     });
-    expect(await b.services.sessions.introspect(session.token)).toEqual({ active: false });
+    expect(await b.services.sessions.introspect(INTROSPECTION_SECRET, session.token)).toEqual({ active: false });
     expect(b.log.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 

@@ -136,4 +136,21 @@ describe('retention', () => {
     const left = await queryDb<{ step: number }>(w.server, 'SELECT step FROM used_totp_steps');
     expect(left.map((row) => Number(row.step))).toEqual([2]);
   });
+
+  // One record per signed call: a busy server has many, so they go in bounded batches, one after another.
+  it('deletes replay records older than any still-valid signature, over several batches, and keeps recent ones', async () => {
+    w = await world(PRUNE_OFTEN);
+    const now = Date.now();
+    const old = Array.from({ length: 2_500 }, (_, n) => `(${w.device.id}, 'old-${n}', ${now - DAY_MS})`);
+    await writeDb(`INSERT INTO seen_signatures (device_id, signature, seen_at) VALUES ${old.join(', ')}`);
+    await writeDb(
+      'INSERT INTO seen_signatures (device_id, signature, seen_at) VALUES (?, ?, ?)',
+      w.device.id,
+      'new',
+      now,
+    );
+
+    await until(async () => (await countRows(w.server, 'seen_signatures', 'seen_at < ?', now - 60_000)) === 0);
+    expect(await countRows(w.server, 'seen_signatures', 'signature = ?', 'new')).toBe(1);
+  });
 });

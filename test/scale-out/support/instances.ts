@@ -17,6 +17,8 @@ import { queryUrl, testClusterUrl } from '../../support/postgres.js';
 
 /** Every instance of one test shares the TOTP sealing key, as the design requires. */
 const TOTP_KEY = randomBytes(32);
+/** What the consuming API presents to introspect sessions on these instances. */
+export const INTROSPECTION_SECRET = 'scale-out-introspection-secret';
 
 export interface LogEntry {
   level: 'warn' | 'error';
@@ -86,7 +88,12 @@ export async function startInstance(
     throw error;
   });
   // Long request lifetime: a long-poll in these tests ends only when woken, never by expiry.
-  const config: ServerConfig = { ...defaultConfig, requestLifetimeSeconds: 3600, totpKey: TOTP_KEY };
+  const config: ServerConfig = {
+    ...defaultConfig,
+    requestLifetimeSeconds: 3600,
+    totpKey: TOTP_KEY,
+    introspectionSecret: INTROSPECTION_SECRET,
+  };
   const services = createServices({ store, hub, config });
   let closing: Promise<void> | null = null;
   return {

@@ -98,7 +98,9 @@ export class DeviceService {
 
   // By the signature's bytes, not its text.
   private rememberAlone(verified: VerifiedCall): Promise<boolean> {
-    return this.ctx.store.read((db) => db.seenSignatures.remember(verified.device.id, verified.signature, verified.at));
+    return this.ctx.store.write((db) =>
+      db.seenSignatures.remember(verified.device.id, verified.signature, verified.at),
+    );
   }
 
   /**
@@ -134,7 +136,7 @@ export class DeviceService {
     if (device.lastSeen !== null && now - device.lastSeen < LAST_SEEN_RESOLUTION_MS) {
       return new VerifiedCall(device, signatureBytes, now);
     }
-    await this.ctx.store.read((db) => db.devices.touch(device.id, now));
+    await this.ctx.store.write((db) => db.devices.touch(device.id, now));
     return new VerifiedCall({ ...device, lastSeen: now }, signatureBytes, now);
   }
 

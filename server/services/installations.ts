@@ -91,7 +91,7 @@ export class InstallationService {
     }
     // Remembered by the bytes (their canonical text), so that a re-spelt copy of a signature is a replay too.
     const bytes = toBase64Url(fromBase64Url(signature));
-    if (!(await this.ctx.store.read((db) => db.requesterSignatures.remember(installation.id, bytes, now)))) {
+    if (!(await this.ctx.store.write((db) => db.requesterSignatures.remember(installation.id, bytes, now)))) {
       throw refused(ErrorText.REPLAYED);
     }
     return installation;

@@ -29,18 +29,18 @@ export class RetentionService {
     const { store } = this.ctx;
     const pruned: Pruned = {
       sessionRequests: await batches((limit) =>
-        store.read((db) => db.requests.pruneHistoryBefore(now - this.ctx.config.historyDays * DAY_MS, limit)),
+        store.write((db) => db.requests.pruneHistoryBefore(now - this.ctx.config.historyDays * DAY_MS, limit)),
       ),
-      sessions: await batches((limit) => store.read((db) => db.sessions.pruneEndedOrExpired(now, limit))),
-      pairingCodes: await batches((limit) => store.read((db) => db.pairingCodes.pruneSpent(now, limit))),
+      sessions: await batches((limit) => store.write((db) => db.sessions.pruneEndedOrExpired(now, limit))),
+      pairingCodes: await batches((limit) => store.write((db) => db.pairingCodes.pruneSpent(now, limit))),
       usedTotpSteps: await batches((limit) =>
-        store.read((db) => db.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS, limit)),
+        store.write((db) => db.totp.pruneUsedStepsOlderThan(now - USED_STEP_RETENTION_MS, limit)),
       ),
       deviceSignatures: await batches((limit) =>
-        store.read((db) => db.seenSignatures.pruneOlderThan(now - SEEN_SIGNATURE_RETENTION_MS, limit)),
+        store.write((db) => db.seenSignatures.pruneOlderThan(now - SEEN_SIGNATURE_RETENTION_MS, limit)),
       ),
       requesterSignatures: await batches((limit) =>
-        store.read((db) => db.requesterSignatures.pruneOlderThan(now - SEEN_SIGNATURE_RETENTION_MS, limit)),
+        store.write((db) => db.requesterSignatures.pruneOlderThan(now - SEEN_SIGNATURE_RETENTION_MS, limit)),
       ),
     };
     return pruned;

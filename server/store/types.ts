@@ -681,8 +681,9 @@ export interface TransactionRepositories extends Repositories {
 export type StoreKind = 'sqlite' | 'postgres';
 
 /**
- * What services see of the store: units of work, never the autocommit repositories. A read runs its statements
- * without a transaction (each on its own, as cheap as a single statement); a transaction commits together.
+ * What services see of the store: units of work, never the autocommit repositories. A read or a single-statement
+ * write runs its statements without a transaction (each on its own, as cheap as a single statement); a
+ * transaction commits together.
  */
 export interface UnitOfWork {
   readonly kind: StoreKind;
@@ -694,10 +695,15 @@ export interface UnitOfWork {
   /** Approver presence across instances (PostgreSQL), or null where the one instance knows it in memory (SQLite). */
   readonly presence: PresenceRepository | null;
   /**
-   * Runs work of single statements, each committing on its own (no BEGIN … COMMIT around them): reads, and writes
-   * that need no other statement to hold with them. Not from inside a transaction's work.
+   * Runs reads, each statement on its own (no BEGIN … COMMIT around them). Not from inside a transaction's work.
    */
   read<T>(work: (db: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs writes that need no other statement to hold with them (a replay record, a prune batch), each committing
+   * on its own. The same as read underneath; named apart so that a reader sees where a use case writes outside a
+   * transaction. Not from inside a transaction's work.
+   */
+  write<T>(work: (db: Repositories) => Promise<T>): Promise<T>;
   /**
    * Runs work as one transaction: everything it changes commits together or not at all. Work must only await
    * the repositories it is given (no network, no timers), so that a transaction stays short. Work may run more

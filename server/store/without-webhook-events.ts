@@ -10,6 +10,7 @@ export function withoutWebhookEvents(store: Store): Store {
   return {
     ...quiet(store),
     read: (work) => store.read((db) => work(quiet(db))),
+    write: (work) => store.write((db) => work(quiet(db))),
     transaction: (work) => store.transaction((tx) => work(quiet(tx))),
   };
 }

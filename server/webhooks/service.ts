@@ -62,19 +62,19 @@ export class WebhookService {
 
   /** Sends one event again to every receiver; false for an unknown event id. */
   async redeliver(eventId: string): Promise<boolean> {
-    return this.store.read((db) => db.webhooks.redeliver(eventId, this.config.now()));
+    return this.store.write((db) => db.webhooks.redeliver(eventId, this.config.now()));
   }
 
   /** Sends every undelivered event that has failed again, now; returns their ids. */
   async redeliverFailed(): Promise<string[]> {
-    return this.store.read((db) => db.webhooks.redeliverFailed(this.config.now()));
+    return this.store.write((db) => db.webhooks.redeliverFailed(this.config.now()));
   }
 
   /** Deletes events delivered (or given up) longer ago than the retention; without receivers, all that old. */
   async prune(): Promise<void> {
     const retention = this.config.webhooks?.retentionMs ?? WEBHOOK_DEFAULTS.retentionMs;
     const before = this.config.now() - retention;
-    if (this.config.webhooks) await this.store.read((db) => db.webhooks.pruneFinishedBefore(before));
-    else await this.store.read((db) => db.webhooks.pruneCreatedBefore(before));
+    if (this.config.webhooks) await this.store.write((db) => db.webhooks.pruneFinishedBefore(before));
+    else await this.store.write((db) => db.webhooks.pruneCreatedBefore(before));
   }
 }

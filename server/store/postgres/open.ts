@@ -108,6 +108,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       guard.check();
       return work(own);
     },
+    write: async (work) => {
+      guard.check();
+      return work(own);
+    },
     transaction: (work) => runTransaction(db, RULES, work, guard),
     close: () => {
       closing ??= db.destroy();

@@ -104,6 +104,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       guard.check();
       return work(own);
     },
+    write: async (work) => {
+      guard.check();
+      return work(own);
+    },
     transaction: (work) => runTransaction(kysely, RULES, work, guard),
     // Waits for the single connection, so a transaction in flight finishes first. The worker's connection closes
     // before it, so the server's, the last, checkpoints everything and removes the WAL.

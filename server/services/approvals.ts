@@ -195,13 +195,15 @@ export class ApprovalService {
     const open = await tx.requests.pendingAndLastAccepted(credentialId);
     const pending = open.pending.filter((row) => row.expiryTime > now);
     const repeated = pending.find((row) => sameAttempt(row, attempt));
-    if (repeated) {
-      await tx.requests.countRepeat(repeated.uuid);
+    if (repeated && (await tx.requests.countRepeat(repeated.uuid))) {
       const merged = { ...repeated, repeatCount: repeated.repeatCount + 1 };
       outbox.toUser(merged.userId, { type: 'approval.requested', request: approvalRequestView(merged) });
       return { kind: 'pending', request: merged };
     }
-    if (pending.length >= Limits.MAX_PENDING_PER_KEY) {
+    // A repeat whose request was decided since the read (a plain approval takes no lock on the key) is a new
+    // attempt, and that request no longer counts as pending.
+    const live = repeated ? pending.filter((row) => row !== repeated) : pending;
+    if (live.length >= Limits.MAX_PENDING_PER_KEY) {
       throw new Refusal('too-many', ErrorText.TOO_MANY_PENDING, Limits.POLL_INTERVAL_SECONDS);
     }
     const previous = open.lastAccepted;
@@ -327,7 +329,7 @@ export class ApprovalService {
       .transaction(async (tx): Promise<StatusRead | null> => {
         const now = this.now();
         // The key first (held, and its use recorded in the same statement), then the request: every transaction
-        // about a key takes them in this order.
+        // about a key that changes the key takes them in this order (a plain approval changes only the request).
         const credential = (await tx.credentials.holdAndRecordUse(credentialId, keyUse(read, now)))!;
         // Checked again inside the transaction that mints the token: a deactivation or lock that committed since
         // the check in readStatus must win, or a session could open on a key its owner has just switched off.
@@ -350,7 +352,11 @@ export class ApprovalService {
         if (error instanceof TokenTaken) return null;
         throw error;
       });
-    return outcome ?? { request: (await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!, opened: null };
+    if (outcome) return outcome;
+    // Another read took it: the claim's holder may still get it again, as any read after that hand-out would.
+    const current = (await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!;
+    if (current.tokenDelivered && this.mayDeliverAgain(current)) return this.deliverAgain(uuid, credentialId);
+    return { request: current, opened: null };
   }
 
   /**
@@ -448,18 +454,22 @@ export class ApprovalService {
     outbox: Outbox,
   ): Promise<DecisionOutcome> {
     const uuid = request.uuid;
-    // Held: a block counted toward the lock, a trusted IP added and a deactivation must not interleave with
-    // another decision about the same key on another instance. A decision that committed before the hold was
-    // taken makes the conditional decide below fail (already decided).
+    // A request read as decided or expired stays so: refused before the key is held. (On PostgreSQL a plain
+    // approval's conditional UPDATE that waited for another decision of this request keeps the request's row
+    // locked; holding the key after that, against a token hand-out that holds the key and waits for the row, would
+    // deadlock.)
+    if (request.status === 'EXPIRED') throw new Refusal('expired', ErrorText.EXPIRED);
+    if (request.status !== 'PENDING') throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
+    // Held: a block counted toward the lock, a trusted IP added, a grant made and a deactivation must not
+    // interleave with another such decision about the same key on another instance (a plain approval, which
+    // changes nothing of the key, takes no hold). A decision that committed before the hold was taken makes the
+    // conditional decide below fail (already decided).
     // The key's row itself is needed only to check a scope against it.
     let credential: CredentialRow | null = null;
     if (decision.scope) credential = await tx.credentials.hold(request.credentialId);
     else await tx.credentials.holdWithoutReading(request.credentialId);
     const now = this.now();
-    if (request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiryTime <= now)) {
-      throw new Refusal('expired', ErrorText.EXPIRED);
-    }
-    if (request.status !== 'PENDING') throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
+    if (request.expiryTime <= now) throw new Refusal('expired', ErrorText.EXPIRED);
     // A scope that cannot be granted is refused before anything is written.
     const grant =
       decision.decision === 'APPROVE' && credential

@@ -40,7 +40,6 @@ export class SessionService {
     return { session, token };
   }
 
-  /** Whether the Authorization header carries the operator's introspection secret. */
   /**
    * For the API that consumes sessions, which proves itself with the introspection secret (presented: what the
    * caller gave, or null): whether the token's session is live. A wrong or missing secret, or none configured, is
@@ -60,6 +59,8 @@ export class SessionService {
       expires: iso(session.expires),
     };
   }
+
+  /** Whether the presented secret is the configured introspection secret. */
   private introspectionAllowed(presented: string | null): boolean {
     const secret = this.ctx.config.introspectionSecret;
     if (!secret || presented === null) return false;

@@ -423,8 +423,8 @@ export interface SessionRequestRepository {
     },
     now: number,
   ): Promise<SessionRequestRow | null>;
-  /** One more identical attempt merged into a PENDING request. */
-  countRepeat(uuid: string): Promise<void>;
+  /** Conditional: one more identical attempt merged into a PENDING request; false when it is no longer PENDING. */
+  countRepeat(uuid: string): Promise<boolean>;
   /** The key's most recent ACCEPTED request (asked, opened at once or by code), or null. */
   lastAccepted(credentialId: number): Promise<SessionRequestRow | null>;
   pendingForUser(userId: number, now: number): Promise<SessionRequestRow[]>;

@@ -297,6 +297,69 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(await store.credentials.byKeyHash('3'.repeat(64))).toBeNull();
     });
 
+    it('takes a plain approval in one conditional write, and merges no repeat into a decided request', async () => {
+      const store = await (await fresh(kind)).open();
+      const alice = await store.users.create('alice', 1);
+      const bob = await store.users.create('bob', 1);
+      const key = await store.credentials.create({
+        userId: alice.id,
+        name: 'deploy',
+        keyHash: 'e'.repeat(64),
+        mode: 'push',
+        codeLength: 2,
+        created: 1,
+        expiryTime: 2,
+      });
+      const device = await store.devices.create({
+        userId: alice.id,
+        name: 'laptop',
+        platform: 'linux',
+        publicKey: 'pk',
+        created: 1,
+      });
+      const request = await store.requests.create({
+        uuid: '00000000-0000-4000-8000-00000000000a',
+        credentialId: key.id,
+        userId: alice.id,
+        status: 'PENDING',
+        description: null,
+        ip: '198.51.100.1',
+        ipKnown: false,
+        userAgent: null,
+        geolocation: null,
+        observed: null,
+        bindingCode: '42',
+        bindingChoices: null,
+        created: 10,
+        expiryTime: 1_000,
+        autoAccepted: false,
+        tokenDelivered: false,
+        sessionId: null,
+      });
+      const approval = (decidedAt: number) => ({ decidedAt, deviceId: device.id, signature: 'sig' });
+      const accept = (userId: number, code: string | null, at: number) =>
+        store.requests.acceptIfPending(request.uuid, userId, code, approval(at));
+      // Not taken: another user's device, a wrong or missing code, past expiry. The request stays PENDING.
+      expect(await accept(bob.id, '42', 20)).toBeNull();
+      expect(await accept(alice.id, '41', 20)).toBeNull();
+      expect(await accept(alice.id, null, 20)).toBeNull();
+      expect(await accept(alice.id, '42', 1_000)).toBeNull();
+      expect((await store.requests.byUuid(request.uuid))?.status).toBe('PENDING');
+      expect(await store.requests.countRepeat(request.uuid)).toBe(true);
+      const accepted = await accept(alice.id, '42', 20);
+      expect(accepted).toMatchObject({
+        status: 'ACCEPTED',
+        decision: 'APPROVE',
+        decidedAt: 20,
+        decidedByDeviceId: device.id,
+        repeatCount: 2,
+        credentialName: 'deploy',
+      });
+      expect(accepted).toEqual(await store.requests.byUuid(request.uuid));
+      expect(await accept(alice.id, '42', 21)).toBeNull();
+      expect(await store.requests.countRepeat(request.uuid)).toBe(false);
+    });
+
     it('rolls a failed transaction back completely', async () => {
       const store = await (await fresh(kind)).open();
       await expect(

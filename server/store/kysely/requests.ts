@@ -366,9 +366,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           now,
         ),
       ),
-    countRepeat: async (uuid) => {
-      await countRepeat(uuid);
-    },
+    countRepeat: async (uuid) => changed(await countRepeat(uuid)) === 1,
     lastAccepted: async (credentialId) => firstRow(await lastAccepted(credentialId)),
     pendingForUser: (userId, now) =>
       rows(

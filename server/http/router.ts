@@ -213,10 +213,7 @@ export class Router {
       url: spec.url,
       handler: async (request, reply) => {
         const device = await this.authenticate(request);
-        const params = spec.params ? parseInput(spec.params, request.params, 'path') : undefined;
-        assertSameUser(device, params);
-        const rest = this.parse({ query: spec.query, body: spec.body }, request);
-        const result = await spec.handler({ ...rest, params: params as Parsed<P>, request, reply, device, withStatus });
+        const result = await spec.handler({ ...this.deviceInput(spec, request, device), reply, device, withStatus });
         return this.send(spec, request, reply, result);
       },
     });
@@ -243,10 +240,7 @@ export class Router {
         );
         let input: RouteInput<P, Q, B, R> & { call: VerifiedCall };
         try {
-          const params = spec.params ? parseInput(spec.params, request.params, 'path') : undefined;
-          assertSameUser(call.device, params);
-          const rest = this.parse({ query: spec.query, body: spec.body }, request);
-          input = { ...rest, params: params as Parsed<P>, request, reply, call, withStatus };
+          input = { ...this.deviceInput(spec, request, call.device), reply, call, withStatus };
         } catch (error) {
           // Refused before anything ran: a signature seen before makes it a replay, whatever else is wrong.
           if (!(await this.devices.recordAfterFailure(call))) {
@@ -272,6 +266,18 @@ export class Router {
         return this.send(spec, request, reply, result);
       },
     });
+  }
+
+  /** A device route's input, in its order: the path (400), the device's right to act for its user (403), the rest. */
+  private deviceInput<P extends Schema, Q extends Schema, B extends Schema>(
+    spec: { params?: P; query?: Q; body?: B },
+    request: FastifyRequest,
+    device: DeviceRow,
+  ) {
+    const params = spec.params ? parseInput(spec.params, request.params, 'path') : undefined;
+    assertSameUser(device, params);
+    const rest = this.parse({ query: spec.query, body: spec.body }, request);
+    return { ...rest, params: params as Parsed<P>, request };
   }
 
   /** A device-signed WebSocket: the upgrade is refused with an HTTP error unless the signature holds. */

@@ -1,7 +1,7 @@
 // Requester installations: a program's public key, registered with one API key; and the signatures it made, kept
 // against replay (as seen-signatures.ts does for devices, in a table of its own).
 import type { InstallationRepository, InstallationRow, RequesterSignatureRepository } from '../types.js';
-import { type Db, deleted } from './db.js';
+import { type Db, pruneAging } from './db.js';
 
 const COLUMNS = [
   'id',
@@ -67,23 +67,6 @@ export function requesterSignatures(db: Db): RequesterSignatureRepository {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
-    pruneOlderThan: async (time, limit) =>
-      deleted(
-        await db
-          .deleteFrom('requester_signatures')
-          .where((eb) =>
-            eb(
-              eb.refTuple('installation_id', 'signature'),
-              'in',
-              eb
-                .selectFrom('requester_signatures')
-                .select(['installation_id', 'signature'])
-                .where('seen_at', '<', time)
-                .limit(limit)
-                .$asTuple('installation_id', 'signature'),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    pruneOlderThan: (time, limit) => pruneAging(db, 'requester_signatures', time, limit),
   };
 }

@@ -1,6 +1,6 @@
 import { toBase64Url } from '../../../protocol/crypto.js';
 import type { SeenSignatureRepository, StoreKind } from '../types.js';
-import { changed, type Db, deleted } from './db.js';
+import { changed, type Db, pruneAging } from './db.js';
 import { prepared } from './prepared.js';
 
 // Every signed call records its signature: built once (prepared.ts).
@@ -18,24 +18,6 @@ export function seenSignatures(db: Db, kind: StoreKind): SeenSignatureRepository
     // the call used. (The column is unchanged, so records written before this rule still meet their replays:
     // genuine clients always sent the canonical text.)
     remember: async (deviceId, signature, now) => changed(await remember(deviceId, toBase64Url(signature), now)) === 1,
-    // A bounded batch (by primary key, chosen by a sub-select), as every prune: retention.ts runs them in turn.
-    pruneOlderThan: async (time, limit) =>
-      deleted(
-        await db
-          .deleteFrom('seen_signatures')
-          .where((eb) =>
-            eb(
-              eb.refTuple('device_id', 'signature'),
-              'in',
-              eb
-                .selectFrom('seen_signatures')
-                .select(['device_id', 'signature'])
-                .where('seen_at', '<', time)
-                .limit(limit)
-                .$asTuple('device_id', 'signature'),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    pruneOlderThan: (time, limit) => pruneAging(db, 'seen_signatures', time, limit),
   };
 }

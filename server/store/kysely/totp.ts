@@ -1,5 +1,5 @@
 import type { TotpRepository } from '../types.js';
-import { type Db, deleted } from './db.js';
+import { type Db, pruneAging } from './db.js';
 
 export function totp(db: Db): TotpRepository {
   return {
@@ -25,23 +25,6 @@ export function totp(db: Db): TotpRepository {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
-    pruneUsedStepsOlderThan: async (time, limit) =>
-      deleted(
-        await db
-          .deleteFrom('used_totp_steps')
-          .where((eb) =>
-            eb(
-              eb.refTuple('device_id', 'step'),
-              'in',
-              eb
-                .selectFrom('used_totp_steps')
-                .select(['device_id', 'step'])
-                .where('used_at', '<', time)
-                .limit(limit)
-                .$asTuple('device_id', 'step'),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    pruneUsedStepsOlderThan: (time, limit) => pruneAging(db, 'used_totp_steps', time, limit),
   };
 }

@@ -78,22 +78,23 @@ const isPlainApprove = (decision: Decision): boolean =>
 async function announceDecision(
   tx: Repositories,
   outbox: Outbox,
-  decided: SessionRequestRow & { status: 'ACCEPTED' | 'REJECTED' },
+  decided: SessionRequestRow,
+  status: 'ACCEPTED' | 'REJECTED',
   device: DeviceRow,
   decision: Decision,
   bindingMismatch: boolean,
   now: number,
 ): Promise<void> {
-  outbox.resolved(decided.userId, decided.uuid, decided.status);
+  outbox.resolved(decided.userId, decided.uuid, status);
   await emitWebhook(
     tx,
-    decided.status === 'ACCEPTED' ? 'session_request.accepted' : 'session_request.rejected',
+    status === 'ACCEPTED' ? 'session_request.accepted' : 'session_request.rejected',
     {
       ...requestFacts(decided),
       device_id: device.id,
       decision: decision.decision,
       binding_mismatch: bindingMismatch,
-      ...(decided.status === 'REJECTED' ? { reason: bindingMismatch ? 'binding_mismatch' : 'refused' } : {}),
+      ...(status === 'REJECTED' ? { reason: bindingMismatch ? 'binding_mismatch' : 'refused' } : {}),
     },
     now,
   );
@@ -423,7 +424,7 @@ export class ApprovalService {
           signature: decision.signature,
         });
         if (accepted) {
-          await announceDecision(tx, outbox, { ...accepted, status: 'ACCEPTED' }, device, decision, false, now);
+          await announceDecision(tx, outbox, accepted, 'ACCEPTED', device, decision, false, now);
           return { uuid, status: 'ACCEPTED', bindingMismatch: false } satisfies DecisionOutcome;
         }
       }
@@ -496,7 +497,7 @@ export class ApprovalService {
       if (current?.status === 'EXPIRED') throw new Refusal('expired', ErrorText.EXPIRED);
       throw new Refusal('conflict', ErrorText.ALREADY_DECIDED);
     }
-    await announceDecision(tx, outbox, { ...request, status }, device, decision, bindingMismatch, now);
+    await announceDecision(tx, outbox, request, status, device, decision, bindingMismatch, now);
 
     const permitIp = decision.trust_ip === true || decision.scope?.kind === 'permit-ip';
     if (status === 'ACCEPTED' && permitIp) await this.trustIp(tx, request, now);

@@ -3,7 +3,10 @@
 // suite measures, in this process with the project's own verifySignature: one verification inline; the same work
 // handed to a worker thread and its answer awaited (what a signed call would wait for); and how many verifications
 // per second the main thread gets through with 16 in flight inline vs spread over a pool of worker threads, with
-// the main thread's own CPU time per verification (what the event loop still pays to hand one off).
+// the main thread's own CPU time per verification (what the event loop still pays to hand one off). The same two
+// figures for Node's asynchronous crypto.verify (a callback; the work runs on libuv's thread pool, with no
+// structured clone of a message): the cheapest way off the event loop that Node offers.
+import { verify, type KeyObject } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
@@ -58,6 +61,13 @@ function workerPool(size: number, spki: Buffer): Pool {
   };
 }
 
+/** crypto.verify with a callback: the verification runs on libuv's thread pool (UV_THREADPOOL_SIZE, default 4). */
+function verifyOnThreadPool(publicKey: KeyObject, text: string, signature: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    verify(null, Buffer.from(text, 'utf8'), publicKey, signature, (error, ok) => resolve(!error && ok));
+  });
+}
+
 /** Verifications per second with `inFlight` at a time, and the main thread's CPU µs per verification. */
 async function rate(verifyOnce: () => Promise<boolean>, total: number, inFlight: number) {
   let started = 0;
@@ -92,6 +102,15 @@ export async function signatureBenchmarks(plan: BenchPlan, log: (line: string) =
   const inlineUs = Number(process.hrtime.bigint() - t0) / 1000 / total;
   const inline = await rate(async () => verifySignature(publicKey, TEXT, signature), total, 16);
 
+  log('signatures: libuv thread pool (asynchronous crypto.verify)');
+  const onThreadPool = () => verifyOnThreadPool(publicKey, TEXT, signature);
+  for (let i = 0; i < 500; i += 1) await onThreadPool();
+  const serialOnPool = plan.quick ? 2_000 : 5_000;
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < serialOnPool; i += 1) await onThreadPool();
+  const threadPoolRoundTripUs = Number(process.hrtime.bigint() - t2) / 1000 / serialOnPool;
+  const threadPool = await rate(onThreadPool, total, 16);
+
   const poolSize = Math.max(1, cpus().length - 1);
   log(`signatures: worker threads (1 for the round trip, ${poolSize} for the pool)`);
   const single = workerPool(1, spki);
@@ -116,6 +135,8 @@ export async function signatureBenchmarks(plan: BenchPlan, log: (line: string) =
       worker_round_trip_us: round(roundTripUs, 1),
       inline_16_in_flight: inline,
       worker_pool: { workers: poolSize, ...pooled },
+      thread_pool_round_trip_us: round(threadPoolRoundTripUs, 1),
+      thread_pool_16_in_flight: threadPool,
     };
   } finally {
     await pool.close();

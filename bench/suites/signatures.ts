@@ -68,6 +68,14 @@ function verifyOnThreadPool(publicKey: KeyObject, text: string, signature: Uint8
   });
 }
 
+/** µs a caller waits for one verification, one at a time (after 500 to warm up). */
+async function roundTripUs(verifyOnce: () => Promise<boolean>, count: number): Promise<number> {
+  for (let i = 0; i < 500; i += 1) await verifyOnce();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i += 1) await verifyOnce();
+  return Number(process.hrtime.bigint() - t0) / 1000 / count;
+}
+
 /** Verifications per second with `inFlight` at a time, and the main thread's CPU µs per verification. */
 async function rate(verifyOnce: () => Promise<boolean>, total: number, inFlight: number) {
   let started = 0;
@@ -94,6 +102,7 @@ export async function signatureBenchmarks(plan: BenchPlan, log: (line: string) =
   const signature = Buffer.from(signText(privateKeyObject(pair.privateKey), TEXT), 'base64url');
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   const total = plan.quick ? 5_000 : 20_000;
+  const serial = plan.quick ? 2_000 : 5_000;
 
   log('signatures: inline verification');
   for (let i = 0; i < 1_000; i += 1) verifySignature(publicKey, TEXT, signature);
@@ -104,23 +113,15 @@ export async function signatureBenchmarks(plan: BenchPlan, log: (line: string) =
 
   log('signatures: libuv thread pool (asynchronous crypto.verify)');
   const onThreadPool = () => verifyOnThreadPool(publicKey, TEXT, signature);
-  for (let i = 0; i < 500; i += 1) await onThreadPool();
-  const serialOnPool = plan.quick ? 2_000 : 5_000;
-  const t2 = process.hrtime.bigint();
-  for (let i = 0; i < serialOnPool; i += 1) await onThreadPool();
-  const threadPoolRoundTripUs = Number(process.hrtime.bigint() - t2) / 1000 / serialOnPool;
+  const threadPoolRoundTripUs = await roundTripUs(onThreadPool, serial);
   const threadPool = await rate(onThreadPool, total, 16);
 
   const poolSize = Math.max(1, cpus().length - 1);
   log(`signatures: worker threads (1 for the round trip, ${poolSize} for the pool)`);
   const single = workerPool(1, spki);
-  let roundTripUs: number;
+  let workerRoundTripUs: number;
   try {
-    for (let i = 0; i < 500; i += 1) await single.verify(TEXT, signature);
-    const serial = plan.quick ? 2_000 : 5_000;
-    const t1 = process.hrtime.bigint();
-    for (let i = 0; i < serial; i += 1) await single.verify(TEXT, signature);
-    roundTripUs = Number(process.hrtime.bigint() - t1) / 1000 / serial;
+    workerRoundTripUs = await roundTripUs(() => single.verify(TEXT, signature), serial);
   } finally {
     await single.close();
   }
@@ -132,7 +133,7 @@ export async function signatureBenchmarks(plan: BenchPlan, log: (line: string) =
       cores: cpus().length,
       verifications_per_push_approval: 2,
       inline_verify_us: round(inlineUs, 1),
-      worker_round_trip_us: round(roundTripUs, 1),
+      worker_round_trip_us: round(workerRoundTripUs, 1),
       inline_16_in_flight: inline,
       worker_pool: { workers: poolSize, ...pooled },
       thread_pool_round_trip_us: round(threadPoolRoundTripUs, 1),

@@ -91,7 +91,7 @@ function ratios(countersign: CountersignResults, floor: FloorResults) {
 /**
  * Countersign's throughput step against the CIBA peer's at the same concurrency: completed push approvals per
  * second over the peer's completed flows per second (above 1: ours does more per second), and the p50 and p99 of a
- * flow as ours over the peer's (below 1: ours is quicker).
+ * flow as ours over the peer's (below 1: ours is quicker), and each server's CPU per completed flow.
  */
 function ratiosToPeer(countersign: CountersignResults, peer: CibaPeerResults) {
   const byConcurrency: Record<string, unknown> = {};
@@ -106,7 +106,17 @@ function ratiosToPeer(countersign: CountersignResults, peer: CibaPeerResults) {
       p50: ratio(ours.approval_latency.p50_ms, theirs.flow_latency.p50_ms),
       p99: ratio(ours.approval_latency.p99_ms, theirs.flow_latency.p99_ms),
       ours_server_cpu_percent: ours.server_cpu_percent,
+      ours_server_main_thread_cpu_percent: ours.server_main_thread_cpu_percent,
+      ours_server_cpu_ms_per_approval: ours.server_cpu_ms_per_approval,
+      ours_server_main_thread_cpu_ms_per_approval: ours.server_main_thread_cpu_ms_per_approval,
       peer_server_cpu_percent: theirs.server_cpu_percent,
+      peer_server_cpu_ms_per_flow:
+        Math.round(((theirs.server_cpu_percent * 10) / theirs.flows_per_second) * 1000) / 1000,
+      // What each gets done per core-second of its server: approvals per CPU second over flows per CPU second.
+      per_server_cpu_second: ratio(
+        ours.approvals_per_second / ours.server_cpu_percent,
+        theirs.flows_per_second / theirs.server_cpu_percent,
+      ),
     };
   }
   return byConcurrency;

@@ -4,7 +4,14 @@
 // instances the requesters call one and the devices are connected to (and decide on) the other.
 import { openSession } from '../../client/index.js';
 import { BenchDevice } from '../support/bench-device.js';
-import { CpuWindow, MachineWindow, round, totalCpuPercent, treeCpuTimeMs } from '../support/proc-stats.js';
+import {
+  CpuWindow,
+  MachineWindow,
+  mainThreadCpuTimeMs,
+  round,
+  totalCpuPercent,
+  treeCpuTimeMs,
+} from '../support/proc-stats.js';
 import type { SeededPair } from '../support/seed.js';
 import { type LatencySummary, summarize } from '../support/stats.js';
 
@@ -24,6 +31,11 @@ export interface ThroughputStep {
   approval_latency: LatencySummary;
   /** Of one core, all server processes together (both instances when there are two). */
   server_cpu_percent: number;
+  /** Of one core, the server processes' main threads (their event loops) alone, added up. */
+  server_main_thread_cpu_percent: number;
+  /** Server CPU per completed approval, ms: all threads, and the main threads alone. */
+  server_cpu_ms_per_approval: number;
+  server_main_thread_cpu_ms_per_approval: number;
   /** Of one core, the whole PostgreSQL cluster; null without one. */
   postgres_cpu_percent: number | null;
   load_generator_cpu_percent: number;
@@ -50,6 +62,11 @@ function autoApprove(device: BenchDevice, failed: (error: string) => void): void
       (error: unknown) => failed(String(error)),
     );
   });
+}
+
+/** CPU ms per approval from a percent of one core and a rate per second (NaN without approvals). */
+function msPerApproval(cpuPercent: number, perSecond: number): number {
+  return perSecond > 0 ? round((cpuPercent * 10) / perSecond, 3) : Number.NaN;
 }
 
 export async function throughput(options: {
@@ -103,6 +120,8 @@ export async function throughput(options: {
       const latencies: number[] = [];
       // CPU is read over exactly the measured window, by timers, not when the last requester happens to finish.
       let serverCpu: CpuWindow[] = [];
+      let mainThreadCpu: CpuWindow[] = [];
+      let mainThreadPercent = Number.NaN;
       let ownCpu: NodeJS.CpuUsage | null = null;
       let serverPercent = Number.NaN;
       let postgresCpu: CpuWindow | null = null;
@@ -112,6 +131,7 @@ export async function throughput(options: {
       let others = Number.NaN;
       setTimeout(() => {
         serverCpu = options.serverPids.map((pid) => new CpuWindow(pid));
+        mainThreadCpu = options.serverPids.map((pid) => new CpuWindow(pid, mainThreadCpuTimeMs));
         if (postmaster !== null) postgresCpu = new CpuWindow(postmaster, treeCpuTimeMs);
         machine = new MachineWindow(options.serverPids, postmaster === null ? [] : [postmaster]);
         ownCpu = process.cpuUsage();
@@ -119,6 +139,7 @@ export async function throughput(options: {
       const windowClosed = new Promise<void>((resolve) =>
         setTimeout(() => {
           serverPercent = totalCpuPercent(serverCpu);
+          mainThreadPercent = totalCpuPercent(mainThreadCpu);
           postgresPercent = postgresCpu ? postgresCpu.end().cpu_percent : null;
           others = machine?.end().other_processes_cpu_percent ?? Number.NaN;
           const own = ownCpu ? process.cpuUsage(ownCpu) : null;
@@ -148,6 +169,12 @@ export async function throughput(options: {
         approvals_per_second: round(latencies.length / options.stepSeconds, 1),
         approval_latency: summarize(latencies),
         server_cpu_percent: serverPercent,
+        server_main_thread_cpu_percent: mainThreadPercent,
+        server_cpu_ms_per_approval: msPerApproval(serverPercent, latencies.length / options.stepSeconds),
+        server_main_thread_cpu_ms_per_approval: msPerApproval(
+          mainThreadPercent,
+          latencies.length / options.stepSeconds,
+        ),
         postgres_cpu_percent: postgresPercent,
         load_generator_cpu_percent: ownPercent,
         other_processes_cpu_percent: others,
@@ -157,7 +184,8 @@ export async function throughput(options: {
       steps.push(step);
       options.log(
         `throughput N=${concurrency}: ${step.approvals_per_second}/s, p50 ${step.approval_latency.p50_ms} ms, ` +
-          `server CPU ${step.server_cpu_percent}%${postmaster === null ? '' : `, PostgreSQL ${step.postgres_cpu_percent}%`}, load generator CPU ${step.load_generator_cpu_percent}%, ` +
+          `server CPU ${step.server_cpu_percent}% (main thread ${step.server_main_thread_cpu_percent}%, ` +
+          `${step.server_main_thread_cpu_ms_per_approval} ms per approval)${postmaster === null ? '' : `, PostgreSQL ${step.postgres_cpu_percent}%`}, load generator CPU ${step.load_generator_cpu_percent}%, ` +
           `other processes ${step.other_processes_cpu_percent}%`,
       );
       const rising = !best || step.approvals_per_second >= best.approvals_per_second * STILL_RISING;

@@ -38,6 +38,15 @@ export function cpuTimeMs(pid: number): number {
 }
 
 /**
+ * CPU time of a process's main thread alone (its thread id is the process id), in milliseconds. For a Node server
+ * that is the event loop: what every request waits for, apart from libuv's thread pool, GC helpers and workers.
+ */
+export function mainThreadCpuTimeMs(pid: number): number {
+  const fields = statFields(`${pid}/task/${pid}`);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
  * CPU time of a process and its children, in milliseconds: its own, its children's that have exited (the kernel
  * adds them to the parent when it reaps them) and those of the children still running. For a PostgreSQL postmaster
  * that is the whole cluster — every backend, short-lived or not.

@@ -89,6 +89,28 @@ export function verifySignature(publicKey: KeyObject, text: string, signature: U
 }
 
 /**
+ * As verifyText, with the Ed25519 work on libuv's thread pool (Node's crypto.verify with a callback): the event loop
+ * pays for handing it over and taking the answer (~15 µs) instead of the verification itself (~120 µs), and serves
+ * other requests meanwhile; the caller waits a little longer when nothing else is running (~50 µs).
+ */
+export function verifyTextOffThread(publicKey: KeyObject, text: string, signatureB64: string): Promise<boolean> {
+  if (base64UrlIssue(signatureB64, 64) !== null) return Promise.resolve(false);
+  return verifySignatureOffThread(publicKey, text, Buffer.from(signatureB64, 'base64url'));
+}
+
+/** As verifySignature, on libuv's thread pool (see verifyTextOffThread); resolves false, never rejects. */
+export function verifySignatureOffThread(publicKey: KeyObject, text: string, signature: Uint8Array): Promise<boolean> {
+  if (signature.length !== 64) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      verify(null, Buffer.from(text, 'utf8'), publicKey, signature, (error, ok) => resolve(error === null && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+/**
  * The short fingerprint of an Ed25519 public key (base64url of the raw 32 bytes) that people compare: the first
  * 8 bytes of its SHA-256 in lower-case hex, in four groups of four ("3f1c-9a52-8d4e-4b7a").
  */

@@ -6,7 +6,6 @@
 // the main thread's own CPU time per verification (what the event loop still pays to hand one off). The same two
 // figures for Node's asynchronous crypto.verify (a callback; the work runs on libuv's thread pool, with no
 // structured clone of a message): the cheapest way off the event loop that Node offers.
-import { verify, type KeyObject } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
@@ -15,6 +14,7 @@ import {
   publicKeyObject,
   signText,
   verifySignature,
+  verifySignatureOffThread,
 } from '../../protocol/crypto.js';
 import type { BenchPlan } from '../plan.js';
 import { round } from '../support/proc-stats.js';
@@ -61,13 +61,6 @@ function workerPool(size: number, spki: Buffer): Pool {
   };
 }
 
-/** crypto.verify with a callback: the verification runs on libuv's thread pool (UV_THREADPOOL_SIZE, default 4). */
-function verifyOnThreadPool(publicKey: KeyObject, text: string, signature: Uint8Array): Promise<boolean> {
-  return new Promise((resolve) => {
-    verify(null, Buffer.from(text, 'utf8'), publicKey, signature, (error, ok) => resolve(!error && ok));
-  });
-}
-
 /** µs a caller waits for one verification, one at a time (after 500 to warm up). */
 async function roundTripUs(verifyOnce: () => Promise<boolean>, count: number): Promise<number> {
   for (let i = 0; i < 500; i += 1) await verifyOnce();
@@ -112,7 +105,7 @@ export async function signatureBenchmarks(plan: BenchPlan, log: (line: string) =
   const inline = await rate(async () => verifySignature(publicKey, TEXT, signature), total, 16);
 
   log('signatures: libuv thread pool (asynchronous crypto.verify)');
-  const onThreadPool = () => verifyOnThreadPool(publicKey, TEXT, signature);
+  const onThreadPool = () => verifySignatureOffThread(publicKey, TEXT, signature);
   const threadPoolRoundTripUs = await roundTripUs(onThreadPool, serial);
   const threadPool = await rate(onThreadPool, total, 16);
 

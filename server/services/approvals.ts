@@ -10,7 +10,7 @@ import {
   Limits,
   type RequestStatus,
 } from '../../protocol/index.js';
-import { publicKeyFingerprint, verifyText } from '../../protocol/crypto.js';
+import { publicKeyFingerprint, verifyTextOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { grantMessage, sessionOpenedMessage } from '../views/grant-views.js';
 import { approvalRequestView } from '../views/wire.js';
@@ -410,7 +410,11 @@ export class ApprovalService {
   async decide(call: VerifiedCall, uuid: string, decision: Decision): Promise<DecisionOutcome> {
     const device = call.device;
     // Checked before the transaction, which then holds its lock (on SQLite, the only write lock) for less time.
-    const signed = verifyText(this.keys.keyOf(device), canonicalDecision(uuid, decision), decision.signature);
+    const signed = await verifyTextOffThread(
+      this.keys.keyOf(device),
+      canonicalDecision(uuid, decision),
+      decision.signature,
+    );
     const outcome = await transactionWithOutbox(this.ctx, async (tx, outbox) => {
       await call.recordInside(tx);
       // A plain APPROVE, the usual decision, is one conditional write: it touches nothing of the key, so it needs

@@ -1,7 +1,7 @@
 // Approver devices: the signed-request check every device call and the push upgrade pass, the device list, and
 // removal. A device acts only for its own user.
 import { canonicalRequest, ErrorText, Header, Signature, TIMESTAMP_TOLERANCE_MS } from '../../protocol/index.js';
-import { sha256Hex, verifySignature } from '../../protocol/crypto.js';
+import { sha256Hex, verifySignatureOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import type { Outbox } from '../push/outbox.js';
@@ -129,7 +129,7 @@ export class DeviceService {
       timestamp,
       bodySha256Hex: sha256Hex(call.body ?? Buffer.alloc(0)),
     });
-    if (!verifySignature(this.keys.keyOf(device), canonical, signatureBytes)) throw authFailed();
+    if (!(await verifySignatureOffThread(this.keys.keyOf(device), canonical, signatureBytes))) throw authFailed();
     // last_seen is for people reading the device list: to the minute is enough, and writing it on every signed
     // call cost a statement on every decision and long-running stream. (It is written before the replay check: a
     // replay is a signature the device did make, and it comes within minutes of the original.)

@@ -9,7 +9,7 @@ import {
   Signature,
   TIMESTAMP_TOLERANCE_MS,
 } from '../../protocol/index.js';
-import { fromBase64Url, sha256Hex, toBase64Url, verifyText } from '../../protocol/crypto.js';
+import { fromBase64Url, sha256Hex, toBase64Url, verifyTextOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
 import { hashSecret } from '../secrets.js';
 import type { InstallationRow } from '../store/types.js';
@@ -86,7 +86,7 @@ export class InstallationService {
       timestamp,
       bodySha256Hex: sha256Hex(call.body ?? Buffer.alloc(0)),
     });
-    if (!verifyText(this.keys.keyOf(installation), canonical, signature)) {
+    if (!(await verifyTextOffThread(this.keys.keyOf(installation), canonical, signature))) {
       throw refused(ErrorText.INSTALLATION_SIGNATURE);
     }
     // Remembered by the bytes (their canonical text), so that a re-spelt copy of a signature is a replay too.

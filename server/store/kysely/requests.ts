@@ -194,7 +194,9 @@ const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
 // both halves are lookups in session_requests_accepted (credential_id, status, seq): an OR of the two conditions
 // makes SQLite read every request the key ever had, which grows with its history. The two statuses are literals,
 // not parameters: PostgreSQL then plans the named statement once with its statistics (PENDING is rare), where a
-// parameter made the generic plan look dear and it planned the query anew on every call (~0.2 ms).
+// parameter made the generic plan look dear and it planned the query anew on every call (~0.2 ms). The last ACCEPTED
+// one is the first row of a backward index scan (ORDER BY … DESC LIMIT 1 in a scalar sub-select), not max(): in its
+// generic plan PostgreSQL aggregated every ACCEPTED request of the key, so the read grew with the key's history.
 const PENDING_AND_LAST_ACCEPTED = prepared((db, _kind, credentialId: number, sameCredentialId: number) =>
   selectRequests(db)
     .where((eb) =>
@@ -207,11 +209,19 @@ const PENDING_AND_LAST_ACCEPTED = prepared((db, _kind, credentialId: number, sam
           .where('p.credential_id', '=', credentialId)
           .where('p.status', '=', sql.lit('PENDING'))
           .unionAll(
-            eb
-              .selectFrom('session_requests as a')
-              .select((inner) => inner.fn.max('a.seq').as('seq'))
-              .where('a.credential_id', '=', sameCredentialId)
-              .where('a.status', '=', sql.lit('ACCEPTED')),
+            db
+              .selectNoFrom((outer) =>
+                outer
+                  .selectFrom('session_requests as a')
+                  .select('a.seq')
+                  .where('a.credential_id', '=', sameCredentialId)
+                  .where('a.status', '=', sql.lit('ACCEPTED'))
+                  .orderBy('a.seq', 'desc')
+                  .limit(sql.lit(1))
+                  .as('seq'),
+              )
+              // NULL when the key has none; `seq IN (…, NULL)` then matches the PENDING rows alone.
+              .$castTo<{ seq: number }>(),
           ),
       ),
     )

@@ -1,0 +1,134 @@
+// Every session attempt reads the key's PENDING requests and its last ACCEPTED one (what changed since then is shown
+// to the owner). That read must cost the same whatever the key's history: with max() PostgreSQL's generic plan —
+// the one a named statement settles on after a few calls — aggregated every ACCEPTED request the key ever had.
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/store/open.js';
+import type { Store } from '../../server/store/types.js';
+import { type Cleanups, freshDatabase } from './support/fresh-database.js';
+
+const cleanups: Cleanups = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const T = 1_700_000_000_000;
+const HISTORY = 200;
+/** Keys whose requests come in turn, as on a server with several busy keys. */
+const KEYS = 8;
+
+/** KEYS keys with HISTORY ACCEPTED requests each, then `pending` PENDING ones; the last key and its uuids. */
+async function keysWithHistory(store: Store, pending: number) {
+  const user = await store.users.create('alice', T);
+  const keys = [];
+  for (let k = 0; k < KEYS; k += 1) {
+    keys.push(
+      await store.credentials.create({
+        userId: user.id,
+        name: `k${k}`,
+        keyHash: String(k).repeat(64),
+        mode: 'push',
+        codeLength: 0,
+        allowCodeFallback: false,
+        created: T,
+        expiryTime: T + 86_400_000,
+      }),
+    );
+  }
+  const key = keys.at(-1)!;
+  const uuids: string[] = [];
+  for (let n = 1; n <= (HISTORY + pending) * KEYS; n += 1) {
+    const uuid = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const owner = keys[n % KEYS]!;
+    if (owner === key) uuids.push(uuid);
+    await store.requests.create({
+      uuid,
+      credentialId: owner.id,
+      userId: user.id,
+      status: n <= HISTORY * KEYS ? 'ACCEPTED' : 'PENDING',
+      description: null,
+      ip: '192.0.2.1',
+      ipKnown: false,
+      userAgent: null,
+      geolocation: null,
+      observed: null,
+      bindingCode: null,
+      bindingChoices: null,
+      created: T + n,
+      expiryTime: T + n + 120_000,
+      autoAccepted: false,
+      tokenDelivered: false,
+      sessionId: null,
+      approvedByCode: false,
+      wrongCode: false,
+      decidedAt: null,
+      decidedByDeviceId: null,
+    });
+  }
+  return { key, uuids };
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`${kind}: the key's pending requests and last accepted one`, () => {
+    it('finds the newest ACCEPTED request and every PENDING one, or none', async () => {
+      const db = await freshDatabase(kind, cleanups);
+      const store = await openStore(db);
+      cleanups.push(() => store.close());
+      const { key, uuids } = await keysWithHistory(store, 2);
+      const found = await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id));
+      expect(found.lastAccepted?.uuid).toBe(uuids[HISTORY - 1]);
+      expect(found.pending.map((request) => request.uuid)).toEqual(uuids.slice(HISTORY));
+      const none = await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id + 1_000));
+      expect(none).toEqual({ pending: [], lastAccepted: null });
+    });
+  });
+}
+
+describe('postgres: the read in its generic plan', () => {
+  it('reads one row of the key’s history, not all of it', async () => {
+    const url = await freshDatabase('postgres', cleanups);
+    // The statement exactly as the store sends it: pg is the boundary, so its query call is watched, not replaced.
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as string | { text?: string };
+      const text = typeof config === 'string' ? config : config?.text;
+      if (text) sent.push(text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    cleanups.push(async () => {
+      pg.Client.prototype.query = query;
+    });
+    const store = await openStore(url);
+    cleanups.push(() => store.close());
+    const { key } = await keysWithHistory(store, 0);
+    sent.length = 0;
+    await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id));
+    const statement = sent.find((text) => text.includes('PENDING') && text.includes('ACCEPTED'));
+    expect(statement, sent.join('\n')).toBeDefined();
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    await client.query('SET plan_cache_mode = force_generic_plan');
+    await client.query(`PREPARE pending_and_last(bigint, bigint) AS ${statement}`);
+    const { rows } = await client.query(
+      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE pending_and_last(${key.id}, ${key.id})`,
+    );
+    interface PlanNode {
+      'Node Type': string;
+      'Actual Rows': number;
+      'Actual Loops': number;
+      Plans?: PlanNode[];
+    }
+    const scans: PlanNode[] = [];
+    const walk = (node: PlanNode) => {
+      if (/Scan/.test(node['Node Type'])) scans.push(node);
+      for (const child of node.Plans ?? []) walk(child);
+    };
+    walk((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+    expect(scans.length).toBeGreaterThan(0);
+    const rowsRead = scans.map((scan) => scan['Actual Rows'] * scan['Actual Loops']);
+    expect(Math.max(...rowsRead), JSON.stringify(rows[0]['QUERY PLAN'])).toBeLessThanOrEqual(1);
+  });
+});

@@ -119,6 +119,7 @@ describe('postgres: the read in its generic plan', () => {
       'Node Type': string;
       'Actual Rows': number;
       'Actual Loops': number;
+      'Rows Removed by Filter'?: number;
       Plans?: PlanNode[];
     }
     const scans: PlanNode[] = [];
@@ -128,7 +129,11 @@ describe('postgres: the read in its generic plan', () => {
     };
     walk((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
     expect(scans.length).toBeGreaterThan(0);
-    const rowsRead = scans.map((scan) => scan['Actual Rows'] * scan['Actual Loops']);
+    // Rows a scan passed on and rows it read only to filter out: a backward scan of the primary key that skips the
+    // other keys' newer requests reads more than it returns.
+    const rowsRead = scans.map(
+      (scan) => (scan['Actual Rows'] + (scan['Rows Removed by Filter'] ?? 0)) * scan['Actual Loops'],
+    );
     expect(Math.max(...rowsRead), JSON.stringify(rows[0]['QUERY PLAN'])).toBeLessThanOrEqual(1);
   });
 });

@@ -4,8 +4,8 @@
 // handed to a worker thread and its answer awaited (what a signed call would wait for); and how many verifications
 // per second the main thread gets through with 16 in flight inline vs spread over a pool of worker threads, with
 // the main thread's own CPU time per verification (what the event loop still pays to hand one off). The same two
-// figures for Node's asynchronous crypto.verify (a callback; the work runs on libuv's thread pool, with no
-// structured clone of a message): the cheapest way off the event loop that Node offers.
+// figures for verifySignatureOffThread, which the server uses: Node's asynchronous crypto.verify (a callback; the
+// work runs on libuv's thread pool, with no structured clone of a message), the cheapest way off the event loop.
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {

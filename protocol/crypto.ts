@@ -89,6 +89,13 @@ export function verifySignature(publicKey: KeyObject, text: string, signature: U
 }
 
 /**
+ * How long a verification waits for libuv's thread pool before it is done inline instead. The pool is shared: a DNS
+ * lookup (a webhook receiver's host name) or a slow file operation holds one of its threads (4 by default) until it
+ * ends, and a signed call must not wait behind them. A pool that answers later is ignored.
+ */
+export const THREAD_POOL_PATIENCE_MS = 50;
+
+/**
  * As verifyText, with the Ed25519 work on libuv's thread pool (Node's crypto.verify with a callback): the event loop
  * pays for handing it over and taking the answer (~15 µs) instead of the verification itself (~120 µs), and serves
  * other requests meanwhile; the caller waits a little longer when nothing else is running (~50 µs).
@@ -98,14 +105,25 @@ export function verifyTextOffThread(publicKey: KeyObject, text: string, signatur
   return verifySignatureOffThread(publicKey, text, Buffer.from(signatureB64, 'base64url'));
 }
 
-/** As verifySignature, on libuv's thread pool (see verifyTextOffThread); resolves false, never rejects. */
+/**
+ * As verifySignature, on libuv's thread pool (see verifyTextOffThread), or inline when the pool has not answered
+ * within THREAD_POOL_PATIENCE_MS; resolves false, never rejects.
+ */
 export function verifySignatureOffThread(publicKey: KeyObject, text: string, signature: Uint8Array): Promise<boolean> {
   if (signature.length !== 64) return Promise.resolve(false);
   return new Promise((resolve) => {
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(fallback);
+      resolve(ok);
+    };
+    const fallback = setTimeout(() => settle(verifySignature(publicKey, text, signature)), THREAD_POOL_PATIENCE_MS);
     try {
-      verify(null, Buffer.from(text, 'utf8'), publicKey, signature, (error, ok) => resolve(error === null && ok));
+      verify(null, Buffer.from(text, 'utf8'), publicKey, signature, (error, ok) => settle(error === null && ok));
     } catch {
-      resolve(false);
+      settle(false);
     }
   });
 }

@@ -1,5 +1,9 @@
 // The server verifies Ed25519 on libuv's thread pool: that path must give exactly the inline verifier's answers,
 // including "false, never a throw" for every malformed, re-spelt or forged signature.
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +16,7 @@ import {
   verifyText,
   verifyTextOffThread,
 } from '../../protocol/crypto.js';
+import { tempDir } from '../support/server.js';
 
 const pair = generateDeviceKeyPair();
 const publicKey = publicKeyObject(pair.publicKey);
@@ -63,5 +68,26 @@ describe('verification on the thread pool', () => {
       { numRuns: 300 },
     );
     expect(await verifySignatureOffThread(publicKey, 'text', good)).toBe(true);
+  });
+
+  it('answers while every thread of the pool is held by other work (a slow DNS lookup, say)', async () => {
+    // Opening a FIFO for reading blocks until a writer comes: one such open holds one pool thread, as a lookup of an
+    // unresponsive host name would.
+    const dir = await tempDir();
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const fifos = Array.from({ length: threads }, (_, index) => join(dir.path, `fifo-${index}`));
+    for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
+    const held = fifos.map((fifo) => open(fifo, 'r'));
+    try {
+      const signature = signText(privateKey, 'text');
+      const notAnswered = new Promise<'not answered'>((resolve) => setTimeout(() => resolve('not answered'), 2_000));
+      expect(await Promise.race([verifyTextOffThread(publicKey, 'text', signature), notAnswered])).toBe(true);
+      expect(await Promise.race([verifyTextOffThread(publicKey, 'other', signature), notAnswered])).toBe(false);
+    } finally {
+      // Opened read-write, a FIFO has its writer: each held open returns, and the pool is free again.
+      for (const fifo of fifos) closeSync(openSync(fifo, 'r+'));
+      for (const handle of await Promise.all(held)) await handle.close();
+      await dir.remove();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { killAllChildren, killChildrenOnExit } from './support/children.js';
 import { ROOT } from './support/countersign-process.js';
 import { summarizeCpuProfile } from './support/cpu-profile.js';
 import { machineFacts } from './support/machine.js';
+import { cpuMsPer } from './support/proc-stats.js';
 import { ratioToFloor } from './support/stats.js';
 import { type CibaPeerResults, cibaPeerBenchmarks } from './suites/ciba-peer.js';
 import { type CountersignResults, countersignBenchmarks } from './suites/countersign.js';
@@ -110,8 +111,7 @@ function ratiosToPeer(countersign: CountersignResults, peer: CibaPeerResults) {
       ours_server_cpu_ms_per_approval: ours.server_cpu_ms_per_approval,
       ours_server_main_thread_cpu_ms_per_approval: ours.server_main_thread_cpu_ms_per_approval,
       peer_server_cpu_percent: theirs.server_cpu_percent,
-      peer_server_cpu_ms_per_flow:
-        Math.round(((theirs.server_cpu_percent * 10) / theirs.flows_per_second) * 1000) / 1000,
+      peer_server_cpu_ms_per_flow: cpuMsPer(theirs.server_cpu_percent, theirs.flows_per_second),
       // What each gets done per core-second of its server: approvals per CPU second over flows per CPU second.
       per_server_cpu_second: ratio(
         ours.approvals_per_second / ours.server_cpu_percent,

@@ -6,6 +6,7 @@ import { openSession } from '../../client/index.js';
 import { BenchDevice } from '../support/bench-device.js';
 import {
   CpuWindow,
+  cpuMsPer,
   MachineWindow,
   mainThreadCpuTimeMs,
   round,
@@ -62,11 +63,6 @@ function autoApprove(device: BenchDevice, failed: (error: string) => void): void
       (error: unknown) => failed(String(error)),
     );
   });
-}
-
-/** CPU ms per approval from a percent of one core and a rate per second (NaN without approvals). */
-function msPerApproval(cpuPercent: number, perSecond: number): number {
-  return perSecond > 0 ? round((cpuPercent * 10) / perSecond, 3) : Number.NaN;
 }
 
 export async function throughput(options: {
@@ -170,11 +166,8 @@ export async function throughput(options: {
         approval_latency: summarize(latencies),
         server_cpu_percent: serverPercent,
         server_main_thread_cpu_percent: mainThreadPercent,
-        server_cpu_ms_per_approval: msPerApproval(serverPercent, latencies.length / options.stepSeconds),
-        server_main_thread_cpu_ms_per_approval: msPerApproval(
-          mainThreadPercent,
-          latencies.length / options.stepSeconds,
-        ),
+        server_cpu_ms_per_approval: cpuMsPer(serverPercent, latencies.length / options.stepSeconds),
+        server_main_thread_cpu_ms_per_approval: cpuMsPer(mainThreadPercent, latencies.length / options.stepSeconds),
         postgres_cpu_percent: postgresPercent,
         load_generator_cpu_percent: ownPercent,
         other_processes_cpu_percent: others,

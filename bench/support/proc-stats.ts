@@ -33,7 +33,11 @@ function statFields(pid: number | string): string[] {
 
 /** CPU time (user + system) the process has used so far, in milliseconds. */
 export function cpuTimeMs(pid: number): number {
-  const fields = statFields(pid);
+  return ownCpuMs(statFields(pid));
+}
+
+/** User + system time of the stat fields' own process or thread (not its children's), in milliseconds. */
+function ownCpuMs(fields: string[]): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
@@ -42,8 +46,12 @@ export function cpuTimeMs(pid: number): number {
  * that is the event loop: what every request waits for, apart from libuv's thread pool, GC helpers and workers.
  */
 export function mainThreadCpuTimeMs(pid: number): number {
-  const fields = statFields(`${pid}/task/${pid}`);
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return ownCpuMs(statFields(`${pid}/task/${pid}`));
+}
+
+/** CPU ms per completed unit (approval, flow) from a percent of one core and a rate per second; NaN at rate 0. */
+export function cpuMsPer(cpuPercent: number, perSecond: number): number {
+  return perSecond > 0 ? round((cpuPercent * 10) / perSecond, 3) : Number.NaN;
 }
 
 /**

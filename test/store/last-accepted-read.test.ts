@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
+import { newRequest } from './support/new-request.js';
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
@@ -38,32 +39,16 @@ async function keysWithHistory(store: Store, pending: number, history = HISTORY)
   const key = keys.at(-1)!;
   const uuids: string[] = [];
   for (let n = 1; n <= (history + pending) * KEYS; n += 1) {
-    const uuid = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const owner = keys[n % KEYS]!;
-    if (owner === key) uuids.push(uuid);
-    await store.requests.create({
-      uuid,
+    const request = newRequest(n, {
       credentialId: owner.id,
       userId: user.id,
       status: n <= history * KEYS ? 'ACCEPTED' : 'PENDING',
-      description: null,
-      ip: '192.0.2.1',
-      ipKnown: false,
-      userAgent: null,
-      geolocation: null,
-      observed: null,
-      bindingCode: null,
-      bindingChoices: null,
       created: T + n,
       expiryTime: T + n + 120_000,
-      autoAccepted: false,
-      tokenDelivered: false,
-      sessionId: null,
-      approvedByCode: false,
-      wrongCode: false,
-      decidedAt: null,
-      decidedByDeviceId: null,
     });
+    if (owner === key) uuids.push(request.uuid);
+    await store.requests.create(request);
   }
   return { key, uuids };
 }

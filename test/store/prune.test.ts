@@ -7,6 +7,7 @@ import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { tempDir } from '../support/server.js';
+import { newRequest } from './support/new-request.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -47,29 +48,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expiryTime: T + 86_400_000,
       });
       const request = (n: number, status: 'PENDING' | 'ACCEPTED', created: number) =>
-        store.requests.create({
-          uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-          credentialId: key.id,
-          userId: user.id,
-          status,
-          description: null,
-          ip: '192.0.2.1',
-          ipKnown: false,
-          userAgent: null,
-          geolocation: null,
-          observed: null,
-          bindingCode: null,
-          bindingChoices: null,
-          created,
-          expiryTime: created + 120_000,
-          autoAccepted: false,
-          tokenDelivered: false,
-          sessionId: null,
-          approvedByCode: false,
-          wrongCode: false,
-          decidedAt: null,
-          decidedByDeviceId: null,
-        });
+        store.requests.create(
+          newRequest(n, { credentialId: key.id, userId: user.id, status, created, expiryTime: created + 120_000 }),
+        );
       for (let n = 1; n <= 5; n += 1) await request(n, 'ACCEPTED', T);
       await request(6, 'PENDING', T);
       await request(7, 'ACCEPTED', T + 10);

@@ -6,6 +6,7 @@ import { openStore } from '../../server/store/open.js';
 import type { Repositories, Store } from '../../server/store/types.js';
 import { queryUrl } from '../support/postgres.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
+import { newRequest } from './support/new-request.js';
 
 interface Opened {
   db: string;
@@ -393,25 +394,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const takePlace = async (tx: Repositories, n: number) => {
         await tx.credentials.hold(key.id);
         if ((await tx.requests.countPending(key.id, 0)) >= 3) return false;
-        await tx.requests.create({
-          uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-          credentialId: key.id,
-          userId: user.id,
-          status: 'PENDING',
-          description: null,
-          ip: '192.0.2.1',
-          ipKnown: false,
-          userAgent: null,
-          geolocation: null,
-          observed: null,
-          bindingCode: null,
-          bindingChoices: null,
-          created: 1,
-          expiryTime: 1_000,
-          autoAccepted: false,
-          tokenDelivered: false,
-          sessionId: null,
-        });
+        await tx.requests.create(
+          newRequest(n, { credentialId: key.id, userId: user.id, status: 'PENDING', created: 1, expiryTime: 1_000 }),
+        );
         return true;
       };
       const results = await Promise.all(

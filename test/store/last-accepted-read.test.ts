@@ -1,12 +1,12 @@
 // Every session attempt reads the key's PENDING requests and its last ACCEPTED one (what changed since then is shown
 // to the owner). That read must cost the same whatever the key's history: with max() PostgreSQL's generic plan —
 // the one a named statement settles on after a few calls — aggregated every ACCEPTED request the key ever had.
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
 import { newRequest } from './support/new-request.js';
+import { sessionRequestRowsRead, watchPostgresStatements } from './support/postgres-plan.js';
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
@@ -82,18 +82,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 describe('postgres: the read in its generic plan', () => {
   it('reads one row of the key’s history, not all of it', async () => {
     const url = await freshDatabase('postgres', cleanups);
-    // The statement exactly as the store sends it: pg is the boundary, so its query call is watched, not replaced.
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as string | { text?: string };
-      const text = typeof config === 'string' ? config : config?.text;
-      if (text) sent.push(text);
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    cleanups.push(async () => {
-      pg.Client.prototype.query = query;
-    });
+    const sent = watchPostgresStatements(cleanups);
     const store = await openStore(url);
     cleanups.push(() => store.close());
     const { key } = await keysWithHistory(store, 0);
@@ -101,37 +90,9 @@ describe('postgres: the read in its generic plan', () => {
     await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id));
     const statement = sent.find((text) => text.includes('PENDING') && text.includes('ACCEPTED'));
     expect(statement, sent.join('\n')).toBeDefined();
-
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    cleanups.push(() => client.end());
-    await client.query('SET plan_cache_mode = force_generic_plan');
-    await client.query(`PREPARE pending_and_last(bigint, bigint) AS ${statement}`);
-    const { rows } = await client.query(
-      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE pending_and_last(${key.id}, ${key.id})`,
-    );
-    interface PlanNode {
-      'Node Type': string;
-      'Actual Rows': number;
-      'Actual Loops': number;
-      'Relation Name'?: string;
-      'Rows Removed by Filter'?: number;
-      Plans?: PlanNode[];
-    }
-    const scans: PlanNode[] = [];
-    const walk = (node: PlanNode) => {
-      // The requests table only: the sub-selects of the key's name and the installation are look-ups of one row by
-      // primary key, which the planner may well do by a scan of a table this small.
-      if (/Scan/.test(node['Node Type']) && node['Relation Name'] === 'session_requests') scans.push(node);
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    walk((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
-    expect(scans.length).toBeGreaterThan(0);
-    // Rows a scan passed on and rows it read only to filter out: a backward scan of the primary key that skips the
-    // other keys' newer requests reads more than it returns.
-    const rowsRead = scans.map(
-      (scan) => (scan['Actual Rows'] + (scan['Rows Removed by Filter'] ?? 0)) * scan['Actual Loops'],
-    );
-    expect(Math.max(...rowsRead), JSON.stringify(rows[0]['QUERY PLAN'])).toBeLessThanOrEqual(1);
+    const id = String(key.id);
+    const { rowsRead, plan } = await sessionRequestRowsRead(url, statement!, ['bigint', 'bigint'], [id, id], cleanups);
+    expect(rowsRead.length).toBeGreaterThan(0);
+    expect(Math.max(...rowsRead), plan).toBeLessThanOrEqual(1);
   });
 });

@@ -255,4 +255,8 @@ export const migrations: readonly string[] = [
   // (credential_id, status, seq), which serves every query it did; each one kept costs a write on every new request
   // and every change of status.
   `DROP INDEX session_requests_credential;`,
+  // 10: a session attempt that carries a claim is answered with the key's request of that claim, if there is one: a
+  // requester whose POST got no reply (its reply may have carried the token) sends it again instead of asking the
+  // owner twice. Claims are random per request, so the hash alone finds the row.
+  `CREATE INDEX session_requests_claim ON session_requests (claim_hash) WHERE claim_hash IS NOT NULL;`,
 ];

@@ -4,7 +4,8 @@ import type { NewSessionRequest } from '../../../server/store/types.js';
 
 export function newRequest(
   n: number,
-  fields: Pick<NewSessionRequest, 'credentialId' | 'userId' | 'status' | 'created' | 'expiryTime'>,
+  fields: Pick<NewSessionRequest, 'credentialId' | 'userId' | 'status' | 'created' | 'expiryTime'> &
+    Partial<Pick<NewSessionRequest, 'claimHash'>>,
 ): NewSessionRequest {
   return {
     uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,

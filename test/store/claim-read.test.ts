@@ -1,0 +1,127 @@
+// A session attempt that carries a claim first looks for the key's request of that claim (a repeat of a POST whose
+// reply was lost is answered with it). That look-up runs on every claimed attempt, so it must find the row by its
+// index whatever the history, and never find another key's request.
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/store/open.js';
+import type { Store } from '../../server/store/types.js';
+import { type Cleanups, freshDatabase } from './support/fresh-database.js';
+import { newRequest } from './support/new-request.js';
+import { sessionRequestRowsRead, watchPostgresStatements } from './support/postgres-plan.js';
+
+const cleanups: Cleanups = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const T = 1_700_000_000_000;
+const REQUESTS = 300;
+const claimOf = (n: number) => n.toString(16).padStart(64, '0');
+
+/** Two keys whose requests come in turn; two of every three carry a claim. */
+async function twoKeysWithClaims(store: Store) {
+  const user = await store.users.create('alice', T);
+  const keys = [];
+  for (const k of [1, 2]) {
+    keys.push(
+      await store.credentials.create({
+        userId: user.id,
+        name: `k${k}`,
+        keyHash: String(k).repeat(64),
+        mode: 'push',
+        codeLength: 0,
+        allowCodeFallback: false,
+        created: T,
+        expiryTime: T + 86_400_000,
+      }),
+    );
+  }
+  const claimed = new Map<number, { uuid: string; credentialId: number }>();
+  for (let n = 1; n <= REQUESTS; n += 1) {
+    const credentialId = keys[n % 2]!.id;
+    const claimHash = n % 3 === 0 ? null : claimOf(n);
+    const request = newRequest(n, {
+      credentialId,
+      userId: user.id,
+      status: 'ACCEPTED',
+      created: T + n,
+      expiryTime: T + n + 120_000,
+      claimHash,
+    });
+    await store.requests.create(request);
+    if (claimHash !== null) claimed.set(n, { uuid: request.uuid, credentialId });
+  }
+  return { keys, claimed };
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`${kind}: the key's request of a claim`, () => {
+    it('finds the key’s own request of the claim, and nothing for another key or an unknown claim', async () => {
+      const db = await freshDatabase(kind, cleanups);
+      const store = await openStore(db);
+      cleanups.push(() => store.close());
+      const { keys, claimed } = await twoKeysWithClaims(store);
+      const [first, second] = [keys[0]!, keys[1]!];
+      const mine = claimed.get(REQUESTS - 1)!;
+      const other = mine.credentialId === first.id ? second : first;
+      const found = await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
+      expect(found?.uuid).toBe(mine.uuid);
+      expect(await store.read((tx) => tx.requests.byClaim(other.id, claimOf(REQUESTS - 1)))).toBeNull();
+      expect(await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS + 1)))).toBeNull();
+    });
+  });
+}
+
+describe('the look-up finds its row by the claim index', () => {
+  it('sqlite: searches session_requests_claim', async () => {
+    const file = await freshDatabase('sqlite', cleanups);
+    // The statement as the store prepares it: better-sqlite3 is the boundary, so prepare is watched, not replaced.
+    const prepared: string[] = [];
+    const prepare = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, source: string) {
+      prepared.push(source);
+      return prepare.call(this, source);
+    } as typeof prepare;
+    cleanups.push(async () => {
+      Database.prototype.prepare = prepare;
+    });
+    const store = await openStore(file);
+    cleanups.push(() => store.close());
+    const { claimed } = await twoKeysWithClaims(store);
+    const mine = claimed.get(REQUESTS - 1)!;
+    prepared.length = 0;
+    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
+    const statement = prepared.find((text) => text.includes('claim_hash'));
+    expect(statement, prepared.join('\n')).toBeDefined();
+    const look = new Database(file, { readonly: true });
+    cleanups.push(async () => {
+      look.close();
+    });
+    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(claimOf(1), 1) as { detail: string }[];
+    const ofRequests = plan.filter((step) => /\bsession_requests\b|\br\b/.test(step.detail));
+    expect(ofRequests.map((step) => step.detail)).toContainEqual(expect.stringContaining('session_requests_claim'));
+    expect(plan.map((step) => step.detail).join('\n')).not.toMatch(/SCAN r\b|SCAN session_requests\b/);
+  });
+
+  it('postgres: its generic plan reads one row of session_requests', async () => {
+    const url = await freshDatabase('postgres', cleanups);
+    const sent = watchPostgresStatements(cleanups);
+    const store = await openStore(url);
+    cleanups.push(() => store.close());
+    const { claimed } = await twoKeysWithClaims(store);
+    const mine = claimed.get(REQUESTS - 1)!;
+    sent.length = 0;
+    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
+    const statement = sent.find((text) => text.includes('claim_hash'));
+    expect(statement, sent.join('\n')).toBeDefined();
+    const { rowsRead, plan } = await sessionRequestRowsRead(
+      url,
+      statement!,
+      ['text', 'bigint'],
+      [`'${claimOf(REQUESTS - 1)}'`, String(mine.credentialId)],
+      cleanups,
+    );
+    expect(rowsRead.length).toBeGreaterThan(0);
+    expect(Math.max(...rowsRead), plan).toBeLessThanOrEqual(1);
+  });
+});

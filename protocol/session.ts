@@ -90,7 +90,10 @@ export const SessionServerRequest = z.object({
 });
 export type SessionServerRequest = z.infer<typeof SessionServerRequest>;
 
-/** 202 from POST /v1/session-server: waiting for the owner. */
+/**
+ * 202 from POST /v1/session-server without ?wait: waiting for the owner. (With ?wait the 202 is a status read,
+ * SessionServerRequestRead: the request as the wait left it.)
+ */
 export const SessionServerPending = z.object({
   Response: z.tuple([z.object({ SessionServerRequest })]),
 });
@@ -114,6 +117,7 @@ export const SessionServerRequestRead = z.object({
     z.tuple([z.object({ SessionServerRequest }), z.object({ Id: z.object({ id: Id }) }), z.object({ Token: Token })]),
   ]),
 });
+export type SessionServerRequestRead = z.infer<typeof SessionServerRequestRead>;
 
 export const IntrospectBody = z.strictObject({
   token: z.string().min(1).max(512),

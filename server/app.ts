@@ -73,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   const router = new Router(app, services.devices, services.limits.deviceAuth, {
     validateReplies: options.validateReplies ?? false,
   });
-  sessionServerRoutes(router, services);
+  sessionServerRoutes(router, services, shutdown.signal);
   sessionServerRequestRoutes(router, services, shutdown.signal);
   approverDeviceRoutes(router, services);
   streamRoutes(router, { services, hub, config });

@@ -5,7 +5,7 @@ import { claimHashOf } from '../http/claim.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
 import { signedCall } from '../http/signed-call.js';
-import { iso, sessionServerRequestView } from '../views/wire.js';
+import { statusReadItems } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
 const UuidParams = z.object({ uuid: Uuid });
@@ -34,16 +34,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         (credentialId) => services.installations.authenticate(signedCall(request), credentialId),
       );
       const online = await services.approvals.approverOnline(row.userId);
-      const item = { SessionServerRequest: sessionServerRequestView(row, online) };
-      if (!opened) return { Response: [item] };
-      const { session, token } = opened;
-      return {
-        Response: [
-          item,
-          { Id: { id: session.id } },
-          { Token: { id: session.id, created: iso(session.created), updated: iso(session.created), token } },
-        ],
-      };
+      return { Response: statusReadItems(row, online, opened) };
     },
   });
 

@@ -9,13 +9,15 @@ import {
   parseGeolocation,
   SessionServerCreate,
   SessionServerOpened,
-  SessionServerPending,
+  SessionServerRequestRead,
+  WaitQuery,
 } from '../../protocol/index.js';
 import { claimHashOf } from '../http/claim.js';
 import { clientIp } from '../http/client-ip.js';
+import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
 import { signedCall } from '../http/signed-call.js';
-import { iso, sessionServerRequestView } from '../views/wire.js';
+import { iso, statusReadItems } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
 const EmptyResponse = z.object({ Response: z.tuple([]) });
@@ -24,16 +26,19 @@ function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function sessionServerRoutes(router: Router, services: Services): void {
+export function sessionServerRoutes(router: Router, services: Services, shutdown: AbortSignal): void {
   router.route({
     method: 'POST',
     url: '/v1/session-server',
     operationId: 'openSession',
-    summary: 'Open a session with an API key: 200 at once, or 202 while the key owner is asked.',
+    summary:
+      'Open a session with an API key: 200 at once, or 202 while the key owner is asked; ?wait=N holds the 202 ' +
+      'until the owner decides.',
     auth: 'requester',
+    query: WaitQuery,
     body: SessionServerCreate,
-    responses: { 200: SessionServerOpened, 202: SessionServerPending },
-    handler: async ({ body, request, withStatus }) => {
+    responses: { 200: SessionServerOpened, 202: SessionServerRequestRead },
+    handler: async ({ body, query, request, reply, withStatus }) => {
       const ip = clientIp(request);
       // A signed request: the installation must be the key's and its signature good, before anything happens.
       const installation = await services.installations.authenticateFor(signedCall(request), body.secret);
@@ -51,11 +56,20 @@ export function sessionServerRoutes(router: Router, services: Services): void {
         body.totp === undefined
           ? await services.approvals.attempt(attempt)
           : { kind: 'opened' as const, ...(await services.codes.attempt(attempt, body.totp)) };
-      if (outcome.kind === 'pending') {
-        const online = await services.approvals.approverOnline(outcome.request.userId);
-        return withStatus(202, {
-          Response: [{ SessionServerRequest: sessionServerRequestView(outcome.request, online) }],
-        });
+      if (outcome.kind === 'asked') {
+        const asked = outcome.request;
+        const online = await services.approvals.approverOnline(asked.userId);
+        // Held only when the owner can decide without the requester: a device is online to be asked, and no code
+        // has to reach the requester's user before the owner can type it.
+        const wait = online && asked.bindingCode === null ? (query.wait ?? 0) : 0;
+        // A PENDING request told at once needs nothing more; any other (waited for, or the claim's earlier request,
+        // decided or not) is answered as a status read: its token handed out, or handed out again, as that would.
+        if (wait === 0 && asked.status === 'PENDING') {
+          return withStatus(202, { Response: statusReadItems(asked, online, null) });
+        }
+        const read = await services.approvals.awaitOutcome(asked, wait, abortOnCloseOrShutdown(reply.raw, shutdown));
+        const onlineNow = wait === 0 ? online : await services.approvals.approverOnline(asked.userId);
+        return withStatus(202, { Response: statusReadItems(read.request, onlineNow, read.opened) });
       }
       const { session, token, credential } = outcome;
       return {

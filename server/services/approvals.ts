@@ -51,7 +51,8 @@ export interface SessionAttempt {
 
 export type AttemptOutcome =
   | ({ kind: 'opened'; credential: CredentialRow } & OpenedSession)
-  | { kind: 'pending'; request: SessionRequestRow };
+  /** The owner is asked: a new request, an identical attempt merged into one, or the request of the same claim. */
+  | { kind: 'asked'; request: SessionRequestRow };
 
 export interface StatusRead {
   request: SessionRequestRow;
@@ -126,6 +127,18 @@ export class ApprovalService {
       const active = ips.filter((row) => row.status === 'ACTIVE');
       const permitted = active.find((row) => row.ip === attempt.ip) ?? active.find((row) => row.ip === '*') ?? null;
       if (credential.mode === 'ip-only' && !permitted) throw badCredentials();
+      // The same claim again, past the same gates as any attempt: the requester's POST got no reply, which may have
+      // carried the token. It is answered with its request as it now is, as a status read with that claim would be;
+      // the owner is not asked twice, and a request they blocked is not put before them again.
+      const claimHash = attempt.claimHash ?? null;
+      const earlier = claimHash === null ? null : await tx.requests.byClaim(credential.id, claimHash);
+      if (earlier) {
+        // A request an installation opened is answered to that installation only (as its status reads are).
+        if (earlier.installation !== null && earlier.installation.id !== attempt.installationId) {
+          throw new Refusal('unauthenticated', ErrorText.INSTALLATION_REQUIRED);
+        }
+        return { kind: 'asked', request: earlier };
+      }
       // No question to the owner: a permitted IP lets the session in now; the history records it as auto-accepted
       // with the entry that matched, and the owner's devices hear of it (session.opened).
       if (permitted && (credential.mode === 'ip-only' || credential.mode === 'push-unless-trusted')) {
@@ -155,6 +168,8 @@ export class ApprovalService {
       bindingChoices: null,
       autoAccepted: true,
       tokenDelivered: true,
+      // Handed out with this reply: a claimed attempt sent again because that reply was lost gets a fresh token.
+      deliveredAt: now,
       sessionId: opened.session.id,
       installationId,
       grantId: by.grantId,
@@ -199,7 +214,7 @@ export class ApprovalService {
     if (repeated && (await tx.requests.countRepeat(repeated.uuid))) {
       const merged = { ...repeated, repeatCount: repeated.repeatCount + 1 };
       outbox.toUser(merged.userId, { type: 'approval.requested', request: approvalRequestView(merged) });
-      return { kind: 'pending', request: merged };
+      return { kind: 'asked', request: merged };
     }
     // A repeat whose request was decided since the read (a plain approval takes no lock on the key) is a new
     // attempt, and that request no longer counts as pending.
@@ -237,7 +252,7 @@ export class ApprovalService {
       now,
     );
     outbox.toUser(request.userId, { type: 'approval.requested', request: approvalRequestView(request) });
-    return { kind: 'pending', request };
+    return { kind: 'asked', request };
   }
 
   private requestFields(credential: CredentialRow, attempt: SessionAttempt, ipKnown: boolean, now: number) {
@@ -283,7 +298,7 @@ export class ApprovalService {
   ) {
     if (!apiKey) throw requestNotFound();
     // Read with the key's hash: an unknown key, an unknown uuid and another key's request look alike.
-    let request = await this.ctx.store.read((db) => db.requests.byUuidForKey(uuid, hashSecret(apiKey)));
+    const request = await this.ctx.store.read((db) => db.requests.byUuidForKey(uuid, hashSecret(apiKey)));
     if (!request) throw requestNotFound();
     const credentialId = request.credentialId;
     // A request bound to a claim is read only with it: another holder of the key learns nothing and takes nothing.
@@ -296,7 +311,18 @@ export class ApprovalService {
     if (request.installation !== null && installation?.id !== request.installation.id) {
       throw new Refusal('unauthenticated', ErrorText.INSTALLATION_REQUIRED);
     }
-    request = await this.settle(request);
+    return this.awaitOutcome(request, waitSeconds, signal);
+  }
+
+  /**
+   * What a requester waiting for its approval is told: a PENDING request is held up to waitSeconds for its
+   * outcome, and an ACCEPTED one hands out its token. The caller has authenticated the requester for this request
+   * (a status read by key, claim and installation; or the attempt that has just made or merged it).
+   */
+  async awaitOutcome(read: SessionRequestRow, waitSeconds: number, signal: AbortSignal): Promise<StatusRead> {
+    const uuid = read.uuid;
+    const credentialId = read.credentialId;
+    let request = await this.settle(read);
     const deadline = this.now() + waitSeconds * 1000;
     while (request.status === 'PENDING' && !signal.aborted) {
       const until = Math.min(deadline, request.expiryTime + EXPIRY_GRACE_MS);

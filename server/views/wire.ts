@@ -10,6 +10,7 @@ import type {
   ServerMessage,
   SessionRequestHistoryEntry,
   SessionServerRequest,
+  SessionServerRequestRead,
 } from '../../protocol/index.js';
 import { Limits } from '../../protocol/index.js';
 import { addressKind } from '../geoip/address-kind.js';
@@ -20,6 +21,7 @@ import type {
   DeviceRow,
   PermittedIpRow,
   SessionRequestRow,
+  SessionRow,
   UserRow,
 } from '../store/types.js';
 import { approvalInstallationView, grantedBy, installationRef } from './grant-views.js';
@@ -69,6 +71,25 @@ export function sessionServerRequestView(row: SessionRequestRow, approverOnline:
     approver_online: approverOnline,
     repeat_count: row.repeatCount,
   };
+}
+
+/**
+ * A status read's reply items: the request, and — on the one read that hands out the token — the session's Id and
+ * Token.
+ */
+export function statusReadItems(
+  row: SessionRequestRow,
+  approverOnline: boolean,
+  opened: { session: SessionRow; token: string } | null,
+): SessionServerRequestRead['Response'] {
+  const item = { SessionServerRequest: sessionServerRequestView(row, approverOnline) };
+  if (!opened) return [item];
+  const { session, token } = opened;
+  return [
+    item,
+    { Id: { id: session.id } },
+    { Token: { id: session.id, created: iso(session.created), updated: iso(session.created), token } },
+  ];
 }
 
 /** Seen by the server: the kind follows from the address; the rest is what the lookup found when it came in. */

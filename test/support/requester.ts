@@ -65,7 +65,13 @@ export class TestInstallation {
   /** POST /v1/session-server, signed; headers replaces the signed ones (replays). */
   async attempt(
     apiKey: string,
-    options: SignOptions & { localAddress?: string; headers?: Record<string, string>; description?: string } = {},
+    options: SignOptions & {
+      localAddress?: string;
+      headers?: Record<string, string>;
+      description?: string;
+      /** X-Countersign-Claim to send beside the signed headers. */
+      claim?: string;
+    } = {},
   ): Promise<HttpReply & { sentHeaders: Record<string, string> }> {
     const body = JSON.stringify({
       secret: apiKey,
@@ -74,7 +80,11 @@ export class TestInstallation {
     const sentHeaders = options.headers ?? this.sign('POST', '/v1/session-server', body, options);
     const reply = await http(`${this.server}/v1/session-server`, {
       method: 'POST',
-      headers: { ...sentHeaders, 'content-type': 'application/json' },
+      headers: {
+        ...sentHeaders,
+        'content-type': 'application/json',
+        ...(options.claim ? { [Header.CLAIM]: options.claim } : {}),
+      },
       body,
       localAddress: options.localAddress,
     });

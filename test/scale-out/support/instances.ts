@@ -223,7 +223,7 @@ export async function ask(instance: Instance, apiKey: string, description = 'dep
     geolocation: null,
     observed: instance.services.observer.observe('127.0.0.1'),
   });
-  if (outcome.kind !== 'pending') throw new Error(`expected a PENDING request, got ${outcome.kind}`);
+  if (outcome.kind !== 'asked') throw new Error(`expected a PENDING request, got ${outcome.kind}`);
   return outcome.request;
 }
 

@@ -1,7 +1,9 @@
-// Opening a session: POST /v1/session-server, then — when the key asks its owner — long-poll the request until
-// the owner decides, the request expires, the caller's timeout passes or the caller aborts. Each request carries a
-// fresh X-Countersign-Claim: only this call can read it, and a token reply lost on the way (a dropped connection, a
-// server killed between its commit and its reply) is collected again by the retry instead of being lost for good.
+// Opening a session: POST /v1/session-server (which may itself wait a moment for the owner's decision), then —
+// when the key asks its owner and the POST came back PENDING — long-poll the request until the owner decides, the
+// request expires, the caller's timeout passes or the caller aborts. Each request carries a fresh
+// X-Countersign-Claim: only this call can read it, and a token reply lost on the way to a status read (a dropped
+// connection, a server killed between its commit and its reply) is collected again by the retry instead of being
+// lost for good.
 import { randomBytes } from 'node:crypto';
 import {
   ErrorText,
@@ -9,7 +11,6 @@ import {
   Header,
   Limits,
   SessionServerOpened,
-  SessionServerPending,
   SessionServerRequestRead,
   pick,
 } from '../protocol/index.js';
@@ -102,6 +103,13 @@ const DEFAULT_USER_AGENT = `countersign-client (Countersign protocol v1; Node ${
 const EXPIRY_GRACE_MS = 10_000;
 /** Extra silence allowed beyond a long-poll's wait before the exchange counts as lost. */
 const REPLY_MARGIN_MS = 15_000;
+/**
+ * How long the POST itself may wait for the owner's decision (?wait=): an approval that comes this fast (an
+ * automated approver, an owner at the desk) needs no status read at all. Kept short, because until the POST
+ * answers the caller hears nothing (no uuid, no onProgress); the server answers at once anyway when a code must be
+ * shown first or no approver is online.
+ */
+const POST_WAIT_SECONDS = 1;
 /** Statuses a proxy or a restarting server answers with for a moment; polling retries them. */
 const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 
@@ -125,6 +133,9 @@ function isReplayRefusal(reply: HttpReply): boolean {
   return reply.status === 401 && errorFromReply(reply).message === ErrorText.REPLAYED;
 }
 
+/** How often the POST is sent in all when it gets no reply (or a 502, 503 or 504): 0.5 s, 1 s and 2 s apart. */
+const POST_ATTEMPTS = 4;
+
 /** Waits 0.5 s, 1 s, 2 s … up to 8 s between attempts while the server is unreachable. */
 function backoffMs(failures: number): number {
   return Math.min(8000, 500 * 2 ** Math.max(0, failures - 1));
@@ -139,12 +150,16 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   };
   if (options.geolocation !== undefined) headers[Header.GEOLOCATION] = geolocationHeader(options.geolocation);
 
-  // Never retried on a network error: a repeated POST would put a second approval request in front of the owner.
+  const postWait =
+    options.timeoutSeconds === undefined
+      ? POST_WAIT_SECONDS
+      : Math.min(POST_WAIT_SECONDS, Math.floor(options.timeoutSeconds));
   const post = () =>
     send({
       server: options.server,
       method: 'POST',
       path: '/v1/session-server',
+      ...(postWait > 0 ? { query: { wait: String(postWait) } } : {}),
       headers,
       body: {
         secret: options.apiKey,
@@ -157,13 +172,32 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
       idleTimeoutMs: REPLY_MARGIN_MS,
       signer: options.installation,
     });
-  let reply = await post();
   // Ed25519 signatures are deterministic: two runs of the same job on one machine that sign the same POST in the
   // same millisecond make the same signature, and the server refuses the second as a replay — having done nothing
   // with it. Signed again a moment later (a new timestamp), it is a new request.
-  for (let retry = 0; retry < 3 && options.installation && isReplayRefusal(reply); retry += 1) {
-    await pause(2 + Math.floor(Math.random() * 10), options.signal);
-    reply = await post();
+  const postSigned = async () => {
+    let reply = await post();
+    for (let retry = 0; retry < 3 && options.installation && isReplayRefusal(reply); retry += 1) {
+      await pause(2 + Math.floor(Math.random() * 10), options.signal);
+      reply = await post();
+    }
+    return reply;
+  };
+  // A POST that got no reply is sent again: it carries the same claim, so the server answers it with the request
+  // the first one made (if it got that far), token included, instead of asking the owner a second time. Not with a
+  // TOTP code: a code is good once, so its repeat would only be refused (and counted as a wrong code).
+  const attempts = options.totp === undefined ? POST_ATTEMPTS : 1;
+  let reply: HttpReply | null = null;
+  for (let attempt = 1; reply === null; attempt += 1) {
+    try {
+      const answered = await postSigned();
+      if (TRANSIENT_STATUSES.has(answered.status) && attempt < attempts) throw errorFromReply(answered);
+      reply = answered;
+    } catch (error) {
+      const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
+      if (!transient || attempt >= attempts) throw error;
+      await pause(backoffMs(attempt), options.signal);
+    }
   }
   const receivedAt = Date.now();
 
@@ -181,7 +215,12 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   }
   if (reply.status !== 202) throw errorFromReply(reply);
 
-  const pending = parseReply(reply, SessionServerPending, 'POST /v1/session-server').Response[0].SessionServerRequest;
+  const asked = parseReply(reply, SessionServerRequestRead, 'POST /v1/session-server').Response;
+  const pending = asked[0].SessionServerRequest;
+  const code = pending.binding_code;
+  // Decided while the POST waited.
+  const decided = outcomeOf(asked, code, reply.status);
+  if (decided) return decided;
   const offset = clockOffsetMs(reply, receivedAt);
   const expiresAt = Date.parse(pending.expiry_time) - offset;
   const timeoutAt =
@@ -193,7 +232,6 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   let failures = 0;
   let approverOnline = pending.approver_online ?? null;
   let repeatCount = pending.repeat_count ?? 1;
-  const code = pending.binding_code;
   const report = () =>
     options.onProgress?.({
       status: 'PENDING',
@@ -243,38 +281,12 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     const request = read[0].SessionServerRequest;
     approverOnline = request.approver_online ?? approverOnline;
     repeatCount = request.repeat_count ?? repeatCount;
-    switch (request.status) {
-      case 'ACCEPTED': {
-        const id = pick(read, 'Id') as { id: number } | undefined;
-        const token = pick(read, 'Token') as { token: string; created: string } | undefined;
-        if (!id || !token) {
-          throw new CountersignError(
-            'The request was approved, but its session token was already handed out to an earlier read ' +
-              '(tokens are handed out once). Either that reply was lost on the way here, or someone else holds ' +
-              'this API key: if in doubt, deactivate the key.',
-            { kind: 'token-delivered', status: poll.status },
-          );
-        }
-        return {
-          status: 'ACCEPTED',
-          token: token.token,
-          sessionId: id.id,
-          tokenCreated: token.created,
-          uuid: request.uuid,
-          code,
-        };
-      }
-      case 'REJECTED':
-        return { status: 'REJECTED', uuid: request.uuid, code };
-      case 'EXPIRED':
-        return { status: 'EXPIRED', uuid: request.uuid, reason: 'server', code };
-      case 'PENDING': {
-        report();
-        // A server that answers at once instead of holding the poll must not be asked in a tight loop.
-        const early = pollIntervalMs - (Date.now() - askedAt);
-        if (early > 0) await pause(Math.min(early, Math.max(0, waitUntil - Date.now())), options.signal);
-      }
-    }
+    const outcome = outcomeOf(read, code, poll.status);
+    if (outcome) return outcome;
+    report();
+    // A server that answers at once instead of holding the poll must not be asked in a tight loop.
+    const early = pollIntervalMs - (Date.now() - askedAt);
+    if (early > 0) await pause(Math.min(early, Math.max(0, waitUntil - Date.now())), options.signal);
   }
 
   if (timeoutAt <= expiresAt + EXPIRY_GRACE_MS) {
@@ -283,4 +295,41 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   // Past the server's own expiry and still no final answer: unreachable (say why) or it never expired it.
   if (connectionProblem) throw connectionProblem;
   return { status: 'EXPIRED', uuid: pending.uuid, reason: 'server', code };
+}
+
+/** What a status reply in a final state means for the caller; null while the request is still PENDING. */
+function outcomeOf(
+  read: SessionServerRequestRead['Response'],
+  code: string | null,
+  httpStatus: number,
+): OpenSessionResult | null {
+  const request = read[0].SessionServerRequest;
+  switch (request.status) {
+    case 'ACCEPTED': {
+      const id = pick(read, 'Id') as { id: number } | undefined;
+      const token = pick(read, 'Token') as { token: string; created: string } | undefined;
+      if (!id || !token) {
+        throw new CountersignError(
+          'The request was approved, but its session token was already handed out to an earlier read ' +
+            '(tokens are handed out once). Either that reply was lost on the way here, or someone else holds ' +
+            'this API key: if in doubt, deactivate the key.',
+          { kind: 'token-delivered', status: httpStatus },
+        );
+      }
+      return {
+        status: 'ACCEPTED',
+        token: token.token,
+        sessionId: id.id,
+        tokenCreated: token.created,
+        uuid: request.uuid,
+        code,
+      };
+    }
+    case 'REJECTED':
+      return { status: 'REJECTED', uuid: request.uuid, code };
+    case 'EXPIRED':
+      return { status: 'EXPIRED', uuid: request.uuid, reason: 'server', code };
+    case 'PENDING':
+      return null;
+  }
 }

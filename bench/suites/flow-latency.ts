@@ -1,6 +1,7 @@
 // One approval at a time, timed at its two hops:
 //   request → push:        the requester's POST /v1/session-server leaves  →  approval.requested reaches the device
-//   decision → requester:  the device's signed decision POST leaves       →  the requester's long-poll returns ACCEPTED
+//   decision → requester:  the device's signed decision POST leaves       →  the requester's waiting call returns
+//                          ACCEPTED (its POST, held by ?wait, as openSession sends it)
 // The same two hops through the floor relay give the floor. Every timestamp is taken in this process
 // (performance.now()), so no clocks are compared across processes.
 import { openSession } from '../../client/index.js';
@@ -9,8 +10,8 @@ import { type BenchDevice, httpExchange, keepAliveAgent } from '../support/bench
 import { type LatencySummary, sleep, summarize } from '../support/stats.js';
 
 /**
- * Time the requester's long-poll gets to reach the server and park before the device decides. On loopback it
- * arrives within a millisecond; this keeps the decision hop from also timing the poll's own arrival.
+ * Time the requester's POST gets to begin its wait after the push went out, before the device decides. On
+ * loopback that takes well under a millisecond; this keeps the decision hop from also timing the rest of the POST.
  */
 const PARK_MS = 10;
 const STEP_TIMEOUT_MS = 10_000;
@@ -57,17 +58,12 @@ export async function countersignFlow(options: {
   for (let i = 0; i < options.warmup + options.samples; i += 1) {
     const description = `bench ${options.label} #${i}`;
     const pushed = pushArrival(target, description);
-    let pending!: () => void;
-    const polling = new Promise<void>((resolve) => {
-      pending = resolve;
-    });
     const sentAt = performance.now();
-    const session = openSession({ server, apiKey, description, onProgress: () => pending() }).then((result) => ({
+    const session = openSession({ server, apiKey, description }).then((result) => ({
       result,
       at: performance.now(),
     }));
     const arrival = await within(pushed, 'approval.requested');
-    await within(polling, '202 from POST /v1/session-server');
     await sleep(PARK_MS);
     const decidedAt = performance.now();
     const reply = target.decide(arrival.uuid, 'APPROVE').then((r) => ({ r, at: performance.now() }));

@@ -57,9 +57,29 @@ describe('openSession', () => {
 
     const result = await opening;
     expect(result).toMatchObject({ status: 'ACCEPTED', uuid: request.uuid });
-    expect(progress[0]).toMatchObject({ status: 'PENDING', uuid: request.uuid, bindingCode: null });
+    // Approved while the POST itself waited: the token came with its reply, and nothing was PENDING to report.
+    expect(progress).toEqual([]);
     if (result.status !== 'ACCEPTED') throw new Error('not accepted');
     expect(result.token).toMatch(/\S{20,}/);
+    expect(await isActive(result.token)).toBe(true);
+  });
+
+  it('reports PENDING when the owner takes longer than the POST waits, and collects the token by status read', async () => {
+    const apiKey = await owner.key('push');
+    const { device, stream } = await owner.device();
+    const progress: SessionProgress[] = [];
+    const opening = openSession({ server: owner.server.url, apiKey, onProgress: (p) => progress.push(p) });
+    const { request } = await stream.next('approval.requested');
+    await expect.poll(() => progress.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(progress[0]).toMatchObject({
+      status: 'PENDING',
+      uuid: request.uuid,
+      bindingCode: null,
+      approverOnline: true,
+    });
+    expect((await device.decide(request.uuid, { decision: 'APPROVE' })).status).toBe(200);
+    const result = await opening;
+    if (result.status !== 'ACCEPTED') throw new Error(`not accepted: ${result.status}`);
     expect(await isActive(result.token)).toBe(true);
   });
 

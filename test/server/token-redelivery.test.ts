@@ -118,6 +118,8 @@ it('refuses a malformed claim with 400 and creates no request', async () => {
   expect(await countRows(w.server, 'session_requests')).toBe(0);
 });
 
+// The library's POST waits a moment for the decision, so a quick approval's token comes in the POST's reply: lost,
+// the POST is sent again with its claim, and the server answers it with the same request and a fresh token.
 it('lets the requester library finish with a working token when the token reply is lost', async () => {
   const key = await setUp();
   const relay = await startReplyDropper(w.server.url);
@@ -131,4 +133,7 @@ it('lets the requester library finish with a working token when the token reply 
   expect(outcome.status).toBe('ACCEPTED');
   const token = (outcome as { token: string }).token;
   expect((await introspect(token)).json).toMatchObject({ active: true, credential_id: key.id });
+  // The owner was asked once, and one session was opened.
+  expect(await countRows(w.server, 'session_requests')).toBe(1);
+  expect(await countRows(w.server, 'sessions')).toBe(1);
 });

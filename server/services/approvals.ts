@@ -119,9 +119,8 @@ export class ApprovalService {
   async attempt(attempt: SessionAttempt): Promise<AttemptOutcome> {
     return transactionWithOutbox(this.ctx, async (tx, outbox) => {
       const now = this.now();
-      const held = await tx.credentials.holdForAttempt(hashSecret(attempt.secret), attempt.claimHash ?? null);
-      if (!held || !keyUsable(held.credential, now)) throw badCredentials();
-      const credential = held.credential;
+      const credential = await tx.credentials.holdByKeyHash(hashSecret(attempt.secret));
+      if (!credential || !keyUsable(credential, now)) throw badCredentials();
       // The row counts its permitted IPs: a key without any needs no read of them.
       const ips = credential.permittedIpCount === 0 ? [] : await tx.permittedIps.listByCredential(credential.id);
       // The entry that lets the address in: the address itself before "*", so history names the narrower one.
@@ -131,7 +130,8 @@ export class ApprovalService {
       // The same claim again, past the same gates as any attempt: the requester's POST got no reply, which may have
       // carried the token. It is answered with its request as it now is, as a status read with that claim would be;
       // the owner is not asked twice, and a request they blocked is not put before them again.
-      const earlier = held.claimedUuid === null ? null : await tx.requests.byUuid(held.claimedUuid);
+      const claimHash = attempt.claimHash ?? null;
+      const earlier = claimHash === null ? null : await tx.requests.byClaim(credential.id, claimHash);
       if (earlier) {
         // A request an installation opened is answered to that installation only (as its status reads are).
         if (earlier.installation !== null && earlier.installation.id !== attempt.installationId) {

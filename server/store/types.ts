@@ -382,14 +382,8 @@ export interface CredentialRepository {
   /** As hold, for a transaction that needs the lock but not the row (on SQLite: no statement at all). */
   holdWithoutReading(id: number): Promise<void>;
   byKeyHash(keyHash: string): Promise<CredentialRow | null>;
-  /**
-   * As hold, found by the key's hash (a transaction that starts from the API key reads and holds it at once), with
-   * the uuid of the key's request bound to claimHash (null: none, or no claim): a session attempt's first read.
-   */
-  holdForAttempt(
-    keyHash: string,
-    claimHash: string | null,
-  ): Promise<{ credential: CredentialRow; claimedUuid: string | null } | null>;
+  /** As hold, found by the key's hash: a transaction that starts from the API key reads and holds it at once. */
+  holdByKeyHash(keyHash: string): Promise<CredentialRow | null>;
   listByUser(userId: number): Promise<CredentialRow[]>;
   update(id: number, changes: CredentialChanges): Promise<void>;
   /**
@@ -412,6 +406,8 @@ export interface SessionRequestRepository {
   byUuid(uuid: string): Promise<SessionRequestRow | null>;
   /** The request, only when it belongs to the key with this hash (anything else: null, alike). */
   byUuidForKey(uuid: string, keyHash: string): Promise<SessionRequestRow | null>;
+  /** The key's request bound to this claim (its hash), or null: what a repeated claimed attempt is answered with. */
+  byClaim(credentialId: number, claimHash: string): Promise<SessionRequestRow | null>;
   /** PENDING requests not yet past their expiry time. */
   countPending(credentialId: number, now: number): Promise<number>;
   /**

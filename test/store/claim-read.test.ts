@@ -1,6 +1,6 @@
-// A session attempt that carries a claim looks for the key's request of that claim (a repeat of a POST whose reply
-// was lost is answered with it), in the same statement that reads and holds the key. It runs on every claimed
-// attempt, so it must find the row by its index whatever the history, and never find another key's request.
+// A session attempt that carries a claim first looks for the key's request of that claim (a repeat of a POST whose
+// reply was lost is answered with it). That look-up runs on every claimed attempt, so it must find the row by its
+// index whatever the history, and never find another key's request.
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
@@ -36,10 +36,9 @@ async function twoKeysWithClaims(store: Store) {
       }),
     );
   }
-  const claimed = new Map<number, { uuid: string; keyHash: string }>();
+  const claimed = new Map<number, { uuid: string; credentialId: number }>();
   for (let n = 1; n <= REQUESTS; n += 1) {
-    const key = keys[n % 2]!;
-    const credentialId = key.id;
+    const credentialId = keys[n % 2]!.id;
     const claimHash = n % 3 === 0 ? null : claimOf(n);
     const request = newRequest(n, {
       credentialId,
@@ -50,14 +49,10 @@ async function twoKeysWithClaims(store: Store) {
       claimHash,
     });
     await store.requests.create(request);
-    if (claimHash !== null) claimed.set(n, { uuid: request.uuid, keyHash: key.keyHash });
+    if (claimHash !== null) claimed.set(n, { uuid: request.uuid, credentialId });
   }
   return { keys, claimed };
 }
-
-/** The attempt's first read, as the service makes it: inside a transaction, which it holds the key for. */
-const claimedUuid = async (store: Store, keyHash: string, claimHash: string | null) =>
-  (await store.transaction((tx) => tx.credentials.holdForAttempt(keyHash, claimHash)))?.claimedUuid;
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`${kind}: the key's request of a claim`, () => {
@@ -68,13 +63,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const { keys, claimed } = await twoKeysWithClaims(store);
       const [first, second] = [keys[0]!, keys[1]!];
       const mine = claimed.get(REQUESTS - 1)!;
-      const other = mine.keyHash === first.keyHash ? second : first;
-      expect(await claimedUuid(store, mine.keyHash, claimOf(REQUESTS - 1))).toBe(mine.uuid);
-      expect(await claimedUuid(store, other.keyHash, claimOf(REQUESTS - 1))).toBeNull();
-      expect(await claimedUuid(store, mine.keyHash, claimOf(REQUESTS + 1))).toBeNull();
-      // No claim: the key, and no request.
-      expect(await claimedUuid(store, mine.keyHash, null)).toBeNull();
-      expect(await claimedUuid(store, '9'.repeat(64), claimOf(REQUESTS - 1))).toBeUndefined();
+      const other = mine.credentialId === first.id ? second : first;
+      const found = await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
+      expect(found?.uuid).toBe(mine.uuid);
+      expect(await store.read((tx) => tx.requests.byClaim(other.id, claimOf(REQUESTS - 1)))).toBeNull();
+      expect(await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS + 1)))).toBeNull();
     });
   });
 }
@@ -97,14 +90,14 @@ describe('the look-up finds its row by the claim index', () => {
     const { claimed } = await twoKeysWithClaims(store);
     const mine = claimed.get(REQUESTS - 1)!;
     prepared.length = 0;
-    await claimedUuid(store, mine.keyHash, claimOf(REQUESTS - 1));
+    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
     const statement = prepared.find((text) => text.includes('claim_hash'));
     expect(statement, prepared.join('\n')).toBeDefined();
     const look = new Database(file, { readonly: true });
     cleanups.push(async () => {
       look.close();
     });
-    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(claimOf(1), mine.keyHash) as { detail: string }[];
+    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(claimOf(1), 1) as { detail: string }[];
     const ofRequests = plan.filter((step) => /\bsession_requests\b|\br\b/.test(step.detail));
     expect(ofRequests.map((step) => step.detail)).toContainEqual(expect.stringContaining('session_requests_claim'));
     expect(plan.map((step) => step.detail).join('\n')).not.toMatch(/SCAN r\b|SCAN session_requests\b/);
@@ -118,14 +111,14 @@ describe('the look-up finds its row by the claim index', () => {
     const { claimed } = await twoKeysWithClaims(store);
     const mine = claimed.get(REQUESTS - 1)!;
     sent.length = 0;
-    await claimedUuid(store, mine.keyHash, claimOf(REQUESTS - 1));
+    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
     const statement = sent.find((text) => text.includes('claim_hash'));
     expect(statement, sent.join('\n')).toBeDefined();
     const { rowsRead, plan } = await sessionRequestRowsRead(
       url,
       statement!,
-      ['text', 'text'],
-      [`'${claimOf(REQUESTS - 1)}'`, `'${mine.keyHash}'`],
+      ['text', 'bigint'],
+      [`'${claimOf(REQUESTS - 1)}'`, String(mine.credentialId)],
       cleanups,
     );
     expect(rowsRead.length).toBeGreaterThan(0);

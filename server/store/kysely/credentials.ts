@@ -78,19 +78,8 @@ const HOLD = prepared((db, kind, id: number) =>
 const LOCK = prepared((db, _kind, id: number) =>
   db.selectFrom('credentials').select('id').where('id', '=', id).forUpdate(),
 );
-// A session attempt's first read: the key, held, and the uuid of its request bound to the attempt's claim, if any
-// (a repeat of a POST whose reply was lost), found by the claim's partial index in the same statement. A null claim
-// matches nothing.
-const HOLD_FOR_ATTEMPT = prepared((db, kind, hash: string, claimHash: string | null) =>
+const HOLD_BY_KEY_HASH = prepared((db, kind, hash: string) =>
   selectCredentials(db)
-    .select((eb) =>
-      eb
-        .selectFrom('session_requests as r')
-        .select('r.uuid')
-        .where('r.claim_hash', '=', claimHash)
-        .where('r.credential_id', '=', sql.ref<number>('c.id'))
-        .as('claimed_uuid'),
-    )
     .where('c.key_hash', '=', hash)
     .$if(kind === 'postgres', (query) => query.forUpdate('c')),
 );
@@ -130,7 +119,7 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
   const hold = HOLD(db, kind);
   const lock = LOCK(db, kind);
   const byKeyHash = BY_KEY_HASH(db, kind);
-  const holdForAttempt = HOLD_FOR_ATTEMPT(db, kind);
+  const holdByKeyHash = HOLD_BY_KEY_HASH(db, kind);
   const update = UPDATE(db, kind);
   const recordUse = RECORD_USE(db, kind);
   const read = async (id: number) => first(await byId(id));
@@ -161,12 +150,7 @@ export function credentials(db: Db, kind: StoreKind): CredentialRepository {
       if (kind === 'postgres') await lock(id);
     },
     byKeyHash: async (hash) => first(await byKeyHash(hash)),
-    holdForAttempt: async (hash, claimHash) => {
-      const raw = (await holdForAttempt(hash, claimHash)).rows[0] as
-        | (Raw & { claimed_uuid: string | null })
-        | undefined;
-      return raw ? { credential: row(raw), claimedUuid: raw.claimed_uuid } : null;
-    },
+    holdByKeyHash: async (hash) => first(await holdByKeyHash(hash)),
     listByUser: async (userId) =>
       (await select().where('c.user_id', '=', userId).orderBy('c.id').execute()).map((raw) => row(raw as Raw)),
     update: async (id, changes) => {

@@ -141,6 +141,10 @@ const BY_UUID_FOR_KEY = prepared((db, _kind, uuid: string, keyHash: string) =>
     .where('r.uuid', '=', uuid)
     .where('r.credential_id', '=', (eb) => eb.selectFrom('credentials').select('id').where('key_hash', '=', keyHash)),
 );
+// By the claim's hash alone (its partial index); the key's id only keeps another key's request out.
+const BY_CLAIM = prepared((db, _kind, credentialId: number, claimHash: string) =>
+  selectRequests(db).where('r.claim_hash', '=', claimHash).where('r.credential_id', '=', credentialId),
+);
 const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
   db
     .selectFrom('session_requests')
@@ -314,6 +318,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     return raw ? row(raw) : null;
   };
   const byUuidForKey = BY_UUID_FOR_KEY(db, kind);
+  const byClaim = BY_CLAIM(db, kind);
   const countPending = COUNT_PENDING(db, kind);
   const insert = INSERT(db, kind);
   const decide = DECIDE(db, kind);
@@ -363,6 +368,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     },
     byUuid: read,
     byUuidForKey: async (uuid, keyHash) => firstRow(await byUuidForKey(uuid, keyHash)),
+    byClaim: async (credentialId, claimHash) => firstRow(await byClaim(credentialId, claimHash)),
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
     pendingFrom: async (credentialId, same, now) =>
       firstRow(

@@ -64,7 +64,7 @@ export function sessionServerRoutes(router: Router, services: Services, shutdown
         const wait = online && asked.bindingCode === null ? (query.wait ?? 0) : 0;
         // A PENDING request told at once needs nothing more; any other (waited for, or the claim's earlier request,
         // decided or not) is answered as a status read: its token handed out, or handed out again, as that would.
-        if (wait === 0 && asked.status === 'PENDING') {
+        if (wait === 0 && asked.status === 'PENDING' && !outcome.repeated) {
           return withStatus(202, { Response: statusReadItems(asked, online, null) });
         }
         const read = await services.approvals.awaitOutcome(asked, wait, abortOnCloseOrShutdown(reply.raw, shutdown));

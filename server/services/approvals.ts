@@ -51,8 +51,11 @@ export interface SessionAttempt {
 
 export type AttemptOutcome =
   | ({ kind: 'opened'; credential: CredentialRow } & OpenedSession)
-  /** The owner is asked: a new request, an identical attempt merged into one, or the request of the same claim. */
-  | { kind: 'asked'; request: SessionRequestRow };
+  /**
+   * The owner is asked: a new request, an identical attempt merged into one, or (repeated) the request of the same
+   * claim, which is answered as a status read with that claim would be.
+   */
+  | { kind: 'asked'; request: SessionRequestRow; repeated?: boolean };
 
 export interface StatusRead {
   request: SessionRequestRow;
@@ -130,14 +133,19 @@ export class ApprovalService {
       // The same claim again, past the same gates as any attempt: the requester's POST got no reply, which may have
       // carried the token. It is answered with its request as it now is, as a status read with that claim would be;
       // the owner is not asked twice, and a request they blocked is not put before them again.
+      // Only a request whose answer could still matter: one that may still be PENDING, or whose token may still be
+      // handed out again. (A statement of its own after the hold: on PostgreSQL a sub-select of the hold would read
+      // the snapshot from before its lock wait, and miss the request the attempt it waited for has just made.)
       const claimHash = attempt.claimHash ?? null;
-      const earlier = claimHash === null ? null : await tx.requests.byClaim(credential.id, claimHash);
+      const config = this.ctx.config;
+      const window = (config.requestLifetimeSeconds + config.tokenRedeliverySeconds) * 1000;
+      const earlier = claimHash === null ? null : await tx.requests.byClaim(credential.id, claimHash, now - window);
       if (earlier) {
         // A request an installation opened is answered to that installation only (as its status reads are).
         if (earlier.installation !== null && earlier.installation.id !== attempt.installationId) {
           throw new Refusal('unauthenticated', ErrorText.INSTALLATION_REQUIRED);
         }
-        return { kind: 'asked', request: earlier };
+        return { kind: 'asked', request: earlier, repeated: true };
       }
       // No question to the owner: a permitted IP lets the session in now; the history records it as auto-accepted
       // with the entry that matched, and the owner's devices hear of it (session.opened).
@@ -330,9 +338,12 @@ export class ApprovalService {
       const became = await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
       // Approved on this instance: the hand-out goes ahead on the row read before the wait (what it uses of it no
       // longer changes) and its conditional claim brings the row as it now is, so it is not read again here.
-      if (became === 'ACCEPTED') return this.deliverToken(request, credentialId);
+      if (became === 'ACCEPTED' && !signal.aborted) return this.deliverToken(request, credentialId);
       request = await this.settle((await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!);
     }
+    // Nobody to answer (the requester hung up, e.g. to send its POST again): no token goes out into a closed
+    // connection, nor replaces one that the requester's newer call is taking.
+    if (signal.aborted) return { request, opened: null } satisfies StatusRead;
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
     if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, credentialId);

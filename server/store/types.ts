@@ -406,8 +406,11 @@ export interface SessionRequestRepository {
   byUuid(uuid: string): Promise<SessionRequestRow | null>;
   /** The request, only when it belongs to the key with this hash (anything else: null, alike). */
   byUuidForKey(uuid: string, keyHash: string): Promise<SessionRequestRow | null>;
-  /** The key's request bound to this claim (its hash), or null: what a repeated claimed attempt is answered with. */
-  byClaim(credentialId: number, claimHash: string): Promise<SessionRequestRow | null>;
+  /**
+   * The key's newest request bound to this claim (its hash) created after createdAfter, or null: what a repeated
+   * claimed attempt is answered with.
+   */
+  byClaim(credentialId: number, claimHash: string, createdAfter: number): Promise<SessionRequestRow | null>;
   /** PENDING requests not yet past their expiry time. */
   countPending(credentialId: number, now: number): Promise<number>;
   /**

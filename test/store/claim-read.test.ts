@@ -64,10 +64,32 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const [first, second] = [keys[0]!, keys[1]!];
       const mine = claimed.get(REQUESTS - 1)!;
       const other = mine.credentialId === first.id ? second : first;
-      const found = await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
-      expect(found?.uuid).toBe(mine.uuid);
-      expect(await store.read((tx) => tx.requests.byClaim(other.id, claimOf(REQUESTS - 1)))).toBeNull();
-      expect(await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS + 1)))).toBeNull();
+      const byClaim = (credentialId: number, n: number, createdAfter = T) =>
+        store.read((tx) => tx.requests.byClaim(credentialId, claimOf(n), createdAfter));
+      expect((await byClaim(mine.credentialId, REQUESTS - 1))?.uuid).toBe(mine.uuid);
+      expect(await byClaim(other.id, REQUESTS - 1)).toBeNull();
+      expect(await byClaim(mine.credentialId, REQUESTS + 1)).toBeNull();
+      // Only requests made after the given time: an old one is no longer what a repeat means.
+      expect(await byClaim(mine.credentialId, REQUESTS - 1, T + REQUESTS - 1)).toBeNull();
+    });
+
+    it('finds the newest request of a claim that a client used twice', async () => {
+      const db = await freshDatabase(kind, cleanups);
+      const store = await openStore(db);
+      cleanups.push(() => store.close());
+      const { claimed } = await twoKeysWithClaims(store);
+      const mine = claimed.get(REQUESTS - 1)!;
+      const reused = newRequest(REQUESTS + 1, {
+        credentialId: mine.credentialId,
+        userId: (await store.read((tx) => tx.requests.byUuid(mine.uuid)))!.userId,
+        status: 'PENDING',
+        created: T + REQUESTS + 1,
+        expiryTime: T + REQUESTS + 120_000,
+        claimHash: claimOf(REQUESTS - 1),
+      });
+      await store.requests.create(reused);
+      const found = await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1), T));
+      expect(found?.uuid).toBe(reused.uuid);
     });
   });
 }
@@ -90,14 +112,14 @@ describe('the look-up finds its row by the claim index', () => {
     const { claimed } = await twoKeysWithClaims(store);
     const mine = claimed.get(REQUESTS - 1)!;
     prepared.length = 0;
-    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
+    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1), T));
     const statement = prepared.find((text) => text.includes('claim_hash'));
     expect(statement, prepared.join('\n')).toBeDefined();
     const look = new Database(file, { readonly: true });
     cleanups.push(async () => {
       look.close();
     });
-    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(claimOf(1), 1) as { detail: string }[];
+    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(claimOf(1), 1, T) as { detail: string }[];
     const ofRequests = plan.filter((step) => /\bsession_requests\b|\br\b/.test(step.detail));
     expect(ofRequests.map((step) => step.detail)).toContainEqual(expect.stringContaining('session_requests_claim'));
     expect(plan.map((step) => step.detail).join('\n')).not.toMatch(/SCAN r\b|SCAN session_requests\b/);
@@ -111,14 +133,14 @@ describe('the look-up finds its row by the claim index', () => {
     const { claimed } = await twoKeysWithClaims(store);
     const mine = claimed.get(REQUESTS - 1)!;
     sent.length = 0;
-    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1)));
+    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1), T));
     const statement = sent.find((text) => text.includes('claim_hash'));
     expect(statement, sent.join('\n')).toBeDefined();
     const { rowsRead, plan } = await sessionRequestRowsRead(
       url,
       statement!,
-      ['text', 'bigint'],
-      [`'${claimOf(REQUESTS - 1)}'`, String(mine.credentialId)],
+      ['text', 'bigint', 'bigint'],
+      [`'${claimOf(REQUESTS - 1)}'`, String(mine.credentialId), String(T)],
       cleanups,
     );
     expect(rowsRead.length).toBeGreaterThan(0);

@@ -141,9 +141,15 @@ const BY_UUID_FOR_KEY = prepared((db, _kind, uuid: string, keyHash: string) =>
     .where('r.uuid', '=', uuid)
     .where('r.credential_id', '=', (eb) => eb.selectFrom('credentials').select('id').where('key_hash', '=', keyHash)),
 );
-// By the claim's hash alone (its partial index); the key's id only keeps another key's request out.
-const BY_CLAIM = prepared((db, _kind, credentialId: number, claimHash: string) =>
-  selectRequests(db).where('r.claim_hash', '=', claimHash).where('r.credential_id', '=', credentialId),
+// By the claim's hash (its partial index); the key's id keeps another key's request out. A claim is made per
+// request, but nothing stops a client from reusing one: the newest request of the claim is the one meant.
+const BY_CLAIM = prepared((db, _kind, credentialId: number, claimHash: string, createdAfter: number) =>
+  selectRequests(db)
+    .where('r.claim_hash', '=', claimHash)
+    .where('r.credential_id', '=', credentialId)
+    .where('r.created', '>', createdAfter)
+    .orderBy('r.seq', 'desc')
+    .limit(sql.lit(1)),
 );
 const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
   db
@@ -368,7 +374,8 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     },
     byUuid: read,
     byUuidForKey: async (uuid, keyHash) => firstRow(await byUuidForKey(uuid, keyHash)),
-    byClaim: async (credentialId, claimHash) => firstRow(await byClaim(credentialId, claimHash)),
+    byClaim: async (credentialId, claimHash, createdAfter) =>
+      firstRow(await byClaim(credentialId, claimHash, createdAfter)),
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
     pendingFrom: async (credentialId, same, now) =>
       firstRow(

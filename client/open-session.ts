@@ -129,6 +129,13 @@ function clockOffsetMs(reply: HttpReply, receivedAt: number): number {
   return Math.abs(offset) > 2000 ? offset : 0;
 }
 
+/** What a server released before POST /v1/session-server took ?wait answers it with (any query is refused there). */
+const OLDER_SERVER_REFUSAL = 'query: unknown field "wait"';
+
+function refusesWait(reply: HttpReply): boolean {
+  return reply.status === 400 && errorFromReply(reply).message === OLDER_SERVER_REFUSAL;
+}
+
 function isReplayRefusal(reply: HttpReply): boolean {
   return reply.status === 401 && errorFromReply(reply).message === ErrorText.REPLAYED;
 }
@@ -150,7 +157,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   };
   if (options.geolocation !== undefined) headers[Header.GEOLOCATION] = geolocationHeader(options.geolocation);
 
-  const postWait =
+  let postWait =
     options.timeoutSeconds === undefined
       ? POST_WAIT_SECONDS
       : Math.min(POST_WAIT_SECONDS, Math.floor(options.timeoutSeconds));
@@ -177,6 +184,11 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   // with it. Signed again a moment later (a new timestamp), it is a new request.
   const postSigned = async () => {
     let reply = await post();
+    // A server from before the POST's wait refuses it, having done nothing: asked again without it, as it expects.
+    if (postWait > 0 && refusesWait(reply)) {
+      postWait = 0;
+      reply = await post();
+    }
     for (let retry = 0; retry < 3 && options.installation && isReplayRefusal(reply); retry += 1) {
       await pause(2 + Math.floor(Math.random() * 10), options.signal);
       reply = await post();

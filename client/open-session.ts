@@ -84,7 +84,10 @@ export type OpenSessionResult =
       /** Id of the session: DELETE /v1/session-server/{sessionId} ends it. */
       sessionId: number;
       tokenCreated: string;
-      /** The approval request's uuid; null when the session opened at once (ip-only or trusted IP). */
+      /**
+       * The approval request's uuid; null when the session opened at once (ip-only or trusted IP) in the POST's
+       * reply. (A POST sent again after a lost reply is answered as a status read, with the uuid.)
+       */
       uuid: string | null;
       /** The code the owner had to type; null when none was asked (or the session opened at once). */
       code: string | null;

@@ -44,15 +44,24 @@ export function attempt(
   });
 }
 
+/** An attempt that must wait for the owner; returns its SessionServerRequest. */
+export async function pendingRequest(
+  server: { url: string },
+  apiKey: string,
+  options: { description?: string; localAddress?: string } = {},
+) {
+  const reply = await attempt(server, apiKey, options);
+  expect(reply.status, reply.text).toBe(202);
+  return SessionServerPending.parse(reply.json).Response[0].SessionServerRequest;
+}
+
 /** An attempt that must wait for the owner; returns its uuid. */
 export async function pendingUuid(
   server: { url: string },
   apiKey: string,
   options: { description?: string; localAddress?: string } = {},
 ): Promise<string> {
-  const reply = await attempt(server, apiKey, options);
-  expect(reply.status, reply.text).toBe(202);
-  return SessionServerPending.parse(reply.json).Response[0].SessionServerRequest.uuid;
+  return (await pendingRequest(server, apiKey, options)).uuid;
 }
 
 /** GET /v1/session-server-request/{uuid} as the requester, parsed. */

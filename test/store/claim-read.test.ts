@@ -7,6 +7,7 @@ import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
 import { newRequest } from './support/new-request.js';
+import { seedKeys } from './support/seed-key.js';
 import { sessionRequestRowsRead, watchPostgresStatements } from './support/postgres-plan.js';
 
 const cleanups: Cleanups = [];
@@ -20,22 +21,7 @@ const claimOf = (n: number) => n.toString(16).padStart(64, '0');
 
 /** Two keys whose requests come in turn; two of every three carry a claim. */
 async function twoKeysWithClaims(store: Store) {
-  const user = await store.users.create('alice', T);
-  const keys = [];
-  for (const k of [1, 2]) {
-    keys.push(
-      await store.credentials.create({
-        userId: user.id,
-        name: `k${k}`,
-        keyHash: String(k).repeat(64),
-        mode: 'push',
-        codeLength: 0,
-        allowCodeFallback: false,
-        created: T,
-        expiryTime: T + 86_400_000,
-      }),
-    );
-  }
+  const { user, keys } = await seedKeys(store, 2, T);
   const claimed = new Map<number, { uuid: string; credentialId: number }>();
   for (let n = 1; n <= REQUESTS; n += 1) {
     const credentialId = keys[n % 2]!.id;

@@ -6,6 +6,7 @@ import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { type Cleanups, freshDatabase } from './support/fresh-database.js';
 import { newRequest } from './support/new-request.js';
+import { seedKeys } from './support/seed-key.js';
 import { sessionRequestRowsRead, watchPostgresStatements } from './support/postgres-plan.js';
 
 const cleanups: Cleanups = [];
@@ -20,22 +21,7 @@ const KEYS = 8;
 
 /** KEYS keys with `history` ACCEPTED requests each, then `pending` PENDING ones; the last key and its uuids. */
 async function keysWithHistory(store: Store, pending: number, history = HISTORY) {
-  const user = await store.users.create('alice', T);
-  const keys = [];
-  for (let k = 0; k < KEYS; k += 1) {
-    keys.push(
-      await store.credentials.create({
-        userId: user.id,
-        name: `k${k}`,
-        keyHash: String(k).repeat(64),
-        mode: 'push',
-        codeLength: 0,
-        allowCodeFallback: false,
-        created: T,
-        expiryTime: T + 86_400_000,
-      }),
-    );
-  }
+  const { user, keys } = await seedKeys(store, KEYS, T);
   const key = keys.at(-1)!;
   const uuids: string[] = [];
   for (let n = 1; n <= (history + pending) * KEYS; n += 1) {

@@ -13,3 +13,24 @@ export async function seedKey(store: Store, expiryTime = 2_000) {
     expiryTime,
   });
 }
+
+/** A user "alice" with `count` push keys "k0", "k1", … (key hashes "000…", "111…"), created at `created`. */
+export async function seedKeys(store: Store, count: number, created: number) {
+  const user = await store.users.create('alice', created);
+  const keys = [];
+  for (let k = 0; k < count; k += 1) {
+    keys.push(
+      await store.credentials.create({
+        userId: user.id,
+        name: `k${k}`,
+        keyHash: String(k).repeat(64),
+        mode: 'push',
+        codeLength: 0,
+        allowCodeFallback: false,
+        created,
+        expiryTime: created + 86_400_000,
+      }),
+    );
+  }
+  return { user, keys };
+}

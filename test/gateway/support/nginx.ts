@@ -150,6 +150,24 @@ http {
   }
 }
 `;
+  const stop = await launchNginx(dir, conf, port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    tlsUrl: tlsPort ? `https://localhost:${tlsPort}` : null,
+    bigFileBytes,
+    accessLog: async () =>
+      (await readFile(join(dir, 'access.log'), 'utf8')).split('\n').filter((line) => line.length > 0),
+    stop,
+  };
+}
+
+/**
+ * Writes conf to dir/nginx.conf, starts nginx on it in the foreground and waits until it listens on port.
+ * Resolves to a function that stops it (gracefully) and waits for it to exit.
+ */
+export async function launchNginx(dir: string, conf: string, port: number): Promise<() => Promise<void>> {
+  if (!NGINX_BIN) throw new Error('nginx is not installed');
   const confFile = join(dir, 'nginx.conf');
   await writeFile(confFile, conf);
   await writeFile(join(dir, 'access.log'), '');
@@ -172,16 +190,8 @@ http {
     child.kill('SIGKILL');
     throw error;
   }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    tlsUrl: tlsPort ? `https://localhost:${tlsPort}` : null,
-    bigFileBytes,
-    accessLog: async () =>
-      (await readFile(join(dir, 'access.log'), 'utf8')).split('\n').filter((line) => line.length > 0),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
-      await exited;
-    },
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
+    await exited;
   };
 }

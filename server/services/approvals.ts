@@ -134,12 +134,15 @@ export class ApprovalService {
       // carried the token. It is answered with its request as it now is, as a status read with that claim would be;
       // the owner is not asked twice, and a request they blocked is not put before them again.
       // Only a request whose answer could still matter: one that may still be PENDING, or whose token may still be
-      // handed out again. (A statement of its own after the hold: on PostgreSQL a sub-select of the hold would read
-      // the snapshot from before its lock wait, and miss the request the attempt it waited for has just made.)
+      // handed out again. Read with the key's PENDING requests, which asking needs: one statement for both.
       const claimHash = attempt.claimHash ?? null;
       const config = this.ctx.config;
       const window = (config.requestLifetimeSeconds + config.tokenRedeliverySeconds) * 1000;
-      const earlier = claimHash === null ? null : await tx.requests.byClaim(credential.id, claimHash, now - window);
+      const open = await tx.requests.openForAttempt(
+        credential.id,
+        claimHash === null ? null : { claimHash, createdAfter: now - window },
+      );
+      const earlier = open.claimed;
       if (earlier) {
         // A request an installation opened is answered to that installation only (as its status reads are).
         if (earlier.installation !== null && earlier.installation.id !== attempt.installationId) {
@@ -152,7 +155,7 @@ export class ApprovalService {
       if (permitted && (credential.mode === 'ip-only' || credential.mode === 'push-unless-trusted')) {
         return this.openWithout(tx, credential, attempt, { permittedIp: permitted.ip, grantId: null }, now, outbox);
       }
-      return this.grantOrAsk(tx, credential, attempt, permitted !== null, now, outbox);
+      return this.grantOrAsk(tx, credential, attempt, permitted !== null, now, outbox, open);
     });
   }
 
@@ -202,6 +205,7 @@ export class ApprovalService {
     ipKnown: boolean,
     now: number,
     outbox: Outbox,
+    open: { pending: SessionRequestRow[]; lastAccepted: SessionRequestRow | null },
   ): Promise<AttemptOutcome> {
     const credentialId = credential.id;
     const installationId = attempt.installationId ?? null;
@@ -214,9 +218,8 @@ export class ApprovalService {
     // A bot retrying (or an attacker hammering) asks once: an identical attempt (same address, description,
     // User-Agent, installation and claim) merges into the PENDING request, the requester gets its uuid and code,
     // and the owner one card with a count. The token still comes out once.
-    // One read of the key's PENDING requests (at most a few) answers both "identical attempt?" and "how many?",
-    // and brings the last ACCEPTED one, which "what changed" compares with.
-    const open = await tx.requests.pendingAndLastAccepted(credentialId);
+    // One read of the key's PENDING requests (at most a few, read with the claim) answers both "identical
+    // attempt?" and "how many?", and brings the last ACCEPTED one, which "what changed" compares with.
     const pending = open.pending.filter((row) => row.expiryTime > now);
     const repeated = pending.find((row) => sameAttempt(row, attempt));
     if (repeated && (await tx.requests.countRepeat(repeated.uuid))) {

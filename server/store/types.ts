@@ -406,11 +406,6 @@ export interface SessionRequestRepository {
   byUuid(uuid: string): Promise<SessionRequestRow | null>;
   /** The request, only when it belongs to the key with this hash (anything else: null, alike). */
   byUuidForKey(uuid: string, keyHash: string): Promise<SessionRequestRow | null>;
-  /**
-   * The key's newest request bound to this claim (its hash) created after createdAfter, or null: what a repeated
-   * claimed attempt is answered with.
-   */
-  byClaim(credentialId: number, claimHash: string, createdAfter: number): Promise<SessionRequestRow | null>;
   /** PENDING requests not yet past their expiry time. */
   countPending(credentialId: number, now: number): Promise<number>;
   /**
@@ -435,12 +430,19 @@ export interface SessionRequestRepository {
   pendingForUser(userId: number, now: number): Promise<SessionRequestRow[]>;
   pendingForCredential(credentialId: number): Promise<SessionRequestRow[]>;
   /**
-   * In one read: the key's PENDING requests (also those past expiry not yet marked EXPIRED), oldest first, and its
-   * most recent ACCEPTED request (as lastAccepted) or null.
+   * In one read, what an attempt on the key needs: its PENDING requests (also those past expiry not yet marked
+   * EXPIRED), oldest first; its most recent ACCEPTED request (as lastAccepted) or null; and, given a claim, its
+   * newest request bound to that claim (its hash) created after createdAfter, or null: what a repeated claimed
+   * attempt is answered with.
    */
-  pendingAndLastAccepted(
+  openForAttempt(
     credentialId: number,
-  ): Promise<{ pending: SessionRequestRow[]; lastAccepted: SessionRequestRow | null }>;
+    claim: { claimHash: string; createdAfter: number } | null,
+  ): Promise<{
+    pending: SessionRequestRow[];
+    lastAccepted: SessionRequestRow | null;
+    claimed: SessionRequestRow | null;
+  }>;
   /** Conditional: only a PENDING request takes the decision. False when another decision got there first. */
   decide(uuid: string, record: DecisionRecord): Promise<boolean>;
   /**

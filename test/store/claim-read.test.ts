@@ -1,6 +1,6 @@
-// A session attempt that carries a claim first looks for the key's request of that claim (a repeat of a POST whose
-// reply was lost is answered with it). That look-up runs on every claimed attempt, so it must find the row by its
-// index whatever the history, and never find another key's request.
+// A session attempt that carries a claim looks for the key's request of that claim (a repeat of a POST whose reply
+// was lost is answered with it), in the read of the key's open requests. That look-up runs on every claimed attempt,
+// so it must find the row by its index whatever the history, and never find another key's request.
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open.js';
@@ -51,7 +51,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const mine = claimed.get(REQUESTS - 1)!;
       const other = mine.credentialId === first.id ? second : first;
       const byClaim = (credentialId: number, n: number, createdAfter = T) =>
-        store.read((tx) => tx.requests.byClaim(credentialId, claimOf(n), createdAfter));
+        store.read(
+          async (tx) =>
+            (await tx.requests.openForAttempt(credentialId, { claimHash: claimOf(n), createdAfter })).claimed,
+        );
       expect((await byClaim(mine.credentialId, REQUESTS - 1))?.uuid).toBe(mine.uuid);
       expect(await byClaim(other.id, REQUESTS - 1)).toBeNull();
       expect(await byClaim(mine.credentialId, REQUESTS + 1)).toBeNull();
@@ -74,8 +77,27 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         claimHash: claimOf(REQUESTS - 1),
       });
       await store.requests.create(reused);
-      const found = await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1), T));
-      expect(found?.uuid).toBe(reused.uuid);
+      const found = await store.read((tx) =>
+        tx.requests.openForAttempt(mine.credentialId, { claimHash: claimOf(REQUESTS - 1), createdAfter: T }),
+      );
+      expect(found.claimed?.uuid).toBe(reused.uuid);
+      expect(found.pending.map((request) => request.uuid)).toEqual([reused.uuid]);
+    });
+
+    it('tells the key’s last ACCEPTED request from an older ACCEPTED one of the claim', async () => {
+      const db = await freshDatabase(kind, cleanups);
+      const store = await openStore(db);
+      cleanups.push(() => store.close());
+      const { claimed } = await twoKeysWithClaims(store);
+      const newest = claimed.get(REQUESTS - 1)!;
+      const older = claimed.get(REQUESTS - 5)!;
+      expect(older.credentialId).toBe(newest.credentialId);
+      const found = await store.read((tx) =>
+        tx.requests.openForAttempt(older.credentialId, { claimHash: claimOf(REQUESTS - 5), createdAfter: T }),
+      );
+      expect(found.claimed?.uuid).toBe(older.uuid);
+      expect(found.lastAccepted?.uuid).toBe(newest.uuid);
+      expect(found.pending).toEqual([]);
     });
   });
 }
@@ -98,16 +120,19 @@ describe('the look-up finds its row by the claim index', () => {
     const { claimed } = await twoKeysWithClaims(store);
     const mine = claimed.get(REQUESTS - 1)!;
     prepared.length = 0;
-    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1), T));
+    await store.read((tx) =>
+      tx.requests.openForAttempt(mine.credentialId, { claimHash: claimOf(REQUESTS - 1), createdAfter: T }),
+    );
     const statement = prepared.find((text) => text.includes('claim_hash'));
     expect(statement, prepared.join('\n')).toBeDefined();
     const look = new Database(file, { readonly: true });
     cleanups.push(async () => {
       look.close();
     });
-    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(claimOf(1), 1, T) as { detail: string }[];
-    const ofRequests = plan.filter((step) => /\bsession_requests\b|\br\b/.test(step.detail));
-    expect(ofRequests.map((step) => step.detail)).toContainEqual(expect.stringContaining('session_requests_claim'));
+    const plan = look.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(1, 1, claimOf(1), 1, T) as {
+      detail: string;
+    }[];
+    expect(plan.map((step) => step.detail)).toContainEqual(expect.stringContaining('session_requests_claim'));
     expect(plan.map((step) => step.detail).join('\n')).not.toMatch(/SCAN r\b|SCAN session_requests\b/);
   });
 
@@ -119,14 +144,22 @@ describe('the look-up finds its row by the claim index', () => {
     const { claimed } = await twoKeysWithClaims(store);
     const mine = claimed.get(REQUESTS - 1)!;
     sent.length = 0;
-    await store.read((tx) => tx.requests.byClaim(mine.credentialId, claimOf(REQUESTS - 1), T));
+    await store.read((tx) =>
+      tx.requests.openForAttempt(mine.credentialId, { claimHash: claimOf(REQUESTS - 1), createdAfter: T }),
+    );
     const statement = sent.find((text) => text.includes('claim_hash'));
     expect(statement, sent.join('\n')).toBeDefined();
     const { rowsRead, plan } = await sessionRequestRowsRead(
       url,
       statement!,
-      ['text', 'bigint', 'bigint'],
-      [`'${claimOf(REQUESTS - 1)}'`, String(mine.credentialId), String(T)],
+      ['bigint', 'bigint', 'text', 'bigint', 'bigint'],
+      [
+        String(mine.credentialId),
+        String(mine.credentialId),
+        `'${claimOf(REQUESTS - 1)}'`,
+        String(mine.credentialId),
+        String(T),
+      ],
       cleanups,
     );
     expect(rowsRead.length).toBeGreaterThan(0);

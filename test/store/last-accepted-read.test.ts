@@ -46,11 +46,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const store = await openStore(db);
       cleanups.push(() => store.close());
       const { key, uuids } = await keysWithHistory(store, 2);
-      const found = await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id));
+      const found = await store.read((tx) => tx.requests.openForAttempt(key.id, null));
       expect(found.lastAccepted?.uuid).toBe(uuids[HISTORY - 1]);
       expect(found.pending.map((request) => request.uuid)).toEqual(uuids.slice(HISTORY));
-      const none = await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id + 1_000));
-      expect(none).toEqual({ pending: [], lastAccepted: null });
+      const none = await store.read((tx) => tx.requests.openForAttempt(key.id + 1_000, null));
+      expect(none).toEqual({ pending: [], lastAccepted: null, claimed: null });
     });
 
     it('finds the PENDING requests of a key that has none ACCEPTED', async () => {
@@ -58,7 +58,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const store = await openStore(db);
       cleanups.push(() => store.close());
       const { key, uuids } = await keysWithHistory(store, 1, 0);
-      const found = await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id));
+      const found = await store.read((tx) => tx.requests.openForAttempt(key.id, null));
       expect(found.lastAccepted).toBeNull();
       expect(found.pending.map((request) => request.uuid)).toEqual(uuids);
     });
@@ -73,11 +73,17 @@ describe('postgres: the read in its generic plan', () => {
     cleanups.push(() => store.close());
     const { key } = await keysWithHistory(store, 0);
     sent.length = 0;
-    await store.read((tx) => tx.requests.pendingAndLastAccepted(key.id));
+    await store.read((tx) => tx.requests.openForAttempt(key.id, null));
     const statement = sent.find((text) => text.includes('PENDING') && text.includes('ACCEPTED'));
     expect(statement, sent.join('\n')).toBeDefined();
     const id = String(key.id);
-    const { rowsRead, plan } = await sessionRequestRowsRead(url, statement!, ['bigint', 'bigint'], [id, id], cleanups);
+    const { rowsRead, plan } = await sessionRequestRowsRead(
+      url,
+      statement!,
+      ['bigint', 'bigint', 'text', 'bigint', 'bigint'],
+      [id, id, "''", id, '0'],
+      cleanups,
+    );
     expect(rowsRead.length).toBeGreaterThan(0);
     expect(Math.max(...rowsRead), plan).toBeLessThanOrEqual(1);
   });

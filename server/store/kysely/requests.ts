@@ -141,16 +141,6 @@ const BY_UUID_FOR_KEY = prepared((db, _kind, uuid: string, keyHash: string) =>
     .where('r.uuid', '=', uuid)
     .where('r.credential_id', '=', (eb) => eb.selectFrom('credentials').select('id').where('key_hash', '=', keyHash)),
 );
-// By the claim's hash (its partial index); the key's id keeps another key's request out. A claim is made per
-// request, but nothing stops a client from reusing one: the newest request of the claim is the one meant.
-const BY_CLAIM = prepared((db, _kind, credentialId: number, claimHash: string, createdAfter: number) =>
-  selectRequests(db)
-    .where('r.claim_hash', '=', claimHash)
-    .where('r.credential_id', '=', credentialId)
-    .where('r.created', '>', createdAfter)
-    .orderBy('r.seq', 'desc')
-    .limit(sql.lit(1)),
-);
 const COUNT_PENDING = prepared((db, _kind, credentialId: number, now: number) =>
   db
     .selectFrom('session_requests')
@@ -200,42 +190,56 @@ const LAST_ACCEPTED = prepared((db, _kind, credentialId: number) =>
     .orderBy('r.seq', 'desc')
     .limit(1),
 );
-// The key's PENDING requests and its last ACCEPTED one, in one statement. Written as `seq IN (… UNION ALL …)` so that
-// both halves are lookups in session_requests_accepted (credential_id, status, seq): an OR of the two conditions
-// makes SQLite read every request the key ever had, which grows with its history. The two statuses are literals,
-// not parameters: PostgreSQL then plans the named statement once with its statistics (PENDING is rare), where a
-// parameter made the generic plan look dear and it planned the query anew on every call (~0.2 ms). The last ACCEPTED
-// one is the first row of a backward index scan (ORDER BY … DESC LIMIT 1 in a scalar sub-select), not max(): in its
-// generic plan PostgreSQL aggregated every ACCEPTED request of the key, so the read grew with the key's history.
-const PENDING_AND_LAST_ACCEPTED = prepared((db, _kind, credentialId: number, sameCredentialId: number) =>
-  selectRequests(db)
-    .where((eb) =>
-      eb(
-        'r.seq',
-        'in',
-        eb
-          .selectFrom('session_requests as p')
-          .select('p.seq')
-          .where('p.credential_id', '=', credentialId)
-          .where('p.status', '=', sql.lit('PENDING'))
-          .unionAll(
-            db
-              .selectNoFrom((outer) =>
-                outer
-                  .selectFrom('session_requests as a')
-                  .select('a.seq')
-                  .where('a.credential_id', '=', sameCredentialId)
-                  .where('a.status', '=', sql.lit('ACCEPTED'))
-                  .orderBy('a.seq', 'desc')
-                  .limit(sql.lit(1))
-                  .as('seq'),
-              )
-              // NULL when the key has none; `seq IN (…, NULL)` then matches the PENDING rows alone.
-              .$castTo<{ seq: number }>(),
-          ),
-      ),
-    )
-    .orderBy('r.seq'),
+// What an attempt needs, in one read under the key's hold: the key's PENDING requests, its newest ACCEPTED one, and
+// its newest request of the attempt's claim made after createdAfter (by the claim's partial index; the key's id
+// keeps another key's request out, and the newest is the one meant, since nothing stops a client from reusing a
+// claim). Each part is a lookup of its own, and the rows come back as one list, oldest first, where a row may come
+// twice (the claim's request may be PENDING too):
+// - no OR of the conditions: that makes SQLite read every request the key ever had, which grows with its history;
+//   nor `seq IN (… UNION ALL …)` with three parts: PostgreSQL's planner then hashed the whole table;
+// - the statuses are literals, not parameters: PostgreSQL then plans the named statement once with its statistics
+//   (PENDING is rare), where a parameter made the generic plan look dear and it planned anew on every call (~0.2 ms);
+// - the newest is the first row of a backward index scan (ORDER BY … DESC LIMIT 1 in a scalar sub-select), not
+//   max(): in its generic plan PostgreSQL aggregated every ACCEPTED request of the key.
+// A statement of its own after the hold: on PostgreSQL a sub-select of the hold would read the snapshot from before
+// its lock wait, and miss the request the attempt it waited for has just made.
+const OPEN_FOR_ATTEMPT = prepared(
+  (
+    db,
+    _kind,
+    credentialId: number,
+    acceptedCredentialId: number,
+    claimHash: string,
+    claimCredentialId: number,
+    createdAfter: number,
+  ) =>
+    selectRequests(db)
+      .where('r.credential_id', '=', credentialId)
+      .where('r.status', '=', sql.lit('PENDING'))
+      .unionAll(
+        selectRequests(db).where('r.seq', '=', (eb) =>
+          eb
+            .selectFrom('session_requests as a')
+            .select('a.seq')
+            .where('a.credential_id', '=', acceptedCredentialId)
+            .where('a.status', '=', sql.lit('ACCEPTED'))
+            .orderBy('a.seq', 'desc')
+            .limit(sql.lit(1)),
+        ),
+      )
+      .unionAll(
+        selectRequests(db).where('r.seq', '=', (eb) =>
+          eb
+            .selectFrom('session_requests as k')
+            .select('k.seq')
+            .where('k.claim_hash', '=', claimHash)
+            .where('k.credential_id', '=', claimCredentialId)
+            .where('k.created', '>', createdAfter)
+            .orderBy('k.seq', 'desc')
+            .limit(sql.lit(1)),
+        ),
+      )
+      .orderBy('seq'),
 );
 // The key's name and mode and the installation's columns, by sub-select, for a RETURNING (both dialects take one
 // there): the row as selectRequests reads it, without reading it again.
@@ -324,7 +328,6 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     return raw ? row(raw) : null;
   };
   const byUuidForKey = BY_UUID_FOR_KEY(db, kind);
-  const byClaim = BY_CLAIM(db, kind);
   const countPending = COUNT_PENDING(db, kind);
   const insert = INSERT(db, kind);
   const decide = DECIDE(db, kind);
@@ -334,7 +337,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const pendingFrom = PENDING_FROM(db, kind);
   const countRepeat = COUNT_REPEAT(db, kind);
   const lastAccepted = LAST_ACCEPTED(db, kind);
-  const pendingAndLastAccepted = PENDING_AND_LAST_ACCEPTED(db, kind);
+  const openForAttempt = OPEN_FOR_ATTEMPT(db, kind);
   const firstRow = (result: { rows: Raw[] }) => (result.rows[0] ? row(result.rows[0]) : null);
   const count = (result: { rows: { n: number | string }[] }) => Number(result.rows[0]?.n ?? 0);
 
@@ -374,8 +377,6 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
     },
     byUuid: read,
     byUuidForKey: async (uuid, keyHash) => firstRow(await byUuidForKey(uuid, keyHash)),
-    byClaim: async (credentialId, claimHash, createdAfter) =>
-      firstRow(await byClaim(credentialId, claimHash, createdAfter)),
     countPending: async (credentialId, now) => count(await countPending(credentialId, now)),
     pendingFrom: async (credentialId, same, now) =>
       firstRow(
@@ -399,11 +400,21 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
           .where('r.expiry_time', '>', now)
           .orderBy('r.seq'),
       ),
-    pendingAndLastAccepted: async (credentialId) => {
-      const found = (await pendingAndLastAccepted(credentialId, credentialId)).rows.map(row);
+    openForAttempt: async (credentialId, claim) => {
+      // No claim: a hash no request has (claims are hashed to 64 hex digits), so the statement keeps one shape.
+      const claimHash = claim?.claimHash ?? '';
+      const createdAfter = claim?.createdAfter ?? 0;
+      const { rows: raw } = await openForAttempt(credentialId, credentialId, claimHash, credentialId, createdAfter);
+      // Oldest first, so a row that came twice comes twice in a row.
+      const found = raw.filter((one, index) => index === 0 || one.seq !== raw[index - 1]!.seq).map(row);
+      const ofClaim = found.filter(
+        (request) => claim !== null && request.claimHash === claimHash && request.created > createdAfter,
+      );
       return {
         pending: found.filter((request) => request.status === 'PENDING'),
-        lastAccepted: found.find((request) => request.status === 'ACCEPTED') ?? null,
+        // Oldest first: the last ACCEPTED row is the newest (an older one may be here as the claim's).
+        lastAccepted: found.findLast((request) => request.status === 'ACCEPTED') ?? null,
+        claimed: ofClaim.at(-1) ?? null,
       };
     },
     pendingForCredential: (credentialId) =>

@@ -1,23 +1,32 @@
 // The PostgreSQL pool that sends each query with parameters as a named statement, prepared once per connection:
 // what it names, what it leaves alone (queries without parameters, texts past the limit), and that a failure to
-// prepare or a rolled-back transaction leaves the connection usable. Against the test cluster, on one connection so
+// prepare or a rolled-back transaction leaves the connection usable; and that a transaction's BEGIN, held back and
+// sent with the statement after it, still opens the transaction that statement runs in. Against the test cluster, on one connection so
 // that pg_prepared_statements (which is per connection) shows what that connection holds.
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { namingPool, StatementNames } from '../../server/store/postgres/named-statements.js';
+import { BEGIN, namingPool, StatementNames } from '../../server/store/postgres/named-statements.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { watchPostgresStatements } from './support/postgres-plan.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function oneConnection(names: StatementNames): Promise<Kysely<Record<string, never>>> {
-  const database = await createTestDatabase();
-  cleanups.push(database.drop);
+async function oneConnection(
+  names: StatementNames,
+  database?: { url: string },
+): Promise<Kysely<Record<string, never>>> {
+  let url = database?.url;
+  if (url === undefined) {
+    const created = await createTestDatabase();
+    cleanups.push(created.drop);
+    url = created.url;
+  }
   const db = new Kysely<Record<string, never>>({
-    dialect: new PostgresDialect({ pool: namingPool(new pg.Pool({ connectionString: database.url, max: 1 }), names) }),
+    dialect: new PostgresDialect({ pool: namingPool(new pg.Pool({ connectionString: url, max: 1 }), names) }),
   });
   cleanups.push(() => db.destroy());
   return db;
@@ -76,5 +85,83 @@ describe('named statements on PostgreSQL', () => {
     ).rejects.toThrow('roll back');
     expect((await sql<{ n: number }>`SELECT ${3}::int AS n`.execute(db)).rows).toEqual([{ n: 3 }]);
     expect((await prepared(db)).map((row) => row.statement)).toEqual(['SELECT $1::int AS n']);
+  });
+
+  describe('a transaction opened with BEGIN', () => {
+    /** Runs work between BEGIN and the end given, on one connection, as the store's transaction runner does. */
+    const inTransaction = (
+      db: Kysely<Record<string, never>>,
+      end: 'COMMIT' | 'ROLLBACK',
+      work: (c: Kysely<Record<string, never>>) => Promise<void>,
+    ) =>
+      db.connection().execute(async (connection) => {
+        await sql.raw(BEGIN).execute(connection);
+        try {
+          await work(connection);
+        } finally {
+          await sql.raw(end).execute(connection);
+        }
+      });
+
+    it('sends BEGIN with the first statement, and that statement runs inside the transaction', async () => {
+      const database = await createTestDatabase();
+      cleanups.push(database.drop);
+      const db = await oneConnection(new StatementNames(), database);
+      const other = await oneConnection(new StatementNames(), database);
+      await sql.raw('CREATE TABLE t (v int)').execute(db);
+      const sent = watchPostgresStatements(cleanups);
+      const seenElsewhere = async () =>
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM t`.execute(other)).rows[0]!.n;
+
+      await inTransaction(db, 'ROLLBACK', async (tx) => {
+        await sql`INSERT INTO t VALUES (${1})`.execute(tx);
+        await sql`INSERT INTO t VALUES (${2})`.execute(tx);
+        expect(await seenElsewhere()).toBe(0);
+      });
+      // Rolled back, the first insert too: it ran inside the transaction BEGIN opened, not on its own.
+      expect(await seenElsewhere()).toBe(0);
+      expect(sent.filter((text) => text === BEGIN)).toEqual([]);
+
+      await inTransaction(db, 'COMMIT', async (tx) => {
+        await sql`INSERT INTO t VALUES (${3})`.execute(tx);
+        expect(await seenElsewhere()).toBe(0);
+      });
+      expect(await seenElsewhere()).toBe(1);
+    });
+
+    it('reports a first statement PostgreSQL refuses to prepare, every time, and the connection goes on', async () => {
+      const db = await oneConnection(new StatementNames());
+      const broken = () =>
+        inTransaction(db, 'ROLLBACK', async (tx) => {
+          await sql`SELECT ${1}::int FROM no_such_table`.execute(tx);
+        });
+      await expect(broken()).rejects.toThrow('relation "no_such_table" does not exist');
+      await expect(broken()).rejects.toThrow('relation "no_such_table" does not exist');
+      // The connection is out of the failed transaction, and a statement prepared after BEGIN runs by name later.
+      await inTransaction(db, 'COMMIT', async (tx) => {
+        expect((await sql<{ n: number }>`SELECT ${7}::int AS n`.execute(tx)).rows).toEqual([{ n: 7 }]);
+      });
+      expect((await sql<{ n: number }>`SELECT ${8}::int AS n`.execute(db)).rows).toEqual([{ n: 8 }]);
+      expect((await prepared(db)).map((row) => row.statement)).toEqual(['SELECT $1::int AS n']);
+    });
+
+    it('sends BEGIN on its own before a first statement without parameters, and nothing for one that ends at once', async () => {
+      const database = await createTestDatabase();
+      cleanups.push(database.drop);
+      const db = await oneConnection(new StatementNames(), database);
+      const other = await oneConnection(new StatementNames(), database);
+      await sql.raw('CREATE TABLE t (v int)').execute(db);
+      const sent = watchPostgresStatements(cleanups);
+      await inTransaction(db, 'ROLLBACK', async (tx) => {
+        await sql.raw('INSERT INTO t VALUES (1)').execute(tx);
+      });
+      expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM t`.execute(other)).rows[0]!.n).toBe(0);
+      expect(sent.filter((text) => text === BEGIN)).toEqual([BEGIN]);
+
+      sent.length = 0;
+      await inTransaction(db, 'COMMIT', async () => undefined);
+      await inTransaction(db, 'ROLLBACK', async () => undefined);
+      expect(sent).toEqual([]);
+    });
   });
 });

@@ -5,8 +5,66 @@
 // queries, lookups and writes by a key. So the pool handed to Kysely names every query text that has parameters
 // (the values are bound apart, so such a text is a template, not data); a query without parameters still goes as
 // one simple-protocol query, which is what lets a COMMIT travel with its NOTIFYs.
+//
+// A transaction's BEGIN is not a round trip of its own either: it is held back and sent in the same write as the
+// transaction's first statement (see BeginThenQuery).
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
+
+/** The text that opens a transaction (the transaction runner's begin), held back until the statement after it. */
+export const BEGIN = 'BEGIN';
+
+/** What BEGIN answers; given at once for a BEGIN that is held back. */
+const BEGUN = { command: 'BEGIN', rowCount: 0, rows: [] };
+
+/** The parts of pg's Connection and Query that BeginThenQuery works with (not in pg's type declarations). */
+interface WireConnection {
+  parse(query: { text: string; name?: string }): void;
+  bind(config: Record<string, never>): void;
+  execute(config: Record<string, never>): void;
+  parsedStatements: Record<string, string | undefined>;
+}
+interface QueryInternals {
+  name?: string;
+  prepare(connection: WireConnection): void;
+  handleCommandComplete(message: unknown, connection: WireConnection): void;
+}
+const QueryBase = pg.Query as unknown as new (
+  config: { name: string; text: string; values: unknown[] },
+  callback: (error: Error | undefined, result: PostgresQueryResult<unknown>) => void,
+) => QueryInternals;
+
+/**
+ * A named statement with BEGIN before it, in one write and one Sync: PostgreSQL runs both and answers once, so the
+ * transaction opens without a round trip of its own. BEGIN is an unnamed statement (Parse, Bind, Execute without a
+ * Describe): its only answers are ParseComplete, BindComplete and its CommandComplete, which is not this query's
+ * result. Should either fail, PostgreSQL skips the rest up to the Sync and the query fails as a whole; the
+ * transaction runner then rolls back, as after any failed statement.
+ */
+class BeginThenQuery extends QueryBase {
+  #begun = false;
+  #parsedBefore = false;
+
+  override prepare(connection: WireConnection): void {
+    // pg takes any ParseComplete while this query runs for the statement's own, BEGIN's included: known now whether
+    // the statement was parsed on this connection before, so that BEGIN's cannot leave it counted as parsed.
+    this.#parsedBefore = connection.parsedStatements[this.name ?? ''] !== undefined;
+    connection.parse({ text: BEGIN });
+    connection.bind({});
+    connection.execute({});
+    super.prepare(connection);
+  }
+
+  override handleCommandComplete(message: unknown, connection: WireConnection): void {
+    if (!this.#begun) {
+      this.#begun = true;
+      // The statement's own ParseComplete, which comes next, counts it as parsed again.
+      if (!this.#parsedBefore) delete connection.parsedStatements[this.name ?? ''];
+      return;
+    }
+    super.handleCommandComplete(message, connection);
+  }
+}
 
 /**
  * Distinct texts that get a name. Each one is kept prepared on every connection that ran it, so the count is
@@ -36,6 +94,9 @@ export class StatementNames {
 }
 
 class NamingClient implements PostgresPoolClient {
+  /** A BEGIN was asked for and not yet sent: it goes with the next statement. */
+  #beginHeld = false;
+
   constructor(
     private readonly client: pg.PoolClient,
     private readonly names: StatementNames,
@@ -54,13 +115,40 @@ class NamingClient implements PostgresPoolClient {
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sqlOrCursor !== 'string') return this.client.query(sqlOrCursor as never) as PostgresCursor<R>;
     const values = [...(parameters ?? [])];
+    if (sqlOrCursor === BEGIN && values.length === 0 && !this.#beginHeld) {
+      this.#beginHeld = true;
+      return Promise.resolve(BEGUN as PostgresQueryResult<R>);
+    }
     const name = values.length > 0 ? this.names.nameFor(sqlOrCursor) : null;
+    if (this.#beginHeld) {
+      this.#beginHeld = false;
+      if (name !== null) return this.beginThen<R>(name, sqlOrCursor, values);
+      // Nothing ran since BEGIN: there is nothing to end either.
+      if (sqlOrCursor === 'COMMIT' || sqlOrCursor === 'ROLLBACK') {
+        return Promise.resolve({ command: sqlOrCursor, rowCount: 0, rows: [] } as PostgresQueryResult<R>);
+      }
+      // Not a named statement (a text without parameters): BEGIN goes first, on its own, as it always did.
+      return (async () => {
+        await this.client.query(BEGIN);
+        return (await this.client.query(sqlOrCursor, values)) as unknown as PostgresQueryResult<R>;
+      })();
+    }
     const result =
       name === null ? this.client.query(sqlOrCursor, values) : this.client.query({ name, text: sqlOrCursor, values });
     return result as unknown as Promise<PostgresQueryResult<R>>;
   }
 
+  private beginThen<R>(name: string, text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
+    return new Promise((resolve, reject) => {
+      const query = new BeginThenQuery({ name, text, values }, (error, result) =>
+        error ? reject(error) : resolve(result as PostgresQueryResult<R>),
+      );
+      this.client.query(query as never);
+    });
+  }
+
   release(destroy?: boolean): void {
+    this.#beginHeld = false;
     this.client.release(destroy);
   }
 }

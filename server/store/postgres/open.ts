@@ -11,7 +11,7 @@ import type { Schema } from '../schema.js';
 import { runTransaction, TransactionGuard, type TransactionRules } from '../transaction.js';
 import type { Store } from '../types.js';
 import { migrations } from './migrations.js';
-import { namingPool } from './named-statements.js';
+import { BEGIN, namingPool } from './named-statements.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -31,7 +31,8 @@ const DEADLOCK_DETECTED = '40P01';
 // collided too (3 in 10 transactions rolled back under a 16-requester load, and some ran out of retries).
 const RULES: TransactionRules = {
   kind: 'postgres',
-  begin: 'BEGIN',
+  // Held back by the pool and sent with the transaction's first statement (named-statements.ts).
+  begin: BEGIN,
   isRetryable: (error) => {
     const code = (error as { code?: unknown } | null)?.code;
     return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;

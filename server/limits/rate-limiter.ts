@@ -105,6 +105,14 @@ export interface LimitRule {
   /** Hits allowed per window; 0 turns the limit off. */
   limit: number;
   windowMs: number;
+  /**
+   * The limit guards the server's work (a signature verification per failure), not a secret that could be guessed.
+   * With shared counts, blocked() then reads the shared count only for an address that has failed on this instance
+   * within the window: a read of the database costs more than the verification it would save, and every good call
+   * would pay it. An address that failed only elsewhere gets at most one more try per instance and window, whose
+   * failure is counted and makes this instance read the shared count from then on.
+   */
+  guardsWorkOnly?: boolean;
 }
 
 /** Seconds until the window ends, at least 1 (Retry-After). */
@@ -124,6 +132,8 @@ export class RateLimiter {
     private readonly counts: RateCountRepository,
     private readonly rule: LimitRule,
     private readonly now: () => number,
+    /** This instance's own failures, when blocked() reads the shared counts only after one (guardsWorkOnly). */
+    private readonly failedHere: MemoryRateCounts | null = null,
   ) {}
 
   private key(ip: string, scope: string | undefined): string {
@@ -142,14 +152,19 @@ export class RateLimiter {
   async blocked(ip: string, scope?: string): Promise<number | null> {
     if (this.rule.limit <= 0) return null;
     const now = this.now();
-    const count = await this.counts.peek(this.key(ip, scope), now);
+    const key = this.key(ip, scope);
+    if (this.failedHere && (await this.failedHere.peek(key, now)) === null) return null;
+    const count = await this.counts.peek(key, now);
     return count && count.count >= this.rule.limit ? secondsLeft(count, now) : null;
   }
 
   /** Counts one failure (checked later by blocked). */
   async fail(ip: string, scope?: string): Promise<void> {
     if (this.rule.limit <= 0) return;
-    await this.counts.hit(this.key(ip, scope), this.rule.windowMs, this.now());
+    const key = this.key(ip, scope);
+    const now = this.now();
+    await this.failedHere?.hit(key, this.rule.windowMs, now);
+    await this.counts.hit(key, this.rule.windowMs, now);
   }
 }
 
@@ -177,7 +192,7 @@ export class RateLimits {
   readonly sessions: RateLimiter;
   /** Refused device authentications (bad signature, unknown device, replay) per address: each costs a verify. */
   readonly deviceAuth: RateLimiter;
-  /** The in-memory counts, one per limit (empty when counts are shared). */
+  /** The in-memory counts: one per limit, or with shared counts this instance's own failures of a guardsWorkOnly one. */
   readonly memory: MemoryRateCounts[] = [];
 
   constructor(
@@ -203,12 +218,18 @@ export class RateLimits {
       name: 'device-auth',
       limit: settings.deviceAuthFailureLimit,
       windowMs: settings.deviceAuthFailureWindowMs,
+      // A device's signature cannot be guessed; what the limit saves is the verifications (see LimitRule).
+      guardsWorkOnly: true,
     });
   }
 
   /** A further limit on the same counts (its name must differ from every other limit's). */
   limiter(rule: LimitRule): RateLimiter {
-    if (this.shared) return new RateLimiter(this.shared, rule, this.settings.now);
+    if (this.shared) {
+      const failedHere = rule.guardsWorkOnly ? new MemoryRateCounts(this.settings.rateLimitMemoryEntries) : null;
+      if (failedHere) this.memory.push(failedHere);
+      return new RateLimiter(this.shared, rule, this.settings.now, failedHere);
+    }
     const memory = new MemoryRateCounts(this.settings.rateLimitMemoryEntries);
     this.memory.push(memory);
     return new RateLimiter(memory, rule, this.settings.now);

@@ -1,11 +1,12 @@
 // Limits and locks across instances: two approval servers on one PostgreSQL database, behind no balancer (the
 // test is the balancer, spreading attempts over both). The per-address limits are counted in the database, so
-// both together allow what one allows, with the same Retry-After, and a restart of both forgets nothing; a lock
-// decided on A ends the key's sessions for B's introspection too.
+// both together allow what one allows, with the same Retry-After, and a restart of both forgets nothing (failed
+// device authentications: at most one more try on an instance that saw none from the address); a lock decided on A
+// ends the key's sessions for B's introspection too.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorText } from '../../protocol/index.js';
-import { generateDeviceKeyPair } from '../../protocol/crypto.js';
+import { ErrorText, Header } from '../../protocol/index.js';
+import { generateDeviceKeyPair, privateKeyObject, signText } from '../../protocol/crypto.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import { defaultConfig, type ServerConfig } from '../../server/config.js';
 import { type RunningServer, startServer } from '../../server/index.js';
@@ -104,6 +105,39 @@ describe('per-address limits on two instances', () => {
     for (const reply of replies.filter((r) => r.status === 429)) expectLimited(reply, 60);
     // Another address is its own count.
     expect((await openSession(b, 'csk_guess', '127.0.0.4')).status).toBe(401);
+  });
+});
+
+describe('failed device authentications on two instances', () => {
+  it('spread over both are cut off after the limit, as on one; an instance that saw none verifies one more', async () => {
+    const { url, admin } = await database();
+    const limit = 4;
+    const [a, b] = await twoInstances(url, { deviceAuthFailureLimit: limit });
+    await admin.createUser('alice');
+    const device = await TestDevice.pair(a.url, (await admin.pair('alice', a.url)).code);
+    const path = `/v1/user/${device.userId}/approver-device`;
+    const forger = privateKeyObject(generateDeviceKeyPair().privateKey);
+    const call = async (server: RunningServer, localAddress: string, signature: 'forged' | 'good') => {
+      const headers = device.sign('GET', path, '');
+      if (signature === 'forged') headers[Header.SIGNATURE] = signText(forger, 'anything');
+      return http(`${server.url}${path}`, { headers, localAddress });
+    };
+
+    const spread: number[] = [];
+    for (let n = 0; n < limit + 2; n += 1) spread.push((await call(n % 2 === 0 ? a : b, '127.0.0.5', 'forged')).status);
+    expect(spread).toEqual([...Array(limit).fill(401), 429, 429]);
+
+    // All on A: B has seen no failure from the address, so it does not read the shared count for its first call —
+    // a read of the database would cost more than the one verification — and counts that failure, then refuses.
+    const onA: number[] = [];
+    for (let n = 0; n < limit + 1; n += 1) onA.push((await call(a, '127.0.0.6', 'forged')).status);
+    expect(onA).toEqual([...Array(limit).fill(401), 429]);
+    expect((await call(b, '127.0.0.6', 'forged')).status).toBe(401);
+    expectLimited(await call(b, '127.0.0.6', 'good'), defaultConfig.deviceAuthFailureWindowMs / 1000);
+    expectLimited(await call(a, '127.0.0.6', 'good'), defaultConfig.deviceAuthFailureWindowMs / 1000);
+
+    // Another address is its own count, on both.
+    for (const server of [a, b]) expect((await call(server, '127.0.0.7', 'good')).status).toBe(200);
   });
 });
 

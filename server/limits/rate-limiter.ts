@@ -2,7 +2,7 @@
 // in one place: one key function, one way of counting, one async interface whatever holds the counts. One instance
 // on SQLite counts in this process's memory (bounded, windows forgotten when they end); several instances on one
 // PostgreSQL database count in that database (store/kysely/rate-counts.ts), so N instances allow what one allows
-// and a restart forgets nothing.
+// and a restart forgets nothing (a limit that only saves work reads that count less often: LimitRule.guardsWorkOnly).
 //
 // A count is a fixed window that starts with the first hit of a key and lasts windowMs; when it has ended, the next
 // hit starts a new one. Retry-After is the time until the window ends.

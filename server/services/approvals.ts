@@ -196,7 +196,7 @@ export class ApprovalService {
   /**
    * A live grant that covers the attempt opens the session and counts one use; otherwise the owner is asked. One
    * transaction under the key's hold: two attempts on two instances cannot both take a grant's last use, and a
-   * revoke that committed first is seen.
+   * revoke that committed first is seen. `open` is the key's open requests, as read under that hold.
    */
   private async grantOrAsk(
     tx: Repositories,
@@ -207,7 +207,6 @@ export class ApprovalService {
     outbox: Outbox,
     open: { pending: SessionRequestRow[]; lastAccepted: SessionRequestRow | null },
   ): Promise<AttemptOutcome> {
-    const credentialId = credential.id;
     const installationId = attempt.installationId ?? null;
     const grant = await consumeGrant(tx, credential, { ip: attempt.ip, installationId }, now);
     if (grant) {

@@ -145,6 +145,29 @@ describe('named statements on PostgreSQL', () => {
       expect((await prepared(db)).map((row) => row.statement)).toEqual(['SELECT $1::int AS n']);
     });
 
+    it('keeps a first statement prepared before, or failing as it runs, usable by name on the connection', async () => {
+      const db = await oneConnection(new StatementNames());
+      const half = (n: number) => sql<{ n: number }>`SELECT 10 / ${n}::int AS n`;
+      expect((await half(2).execute(db)).rows).toEqual([{ n: 5 }]);
+      // Prepared before: BEGIN's answers must not make the pool forget that, nor parse it a second time.
+      await inTransaction(db, 'COMMIT', async (tx) => {
+        expect((await half(5).execute(tx)).rows).toEqual([{ n: 2 }]);
+      });
+      // Prepared by a first statement that then fails when it runs (division by zero): still prepared after.
+      const zero = sql<{ n: number }>`SELECT 1 / (${0}::int * 1) AS n`;
+      await expect(
+        inTransaction(db, 'ROLLBACK', async (tx) => {
+          await zero.execute(tx);
+        }),
+      ).rejects.toThrow('division by zero');
+      expect((await sql<{ n: number }>`SELECT 1 / (${1}::int * 1) AS n`.execute(db)).rows).toEqual([{ n: 1 }]);
+      expect((await half(10).execute(db)).rows).toEqual([{ n: 1 }]);
+      expect((await prepared(db)).map((row) => row.statement)).toEqual([
+        'SELECT 10 / $1::int AS n',
+        'SELECT 1 / ($1::int * 1) AS n',
+      ]);
+    });
+
     it('sends BEGIN on its own before a first statement without parameters, and nothing for one that ends at once', async () => {
       const database = await createTestDatabase();
       cleanups.push(database.drop);

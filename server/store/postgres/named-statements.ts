@@ -28,6 +28,7 @@ interface QueryInternals {
   name?: string;
   prepare(connection: WireConnection): void;
   handleCommandComplete(message: unknown, connection: WireConnection): void;
+  handleError(error: unknown, connection: WireConnection): void;
 }
 const QueryBase = pg.Query as unknown as new (
   config: { name: string; text: string; values: unknown[] },
@@ -39,7 +40,8 @@ const QueryBase = pg.Query as unknown as new (
  * transaction opens without a round trip of its own. BEGIN is an unnamed statement (Parse, Bind, Execute without a
  * Describe): its only answers are ParseComplete, BindComplete and its CommandComplete, which is not this query's
  * result. Should either fail, PostgreSQL skips the rest up to the Sync and the query fails as a whole; the
- * transaction runner then rolls back, as after any failed statement.
+ * transaction runner then rolls back, as after any failed statement. This leans on pg's JavaScript client in its
+ * default mode (one query on the wire at a time): not its native bindings, not its pipeline mode.
  */
 class BeginThenQuery extends QueryBase {
   #begun = false;
@@ -59,10 +61,20 @@ class BeginThenQuery extends QueryBase {
     if (!this.#begun) {
       this.#begun = true;
       // The statement's own ParseComplete, which comes next, counts it as parsed again.
-      if (!this.#parsedBefore) delete connection.parsedStatements[this.name ?? ''];
+      this.#forgetBeginsParse(connection);
       return;
     }
     super.handleCommandComplete(message, connection);
+  }
+
+  override handleError(error: unknown, connection: WireConnection): void {
+    // BEGIN itself failed (a cancel that lands just then, say): the statement's Parse was skipped.
+    if (!this.#begun) this.#forgetBeginsParse(connection);
+    super.handleError(error, connection);
+  }
+
+  #forgetBeginsParse(connection: WireConnection): void {
+    if (!this.#parsedBefore) delete connection.parsedStatements[this.name ?? ''];
   }
 }
 
@@ -113,7 +125,12 @@ class NamingClient implements PostgresPoolClient {
     sqlOrCursor: string | PostgresCursor<R>,
     parameters?: ReadonlyArray<unknown>,
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    if (typeof sqlOrCursor !== 'string') return this.client.query(sqlOrCursor as never) as PostgresCursor<R>;
+    if (typeof sqlOrCursor !== 'string') {
+      // A cursor is handed over as is: a held BEGIN goes before it (pg sends a connection's queries in order).
+      // Should BEGIN fail, so does the cursor on the same connection.
+      if (this.#beginHeld) this.sendHeldBegin().catch(() => undefined);
+      return this.client.query(sqlOrCursor as never) as PostgresCursor<R>;
+    }
     const values = [...(parameters ?? [])];
     if (sqlOrCursor === BEGIN && values.length === 0 && !this.#beginHeld) {
       this.#beginHeld = true;
@@ -127,15 +144,23 @@ class NamingClient implements PostgresPoolClient {
       if (sqlOrCursor === 'COMMIT' || sqlOrCursor === 'ROLLBACK') {
         return Promise.resolve({ command: sqlOrCursor, rowCount: 0, rows: [] } as PostgresQueryResult<R>);
       }
-      // Not a named statement (a text without parameters): BEGIN goes first, on its own, as it always did.
-      return (async () => {
-        await this.client.query(BEGIN);
-        return (await this.client.query(sqlOrCursor, values)) as unknown as PostgresQueryResult<R>;
-      })();
+      // Not a named statement (a text without parameters): BEGIN goes first, on its own, as it always did. Both are
+      // queued now, so a statement asked for after this one cannot come between them.
+      const begun = this.sendHeldBegin();
+      const result = this.client.query(sqlOrCursor, values);
+      return Promise.all([begun, result]).then(([, answered]) => answered) as unknown as Promise<
+        PostgresQueryResult<R>
+      >;
     }
     const result =
       name === null ? this.client.query(sqlOrCursor, values) : this.client.query({ name, text: sqlOrCursor, values });
     return result as unknown as Promise<PostgresQueryResult<R>>;
+  }
+
+  /** Sends the held BEGIN on its own; its failure is the caller's to report. */
+  private sendHeldBegin(): Promise<unknown> {
+    this.#beginHeld = false;
+    return this.client.query(BEGIN);
   }
 
   private beginThen<R>(name: string, text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {

@@ -103,13 +103,18 @@ describe('named statements on PostgreSQL', () => {
         }
       });
 
-    it('sends BEGIN with the first statement, and that statement runs inside the transaction', async () => {
+    /** Two connections to one new database with a table t (v int), and the statements sent from then on. */
+    const tableSeenFromTwoConnections = async () => {
       const database = await createTestDatabase();
       cleanups.push(database.drop);
       const db = await oneConnection(new StatementNames(), database);
       const other = await oneConnection(new StatementNames(), database);
       await sql.raw('CREATE TABLE t (v int)').execute(db);
-      const sent = watchPostgresStatements(cleanups);
+      return { db, other, sent: watchPostgresStatements(cleanups) };
+    };
+
+    it('sends BEGIN with the first statement, and that statement runs inside the transaction', async () => {
+      const { db, other, sent } = await tableSeenFromTwoConnections();
       const seenElsewhere = async () =>
         (await sql<{ n: number }>`SELECT count(*)::int AS n FROM t`.execute(other)).rows[0]!.n;
 
@@ -169,12 +174,7 @@ describe('named statements on PostgreSQL', () => {
     });
 
     it('sends BEGIN on its own before a first statement without parameters, and nothing for one that ends at once', async () => {
-      const database = await createTestDatabase();
-      cleanups.push(database.drop);
-      const db = await oneConnection(new StatementNames(), database);
-      const other = await oneConnection(new StatementNames(), database);
-      await sql.raw('CREATE TABLE t (v int)').execute(db);
-      const sent = watchPostgresStatements(cleanups);
+      const { db, other, sent } = await tableSeenFromTwoConnections();
       await inTransaction(db, 'ROLLBACK', async (tx) => {
         await sql.raw('INSERT INTO t VALUES (1)').execute(tx);
       });

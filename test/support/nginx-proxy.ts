@@ -3,7 +3,7 @@
 // server has done its part), and an access log of what each request got.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, launchNginx } from '../gateway/support/nginx.js';
+import { freePort, launchNginx, nginxPreamble, nginxTempPaths } from '../gateway/support/nginx.js';
 
 export interface NginxProxy {
   url: string;
@@ -23,18 +23,9 @@ export async function startNginxProxy(options: {
   const port = await freePort();
   await mkdir(join(dir, 'tmp'), { recursive: true });
   const conf = `
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 64; }
+${nginxPreamble(dir)}
 http {
-  client_body_temp_path ${join(dir, 'tmp')};
-  proxy_temp_path ${join(dir, 'tmp')};
-  fastcgi_temp_path ${join(dir, 'tmp')};
-  uwsgi_temp_path ${join(dir, 'tmp')};
-  scgi_temp_path ${join(dir, 'tmp')};
+  ${nginxTempPaths(dir)}
   log_format probe '$request_method $request_uri $status claim=[$http_x_countersign_claim]';
   access_log ${join(dir, 'access.log')} probe;
   server {

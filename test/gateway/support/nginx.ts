@@ -114,18 +114,9 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     ${check('/store/', '$hdr_ok', `root ${join(dir, 'www')}; dav_methods PUT; create_full_put_path on;`)}
     location / { return 404 "upstream: no such path\\n"; }`;
   const conf = `
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 256; }
+${nginxPreamble(dir)}
 http {
-  client_body_temp_path ${join(dir, 'tmp')};
-  proxy_temp_path ${join(dir, 'tmp')};
-  fastcgi_temp_path ${join(dir, 'tmp')};
-  uwsgi_temp_path ${join(dir, 'tmp')};
-  scgi_temp_path ${join(dir, 'tmp')};
+  ${nginxTempPaths(dir)}
   default_type text/plain;
   client_max_body_size 64m;
   keepalive_requests 100000;
@@ -161,6 +152,20 @@ http {
     stop,
   };
 }
+
+/** One nginx in the foreground, no master process, its pid file and error log in dir. */
+export const nginxPreamble = (dir: string) => `daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 256; }`;
+
+/** Every temporary directory nginx may use, in dir/tmp (the default ones need root). */
+export const nginxTempPaths = (dir: string) =>
+  ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((kind) => `${kind}_temp_path ${join(dir, 'tmp')};`)
+    .join(' ');
 
 /**
  * Writes conf to dir/nginx.conf, starts nginx on it in the foreground and waits until it listens on port.

@@ -1,11 +1,12 @@
 // Preloaded into a benchmarked server (node --import) to count what it asks of its database, by instrumenting the
 // drivers themselves: every better-sqlite3 statement execution (run/get/all/iterate, and exec) and every pg
 // Client.query — one round trip to PostgreSQL each (Kysely sends one query per call; COMMIT and NOTIFY included; a
-// transaction's BEGIN travels with its first statement, in that statement's round trip). Counted by SQL text. better-sqlite3 runs a statement synchronously, so its time is taken too (the
-// microseconds inside run/get/all/iterate/exec: SQLite's work and the row conversion); a pg query's time would be
-// its round trip, which other queries overlap, so none is taken. On SIGWINCH it prints both so far on stderr as one
-// line, "bench-statements {"counts": …, "micros": …}". Plain JavaScript so that Node loads it without a TypeScript loader; nothing in the
-// server knows of it, and a server started without it runs no counting code at all.
+// transaction's BEGIN travels with its first statement, in that statement's round trip). Counted by SQL text.
+// better-sqlite3 runs a statement synchronously, so its time is taken too (the microseconds inside
+// run/get/all/iterate/exec: SQLite's work and the row conversion); a pg query's time would be its round trip, which
+// other queries overlap, so none is taken. On SIGWINCH it prints both so far on stderr as one line,
+// "bench-statements {"counts": …, "micros": …}". Plain JavaScript so that Node loads it without a TypeScript loader;
+// nothing in the server knows of it, and a server started without it runs no counting code at all.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

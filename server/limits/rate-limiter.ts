@@ -109,8 +109,8 @@ export interface LimitRule {
    * The limit guards the server's work (a signature verification per failure), not a secret that could be guessed.
    * With shared counts, blocked() then reads the shared count only for an address that has failed on this instance
    * within the window: a read of the database costs more than the verification it would save, and every good call
-   * would pay it. An address that failed only elsewhere gets at most one more try per instance and window, whose
-   * failure is counted and makes this instance read the shared count from then on.
+   * would pay it. So an instance serves an address that failed only elsewhere until it fails here once; that failure
+   * is verified and counted, and from then on this instance reads the shared count for it.
    */
   guardsWorkOnly?: boolean;
 }

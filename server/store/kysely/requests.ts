@@ -407,14 +407,15 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
       const { rows: raw } = await openForAttempt(credentialId, credentialId, claimHash, credentialId, createdAfter);
       // Oldest first, so a row that came twice comes twice in a row.
       const found = raw.filter((one, index) => index === 0 || one.seq !== raw[index - 1]!.seq).map(row);
-      const ofClaim = found.filter(
-        (request) => claim !== null && request.claimHash === claimHash && request.created > createdAfter,
-      );
+      const claimed =
+        claim === null
+          ? null
+          : (found.findLast((request) => request.claimHash === claimHash && request.created > createdAfter) ?? null);
       return {
         pending: found.filter((request) => request.status === 'PENDING'),
         // Oldest first: the last ACCEPTED row is the newest (an older one may be here as the claim's).
         lastAccepted: found.findLast((request) => request.status === 'ACCEPTED') ?? null,
-        claimed: ofClaim.at(-1) ?? null,
+        claimed,
       };
     },
     pendingForCredential: (credentialId) =>

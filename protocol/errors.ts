@@ -13,6 +13,8 @@ export const ErrorText = {
     'X-Countersign-Claim: must be 22 to 128 characters of A-Z, a-z, 0-9, "-" and "_" (e.g. 32 random bytes in base64url).',
   CLAIM_MISMATCH:
     'This session request was opened with another X-Countersign-Claim: only the requester that holds it can read it.',
+  REDELIVERY_ELSEWHERE:
+    'This session request came from another address: its token is handed out again only to the address the request came from.',
   ALREADY_DECIDED: 'This request has already been decided.',
   EXPIRED: 'This request has expired.',
   DEVICE_AUTH_FAILED: 'Device authentication failed.',

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Decision, DecisionResult, Header, SessionServerRequestRead, Uuid, WaitQuery } from '../../protocol/index.js';
 import { claimHashOf } from '../http/claim.js';
+import { clientIp } from '../http/client-ip.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
 import { signedCall } from '../http/signed-call.js';
@@ -25,10 +26,10 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
       // Stop waiting when the requester hangs up or the server shuts down.
       const stop = abortOnCloseOrShutdown(reply.raw, shutdown);
       const apiKey = request.headers[Header.CLIENT_AUTHENTICATION];
+      const reader = { apiKey: typeof apiKey === 'string' ? apiKey : undefined, claimHash, ip: clientIp(request) };
       const { request: row, opened } = await services.approvals.readStatus(
         params.uuid,
-        typeof apiKey === 'string' ? apiKey : undefined,
-        claimHash,
+        reader,
         query.wait ?? 0,
         stop,
         (credentialId) => services.installations.authenticate(signedCall(request), credentialId),

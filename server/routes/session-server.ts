@@ -67,7 +67,8 @@ export function sessionServerRoutes(router: Router, services: Services, shutdown
         if (wait === 0 && asked.status === 'PENDING' && !outcome.repeated) {
           return withStatus(202, { Response: statusReadItems(asked, online, null) });
         }
-        const read = await services.approvals.awaitOutcome(asked, wait, abortOnCloseOrShutdown(reply.raw, shutdown));
+        const stop = abortOnCloseOrShutdown(reply.raw, shutdown);
+        const read = await services.approvals.awaitOutcome(asked, ip, wait, stop);
         const onlineNow = wait === 0 ? online : await services.approvals.approverOnline(asked.userId);
         return withStatus(202, { Response: statusReadItems(read.request, onlineNow, read.opened) });
       }

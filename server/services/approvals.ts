@@ -57,6 +57,14 @@ export type AttemptOutcome =
    */
   | { kind: 'asked'; request: SessionRequestRow; repeated?: boolean };
 
+/** Who reads a request's status: what they sent, and the address the server saw the read come from. */
+export interface StatusReader {
+  apiKey: string | undefined;
+  /** SHA-256 hex of the X-Countersign-Claim the read carried, or null. */
+  claimHash: string | null;
+  ip: string;
+}
+
 export interface StatusRead {
   request: SessionRequestRow;
   /** Present only on the one read that hands out the token. */
@@ -299,13 +307,13 @@ export class ApprovalService {
    */
   async readStatus(
     uuid: string,
-    apiKey: string | undefined,
-    claimHash: string | null,
+    reader: StatusReader,
     waitSeconds: number,
     signal: AbortSignal,
     /** The installation whose signature the read carried (checked against this key by the route), or null. */
     signedBy: (credentialId: number) => Promise<{ id: number } | null> = async () => null,
   ) {
+    const { apiKey, claimHash } = reader;
     if (!apiKey) throw requestNotFound();
     // Read with the key's hash: an unknown key, an unknown uuid and another key's request look alike.
     const request = await this.ctx.store.read((db) => db.requests.byUuidForKey(uuid, hashSecret(apiKey)));
@@ -321,15 +329,21 @@ export class ApprovalService {
     if (request.installation !== null && installation?.id !== request.installation.id) {
       throw new Refusal('unauthenticated', ErrorText.INSTALLATION_REQUIRED);
     }
-    return this.awaitOutcome(request, waitSeconds, signal);
+    return this.awaitOutcome(request, reader.ip, waitSeconds, signal);
   }
 
   /**
    * What a requester waiting for its approval is told: a PENDING request is held up to waitSeconds for its
    * outcome, and an ACCEPTED one hands out its token. The caller has authenticated the requester for this request
-   * (a status read by key, claim and installation; or the attempt that has just made or merged it).
+   * (a status read by key, claim and installation; or the attempt that has just made or merged it). `ip` is the
+   * address the server saw this call come from.
    */
-  async awaitOutcome(read: SessionRequestRow, waitSeconds: number, signal: AbortSignal): Promise<StatusRead> {
+  async awaitOutcome(
+    read: SessionRequestRow,
+    ip: string,
+    waitSeconds: number,
+    signal: AbortSignal,
+  ): Promise<StatusRead> {
     const uuid = read.uuid;
     const credentialId = read.credentialId;
     let request = await this.settle(read);
@@ -340,7 +354,7 @@ export class ApprovalService {
       const became = await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
       // Approved on this instance: the hand-out goes ahead on the row read before the wait (what it uses of it no
       // longer changes) and its conditional claim brings the row as it now is, so it is not read again here.
-      if (became === 'ACCEPTED' && !signal.aborted) return this.deliverToken(request, credentialId);
+      if (became === 'ACCEPTED' && !signal.aborted) return this.deliverToken(request, ip);
       request = await this.settle((await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!);
     }
     // Nobody to answer (the requester hung up, e.g. to send its POST again): no token goes out into a closed
@@ -348,8 +362,8 @@ export class ApprovalService {
     if (signal.aborted) return { request, opened: null } satisfies StatusRead;
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
-    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, credentialId);
-    if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(uuid, credentialId);
+    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, ip);
+    if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(request, ip);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
     if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credentialId)))!, this.now())) {
       throw badCredentials();
@@ -363,8 +377,8 @@ export class ApprovalService {
    * the request exists, so the row is not read again: the conditional claim decides whether this read is the one
    * that takes the token, and returns the row as it leaves it.
    */
-  private async deliverToken(read: SessionRequestRow, credentialId: number): Promise<StatusRead> {
-    const uuid = read.uuid;
+  private async deliverToken(read: SessionRequestRow, ip: string): Promise<StatusRead> {
+    const { uuid, credentialId } = read;
     const outcome = await this.ctx.store
       .transaction(async (tx): Promise<StatusRead | null> => {
         const now = this.now();
@@ -395,7 +409,7 @@ export class ApprovalService {
     if (outcome) return outcome;
     // Another read took it: the claim's holder may still get it again, as any read after that hand-out would.
     const current = (await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!;
-    if (current.tokenDelivered && this.mayDeliverAgain(current)) return this.deliverAgain(uuid, credentialId);
+    if (current.tokenDelivered && this.mayDeliverAgain(current)) return this.deliverAgain(current, ip);
     return { request: current, opened: null };
   }
 
@@ -412,8 +426,16 @@ export class ApprovalService {
     );
   }
 
-  /** A fresh token for the request's session, replacing the one that may never have arrived (it stops working). */
-  private async deliverAgain(uuid: string, credentialId: number): Promise<StatusRead> {
+  /**
+   * A fresh token for the request's session, replacing the one that may never have arrived (it stops working).
+   * Only to the address the request came from: the claim is something the requester sends, so whoever took it
+   * with the key could send it from anywhere, and a session that opened because its address was trusted (or
+   * under a network grant) would then be renewed from an address nobody trusted. The address is what the server
+   * saw. The refusal changes nothing: the token handed out before stays live.
+   */
+  private async deliverAgain(read: SessionRequestRow, ip: string): Promise<StatusRead> {
+    if (read.ip !== ip) throw new Refusal('forbidden', ErrorText.REDELIVERY_ELSEWHERE);
+    const { uuid, credentialId } = read;
     return this.ctx.store.transaction(async (tx) => {
       const now = this.now();
       const credential = (await tx.credentials.hold(credentialId))!;

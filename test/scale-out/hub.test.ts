@@ -84,13 +84,8 @@ describe('PostgresHub: two instances on one database', () => {
       expect(shown).toEqual({ type: 'approval.requested', request: approvalRequestView(request) });
 
       // The requester long-polls on B for an hour: only a wake from A can end it within the test.
-      const poll = b.services.approvals.readStatus(
-        request.uuid,
-        alice.apiKey,
-        null,
-        3600,
-        new AbortController().signal,
-      );
+      const reader = { apiKey: alice.apiKey, claimHash: null, ip: '127.0.0.1' };
+      const poll = b.services.approvals.readStatus(request.uuid, reader, 3600, new AbortController().signal);
       await waitUntil(() => b.hub.stats().waitedRequests === 1, 'the long-poll waits on B');
       const outcome = await a.services.approvals.decide(
         alice.device.call(),

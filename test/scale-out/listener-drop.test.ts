@@ -71,7 +71,12 @@ async function missWhileAway(a: Instance, b: Instance, cutB: () => Promise<void>
   await stream.waitFor(requested(polled.uuid));
   let pollSettled = false;
   const poll = b.services.approvals
-    .readStatus(polled.uuid, alice.apiKey, null, 3600, new AbortController().signal)
+    .readStatus(
+      polled.uuid,
+      { apiKey: alice.apiKey, claimHash: null, ip: '127.0.0.1' },
+      3600,
+      new AbortController().signal,
+    )
     .finally(() => {
       pollSettled = true;
     });

@@ -88,6 +88,46 @@ it('gives nothing to a reader without the claim, or with another one', async () 
   expect(tokenOf((await read(w.server.url, uuid, key.api_key, CLAIM)).json)).toEqual(expect.any(String));
 });
 
+// The address is what the server saw; the claim is what the requester sent. A thief who has the key and the claim
+// too must not collect a fresh token from elsewhere, least of all for a session that opened because the address was
+// trusted.
+it('hands a token out again only to the address the request came from', async () => {
+  const key = await setUp();
+  const uuid = await approvedWithLostReply(key.api_key, CLAIM);
+  const elsewhere = await http(`${w.server.url}/v1/session-server-request/${uuid}`, {
+    headers: { 'x-bunq-client-authentication': key.api_key, 'x-countersign-claim': CLAIM },
+    localAddress: '127.0.0.2',
+  });
+  expect(elsewhere.status, elsewhere.text).toBe(403);
+  expect(errorText(elsewhere)).toBe(ErrorText.REDELIVERY_ELSEWHERE);
+  expect(await countRows(w.server, 'sessions')).toBe(1);
+  // From the request's own address it still comes.
+  expect(tokenOf((await read(w.server.url, uuid, key.api_key, CLAIM)).json)).toEqual(expect.any(String));
+});
+
+it('does not let a claimed repeat from an untrusted address renew a session a trusted address opened', async () => {
+  w = await world();
+  const key = await createKey(w, 'push-unless-trusted', { ips: ['127.0.0.1'] });
+  const claimed = { headers: { 'x-countersign-claim': CLAIM, 'user-agent': 'nightly/1' } };
+  const opened = await attempt(w.server, key.api_key, { ...claimed, localAddress: '127.0.0.1' });
+  expect(opened.status, opened.text).toBe(200);
+  const first = (opened.json as { Response: [unknown, { Token: { token: string } }] }).Response[1].Token.token;
+
+  const elsewhere = await attempt(w.server, key.api_key, { ...claimed, localAddress: '127.0.0.2' });
+  expect(elsewhere.status, elsewhere.text).toBe(403);
+  expect(errorText(elsewhere)).toBe(ErrorText.REDELIVERY_ELSEWHERE);
+  // Nothing changed: the token handed out stays live, no request is put before the owner, nothing new is made.
+  expect((await introspect(first)).json).toMatchObject({ active: true });
+  expect(await countRows(w.server, 'session_requests')).toBe(1);
+  expect(await countRows(w.server, 'sessions')).toBe(1);
+
+  // The trusted address that got the first reply still collects a fresh one.
+  const again = await attempt(w.server, key.api_key, { ...claimed, localAddress: '127.0.0.1' });
+  expect(again.status, again.text).toBe(202);
+  expect(tokenOf(again.json)).toEqual(expect.any(String));
+  expect((await introspect(first)).json).toEqual({ active: false });
+});
+
 it('stops re-delivering once the window has passed', async () => {
   const key = await setUp({ tokenRedeliverySeconds: 1 });
   const uuid = await approvedWithLostReply(key.api_key, CLAIM);

@@ -233,8 +233,30 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   const asked = parseReply(reply, SessionServerRequestRead, 'POST /v1/session-server').Response;
   const pending = asked[0].SessionServerRequest;
   const code = pending.binding_code;
+  const statusRead = (wait: number) =>
+    send({
+      server: options.server,
+      method: 'GET',
+      path: `/v1/session-server-request/${encodeURIComponent(pending.uuid)}`,
+      query: { wait: String(wait) },
+      headers: { ...headers, [Header.CLIENT_AUTHENTICATION]: options.apiKey },
+      signal: options.signal,
+      localAddress: options.localAddress,
+      insecureHttp: options.insecureHttp,
+      idleTimeoutMs: wait * 1000 + REPLY_MARGIN_MS,
+      signer: options.installation,
+    });
+  // ACCEPTED, but the token went to another call of this claim: one this call replaced, which the server still
+  // held (its reply is lost to us), or a read whose reply was lost. A read made now gets a fresh token, within a
+  // minute of the hand-out and from the request's address (docs/PROTOCOL.md §2.2); once is enough.
+  const collected = async (read: SessionServerRequestRead['Response']) => {
+    if (read[0].SessionServerRequest.status !== 'ACCEPTED' || pick(read, 'Token')) return read;
+    const again = await statusRead(0);
+    if (again.status !== 200) throw errorFromReply(again);
+    return parseReply(again, SessionServerRequestRead, 'GET /v1/session-server-request').Response;
+  };
   // Decided while the POST waited.
-  const decided = outcomeOf(asked, code, reply.status);
+  const decided = outcomeOf(await collected(asked), code, reply.status);
   if (decided) return decided;
   const offset = clockOffsetMs(reply, receivedAt);
   const expiresAt = Date.parse(pending.expiry_time) - offset;
@@ -266,18 +288,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     const askedAt = Date.now();
     let poll: HttpReply;
     try {
-      poll = await send({
-        server: options.server,
-        method: 'GET',
-        path: `/v1/session-server-request/${encodeURIComponent(pending.uuid)}`,
-        query: { wait: String(wait) },
-        headers: { ...headers, [Header.CLIENT_AUTHENTICATION]: options.apiKey },
-        signal: options.signal,
-        localAddress: options.localAddress,
-        insecureHttp: options.insecureHttp,
-        idleTimeoutMs: wait * 1000 + REPLY_MARGIN_MS,
-        signer: options.installation,
-      });
+      poll = await statusRead(wait);
       if (TRANSIENT_STATUSES.has(poll.status)) throw errorFromReply(poll);
     } catch (error) {
       const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
@@ -296,7 +307,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     const request = read[0].SessionServerRequest;
     approverOnline = request.approver_online ?? approverOnline;
     repeatCount = request.repeat_count ?? repeatCount;
-    const outcome = outcomeOf(read, code, poll.status);
+    const outcome = outcomeOf(await collected(read), code, poll.status);
     if (outcome) return outcome;
     report();
     // A server that answers at once instead of holding the poll must not be asked in a tight loop.

@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
 import { withoutWebhookEvents } from './store/without-webhook-events.js';
 import { AddressObserver, type GeoIpPaths, installedGeoIpPaths } from './geoip/observer.js';
-import type { PushHub } from './push/hub.js';
+import type { HubStats, PushHub } from './push/hub.js';
 import { type HubLog, startPostgresHub } from './push/postgres-hub.js';
 import { SqliteHub } from './push/sqlite-hub.js';
 import { describeDb, isPostgresUrl, openStore } from './store/open.js';
@@ -41,6 +41,8 @@ export interface RunningServer {
   totpKeySource: string;
   /** What the GeoIP/ASN lookups use, or why they cannot, for the startup line. */
   geoipStatus: string;
+  /** The streams and waiters this instance holds (diagnostics, tests). */
+  hubStats(): HubStats;
   close(): Promise<void>;
 }
 
@@ -138,6 +140,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     db: describeDb(options.db),
     totpKeySource,
     geoipStatus: config.observer.status,
+    hubStats: () => hub.stats(),
     close: () => {
       closing ??= (async () => {
         await app.close();

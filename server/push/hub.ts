@@ -40,6 +40,8 @@ export interface PushHub {
   attachToCommit?(tx: TransactionRepositories, published: Published): boolean;
   /** With attachToCommit: delivers what a committed transaction published to this instance only. */
   deliverHere?(published: Published): void;
+  /** What this instance serves (its own streams and waiters only). */
+  stats(): HubStats;
 }
 
 /** What a request's status becomes when it leaves PENDING, for good. */
@@ -65,6 +67,8 @@ export interface HubStats {
   streams: number;
   users: number;
   waitedRequests: number;
+  /** Calls waiting on those requests (two long-polls of one request count two). */
+  waiters: number;
 }
 
 /**
@@ -194,11 +198,13 @@ export class InProcessHub implements PushHub {
     return [...this.streamsByUser.keys()];
   }
 
-  /** How many streams, users with streams, and requests with waiters this process holds (diagnostics, tests). */
+  /** How many streams, users with streams, requests with waiters and waiters this process holds (diagnostics, tests). */
   stats(): HubStats {
     let streams = 0;
     for (const set of this.streamsByUser.values()) streams += set.size;
-    return { streams, users: this.streamsByUser.size, waitedRequests: this.waiters.size };
+    let waiters = 0;
+    for (const set of this.waiters.values()) waiters += set.size;
+    return { streams, users: this.streamsByUser.size, waitedRequests: this.waiters.size, waiters };
   }
 
   private allStreams(): DeviceStream[] {

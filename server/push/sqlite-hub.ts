@@ -5,7 +5,7 @@
 import { StreamCloseCode, type ServerMessage } from '../../protocol/index.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import type { Store } from '../store/types.js';
-import { type DeviceStream, type FinalStatus, InProcessHub, type PushHub } from './hub.js';
+import { type DeviceStream, type FinalStatus, type HubStats, InProcessHub, type PushHub } from './hub.js';
 import type { HubLog } from './pg-listener.js';
 import { DEVICE_REMOVED_REASON } from './outbox.js';
 
@@ -66,6 +66,10 @@ export class SqliteHub implements PushHub {
 
   waitForRequest(uuid: string, timeoutMs: number, signal: AbortSignal): Promise<FinalStatus | null> {
     return this.local.waitForRequest(uuid, timeoutMs, signal);
+  }
+
+  stats(): HubStats {
+    return this.local.stats();
   }
 
   notifyRequest(uuid: string, status?: FinalStatus): void {

@@ -346,6 +346,10 @@ export class ApprovalService {
   ): Promise<StatusRead> {
     const uuid = read.uuid;
     const credentialId = read.credentialId;
+    // Only a call that began after the hand-out can be asking because that reply was lost. One already under way
+    // when another call took the token is that call's sibling (a retry and the call it replaced, which the server
+    // cannot tell is dead): a fresh token for it would stop the one just handed out, perhaps to the live one.
+    const deliveredBeforeThisCall = read.tokenDelivered;
     let request = await this.settle(read);
     const deadline = this.now() + waitSeconds * 1000;
     while (request.status === 'PENDING' && !signal.aborted) {
@@ -354,7 +358,7 @@ export class ApprovalService {
       const became = await this.ctx.hub.waitForRequest(uuid, until - this.now(), signal);
       // Approved on this instance: the hand-out goes ahead on the row read before the wait (what it uses of it no
       // longer changes) and its conditional claim brings the row as it now is, so it is not read again here.
-      if (became === 'ACCEPTED' && !signal.aborted) return this.deliverToken(request, ip);
+      if (became === 'ACCEPTED' && !signal.aborted) return this.deliverToken(request);
       request = await this.settle((await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!);
     }
     // Nobody to answer (the requester hung up, e.g. to send its POST again): no token goes out into a closed
@@ -362,8 +366,8 @@ export class ApprovalService {
     if (signal.aborted) return { request, opened: null } satisfies StatusRead;
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
-    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request, ip);
-    if (request.tokenDelivered && this.mayDeliverAgain(request)) return this.deliverAgain(request, ip);
+    if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request);
+    if (deliveredBeforeThisCall && this.mayDeliverAgain(request)) return this.deliverAgain(request, ip);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
     if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credentialId)))!, this.now())) {
       throw badCredentials();
@@ -377,7 +381,7 @@ export class ApprovalService {
    * the request exists, so the row is not read again: the conditional claim decides whether this read is the one
    * that takes the token, and returns the row as it leaves it.
    */
-  private async deliverToken(read: SessionRequestRow, ip: string): Promise<StatusRead> {
+  private async deliverToken(read: SessionRequestRow): Promise<StatusRead> {
     const { uuid, credentialId } = read;
     const outcome = await this.ctx.store
       .transaction(async (tx): Promise<StatusRead | null> => {
@@ -407,10 +411,9 @@ export class ApprovalService {
         throw error;
       });
     if (outcome) return outcome;
-    // Another read took it: the claim's holder may still get it again, as any read after that hand-out would.
-    const current = (await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!;
-    if (current.tokenDelivered && this.mayDeliverAgain(current)) return this.deliverAgain(current, ip);
-    return { request: current, opened: null };
+    // Another call took it while this one was under way: told so, without a token (see awaitOutcome). The
+    // claim's holder gets it again with a new read, if that call's reply was lost.
+    return { request: (await this.ctx.store.read((db) => db.requests.byUuid(uuid)))!, opened: null };
   }
 
   /**

@@ -5,8 +5,9 @@ import { afterEach, expect, it } from 'vitest';
 import { ErrorText, SessionServerRequestRead } from '../../protocol/index.js';
 import { openSession } from '../../client/index.js';
 import { startReplyDropper } from '../support/reply-dropper.js';
+import { startTwinPollRelay } from '../support/twin-poll-relay.js';
 import { http, type TestServerOptions } from '../support/server.js';
-import { attempt, countRows, createKey, errorText, type World, world } from './helpers.js';
+import { attempt, countRows, createKey, errorText, eventually, type World, world } from './helpers.js';
 
 const CLAIM = 'claim-of-the-requester-0123456789';
 const OTHER_CLAIM = 'claim-of-somebody-else-0123456789';
@@ -128,6 +129,33 @@ it('does not let a claimed repeat from an untrusted address renew a session a tr
   expect((await introspect(first)).json).toEqual({ active: false });
 });
 
+// A read still waiting when the token went to another read of the same claim (a retry and the call it replaced,
+// which the server cannot tell is dead) must not rotate the token the other one just got.
+it('gives a token only once to two reads of one claim waiting together; a read after that gets it again', async () => {
+  const key = await setUp();
+  const opened = await attempt(w.server, key.api_key, { headers: { 'x-countersign-claim': CLAIM } });
+  const uuid = (opened.json as { Response: [{ SessionServerRequest: { uuid: string } }] }).Response[0]
+    .SessionServerRequest.uuid;
+  const polls = [read(w.server.url, uuid, key.api_key, CLAIM, 20), read(w.server.url, uuid, key.api_key, CLAIM, 20)];
+  await eventually(async () => (w.server.hubStats().waiters === 2 ? true : undefined));
+  await w.stream.next('approval.requested');
+  await w.device.decide(uuid, { decision: 'APPROVE' });
+  const replies = await Promise.all(polls);
+  const tokens = replies.map((reply) => tokenOf(reply.json)).filter((token) => token !== undefined);
+  expect(tokens).toHaveLength(1);
+  expect((await introspect(tokens[0]!)).json).toMatchObject({ active: true });
+  for (const reply of replies) {
+    expect(SessionServerRequestRead.parse(reply.json).Response[0].SessionServerRequest).toMatchObject({
+      status: 'ACCEPTED',
+      token_delivered: true,
+    });
+  }
+  // A read made after the hand-out is one whose reply may have been lost: it gets a fresh token.
+  const later = tokenOf((await read(w.server.url, uuid, key.api_key, CLAIM)).json);
+  expect(later).toEqual(expect.any(String));
+  expect((await introspect(tokens[0]!)).json).toEqual({ active: false });
+});
+
 it('stops re-delivering once the window has passed', async () => {
   const key = await setUp({ tokenRedeliverySeconds: 1 });
   const uuid = await approvedWithLostReply(key.api_key, CLAIM);
@@ -176,4 +204,37 @@ it('lets the requester library finish with a working token when the token reply 
   // The owner was asked once, and one session was opened.
   expect(await countRows(w.server, 'session_requests')).toBe(1);
   expect(await countRows(w.server, 'sessions')).toBe(1);
+});
+
+// The library's status read waits beside a twin of itself that nobody reads (its earlier call, as the server sees
+// it), registered before it or after it. Whichever of the two takes the token, the library ends with a live one: a
+// call that was waiting when the token went out is not given a fresh one (which would stop the library's), and the
+// library, told "already handed out" because its twin took it, reads once more and gets a fresh one.
+it('lets the requester library finish with a live token when an unread call of its claim waits beside it', async () => {
+  const key = await setUp();
+  const relay = await startTwinPollRelay(w.server.url);
+  const waiters = (n: number) => eventually(async () => (w.server.hubStats().waiters === n ? true : undefined));
+  try {
+    for (const first of ['twin', 'call', 'twin', 'call'] as const) {
+      relay.twinNextStatusRead();
+      const session = openSession({ server: relay.url, apiKey: key.api_key, description: `${first} first` });
+      const asked = await w.stream.next('approval.requested');
+      const held = await relay.heldStatusRead();
+      held.release(first);
+      await waiters(1);
+      held.release(first === 'twin' ? 'call' : 'twin');
+      await waiters(2);
+      const twinsBefore = relay.twinReplies().length;
+      await w.device.decide(asked.request.uuid, { decision: 'APPROVE' });
+      const outcome = await session;
+      expect(outcome.status).toBe('ACCEPTED');
+      const token = (outcome as { token: string }).token;
+      expect((await introspect(token)).json).toMatchObject({ active: true, credential_id: key.id });
+      await eventually(async () => (relay.twinReplies().length === twinsBefore + 1 ? true : undefined));
+    }
+  } finally {
+    await relay.close();
+  }
+  // One session per approval.
+  expect(await countRows(w.server, 'sessions')).toBe(4);
 });

@@ -13,7 +13,7 @@ import type { KeyMode } from '../../protocol/index.js';
 import { AdminCommands } from '../../server/admin/commands.js';
 import type { GeoIpPaths } from '../../server/geoip/observer.js';
 import { NO_TRUSTED_PROXY, parseTrustProxy } from '../../server/http/trusted-proxies.js';
-import { startServer } from '../../server/index.js';
+import { type RunningServer, startServer } from '../../server/index.js';
 import { hashSecret } from '../../server/secrets.js';
 import { WEBHOOK_DEFAULTS, type WebhookConfig } from '../../server/webhooks/config.js';
 import { type HttpReply, readReply } from './http-reply.js';
@@ -91,6 +91,8 @@ export interface TestServer {
   totpKey: Buffer | null;
   introspectionSecret: string;
   admin: TestAdmin;
+  /** The server's streams and waiters (e.g. to know that a long-poll is waiting). */
+  hubStats: RunningServer['hubStats'];
   close(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       createKey: (key) => admin.createKey(key),
       pair: (user) => admin.pair(user, server.url),
     },
+    hubStats: () => server.hubStats(),
     close: async () => {
       try {
         await admin.close();

@@ -248,10 +248,22 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
     });
   // ACCEPTED, but the token went to another call of this claim: one this call replaced, which the server still
   // held (its reply is lost to us), or a read whose reply was lost. A read made now gets a fresh token, within a
-  // minute of the hand-out and from the request's address (docs/PROTOCOL.md §2.2); once is enough.
+  // minute of the hand-out and from the request's address (docs/PROTOCOL.md §2.2); one read that gets an answer is
+  // enough, and one that gets none is sent again as a POST would be.
   const collected = async (read: SessionServerRequestRead['Response']) => {
     if (read[0].SessionServerRequest.status !== 'ACCEPTED' || pick(read, 'Token')) return read;
-    const again = await statusRead(0);
+    let again: HttpReply | null = null;
+    for (let attempt = 1; again === null; attempt += 1) {
+      try {
+        const answered = await statusRead(0);
+        if (TRANSIENT_STATUSES.has(answered.status) && attempt < POST_ATTEMPTS) throw errorFromReply(answered);
+        again = answered;
+      } catch (error) {
+        const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
+        if (!transient || attempt >= POST_ATTEMPTS) throw error;
+        await pause(backoffMs(attempt), options.signal);
+      }
+    }
     if (again.status !== 200) throw errorFromReply(again);
     return parseReply(again, SessionServerRequestRead, 'GET /v1/session-server-request').Response;
   };

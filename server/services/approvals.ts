@@ -434,16 +434,22 @@ export class ApprovalService {
    * Only to the address the request came from: the claim is something the requester sends, so whoever took it
    * with the key could send it from anywhere, and a session that opened because its address was trusted (or
    * under a network grant) would then be renewed from an address nobody trusted. The address is what the server
-   * saw. The refusal changes nothing: the token handed out before stays live.
+   * saw. The refusal changes nothing: the token handed out before stays live. It comes after what any read is
+   * told first: a key no longer usable is 401, and a session that has ended has no token to give to anyone.
    */
   private async deliverAgain(read: SessionRequestRow, ip: string): Promise<StatusRead> {
-    if (read.ip !== ip) throw new Refusal('forbidden', ErrorText.REDELIVERY_ELSEWHERE);
     const { uuid, credentialId } = read;
     return this.ctx.store.transaction(async (tx) => {
       const now = this.now();
       const credential = (await tx.credentials.hold(credentialId))!;
       const request = (await tx.requests.byUuid(uuid))!;
       if (!keyUsable(credential, now)) throw badCredentials();
+      if (request.ip !== ip) {
+        const session = await tx.sessions.byId(request.sessionId!);
+        const live = session !== null && session.ended === null && session.expires > now;
+        if (live) throw new Refusal('forbidden', ErrorText.REDELIVERY_ELSEWHERE);
+        return { request, opened: null };
+      }
       const again = await this.sessions.newToken(tx, request.sessionId!, now);
       return { request, opened: again };
     });

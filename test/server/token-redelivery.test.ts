@@ -106,6 +106,18 @@ it('hands a token out again only to the address the request came from', async ()
   expect(tokenOf((await read(w.server.url, uuid, key.api_key, CLAIM)).json)).toEqual(expect.any(String));
 });
 
+it('tells a read from another address what any read is told once the session has ended: no token, no 403', async () => {
+  const key = await setUp({ sessionLifetimeSeconds: 1 });
+  const uuid = await approvedWithLostReply(key.api_key, CLAIM);
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  const elsewhere = await http(`${w.server.url}/v1/session-server-request/${uuid}`, {
+    headers: { 'x-bunq-client-authentication': key.api_key, 'x-countersign-claim': CLAIM },
+    localAddress: '127.0.0.2',
+  });
+  expect(elsewhere.status, elsewhere.text).toBe(200);
+  expect(tokenOf(elsewhere.json)).toBeUndefined();
+});
+
 it('does not let a claimed repeat from an untrusted address renew a session a trusted address opened', async () => {
   w = await world();
   const key = await createKey(w, 'push-unless-trusted', { ips: ['127.0.0.1'] });
@@ -209,32 +221,49 @@ it('lets the requester library finish with a working token when the token reply 
 // The library's status read waits beside a twin of itself that nobody reads (its earlier call, as the server sees
 // it), registered before it or after it. Whichever of the two takes the token, the library ends with a live one: a
 // call that was waiting when the token went out is not given a fresh one (which would stop the library's), and the
-// library, told "already handed out" because its twin took it, reads once more and gets a fresh one.
+// library, told "already handed out" because its twin took it, reads once more and gets a fresh one — sent again
+// when that read gets a 502.
 it('lets the requester library finish with a live token when an unread call of its claim waits beside it', async () => {
   const key = await setUp();
   const relay = await startTwinPollRelay(w.server.url);
   const waiters = (n: number) => eventually(async () => (w.server.hubStats().waiters === n ? true : undefined));
+  const winners: string[] = [];
   try {
     for (const first of ['twin', 'call', 'twin', 'call'] as const) {
       relay.twinNextStatusRead();
       const session = openSession({ server: relay.url, apiKey: key.api_key, description: `${first} first` });
-      const asked = await w.stream.next('approval.requested');
-      const held = await relay.heldStatusRead();
+      // Should the library fail before its status read, say so rather than wait for a read that never comes.
+      const endedEarly = session.then(() => {
+        throw new Error('openSession ended before its status read was held');
+      });
+      const asked = await Promise.race([w.stream.next('approval.requested'), endedEarly]);
+      const held = await Promise.race([relay.heldStatusRead(), endedEarly]);
+      endedEarly.catch(() => undefined);
       held.release(first);
       await waiters(1);
       held.release(first === 'twin' ? 'call' : 'twin');
       await waiters(2);
       const twinsBefore = relay.twinReplies().length;
+      const failedBefore = relay.failedReads();
+      // The library's read once more, when its twin took the token, first meets a 502.
+      relay.failNextStatusRead();
       await w.device.decide(asked.request.uuid, { decision: 'APPROVE' });
       const outcome = await session;
       expect(outcome.status).toBe('ACCEPTED');
       const token = (outcome as { token: string }).token;
       expect((await introspect(token)).json).toMatchObject({ active: true, credential_id: key.id });
       await eventually(async () => (relay.twinReplies().length === twinsBefore + 1 ? true : undefined));
+      const twinWon = relay.twinReplies().at(-1)!.includes('"Token"');
+      winners.push(twinWon ? 'twin' : 'call');
+      // The read once more happened exactly when the twin had the token, and it got past the 502.
+      expect(relay.failedReads() - failedBefore).toBe(twinWon ? 1 : 0);
+      if (!twinWon) relay.failNextStatusRead(false);
     }
   } finally {
     await relay.close();
   }
+  // Both orders were exercised.
+  expect(new Set(winners)).toEqual(new Set(['twin', 'call']));
   // One session per approval.
   expect(await countRows(w.server, 'sessions')).toBe(4);
 });

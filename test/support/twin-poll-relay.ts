@@ -17,6 +17,10 @@ export interface TwinPollRelay {
   heldStatusRead(): Promise<HeldStatusRead>;
   /** The replies of the twins so far, as text, once each has ended. */
   twinReplies(): string[];
+  /** Answer the next status read with a 502 of the relay's own, without passing it on (once); false: don't. */
+  failNextStatusRead(fail?: boolean): void;
+  /** How many status reads were answered so. */
+  failedReads(): number;
   close(): Promise<void>;
 }
 
@@ -25,6 +29,8 @@ export async function startTwinPollRelay(target: string): Promise<TwinPollRelay>
   let twinNext = false;
   let held: ((read: HeldStatusRead) => void) | null = null;
   let arrived: HeldStatusRead | null = null;
+  let failNext = false;
+  let failed = 0;
   const twinReplies: string[] = [];
   const forward = (incoming: IncomingMessage, body: Buffer, onReply: (reply: IncomingMessage) => void) => {
     const call = httpRequest(
@@ -50,7 +56,14 @@ export async function startTwinPollRelay(target: string): Promise<TwinPollRelay>
           outgoing.writeHead(reply.statusCode ?? 502, reply.headers);
           reply.pipe(outgoing);
         }).on('error', () => outgoing.destroy());
-      if (!(twinNext && incoming.method === 'GET' && incoming.url?.startsWith('/v1/session-server-request/'))) {
+      const statusRead = incoming.method === 'GET' && incoming.url?.startsWith('/v1/session-server-request/');
+      if (failNext && statusRead) {
+        failNext = false;
+        failed += 1;
+        outgoing.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway (twin-poll relay)');
+        return;
+      }
+      if (!(twinNext && statusRead)) {
         sendCall();
         return;
       }
@@ -81,6 +94,10 @@ export async function startTwinPollRelay(target: string): Promise<TwinPollRelay>
         else held = resolve;
       }),
     twinReplies: () => [...twinReplies],
+    failNextStatusRead: (fail = true) => {
+      failNext = fail;
+    },
+    failedReads: () => failed,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

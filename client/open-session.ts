@@ -151,6 +151,28 @@ function backoffMs(failures: number): number {
   return Math.min(8000, 500 * 2 ** Math.max(0, failures - 1));
 }
 
+/**
+ * The call's answer, sent again (up to `attempts` in all, with backoff) while it gets none or a 502, 503 or 504:
+ * for calls that are safe to repeat. The last answer is returned whatever it is; any other error is thrown at once.
+ */
+async function sentUntilAnswered(
+  call: () => Promise<HttpReply>,
+  attempts: number,
+  signal: AbortSignal | undefined,
+): Promise<HttpReply> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const answered = await call();
+      if (TRANSIENT_STATUSES.has(answered.status) && attempt < attempts) throw errorFromReply(answered);
+      return answered;
+    } catch (error) {
+      const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
+      if (!transient || attempt >= attempts) throw error;
+      await pause(backoffMs(attempt), signal);
+    }
+  }
+}
+
 export async function openSession(options: OpenSessionOptions): Promise<OpenSessionResult> {
   options.signal?.throwIfAborted();
   const startedAt = Date.now();
@@ -201,19 +223,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   // A POST that got no reply is sent again: it carries the same claim, so the server answers it with the request
   // the first one made (if it got that far), token included, instead of asking the owner a second time. Not with a
   // TOTP code: a code is good once, so its repeat would only be refused (and counted as a wrong code).
-  const attempts = options.totp === undefined ? POST_ATTEMPTS : 1;
-  let reply: HttpReply | null = null;
-  for (let attempt = 1; reply === null; attempt += 1) {
-    try {
-      const answered = await postSigned();
-      if (TRANSIENT_STATUSES.has(answered.status) && attempt < attempts) throw errorFromReply(answered);
-      reply = answered;
-    } catch (error) {
-      const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
-      if (!transient || attempt >= attempts) throw error;
-      await pause(backoffMs(attempt), options.signal);
-    }
-  }
+  const reply = await sentUntilAnswered(postSigned, options.totp === undefined ? POST_ATTEMPTS : 1, options.signal);
   const receivedAt = Date.now();
 
   if (reply.status === 200) {
@@ -252,18 +262,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenSess
   // enough, and one that gets none is sent again as a POST would be.
   const collected = async (read: SessionServerRequestRead['Response']) => {
     if (read[0].SessionServerRequest.status !== 'ACCEPTED' || pick(read, 'Token')) return read;
-    let again: HttpReply | null = null;
-    for (let attempt = 1; again === null; attempt += 1) {
-      try {
-        const answered = await statusRead(0);
-        if (TRANSIENT_STATUSES.has(answered.status) && attempt < POST_ATTEMPTS) throw errorFromReply(answered);
-        again = answered;
-      } catch (error) {
-        const transient = error instanceof CountersignError && (error.kind === 'network' || error.kind === 'http');
-        if (!transient || attempt >= POST_ATTEMPTS) throw error;
-        await pause(backoffMs(attempt), options.signal);
-      }
-    }
+    const again = await sentUntilAnswered(() => statusRead(0), POST_ATTEMPTS, options.signal);
     if (again.status !== 200) throw errorFromReply(again);
     return parseReply(again, SessionServerRequestRead, 'GET /v1/session-server-request').Response;
   };

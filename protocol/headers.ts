@@ -37,7 +37,7 @@ export const Limits = {
   /** Suggested poll interval for clients that do not long-poll, in seconds. */
   POLL_INTERVAL_SECONDS: 2,
   /**
-   * After the token was handed out, a status read with the request's claim gets a fresh token (the old one stops
+   * After the token was last handed out, a status read with the request's claim gets a fresh token (the old one stops
    * working) for this long: a reply lost to a crash or a dropped connection is not lost for good.
    */
   TOKEN_REDELIVERY_SECONDS: 60,

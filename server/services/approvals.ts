@@ -349,7 +349,8 @@ export class ApprovalService {
     // Only a call that began after the hand-out can be asking because that reply was lost. One already under way
     // when another call took the token is that call's sibling (a retry and the call it replaced, which the server
     // cannot tell is dead): a fresh token for it would stop the one just handed out, perhaps to the live one.
-    const deliveredBeforeThisCall = read.tokenDelivered;
+    // The hand-out this call saw: a fresh token replaces that one only, so of two calls begun after it, one gets it.
+    const handOutSeen = read.tokenDelivered ? read.deliveredAt : null;
     let request = await this.settle(read);
     const deadline = this.now() + waitSeconds * 1000;
     while (request.status === 'PENDING' && !signal.aborted) {
@@ -367,7 +368,7 @@ export class ApprovalService {
     // Reads that could still lead to a session need a key that still works (deliverToken checks it on the row it
     // holds); an outcome that is final is told.
     if (request.status === 'ACCEPTED' && !request.tokenDelivered) return this.deliverToken(request);
-    if (deliveredBeforeThisCall && this.mayDeliverAgain(request)) return this.deliverAgain(request, ip);
+    if (handOutSeen !== null && this.mayDeliverAgain(request)) return this.deliverAgain(request, ip, handOutSeen);
     const final = request.status === 'REJECTED' || request.status === 'EXPIRED' || request.tokenDelivered;
     if (!final && !keyUsable((await this.ctx.store.read((db) => db.credentials.byId(credentialId)))!, this.now())) {
       throw badCredentials();
@@ -437,7 +438,7 @@ export class ApprovalService {
    * saw. The refusal changes nothing: the token handed out before stays live. It comes after what any read is
    * told first: a key no longer usable is 401, and a session that has ended has no token to give to anyone.
    */
-  private async deliverAgain(read: SessionRequestRow, ip: string): Promise<StatusRead> {
+  private async deliverAgain(read: SessionRequestRow, ip: string, handOutSeen: number): Promise<StatusRead> {
     const { uuid, credentialId } = read;
     return this.ctx.store.transaction(async (tx) => {
       const now = this.now();
@@ -450,6 +451,8 @@ export class ApprovalService {
         if (live) throw new Refusal('forbidden', ErrorText.REDELIVERY_ELSEWHERE);
         return { request, opened: null };
       }
+      // Another call handed it out again since this one began: told as that call's sibling is (see awaitOutcome).
+      if (!(await tx.requests.markHandedOutAgain(uuid, handOutSeen, now))) return { request, opened: null };
       const again = await this.sessions.newToken(tx, request.sessionId!, now);
       return { request, opened: again };
     });

@@ -465,6 +465,11 @@ export interface SessionRequestRepository {
    * is. Null when another read took the token first (or the request is not ACCEPTED).
    */
   claimTokenDelivery(uuid: string, now: number, sessionId: number): Promise<SessionRequestRow | null>;
+  /**
+   * Conditional: a delivered request whose last hand-out is still the one at `seen` → handed out again now. False
+   * when another call handed it out again since.
+   */
+  markHandedOutAgain(uuid: string, seen: number, now: number): Promise<boolean>;
   /** Records the grant the request's approval made. */
   setGrantCreated(uuid: string, grantId: number): Promise<void>;
   /** BLOCK decisions, wrong typed codes and wrong TOTP codes since the time: together they lock the key. */

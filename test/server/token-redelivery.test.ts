@@ -1,11 +1,13 @@
 // A token reply lost after the server committed the hand-out (a crash, a dropped connection) is not lost for good:
 // a requester that bound its request to a claim (X-Countersign-Claim) collects a fresh token with the same claim
 // for a short time, the old token stops working, and nobody without the claim can read or take anything.
+import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { ErrorText, SessionServerRequestRead } from '../../protocol/index.js';
 import { openSession } from '../../client/index.js';
 import { startReplyDropper } from '../support/reply-dropper.js';
 import { startTwinPollRelay } from '../support/twin-poll-relay.js';
+import { testStoreKind } from '../support/postgres.js';
 import { http, type TestServerOptions } from '../support/server.js';
 import { attempt, countRows, createKey, errorText, eventually, type World, world } from './helpers.js';
 
@@ -167,6 +169,41 @@ it('gives a token only once to two reads of one claim waiting together; a read a
   expect(later).toEqual(expect.any(String));
   expect((await introspect(tokens[0]!)).json).toEqual({ active: false });
 });
+
+// Two calls that both began after the hand-out (say, a read whose reply was lost again, and its retry): one of them
+// hands the token out again, the other is told it went. Both are made to read the row before either can hand out:
+// the key's row is held by a transaction of the test's own until both wait for it. PostgreSQL only: SQLite's
+// driver is synchronous, so a held write lock there would stall the whole in-process test server; the rule is the
+// same statement on both dialects (a conditional UPDATE of delivered_at).
+it.runIf(testStoreKind() === 'postgres')(
+  'hands a token out again to one of two calls begun after the hand-out, not both (PostgreSQL)',
+  async () => {
+    const key = await setUp();
+    const uuid = await approvedWithLostReply(key.api_key, CLAIM);
+    const holder = new pg.Client({ connectionString: w.server.db });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM credentials WHERE id = $1 FOR UPDATE', [key.id]);
+      const reads = [read(w.server.url, uuid, key.api_key, CLAIM), read(w.server.url, uuid, key.api_key, CLAIM)];
+      await eventually(async () => {
+        const [row] = (
+          await holder.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+          )
+        ).rows;
+        return row.n === 2 ? true : undefined;
+      });
+      await holder.query('COMMIT');
+      const replies = await Promise.all(reads);
+      const tokens = replies.map((reply) => tokenOf(reply.json)).filter((token) => token !== undefined);
+      expect(tokens).toHaveLength(1);
+      expect((await introspect(tokens[0]!)).json).toMatchObject({ active: true });
+    } finally {
+      await holder.end();
+    }
+  },
+);
 
 it('stops re-delivering once the window has passed', async () => {
   const key = await setUp({ tokenRedeliverySeconds: 1 });

@@ -307,6 +307,14 @@ const CLAIM_TOKEN = prepared((db, _kind, uuid: string, now: number, sessionId: n
     .returning(shownColumnsOf)
     .$narrowType<Omit<Raw, keyof Selectable<SessionRequestsTable>>>(),
 );
+const MARK_HANDED_OUT_AGAIN = prepared((db, _kind, uuid: string, seen: number, now: number) =>
+  db
+    .updateTable('session_requests')
+    .set({ delivered_at: now })
+    .where('uuid', '=', uuid)
+    .where('token_delivered', '=', 1)
+    .where('delivered_at', '=', seen),
+);
 // A wrong TOTP code counts toward the lock like a BLOCK: both say someone who should not is using the key.
 const COUNT_BLOCKS = prepared((db, _kind, credentialId: number, since: number) =>
   db
@@ -336,6 +344,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
   const countBlocks = COUNT_BLOCKS(db, kind);
   const pendingFrom = PENDING_FROM(db, kind);
   const countRepeat = COUNT_REPEAT(db, kind);
+  const markHandedOutAgain = MARK_HANDED_OUT_AGAIN(db, kind);
   const lastAccepted = LAST_ACCEPTED(db, kind);
   const openForAttempt = OPEN_FOR_ATTEMPT(db, kind);
   const firstRow = (result: { rows: Raw[] }) => (result.rows[0] ? row(result.rows[0]) : null);
@@ -477,6 +486,7 @@ export function requests(db: Db, kind: StoreKind): SessionRequestRepository {
       );
     },
     claimTokenDelivery: async (uuid, now, sessionId) => firstRow(await claimToken(uuid, now, sessionId)),
+    markHandedOutAgain: async (uuid, seen, now) => changed(await markHandedOutAgain(uuid, seen, now)) === 1,
     setGrantCreated: async (uuid, grantId) => {
       await db.updateTable('session_requests').set({ grant_created: grantId }).where('uuid', '=', uuid).execute();
     },

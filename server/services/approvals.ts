@@ -346,10 +346,11 @@ export class ApprovalService {
   ): Promise<StatusRead> {
     const uuid = read.uuid;
     const credentialId = read.credentialId;
-    // Only a call that began after the hand-out can be asking because that reply was lost. One already under way
-    // when another call took the token is that call's sibling (a retry and the call it replaced, which the server
-    // cannot tell is dead): a fresh token for it would stop the one just handed out, perhaps to the live one.
-    // The hand-out this call saw: a fresh token replaces that one only, so of two calls begun after it, one gets it.
+    // The hand-out this call saw when it began, if any. Only a call begun after a hand-out can be asking because
+    // that reply was lost; one under way when another call took the token is that call's sibling (a retry and the
+    // call it replaced, which the server cannot tell is dead), and a fresh token for it would stop the one just
+    // handed out, perhaps to the live one. A fresh token replaces the seen hand-out only, so of two calls begun
+    // after it, one gets it.
     const handOutSeen = read.tokenDelivered ? read.deliveredAt : null;
     let request = await this.settle(read);
     const deadline = this.now() + waitSeconds * 1000;

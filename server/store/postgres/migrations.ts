@@ -307,4 +307,10 @@ export const migrations: readonly string[] = [
      ALTER COLUMN code_length TYPE code_length;
    DROP INDEX session_requests_claim;
    CREATE INDEX session_requests_claim ON session_requests (claim_hash, credential_id) WHERE claim_hash IS NOT NULL;`,
+  // 12: as SQLite's migration 13 — the decision time's and the grant's indexes hold only rows that have one, so a
+  // new request (and every later version of its row that still has none) adds no entry to them.
+  `DROP INDEX session_requests_decided;
+   CREATE INDEX session_requests_decided ON session_requests (decided_at) WHERE decided_at IS NOT NULL;
+   DROP INDEX session_requests_grant;
+   CREATE INDEX session_requests_grant ON session_requests (grant_id) WHERE grant_id IS NOT NULL;`,
 ];

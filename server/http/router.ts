@@ -13,7 +13,7 @@ import { isRefusal } from '../domain/refusal.js';
 import { ApiError } from './api-error.js';
 import { ErrorText } from '../../protocol/index.js';
 import { clientIp } from './client-ip.js';
-import { signedCall } from './signed-call.js';
+import { deviceCall } from './signed-call.js';
 import { type RateLimiter, rateLimited } from '../limits/rate-limiter.js';
 import { describeIssues, parseInput } from './validation.js';
 
@@ -235,7 +235,7 @@ export class Router {
       handler: async (request, reply) => {
         const call = await this.countingFailures(
           request,
-          () => this.devices.verifyDeferringRecord(signedCall(request)),
+          () => this.devices.verifyDeferringRecord(deviceCall(request)),
           true,
         );
         let input: RouteInput<P, Q, B, R> & { call: VerifiedCall };
@@ -337,7 +337,7 @@ export class Router {
   }
 
   private authenticate(request: FastifyRequest): Promise<DeviceRow> {
-    return this.countingFailures(request, () => this.devices.authenticate(signedCall(request)), true);
+    return this.countingFailures(request, () => this.devices.authenticate(deviceCall(request)), true);
   }
 
   /**

@@ -5,7 +5,7 @@ import { claimHashOf } from '../http/claim.js';
 import { clientIp } from '../http/client-ip.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
-import { signedCall } from '../http/signed-call.js';
+import { installationCall } from '../http/signed-call.js';
 import { statusReadItems } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
@@ -32,7 +32,7 @@ export function sessionServerRequestRoutes(router: Router, services: Services, s
         reader,
         query.wait ?? 0,
         stop,
-        (credentialId) => services.installations.authenticate(signedCall(request), credentialId),
+        (credentialId) => services.installations.authenticate(installationCall(request), credentialId),
       );
       const online = await services.approvals.approverOnline(row.userId);
       return { Response: statusReadItems(row, online, opened) };

@@ -16,7 +16,7 @@ import { claimHashOf } from '../http/claim.js';
 import { clientIp } from '../http/client-ip.js';
 import { abortOnCloseOrShutdown } from '../http/request-signal.js';
 import type { Router } from '../http/router.js';
-import { signedCall } from '../http/signed-call.js';
+import { installationCall } from '../http/signed-call.js';
 import { iso, statusReadItems } from '../views/wire.js';
 import type { Services } from '../services/index.js';
 
@@ -41,7 +41,7 @@ export function sessionServerRoutes(router: Router, services: Services, shutdown
     handler: async ({ body, query, request, reply, withStatus }) => {
       const ip = clientIp(request);
       // A signed request: the installation must be the key's and its signature good, before anything happens.
-      const installation = await services.installations.authenticateFor(signedCall(request), body.secret);
+      const installation = await services.installations.authenticateFor(installationCall(request), body.secret);
       const attempt = {
         installationId: installation?.id ?? null,
         secret: body.secret,

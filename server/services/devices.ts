@@ -1,8 +1,9 @@
 // Approver devices: the signed-request check every device call and the push upgrade pass, the device list, and
 // removal. A device acts only for its own user.
-import { canonicalRequest, ErrorText, Header, Signature, TIMESTAMP_TOLERANCE_MS } from '../../protocol/index.js';
+import { canonicalRequest, ErrorText, Signature, TIMESTAMP_TOLERANCE_MS } from '../../protocol/index.js';
 import { sha256Hex, verifySignatureOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
+import { once, type SignedCall } from '../domain/signed-call.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import type { Outbox } from '../push/outbox.js';
 import type { DeviceRow, Repositories } from '../store/types.js';
@@ -11,14 +12,6 @@ import type { ServiceContext } from './context.js';
 import { transactionWithOutbox } from './transaction.js';
 import type { PublicKeyCache } from './public-keys.js';
 
-/** What a device call presents: its headers, and what the signature covers. */
-export interface SignedCall {
-  headers: Record<string, string | string[] | undefined>;
-  method: string;
-  pathWithQuery: string;
-  body: Buffer | undefined;
-}
-
 /**
  * Seen signatures are kept this long. A signature's timestamp is accepted for ±60 s around the server clock, so
  * a signature can be valid for at most 2 minutes of server time; keeping it longer than that (and in the database,
@@ -26,17 +19,14 @@ export interface SignedCall {
  */
 export const SEEN_SIGNATURE_RETENTION_MS = 2 * TIMESTAMP_TOLERANCE_MS + 60_000;
 
-const SIGNATURE_HEADER = 'X-Countersign-Signature';
+/** How the signature's field is named in what a refusal tells (the header a client sets). */
+const SIGNATURE_FIELD = 'X-Countersign-Signature';
 /** A signed call writes the device's last_seen only when the stored one is at least this old. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 const authFailed = (text: string = ErrorText.DEVICE_AUTH_FAILED) => new Refusal('unauthenticated', text);
 /** A signed call whose signature was used before. */
 export const replayed = () => authFailed(ErrorText.REPLAYED);
-
-function single(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
 
 /**
  * A device call whose signature verified and is not yet recorded. Its replay record (the signature's bytes, kept
@@ -108,16 +98,16 @@ export class DeviceService {
    * (VerifiedCall.recordInside), or with record() when the call changed nothing.
    */
   async verifyDeferringRecord(call: SignedCall): Promise<VerifiedCall> {
-    const deviceId = single(call.headers[Header.DEVICE]);
-    const timestamp = single(call.headers[Header.TIMESTAMP]);
-    const signature = single(call.headers[Header.SIGNATURE]);
+    const deviceId = once(call.signer);
+    const timestamp = once(call.timestamp);
+    const signature = once(call.signature);
     if (!deviceId || !/^[1-9][0-9]{0,15}$/.test(deviceId)) throw authFailed();
     if (!timestamp || !/^[0-9]{1,16}$/.test(timestamp)) throw authFailed();
     if (!signature) throw authFailed();
     // Canonical base64url only (protocol/base64url.ts): a re-spelt signature is refused before anything else, and
     // told why, so that a client that encodes wrongly learns it.
     const parsed = Signature.safeParse(signature);
-    if (!parsed.success) throw authFailed(`${SIGNATURE_HEADER}: ${parsed.error.issues[0]!.message}`);
+    if (!parsed.success) throw authFailed(`${SIGNATURE_FIELD}: ${parsed.error.issues[0]!.message}`);
     const signatureBytes = Buffer.from(signature, 'base64url');
     const device = await this.ctx.store.read((db) => db.devices.byId(Number(deviceId)));
     if (!device || device.revoked !== null) throw authFailed();

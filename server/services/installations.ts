@@ -4,28 +4,23 @@
 import {
   canonicalRequesterRequest,
   ErrorText,
-  Header,
   type InstallationCreate,
   Signature,
   TIMESTAMP_TOLERANCE_MS,
 } from '../../protocol/index.js';
 import { fromBase64Url, sha256Hex, toBase64Url, verifyTextOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
+import { once, type SignedCall } from '../domain/signed-call.js';
 import { hashSecret } from '../secrets.js';
 import type { InstallationRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
 import { keyUsable } from './credentials.js';
-import type { SignedCall } from './devices.js';
 import type { PublicKeyCache } from './public-keys.js';
 
 /** Installations one API key may register: far more than machines a key runs on, few enough to bound the table. */
 export const MAX_INSTALLATIONS_PER_KEY = 100;
 
 const refused = (text: string) => new Refusal('unauthenticated', text);
-
-function single(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
 
 export class InstallationService {
   constructor(
@@ -63,14 +58,14 @@ export class InstallationService {
   }
 
   /**
-   * The installation that signed the call, or null for an unsigned call (no X-Countersign-Installation). The
+   * The installation that signed the call, or null for an unsigned call (it names no installation). The
    * installation must be registered with the key `credentialId`; the signature is checked and remembered.
    */
   async authenticate(call: SignedCall, credentialId: number): Promise<InstallationRow | null> {
-    const installationId = single(call.headers[Header.INSTALLATION]);
-    if (call.headers[Header.INSTALLATION] === undefined) return null;
-    const timestamp = single(call.headers[Header.TIMESTAMP]);
-    const signature = single(call.headers[Header.SIGNATURE]);
+    if (call.signer === undefined) return null;
+    const installationId = once(call.signer);
+    const timestamp = once(call.timestamp);
+    const signature = once(call.signature);
     if (!installationId || !timestamp || !signature) throw refused(ErrorText.INSTALLATION_HEADERS);
     if (!/^[1-9][0-9]{0,15}$/.test(installationId)) throw refused(ErrorText.INSTALLATION_UNKNOWN);
     if (!/^[0-9]{1,16}$/.test(timestamp)) throw refused(ErrorText.STALE_TIMESTAMP);
@@ -102,7 +97,7 @@ export class InstallationService {
    * attempt itself would refuse it (401, bunq's wording), so a signature never tells more than the key does.
    */
   async authenticateFor(call: SignedCall, apiKey: string): Promise<InstallationRow | null> {
-    if (call.headers[Header.INSTALLATION] === undefined) return null;
+    if (call.signer === undefined) return null;
     const credential = await this.ctx.store.read((db) => db.credentials.byKeyHash(hashSecret(apiKey)));
     if (!credential || !keyUsable(credential, this.ctx.config.now())) throw refused(ErrorText.BAD_CREDENTIALS);
     return this.authenticate(call, credential.id);

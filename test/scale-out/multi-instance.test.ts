@@ -1,4 +1,4 @@
-// The acceptance test: two real countersign-server processes on different ports and one PostgreSQL
+// Scale-out end to end: two real countersign-server processes on different ports and one PostgreSQL
 // database. The requester talks to A, the device is connected to B (through a relay standing in for the load
 // balancer), the decision is posted to B and A's long-poll hands out the token. Then one instance is killed -9 with
 // requests pending and a long-poll open on it, and the other carries on. And two instances deciding the same request

@@ -21,8 +21,8 @@ describe('platform notifier', () => {
   });
 
   it('leaves paths outside a package alone, and rewrites only the app.asar directory', () => {
-    expect(unpackedPath('/work/main/node_modules/node-notifier/vendor/x')).toBe(
-      '/work/main/node_modules/node-notifier/vendor/x',
+    expect(unpackedPath('/home/dev/countersign/node_modules/node-notifier/vendor/x')).toBe(
+      '/home/dev/countersign/node_modules/node-notifier/vendor/x',
     );
     expect(unpackedPath('C:\\Countersign\\resources\\app.asar\\node_modules\\x')).toBe(
       'C:\\Countersign\\resources\\app.asar.unpacked\\node_modules\\x',

@@ -1,7 +1,10 @@
 // What a signed call presents, as the HTTP edge read it off the request (http/signed-call.ts): who says they signed
 // it, when, the signature, and what the signature covers. The services check it; they never see headers.
 
-/** A value the call sent once, several times (refused like a missing one), or not at all. */
+/**
+ * A value as the call sent it: once, not at all, or as several values (refused like a missing one; Node joins most
+ * repeated headers into one "a, b" string, which the checks of its format refuse).
+ */
 export type Sent = string | readonly string[] | undefined;
 
 export interface SignedCall {
@@ -16,7 +19,7 @@ export interface SignedCall {
   body: Buffer | undefined;
 }
 
-/** The value of a field sent exactly once, else undefined. */
+/** The value, when it came as one string; else undefined. */
 export function once(value: Sent): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }

@@ -2,12 +2,16 @@
 // trips to PostgreSQL. A count, not a time: the benchmark's own counter (bench/suites/statements.ts — a real server
 // process with its drivers instrumented, a real device approving, the requester library), run here so that a change
 // that adds a statement to the hot path fails the tests instead of only moving a figure in the next bench run.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAllChildren } from '../../bench/support/children.js';
 import { statementBenchmarks } from '../../bench/suites/statements.js';
 import { testClusterUrl } from '../support/postgres.js';
 
 const SQLITE_STATEMENTS = 18;
 const POSTGRES_ROUND_TRIPS = 20;
+
+// A server the counter started is stopped by its own finally blocks; this is for a run cut short by the timeout.
+afterAll(() => killAllChildren());
 
 describe('the push approval hot path', () => {
   it(`runs at most ${SQLITE_STATEMENTS} statements on SQLite and ${POSTGRES_ROUND_TRIPS} round trips on PostgreSQL`, async () => {

@@ -25,8 +25,13 @@ async function oneConnection(
     cleanups.push(created.drop);
     url = created.url;
   }
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // The pool's end() resolves before its connection has closed; should the database be dropped then, the backend's
+  // "terminating connection" comes to that idle connection, and a pool without a listener would throw it (as the
+  // server's own pool has one, in postgres/open.ts).
+  pool.on('error', () => undefined);
   const db = new Kysely<Record<string, never>>({
-    dialect: new PostgresDialect({ pool: namingPool(new pg.Pool({ connectionString: url, max: 1 }), names) }),
+    dialect: new PostgresDialect({ pool: namingPool(pool, names) }),
   });
   cleanups.push(() => db.destroy());
   return db;

@@ -19,6 +19,9 @@ export interface SignedCall {
   body: Buffer | undefined;
 }
 
+/** How the signature is named in what a refusal tells: the header a client sets. */
+export const SIGNATURE_FIELD = 'X-Countersign-Signature';
+
 /** The value, when it came as one string; else undefined. */
 export function once(value: Sent): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -3,7 +3,7 @@
 import { canonicalRequest, ErrorText, Signature, TIMESTAMP_TOLERANCE_MS } from '../../protocol/index.js';
 import { sha256Hex, verifySignatureOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
-import { once, type SignedCall } from '../domain/signed-call.js';
+import { once, SIGNATURE_FIELD, type SignedCall } from '../domain/signed-call.js';
 import { deviceEventMessage } from '../views/device-events.js';
 import type { Outbox } from '../push/outbox.js';
 import type { DeviceRow, Repositories } from '../store/types.js';
@@ -19,8 +19,6 @@ import type { PublicKeyCache } from './public-keys.js';
  */
 export const SEEN_SIGNATURE_RETENTION_MS = 2 * TIMESTAMP_TOLERANCE_MS + 60_000;
 
-/** How the signature's field is named in what a refusal tells (the header a client sets). */
-const SIGNATURE_FIELD = 'X-Countersign-Signature';
 /** A signed call writes the device's last_seen only when the stored one is at least this old. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 

@@ -10,7 +10,7 @@ import {
 } from '../../protocol/index.js';
 import { fromBase64Url, sha256Hex, toBase64Url, verifyTextOffThread } from '../../protocol/crypto.js';
 import { Refusal } from '../domain/refusal.js';
-import { once, type SignedCall } from '../domain/signed-call.js';
+import { once, SIGNATURE_FIELD, type SignedCall } from '../domain/signed-call.js';
 import { hashSecret } from '../secrets.js';
 import type { InstallationRow } from '../store/types.js';
 import type { ServiceContext } from './context.js';
@@ -70,7 +70,7 @@ export class InstallationService {
     if (!/^[1-9][0-9]{0,15}$/.test(installationId)) throw refused(ErrorText.INSTALLATION_UNKNOWN);
     if (!/^[0-9]{1,16}$/.test(timestamp)) throw refused(ErrorText.STALE_TIMESTAMP);
     const parsed = Signature.safeParse(signature);
-    if (!parsed.success) throw refused(`X-Countersign-Signature: ${parsed.error.issues[0]!.message}`);
+    if (!parsed.success) throw refused(`${SIGNATURE_FIELD}: ${parsed.error.issues[0]!.message}`);
     const installation = await this.ctx.store.read((db) => db.installations.byId(Number(installationId)));
     if (!installation || installation.credentialId !== credentialId) throw refused(ErrorText.INSTALLATION_UNKNOWN);
     const now = this.ctx.config.now();

@@ -65,18 +65,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       dropped = true;
       // A pool's end() resolves before its connections have closed: give those a moment to go on their own, so
       // that FORCE does not send "terminating connection" to a client that is still closing (one without an error
-      // listener throws it).
-      for (let waited = 0; waited < 500; waited += 20) {
-        const [row] = await queryUrl<{ n: number }>(
-          cluster,
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-          [name],
-        );
-        if (row?.n === 0) break;
-        await new Promise((resume) => setTimeout(resume, 20));
+      // listener throws it). One connection for the wait and the drop.
+      const admin = new pg.Client({ connectionString: cluster });
+      await admin.connect();
+      try {
+        for (let waited = 0; waited < 500; waited += 20) {
+          const { rows } = await admin.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0]?.n === 0) break;
+          await new Promise((resume) => setTimeout(resume, 20));
+        }
+        // WITH (FORCE) (PostgreSQL 13+) ends a server's or admin's connection that a failed test left open.
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await admin.end();
       }
-      // WITH (FORCE) (PostgreSQL 13+) ends a server's or admin's connection that a failed test left open.
-      await queryUrl(cluster, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }
